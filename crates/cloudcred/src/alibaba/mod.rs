@@ -1,0 +1,1 @@
+//! Alibaba Cloud providers, one per file, and the default chain.

@@ -1,0 +1,41 @@
+//! The blocking facade's executor.
+//!
+//! Blocking callers hand their future to one shared runtime, created on first use, and wait for
+//! the answer on a channel. This works from plain threads and from inside any async runtime
+//! (including a current-thread tokio runtime, where `block_on` would panic and `block_in_place`
+//! is unavailable) without deadlock, because the future never runs on the caller's thread. The
+//! runtime's single worker is only created when a blocking call misses the cache, so building a
+//! provider or a chain starts no thread (spec D16).
+
+use crate::error::{Error, Result};
+use std::future::Future;
+use std::sync::OnceLock;
+
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RT: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("cloudcred-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| Error::Internal(format!("cannot start the blocking runtime: {e}")))
+}
+
+/// Runs `fut` to completion on the shared runtime and returns its output.
+pub fn run<T, F>(fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let rt = runtime()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| Error::Internal("the credential resolution task was cancelled".to_owned()))?
+}

@@ -1,0 +1,2 @@
+//! Chains of providers.
+pub struct Chain;

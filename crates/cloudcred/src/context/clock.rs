@@ -1,0 +1,179 @@
+//! Wall and monotonic time, injectable.
+//!
+//! Expirations are wall-clock instants (UTC); the refresh engine turns them into deadlines on a
+//! monotonic clock once per fetch, so the hot path compares two integers. On Linux the monotonic
+//! clock is `CLOCK_MONOTONIC_COARSE` (a vDSO read of a few nanoseconds, millisecond resolution,
+//! which is ample for credentials that live for an hour); `CLOCK_MONOTONIC` proper costs several
+//! times more and would dominate a cached read.
+
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A point on the monotonic clock, in nanoseconds from an arbitrary origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct MonoTime(pub u64);
+
+impl MonoTime {
+    pub const MAX: MonoTime = MonoTime(u64::MAX);
+
+    pub fn saturating_add(self, d: Duration) -> MonoTime {
+        MonoTime(self.0.saturating_add(d.as_nanos().min(u64::MAX as u128) as u64))
+    }
+
+    pub fn saturating_duration_since(self, earlier: MonoTime) -> Duration {
+        Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// The clock of a [`Context`](super::Context): the system clock or a manual one for tests.
+#[derive(Clone)]
+pub struct Clock(Inner);
+
+#[derive(Clone)]
+enum Inner {
+    System,
+    Manual(Arc<ManualState>),
+}
+
+struct ManualState {
+    wall_millis: AtomicI64,
+    mono_nanos: AtomicU64,
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Inner::System => f.write_str("Clock::System"),
+            Inner::Manual(_) => f.write_str("Clock::Manual"),
+        }
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock(Inner::System)
+    }
+
+    /// A clock that stands still until [`ManualClock::advance`] moves it.
+    pub fn manual(start: DateTime<Utc>) -> (Clock, ManualClock) {
+        let state = Arc::new(ManualState {
+            wall_millis: AtomicI64::new(start.timestamp_millis()),
+            mono_nanos: AtomicU64::new(1_000_000_000),
+        });
+        (Clock(Inner::Manual(state.clone())), ManualClock(state))
+    }
+
+    /// Wall-clock time, UTC.
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.0 {
+            Inner::System => Utc::now(),
+            Inner::Manual(s) => {
+                DateTime::from_timestamp_millis(s.wall_millis.load(Ordering::Acquire))
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    /// Monotonic time.
+    #[inline]
+    pub fn mono(&self) -> MonoTime {
+        match &self.0 {
+            Inner::System => system_mono(),
+            Inner::Manual(s) => MonoTime(s.mono_nanos.load(Ordering::Acquire)),
+        }
+    }
+
+    /// The monotonic instant at which the wall clock will read `at` (or now, if that is past).
+    pub fn mono_at(&self, at: DateTime<Utc>) -> MonoTime {
+        let now_mono = self.mono();
+        match (at - self.now()).to_std() {
+            Ok(d) => now_mono.saturating_add(d),
+            Err(_) => now_mono,
+        }
+    }
+}
+
+/// Moves a manual [`Clock`]; both the wall and the monotonic reading advance together.
+#[derive(Clone)]
+pub struct ManualClock(Arc<ManualState>);
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ManualClock")
+    }
+}
+
+impl ManualClock {
+    pub fn advance(&self, d: Duration) {
+        self.0
+            .wall_millis
+            .fetch_add(d.as_millis() as i64, Ordering::AcqRel);
+        self.0
+            .mono_nanos
+            .fetch_add(d.as_nanos() as u64, Ordering::AcqRel);
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.0.wall_millis.load(Ordering::Acquire))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[inline]
+fn system_mono() -> MonoTime {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC_COARSE exists on every Linux
+    // since 2.6.32 and clock_gettime cannot fail for it.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    MonoTime(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn system_mono() -> MonoTime {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    MonoTime(origin.elapsed().as_nanos() as u64 + 1_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_moves_both_readings() {
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let (clock, hand) = Clock::manual(start);
+        let m0 = clock.mono();
+        hand.advance(Duration::from_secs(90));
+        assert_eq!(clock.now(), start + chrono::Duration::seconds(90));
+        assert_eq!(clock.mono().saturating_duration_since(m0), Duration::from_secs(90));
+        let at = clock.now() + chrono::Duration::seconds(30);
+        assert_eq!(
+            clock.mono_at(at).saturating_duration_since(clock.mono()),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn system_mono_is_monotonic() {
+        let c = Clock::system();
+        let a = c.mono();
+        let b = c.mono();
+        assert!(b >= a);
+    }
+}

@@ -1,0 +1,202 @@
+//! Injected I/O: environment variables, file system, clock (spec 3.1, D4).
+//!
+//! Providers never read the process environment, the disk or the time directly; they ask the
+//! [`Context`] they were built with. Tests build a context from a map and a temporary directory
+//! and move a manual clock, so nothing mutates the process and time is under control.
+
+mod clock;
+mod env;
+mod fs;
+
+pub use clock::{Clock, ManualClock, MonoTime};
+pub use env::{Env, MapEnv, ProcessEnv};
+pub use fs::{FileSystem, OsFileSystem};
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Environment, file system and clock shared by the providers of a chain.
+#[derive(Clone, Debug)]
+pub struct Context {
+    env: Arc<dyn Env>,
+    fs: Arc<dyn FileSystem>,
+    clock: Clock,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self::from_process()
+    }
+}
+
+impl Context {
+    /// The real process environment, file system and system clock.
+    pub fn from_process() -> Self {
+        Self {
+            env: Arc::new(ProcessEnv),
+            fs: Arc::new(OsFileSystem),
+            clock: Clock::system(),
+        }
+    }
+
+    /// A context with the given environment, the real file system and the system clock.
+    pub fn with_env(env: impl Env + 'static) -> Self {
+        Self::from_process().env(env)
+    }
+
+    pub fn env(mut self, env: impl Env + 'static) -> Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    pub fn file_system(mut self, fs: impl FileSystem + 'static) -> Self {
+        self.fs = Arc::new(fs);
+        self
+    }
+
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn get_clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn get_fs(&self) -> &dyn FileSystem {
+        &*self.fs
+    }
+
+    pub fn get_env(&self) -> &dyn Env {
+        &*self.env
+    }
+
+    /// A variable's value trimmed; blank or whitespace-only counts as unset (spec D5).
+    pub fn var(&self, name: &str) -> Option<String> {
+        let value = self.env.var(name)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            None
+        } else {
+            Some(trimmed.to_owned())
+        }
+    }
+
+    /// A boolean variable read with the rules of spec D6; unset is `None`.
+    pub fn var_bool(&self, name: &str) -> Result<Option<bool>> {
+        match self.var(name) {
+            None => Ok(None),
+            Some(v) => parse_bool(&v)
+                .map(Some)
+                .ok_or_else(|| Error::invalid_config(format!("environment variable {name}"), bool_error(&v))),
+        }
+    }
+
+    /// A boolean variable that is `false` when unset.
+    pub fn flag(&self, name: &str) -> Result<bool> {
+        Ok(self.var_bool(name)?.unwrap_or(false))
+    }
+
+    /// The home directory (spec D7): `HOME`; on Windows `USERPROFILE`, then
+    /// `HOMEDRIVE`+`HOMEPATH`; finally the operating system's user database, but only for the
+    /// process environment (a test's map environment stays hermetic).
+    pub fn home_dir(&self) -> Option<PathBuf> {
+        if let Some(home) = self.var("HOME") {
+            return Some(PathBuf::from(home));
+        }
+        if cfg!(windows) {
+            if let Some(p) = self.var("USERPROFILE") {
+                return Some(PathBuf::from(p));
+            }
+            if let Some(path) = self.var("HOMEPATH") {
+                let drive = self.var("HOMEDRIVE").unwrap_or_default();
+                return Some(PathBuf::from(format!("{drive}{path}")));
+            }
+        }
+        self.env.os_home_dir()
+    }
+
+    /// A path from configuration: a leading `~/` expands to the home directory (spec 3.5).
+    pub fn expand_path(&self, raw: &str) -> PathBuf {
+        if let Some(rest) = raw.strip_prefix("~/") {
+            if let Some(home) = self.home_dir() {
+                return home.join(rest);
+            }
+        }
+        PathBuf::from(raw)
+    }
+
+    /// Reads a UTF-8 text file through the injected file system.
+    pub fn read_to_string(&self, path: &Path) -> Result<String> {
+        let bytes = self.fs.read(path).map_err(|e| Error::io(path, &e))?;
+        String::from_utf8(bytes).map_err(|_| Error::Io {
+            path: path.to_owned(),
+            message: "not valid UTF-8".to_owned(),
+        })
+    }
+
+    pub fn exists(&self, path: &Path) -> bool {
+        self.fs.exists(path)
+    }
+}
+
+/// Spec D6: case-insensitive `true/1/yes/on` and `false/0/no/off`; anything else is `None`.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// The error text for a value that is not a D6 boolean. The value itself is not quoted: it may
+/// have been a secret pasted into the wrong place.
+pub fn bool_error(_value: &str) -> String {
+    "not a boolean: use true, false, 1, 0, yes, no, on or off".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_unset_and_values_are_trimmed() {
+        let ctx = Context::with_env(MapEnv::from([("A", "  "), ("B", " v a "), ("C", "")]));
+        assert_eq!(ctx.var("A"), None);
+        assert_eq!(ctx.var("B").as_deref(), Some("v a"));
+        assert_eq!(ctx.var("C"), None);
+        assert_eq!(ctx.var("D"), None);
+    }
+
+    #[test]
+    fn booleans_follow_d6() {
+        for (v, want) in [
+            ("TRUE", Some(true)),
+            ("1", Some(true)),
+            ("Yes", Some(true)),
+            ("on", Some(true)),
+            ("false", Some(false)),
+            ("0", Some(false)),
+            ("NO", Some(false)),
+            ("off", Some(false)),
+            ("maybe", None),
+        ] {
+            assert_eq!(parse_bool(v), want, "{v}");
+        }
+        let ctx = Context::with_env(MapEnv::from([("FLAG", "maybe")]));
+        let err = ctx.flag("FLAG").unwrap_err().to_string();
+        assert!(err.contains("FLAG") && err.contains("true, false"), "{err}");
+        assert!(!err.contains("maybe"));
+    }
+
+    #[test]
+    fn home_from_map_env_is_hermetic() {
+        let ctx = Context::with_env(MapEnv::default());
+        assert_eq!(ctx.home_dir(), None);
+        let ctx = Context::with_env(MapEnv::from([("HOME", "/tmp/h")]));
+        assert_eq!(ctx.home_dir(), Some(PathBuf::from("/tmp/h")));
+        assert_eq!(ctx.expand_path("~/x/y"), PathBuf::from("/tmp/h/x/y"));
+        assert_eq!(ctx.expand_path("rel/x"), PathBuf::from("rel/x"));
+    }
+}

@@ -1,0 +1,223 @@
+//! The one error type of cloudcred.
+//!
+//! Every message names where the problem is (variable, file and line, profile, endpoint host) and
+//! what to do about it. No variant has a field that could hold a secret, a token, a signature, a
+//! URL query or file content: messages are assembled from names, paths, numbers and our own text
+//! (spec section 11).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::fmt;
+use std::path::PathBuf;
+
+/// The result type of cloudcred.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why one provider of a chain did not yield credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub provider: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.provider, self.reason)
+    }
+}
+
+/// Everything that can go wrong while resolving credentials.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configured source is unusable: a partial set of variables, a missing or empty key, a bad
+    /// value, an unknown type. `origin` names the variable, file and section, or profile.
+    #[error("{origin}: {message}")]
+    InvalidConfig { origin: String, message: String },
+
+    /// A file could not be parsed. Never carries the offending line's text.
+    #[error("{}:{line}{}: {message}", path.display(), column.map(|c| format!(":{c}")).unwrap_or_default())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: Option<usize>,
+        message: String,
+    },
+
+    /// A file that must be read could not be.
+    #[error("{}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+
+    /// The source is configured with something this build does not support (yet).
+    #[error("{origin}: {message}")]
+    Unsupported { origin: String, message: String },
+
+    /// A provider asked for explicitly found nothing to use.
+    #[error("{provider}: not configured: {reason}")]
+    NotConfigured { provider: String, reason: String },
+
+    /// No provider of a chain had credentials.
+    #[error("{}", no_credentials_text(attempts))]
+    NoCredentials { attempts: Vec<Attempt> },
+
+    /// A credential service answered with an error.
+    #[error("{}", upstream_text(provider, endpoint, *status, code, message, request_id))]
+    Upstream {
+        provider: String,
+        endpoint: String,
+        status: u16,
+        code: Option<String>,
+        message: Option<String>,
+        request_id: Option<String>,
+    },
+
+    /// A credential service could not be reached or its answer could not be read.
+    #[error("{provider}: {endpoint}: {message}")]
+    Transport {
+        provider: String,
+        endpoint: String,
+        message: String,
+    },
+
+    /// A source returned credentials that had already expired.
+    #[error("{provider} returned credentials that expired at {}", expired_at.to_rfc3339_opts(SecondsFormat::Secs, true))]
+    Expired {
+        provider: String,
+        expired_at: DateTime<Utc>,
+    },
+
+    /// The blocking facade or the engine could not run a resolution.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid_config(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unsupported(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Unsupported {
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_configured(provider: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::NotConfigured {
+            provider: provider.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An I/O error on `path`, described by its kind only (the OS message may quote nothing
+    /// secret, but the kind is all a user needs).
+    pub fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            message: describe_io(err),
+        }
+    }
+
+    /// A short machine-friendly name of the variant, for `doctor` and JSON output.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig { .. } => "invalid_config",
+            Error::Syntax { .. } => "syntax",
+            Error::Io { .. } => "io",
+            Error::Unsupported { .. } => "unsupported",
+            Error::NotConfigured { .. } => "not_configured",
+            Error::NoCredentials { .. } => "no_credentials",
+            Error::Upstream { .. } => "upstream",
+            Error::Transport { .. } => "transport",
+            Error::Expired { .. } => "expired",
+            Error::Internal(..) => "internal",
+        }
+    }
+}
+
+fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match err.kind() {
+        NotFound => "file not found".to_owned(),
+        PermissionDenied => "permission denied: check the file's owner and mode".to_owned(),
+        InvalidData => "not valid UTF-8".to_owned(),
+        IsADirectory => "is a directory, expected a file".to_owned(),
+        kind => format!("cannot read the file ({kind})"),
+    }
+}
+
+fn no_credentials_text(attempts: &[Attempt]) -> String {
+    let mut s = String::from("no credentials found; the providers of the chain said:");
+    for a in attempts {
+        s.push_str("\n  - ");
+        s.push_str(&a.to_string());
+    }
+    s.push_str(
+        "\nset ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, create \
+         ~/.alibabacloud/credentials, or run `aliyun configure`; `cloudcred doctor` explains each source",
+    );
+    s
+}
+
+fn upstream_text(
+    provider: &str,
+    endpoint: &str,
+    status: u16,
+    code: &Option<String>,
+    message: &Option<String>,
+    request_id: &Option<String>,
+) -> String {
+    let mut s = format!("{provider}: {endpoint} answered HTTP {status}");
+    if let Some(code) = code {
+        s.push_str(&format!(", code {code}"));
+    }
+    if let Some(message) = message {
+        s.push_str(&format!(": {message}"));
+    }
+    if let Some(id) = request_id {
+        s.push_str(&format!(" (request id {id})"));
+    }
+    s
+}
+
+/// Sanitises a service `Message` before it goes into an error (spec 11.3): cut at "string to
+/// sign" (any case), then cap at 512 characters.
+pub fn sanitize_service_message(message: &str) -> String {
+    let lower = message.to_ascii_lowercase();
+    let cut = match lower.find("string to sign") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    cut.trim_end().chars().take(512).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_cuts_string_to_sign_and_caps() {
+        let m = sanitize_service_message(
+            "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&SecurityToken%3Dsecret",
+        );
+        assert_eq!(
+            m,
+            "Specified signature is not matched with our calculation. server"
+        );
+        assert_eq!(sanitize_service_message(&"x".repeat(2000)).len(), 512);
+    }
+
+    #[test]
+    fn syntax_display_names_file_line_and_column() {
+        let e = Error::Syntax {
+            path: "/h/.aliyun/config.json".into(),
+            line: 3,
+            column: Some(7),
+            message: "expected `,`".into(),
+        };
+        assert_eq!(e.to_string(), "/h/.aliyun/config.json:3:7: expected `,`");
+    }
+}

@@ -1,0 +1,1 @@
+//! The lenient INI dialect of `~/.alibabacloud/credentials` (spec 7.1, D38).
