@@ -1,1 +1,369 @@
-//! The refresh engine.
+//! The refresh engine: the one cache in front of every source whose credentials expire
+//! (spec 9.2, D40).
+//!
+//! Sources ([`Source`]) are stateless fetchers; [`Refreshing`] decides when to call them. A
+//! cached snapshot carries its deadlines on the monotonic clock, computed once per fetch, so a
+//! cached read is one atomic load, two integer compares and an `Arc` clone: no lock, no
+//! allocation, no system call beyond a coarse clock read.
+//!
+//! With E = expiration, F = fetch time, L = E − F:
+//! - refresh window W = min(window, L/2), expiry margin M = min(60 s, L/10), jitter J ∈ [0, W/5];
+//! - fresh until min(E − W − J, F + max_age): served from the cache;
+//! - refresh-ahead until E − M: served from the cache while exactly one refresh runs (in a
+//!   spawned task, or inline in the first caller when there is no tokio runtime or background
+//!   refresh is off);
+//! - after that, or with nothing cached: callers wait for the single in-flight refresh.
+//!
+//! A failed refresh keeps serving a still-usable snapshot and backs off (1 s doubling, capped at
+//! 60 s and at E − M, full jitter). Expired credentials are never returned.
+
+mod single_flight;
+
+use crate::context::{Clock, MonoTime};
+use crate::error::{Error, Result};
+use crate::model::Credentials;
+use crate::provider::{Inspection, ProvideCredentials, Resolution};
+use arc_swap::ArcSwapOption;
+use futures::future::BoxFuture;
+use rand::Rng;
+pub(crate) use single_flight::{Joined, SingleFlight};
+use std::fmt;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A stateless fetcher of credentials that expire (STS, metadata, URI, …).
+pub trait Source: Send + Sync + fmt::Debug + 'static {
+    /// Fetches fresh credentials, or says the source is not configured.
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>>;
+
+    /// The provider name used in reports.
+    fn name(&self) -> &str;
+
+    /// What the source reads, for `doctor`.
+    fn inspect(&self) -> Inspection {
+        Inspection::default()
+    }
+}
+
+/// Tuning of the engine. The defaults are those of spec 9.2.
+#[derive(Debug, Clone)]
+pub struct RefreshConfig {
+    /// Refresh this long before expiry (capped at half the lifetime). Default 15 minutes.
+    pub window: Duration,
+    /// Refresh a snapshot this old even if it has not expired (ECS: 60 minutes). Default none.
+    pub max_age: Option<Duration>,
+    /// Run refresh-ahead in a spawned task when a tokio runtime is present. Default true.
+    pub background: bool,
+    /// First backoff after a failed refresh. Default 1 s.
+    pub initial_backoff: Duration,
+    /// Longest backoff. Default 60 s.
+    pub max_backoff: Duration,
+}
+
+impl Default for RefreshConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            max_age: None,
+            background: true,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RefreshConfig {
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    pub fn background(mut self, background: bool) -> Self {
+        self.background = background;
+        self
+    }
+}
+
+/// A cached credential with its deadlines on the monotonic clock.
+struct Snapshot {
+    creds: Arc<Credentials>,
+    fresh_until: MonoTime,
+    usable_until: MonoTime,
+}
+
+type Outcome = Result<Resolution>;
+
+struct State<S> {
+    source: S,
+    config: RefreshConfig,
+    clock: Clock,
+    current: ArcSwapOption<Snapshot>,
+    flight: SingleFlight<Outcome>,
+    consecutive_failures: AtomicU32,
+    retry_after: AtomicU64,
+}
+
+/// A source behind the refresh engine. Cheap to clone; clones share the cache.
+pub struct Refreshing<S> {
+    state: Arc<State<S>>,
+}
+
+impl<S> Clone for Refreshing<S> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<S: Source> fmt::Debug for Refreshing<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refreshing")
+            .field("source", &self.state.source)
+            .field("cached", &self.state.current.load().is_some())
+            .finish()
+    }
+}
+
+impl<S: Source> Refreshing<S> {
+    pub fn new(source: S, clock: Clock) -> Self {
+        Self::with_config(source, clock, RefreshConfig::default())
+    }
+
+    pub fn with_config(source: S, clock: Clock, config: RefreshConfig) -> Self {
+        Self {
+            state: Arc::new(State {
+                source,
+                config,
+                clock,
+                current: ArcSwapOption::empty(),
+                flight: SingleFlight::default(),
+                consecutive_failures: AtomicU32::new(0),
+                retry_after: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn source(&self) -> &S {
+        &self.state.source
+    }
+
+    /// The hot path: fresh cached credentials, or `None`.
+    #[inline]
+    pub fn cached_fresh(&self) -> Option<Arc<Credentials>> {
+        let guard = self.state.current.load();
+        let snap = guard.as_ref()?;
+        if self.state.clock.mono() < snap.fresh_until {
+            Some(snap.creds.clone())
+        } else {
+            None
+        }
+    }
+
+    /// Credentials from the cache, or from the single in-flight refresh.
+    pub async fn get(&self) -> Outcome {
+        let now = self.state.clock.mono();
+        if let Some(snap) = self.state.current.load_full() {
+            if now < snap.fresh_until {
+                return Ok(Resolution::Credentials(snap.creds.clone()));
+            }
+            if now < snap.usable_until {
+                self.refresh_ahead(now).await;
+                return Ok(Resolution::Credentials(snap.creds.clone()));
+            }
+        }
+        self.join().await
+    }
+
+    /// In the refresh-ahead window: make sure one refresh runs, without making this caller wait
+    /// for it unless it has to drive it itself.
+    async fn refresh_ahead(&self, now: MonoTime) {
+        if now.0 < self.state.retry_after.load(Ordering::Acquire) || self.state.flight.is_running()
+        {
+            return;
+        }
+        match self.start() {
+            Joined::Existing(_) => {}
+            Joined::Started(flight) => {
+                let handle = self
+                    .state
+                    .config
+                    .background
+                    .then(tokio::runtime::Handle::try_current)
+                    .and_then(|h| h.ok());
+                match handle {
+                    Some(h) => {
+                        h.spawn(flight);
+                    }
+                    // No runtime to spawn on (or background refresh is off): this caller drives
+                    // the refresh while concurrent callers keep getting the cached value.
+                    None => {
+                        let _ = flight.await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn join(&self) -> Outcome {
+        match self.start() {
+            Joined::Existing(flight) | Joined::Started(flight) => flight.await,
+        }
+    }
+
+    fn start(&self) -> Joined<Outcome> {
+        let state = self.state.clone();
+        self.state.flight.join_or_start(move || {
+            Box::pin(async move {
+                let outcome = state.refresh().await;
+                state.flight.finish();
+                outcome
+            })
+        })
+    }
+}
+
+impl<S: Source> State<S> {
+    async fn refresh(&self) -> Outcome {
+        // Another flight may have published while this one was being installed.
+        let now = self.clock.mono();
+        if let Some(snap) = self.current.load_full() {
+            if now < snap.fresh_until {
+                return Ok(Resolution::Credentials(snap.creds.clone()));
+            }
+        }
+        let fetched = self.source.fetch().await;
+        match fetched {
+            Ok(Resolution::Credentials(creds)) => self.publish(creds),
+            Ok(not_configured @ Resolution::NotConfigured(_)) => Ok(not_configured),
+            Err(err) => self.failed(err),
+        }
+    }
+
+    fn publish(&self, creds: Arc<Credentials>) -> Outcome {
+        let now_wall = self.clock.now();
+        let now = self.clock.mono();
+        let (fresh_until, usable_until) = match creds.expiration() {
+            None => {
+                let fresh = self
+                    .config
+                    .max_age
+                    .map_or(MonoTime::MAX, |a| now.saturating_add(a));
+                (fresh, MonoTime::MAX)
+            }
+            Some(expiration) => {
+                let lifetime = match (expiration - now_wall).to_std() {
+                    Ok(l) if !l.is_zero() => l,
+                    _ => {
+                        return self.failed(Error::Expired {
+                            provider: creds.provider_name().to_string(),
+                            expired_at: expiration,
+                        })
+                    }
+                };
+                let window = self.config.window.min(lifetime / 2);
+                let margin = Duration::from_secs(60).min(lifetime / 10);
+                let jitter = random_duration(window / 5);
+                let expires = now.saturating_add(lifetime);
+                let usable_until = MonoTime(expires.0 - margin.as_nanos() as u64);
+                let mut fresh_until = MonoTime(
+                    expires
+                        .0
+                        .saturating_sub((window + jitter).as_nanos() as u64),
+                );
+                if let Some(age) = self.config.max_age {
+                    fresh_until = fresh_until.min(now.saturating_add(age));
+                }
+                (fresh_until.max(now), usable_until)
+            }
+        };
+        if let Some(old) = self.current.load_full() {
+            if now < old.usable_until && usable_until < old.usable_until {
+                // An upstream that hands out a credential expiring before the one we hold is
+                // misbehaving (or its clock is): keep the better one and try again later.
+                tracing::warn!(
+                    provider = creds.provider_name().as_str(),
+                    "refresh returned credentials that expire before the cached ones; keeping the cached ones"
+                );
+                self.back_off(now, old.usable_until);
+                return Ok(Resolution::Credentials(old.creds.clone()));
+            }
+        }
+        self.current.store(Some(Arc::new(Snapshot {
+            creds: creds.clone(),
+            fresh_until,
+            usable_until,
+        })));
+        self.consecutive_failures.store(0, Ordering::Release);
+        self.retry_after.store(0, Ordering::Release);
+        Ok(Resolution::Credentials(creds))
+    }
+
+    fn failed(&self, err: Error) -> Outcome {
+        let now = self.clock.mono();
+        match self.current.load_full() {
+            Some(old) if now < old.usable_until => {
+                let delay = self.back_off(now, old.usable_until);
+                tracing::warn!(
+                    provider = self.source.name(),
+                    error = %err,
+                    retry_in_ms = delay.as_millis() as u64,
+                    "credential refresh failed; serving cached credentials that are still valid"
+                );
+                Ok(Resolution::Credentials(old.creds.clone()))
+            }
+            _ => {
+                self.consecutive_failures.fetch_add(1, Ordering::AcqRel);
+                Err(err)
+            }
+        }
+    }
+
+    /// Records a failure and schedules the next try: 1 s doubling per consecutive failure,
+    /// capped by the configuration and by the end of usability, with full jitter.
+    fn back_off(&self, now: MonoTime, usable_until: MonoTime) -> Duration {
+        let n = self.consecutive_failures.fetch_add(1, Ordering::AcqRel);
+        let base = self
+            .config
+            .initial_backoff
+            .saturating_mul(1u32 << n.min(16))
+            .min(self.config.max_backoff)
+            .min(usable_until.saturating_duration_since(now));
+        let delay = random_duration(base);
+        self.retry_after
+            .store(now.saturating_add(delay).0, Ordering::Release);
+        delay
+    }
+}
+
+fn random_duration(max: Duration) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    Duration::from_nanos(rand::thread_rng().gen_range(0..=max.as_nanos() as u64))
+}
+
+impl<S: Source> ProvideCredentials for Refreshing<S> {
+    fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(self.get())
+    }
+
+    #[inline]
+    fn cached(&self) -> Option<Arc<Credentials>> {
+        self.cached_fresh()
+    }
+
+    fn name(&self) -> &str {
+        self.state.source.name()
+    }
+
+    fn inspect(&self) -> Inspection {
+        self.state.source.inspect()
+    }
+}
