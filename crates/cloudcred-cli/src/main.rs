@@ -1,1 +1,44 @@
-fn main() {}
+//! `cloudcred`: resolve, explain and hand over cloud credentials.
+//!
+//! Every subcommand resolves credentials through the library's default chain, so the CLI sees
+//! exactly what a Rust program built on cloudcred sees.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "cloudcred", version, about = "Resolve, explain and use Alibaba Cloud credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Resolve credentials and print them.
+    Get(cmd::get::Args),
+    /// Explain every source of the chain: what it reads, whether it applies, which one wins.
+    Doctor(cmd::doctor::Args),
+    /// Run a command with the credentials in its environment.
+    Exec(cmd::exec::Args),
+}
+
+fn main() -> ExitCode {
+    cmd::init_logging();
+    let cli = Cli::parse();
+    let ctx = cloudcred::Context::from_process();
+    let result = match cli.command {
+        Command::Get(args) => cmd::get::run(&ctx, args),
+        Command::Doctor(args) => cmd::doctor::run(&ctx, args),
+        Command::Exec(args) => cmd::exec::run(&ctx, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("cloudcred: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

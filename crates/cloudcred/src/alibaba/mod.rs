@@ -1,7 +1,19 @@
 //! Alibaba Cloud providers, one per file, and the default chain.
 
+pub mod cli_profile;
+pub mod default_chain;
 pub mod env;
+pub mod ignored_vars;
+pub mod ini_profile;
+pub mod network_slots;
+pub mod profile_choice;
+pub mod profile_spec;
 pub mod static_credentials;
 
+pub use cli_profile::CliProfileProvider;
+pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
 pub use env::EnvProvider;
+pub use ini_profile::IniProfileProvider;
+pub use profile_choice::ProfileChoice;
+pub use profile_spec::ProfileSpec;
 pub use static_credentials::StaticProvider;

@@ -1,0 +1,74 @@
+//! `cloudcred doctor`: walk the chain and explain, per provider, what it reads, whether it
+//! applies and why, and which provider wins. Prints no secret: only names, paths, masked ids.
+
+use cloudcred::alibaba::ignored_vars::ignored_variables;
+use cloudcred::{Context, Resolution, Result};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let chain = super::chain(ctx, args.profile.as_deref());
+    let rt = super::runtime();
+    let mut out = String::from("Alibaba Cloud default chain (env → OIDC → CLI config.json → INI file → credentials URI → ECS metadata)\n\n");
+    let mut winner: Option<String> = None;
+    let mut stopped = false;
+    for (i, p) in chain.providers().iter().enumerate() {
+        let status = if winner.is_some() || stopped {
+            "not consulted: an earlier provider decided".to_owned()
+        } else {
+            match rt.block_on(p.resolve()) {
+                Ok(Resolution::Credentials(c)) => {
+                    winner = Some(c.to_string());
+                    format!("APPLIES → {c}")
+                }
+                Ok(Resolution::NotConfigured(reason)) => format!("not configured: {reason}"),
+                Err(e) => {
+                    stopped = true;
+                    format!("ERROR (the chain stops here): {e}")
+                }
+            }
+        };
+        out.push_str(&format!("{:>2}. {:<18} {}\n", i + 1, p.name(), indent(&status)));
+        let inspection = p.inspect();
+        for r in &inspection.reads {
+            out.push_str(&format!("      reads   {r}\n"));
+        }
+        for w in &inspection.warnings {
+            out.push_str(&format!("      warning {w}\n"));
+        }
+    }
+    let ignored = ignored_variables(ctx);
+    if !ignored.is_empty() {
+        out.push_str("\nVariables that are set but ignored (cloudcred reads only the ALIBABA_CLOUD_* names):\n");
+        for (var, advice) in ignored {
+            out.push_str(&format!("  - {var}: {advice}\n"));
+        }
+    }
+    out.push('\n');
+    let code = match (&winner, stopped) {
+        (Some(w), _) => {
+            out.push_str(&format!("Result: {w}\n"));
+            ExitCode::SUCCESS
+        }
+        (None, true) => {
+            out.push_str("Result: no credentials; fix the error above (the chain never falls back past a broken source)\n");
+            ExitCode::FAILURE
+        }
+        (None, false) => {
+            out.push_str("Result: no credentials; no provider is configured\n");
+            ExitCode::FAILURE
+        }
+    };
+    print!("{out}");
+    Ok(code)
+}
+
+fn indent(s: &str) -> String {
+    s.replace('\n', "\n                         ")
+}

@@ -1,0 +1,59 @@
+//! The subcommands, one per file, and what they share.
+
+pub mod doctor;
+pub mod exec;
+pub mod get;
+
+use cloudcred::alibaba::DefaultChain;
+use cloudcred::{Chain, Context, Credentials, Result};
+use std::sync::Arc;
+
+/// Logs go to stderr and are off unless `CLOUDCRED_LOG` asks for them (e.g. `debug`).
+pub fn init_logging() {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CLOUDCRED_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
+/// The default chain for `--profile`.
+pub fn chain(ctx: &Context, profile: Option<&str>) -> Chain {
+    let mut b = DefaultChain::builder(ctx);
+    if let Some(p) = profile {
+        b = b.profile(p);
+    }
+    b.build()
+}
+
+/// Resolves through the chain on a small runtime of our own.
+pub fn resolve(ctx: &Context, profile: Option<&str>) -> Result<Arc<Credentials>> {
+    let chain = chain(ctx, profile);
+    runtime().block_on(chain.get())
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime can always be built")
+}
+
+/// The environment variables a credential exports: name, value or `None` to unset.
+pub fn exported_vars(creds: &Credentials) -> Vec<(&'static str, Option<String>)> {
+    let id = Some(creds.access_key_id().to_owned());
+    let secret = Some(creds.access_key_secret().expose().to_owned());
+    let token = creds.security_token().map(|t| t.expose().to_owned());
+    let mut out = Vec::new();
+    for (i, s, t) in [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"),
+        ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"),
+        ("TABLESTORE_ACCESS_KEY_ID", "TABLESTORE_ACCESS_KEY_SECRET", "TABLESTORE_SESSION_TOKEN"),
+    ] {
+        out.push((i, id.clone()));
+        out.push((s, secret.clone()));
+        out.push((t, token.clone()));
+    }
+    out
+}

@@ -1,0 +1,424 @@
+//! The INI profile file `~/.alibabacloud/credentials` (spec 6.12, D29–D31), provider `profile`.
+//!
+//! The file is read and the section turned into an inner provider at the first request, once;
+//! the inner provider (and its cache) is kept for this provider's lifetime.
+
+use super::profile_choice::{ProfileChoice, PROFILE_VAR};
+use super::profile_spec::{
+    role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec,
+};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::format::ini::{IniFile, IniSection};
+use crate::model::{Credentials, ProviderName, SecretString};
+use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// `ALIBABA_CLOUD_CREDENTIALS_FILE`: the INI file's path.
+pub const CREDENTIALS_FILE_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
+
+/// The `type` values of spec 2.3 (plus `sts` and `bearer`).
+pub const INI_TYPES: [&str; 8] = [
+    "access_key",
+    "sts",
+    "bearer",
+    "ecs_ram_role",
+    "ram_role_arn",
+    "rsa_key_pair",
+    "oidc_role_arn",
+    "credentials_uri",
+];
+
+#[derive(Debug)]
+enum Loaded {
+    NotConfigured(String),
+    Provider(SharedProvider),
+}
+
+/// Credentials from a section of the INI profile file.
+#[derive(Debug)]
+pub struct IniProfileProvider {
+    ctx: Context,
+    choice: ProfileChoice,
+    path: Option<PathBuf>,
+    outer: String,
+    loaded: OnceLock<std::result::Result<Loaded, Error>>,
+}
+
+/// Where the file is, and what `doctor` should know about the choice.
+struct Located {
+    path: PathBuf,
+    ignored_legacy: Option<PathBuf>,
+}
+
+impl IniProfileProvider {
+    /// The file and section the environment selects; provider names `profile/<inner>`.
+    pub fn new(ctx: &Context) -> Self {
+        Self::builder(ctx).build()
+    }
+
+    pub fn builder(ctx: &Context) -> IniProfileProviderBuilder {
+        IniProfileProviderBuilder {
+            ctx: ctx.clone(),
+            choice: ProfileChoice::Default,
+            path: None,
+            outer: None,
+        }
+    }
+
+    fn locate(&self) -> Result<std::result::Result<Located, String>> {
+        if let Some(path) = &self.path {
+            return if self.ctx.exists(path) {
+                Ok(Ok(Located { path: path.clone(), ignored_legacy: None }))
+            } else {
+                Err(Error::invalid_config(
+                    format!("profile file {}", path.display()),
+                    "the file does not exist: create it or pass an existing path",
+                ))
+            };
+        }
+        if let Some(raw) = self.ctx.var(CREDENTIALS_FILE_VAR) {
+            let path = self.ctx.expand_path(&raw);
+            return if self.ctx.exists(&path) {
+                Ok(Ok(Located { path, ignored_legacy: None }))
+            } else {
+                Err(Error::invalid_config(
+                    format!("environment variable {CREDENTIALS_FILE_VAR}"),
+                    format!(
+                        "{} does not exist: create the file or unset {CREDENTIALS_FILE_VAR}",
+                        path.display()
+                    ),
+                ))
+            };
+        }
+        let Some(home) = self.ctx.home_dir() else {
+            return Ok(Err("no home directory (HOME is not set)".to_owned()));
+        };
+        let dir = home.join(".alibabacloud");
+        let main = dir.join("credentials");
+        let legacy = dir.join("credentials.ini");
+        if self.ctx.exists(&main) {
+            let ignored_legacy = self.ctx.exists(&legacy).then_some(legacy);
+            Ok(Ok(Located { path: main, ignored_legacy }))
+        } else if self.ctx.exists(&legacy) {
+            Ok(Ok(Located { path: legacy, ignored_legacy: None }))
+        } else {
+            Ok(Err(format!(
+                "neither {} nor {} exists",
+                main.display(),
+                legacy.display()
+            )))
+        }
+    }
+
+    fn load(&self) -> Result<Loaded> {
+        let located = match self.locate()? {
+            Ok(l) => l,
+            Err(reason) => return Ok(Loaded::NotConfigured(reason)),
+        };
+        let path = located.path;
+        let text = self.ctx.read_to_string(&path)?;
+        let file = IniFile::parse(&text, &path)?;
+        let choice = self.choice.resolve(&self.ctx);
+        let section_name = choice.name().unwrap_or("default");
+        let origin = format!("{} [{section_name}]", path.display());
+        let Some(section) = file.section(section_name) else {
+            return match choice {
+                ProfileChoice::Required(name) => Err(Error::invalid_config(
+                    format!("profile file {}", path.display()),
+                    format!("has no section [{name}]: add it or choose another profile"),
+                )),
+                _ => Ok(Loaded::NotConfigured(format!(
+                    "{} has no section [{section_name}]",
+                    path.display()
+                ))),
+            };
+        };
+        match section.get_bool("enable") {
+            Err(msg) => return Err(Error::invalid_config(origin, format!("enable: {msg}"))),
+            Ok(Some(false)) => {
+                return match choice {
+                    ProfileChoice::Default => Ok(Loaded::NotConfigured(format!(
+                        "section [{section_name}] of {} is disabled (enable = false)",
+                        path.display()
+                    ))),
+                    _ => Err(Error::invalid_config(
+                        origin,
+                        format!(
+                            "profile {section_name} is disabled (enable = false): set enable = true or choose another profile"
+                        ),
+                    )),
+                }
+            }
+            Ok(_) => {}
+        }
+        let spec = spec_from_section(&self.ctx, section, &origin)?;
+        Ok(Loaded::Provider(spec.build(&self.ctx, &self.outer, &origin)?))
+    }
+
+    fn loaded(&self) -> &std::result::Result<Loaded, Error> {
+        if let Some(l) = self.loaded.get() {
+            return l;
+        }
+        // Two racing first callers may both parse the file; the first result is kept. That is
+        // cheaper and safer than a blocking wait inside async code.
+        let _ = self.loaded.set(self.load());
+        self.loaded.get().expect("set above")
+    }
+}
+
+/// Builds an [`IniProfileProvider`].
+pub struct IniProfileProviderBuilder {
+    ctx: Context,
+    choice: ProfileChoice,
+    path: Option<PathBuf>,
+    outer: Option<String>,
+}
+
+impl IniProfileProviderBuilder {
+    /// Reads this section; its absence is an error.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.choice = ProfileChoice::Required(name.into());
+        self
+    }
+
+    /// How the profile is chosen (the default chain uses [`ProfileChoice::Selected`]).
+    pub fn choice(mut self, choice: ProfileChoice) -> Self {
+        self.choice = choice;
+        self
+    }
+
+    /// Reads this file instead of the environment's choice; it must exist.
+    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Prefix of provider names, e.g. `default` for `default/profile/static_ak`.
+    pub fn name_prefix(mut self, outer: impl Into<String>) -> Self {
+        self.outer = Some(outer.into());
+        self
+    }
+
+    pub fn build(self) -> IniProfileProvider {
+        let outer = ProviderName::new("profile")
+            .within(self.outer.as_deref().unwrap_or(""))
+            .to_string();
+        IniProfileProvider {
+            ctx: self.ctx,
+            choice: self.choice,
+            path: self.path,
+            outer,
+            loaded: OnceLock::new(),
+        }
+    }
+}
+
+fn required<'a>(section: &'a IniSection, key: &str, origin: &str) -> Result<&'a str> {
+    match section.get(key) {
+        Some(v) if !v.is_empty() => Ok(v),
+        Some(_) => Err(Error::invalid_config(origin, format!("{key} is empty: give it a value"))),
+        None => Err(Error::invalid_config(origin, format!("{key} is missing: add `{key} = …`"))),
+    }
+}
+
+fn optional(section: &IniSection, key: &str) -> Option<String> {
+    section.get(key).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// A required key that an environment variable may fill (spec 6.12: the fallbacks of 6.3/6.4).
+fn required_or_env(ctx: &Context, section: &IniSection, key: &str, var: &str, origin: &str) -> Result<String> {
+    optional(section, key).or_else(|| ctx.var(var)).ok_or_else(|| {
+        Error::invalid_config(origin, format!("{key} is missing: add `{key} = …` or set {var}"))
+    })
+}
+
+fn duration_key(section: &IniSection, key: &str, origin: &str) -> Result<Option<i64>> {
+    match optional(section, key) {
+        None => Ok(None),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
+            Error::invalid_config(origin, format!("{key} is not a whole number of seconds"))
+        }),
+    }
+}
+
+/// Turns a section into a [`ProfileSpec`], validating every key its type needs.
+fn spec_from_section(ctx: &Context, s: &IniSection, origin: &str) -> Result<ProfileSpec> {
+    let kind = match s.get("type") {
+        Some(t) if !t.is_empty() => t,
+        _ => {
+            return Err(Error::invalid_config(
+                origin,
+                "type is missing: add `type = access_key` (or another supported type)",
+            ))
+        }
+    };
+    let secret = |key: &str| required(s, key, origin).map(SecretString::from);
+    Ok(match kind {
+        "access_key" => ProfileSpec::AccessKey {
+            id: required(s, "access_key_id", origin)?.to_owned(),
+            secret: secret("access_key_secret")?,
+        },
+        "sts" => ProfileSpec::Sts {
+            id: required(s, "access_key_id", origin)?.to_owned(),
+            secret: secret("access_key_secret")?,
+            token: secret("security_token")?,
+        },
+        "bearer" => ProfileSpec::Bearer {
+            token: secret("bearer_token")?,
+            header: None,
+        },
+        "ram_role_arn" => ProfileSpec::RamRoleArn {
+            source: Box::new(ProfileSpec::AccessKey {
+                id: required(s, "access_key_id", origin)?.to_owned(),
+                secret: secret("access_key_secret")?,
+            }),
+            role: AssumeRoleSettings {
+                role_arn: required_or_env(ctx, s, "role_arn", "ALIBABA_CLOUD_ROLE_ARN", origin)?,
+                role_session_name: optional(s, "role_session_name")
+                    .or_else(|| ctx.var("ALIBABA_CLOUD_ROLE_SESSION_NAME")),
+                duration_seconds: role_duration(
+                    duration_key(s, "role_session_expiration", origin)?,
+                    origin,
+                    "role_session_expiration",
+                )?,
+                policy: optional(s, "policy"),
+                external_id: optional(s, "external_id").or_else(|| ctx.var("ALIBABA_CLOUD_EXTERNAL_ID")),
+                sts_endpoint: None,
+                sts_region: None,
+                enable_vpc: None,
+            },
+        },
+        "oidc_role_arn" => {
+            let token_file = ctx.expand_path(&required_or_env(
+                ctx,
+                s,
+                "oidc_token_file_path",
+                "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+                origin,
+            )?);
+            if !ctx.exists(&token_file) {
+                return Err(Error::invalid_config(
+                    origin,
+                    format!(
+                        "oidc_token_file_path {} does not exist: point it at the OIDC token file",
+                        token_file.display()
+                    ),
+                ));
+            }
+            ProfileSpec::Oidc(OidcSettings {
+                role_arn: required_or_env(ctx, s, "role_arn", "ALIBABA_CLOUD_ROLE_ARN", origin)?,
+                oidc_provider_arn: required_or_env(
+                    ctx,
+                    s,
+                    "oidc_provider_arn",
+                    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                    origin,
+                )?,
+                oidc_token_file: token_file,
+                role_session_name: optional(s, "role_session_name")
+                    .or_else(|| ctx.var("ALIBABA_CLOUD_ROLE_SESSION_NAME")),
+                duration_seconds: role_duration(
+                    duration_key(s, "role_session_expiration", origin)?,
+                    origin,
+                    "role_session_expiration",
+                )?,
+                policy: optional(s, "policy"),
+                sts_endpoint: None,
+                sts_region: None,
+                enable_vpc: None,
+            })
+        }
+        "ecs_ram_role" => ProfileSpec::EcsRamRole {
+            role_name: optional(s, "role_name").or_else(|| ctx.var("ALIBABA_CLOUD_ECS_METADATA")),
+        },
+        "rsa_key_pair" => ProfileSpec::RsaKeyPair {
+            public_key_id: required(s, "public_key_id", origin)?.to_owned(),
+            private_key: ctx
+                .expand_path(required(s, "private_key_file", origin)?)
+                .to_string_lossy()
+                .into_owned(),
+            duration_seconds: rsa_duration(duration_key(s, "session_expiration", origin)?, origin)?,
+        },
+        "credentials_uri" => ProfileSpec::CredentialsUri {
+            uri: required(s, "credentials_uri", origin)?.to_owned(),
+        },
+        _ => {
+            return Err(Error::invalid_config(
+                origin,
+                format!(
+                    "unknown type; supported types are {}",
+                    INI_TYPES.join(", ")
+                ),
+            ))
+        }
+    })
+}
+
+/// GenerateSessionAccessKey durations: 900–3600 s, default 3600 (spec D26).
+pub(crate) fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
+    match value {
+        None | Some(0) => Ok(3600),
+        Some(v @ 900..=3600) => Ok(v as u32),
+        Some(v) => Err(Error::invalid_config(
+            origin,
+            format!("session duration {v} s is outside 900–3600 s, the range of GenerateSessionAccessKey"),
+        )),
+    }
+}
+
+impl ProvideCredentials for IniProfileProvider {
+    fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            match self.loaded() {
+                Err(e) => Err(e.clone()),
+                Ok(Loaded::NotConfigured(reason)) => Ok(Resolution::NotConfigured(reason.clone())),
+                Ok(Loaded::Provider(p)) => p.resolve().await,
+            }
+        })
+    }
+
+    #[inline]
+    fn cached(&self) -> Option<Arc<Credentials>> {
+        match self.loaded.get()? {
+            Ok(Loaded::Provider(p)) => p.cached(),
+            _ => None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        "profile"
+    }
+
+    fn inspect(&self) -> Inspection {
+        let mut out = Inspection::default();
+        out.reads.push(format!(
+            "env {CREDENTIALS_FILE_VAR} ({})",
+            if self.ctx.var(CREDENTIALS_FILE_VAR).is_some() { "set" } else { "unset" }
+        ));
+        out.reads.push(format!(
+            "env {PROFILE_VAR} ({})",
+            if self.ctx.var(PROFILE_VAR).is_some() { "set" } else { "unset" }
+        ));
+        if let Ok(Ok(located)) = self.locate() {
+            out.reads.push(format!("file {}", located.path.display()));
+            if let Some(legacy) = located.ignored_legacy {
+                out.warnings.push(format!(
+                    "{} is ignored because {} exists; merge the two files",
+                    legacy.display(),
+                    located.path.display()
+                ));
+            }
+            if let Ok(text) = self.ctx.read_to_string(&located.path) {
+                if let Ok(file) = IniFile::parse(&text, &located.path) {
+                    out.warnings.extend(file.warnings().iter().map(|w| {
+                        format!("{} line {}: {}", located.path.display(), w.line, w.message)
+                    }));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,240 @@
+//! What a profile describes, independent of the file it came from.
+//!
+//! The INI file (types, spec 6.12) and the aliyun CLI `config.json` (modes, spec 6.13) both
+//! reduce a profile to a [`ProfileSpec`]; one function turns a spec into a provider, so the two
+//! files cannot drift apart in what a given kind of source does.
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::model::{ProviderName, SecretString};
+use crate::provider::SharedProvider;
+use std::fmt;
+
+use super::StaticProvider;
+
+/// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
+pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
+/// The smallest `DurationSeconds` STS accepts.
+pub const MIN_ROLE_DURATION_SECS: u32 = 900;
+
+/// Settings of an STS AssumeRole call (spec 6.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleSettings {
+    pub role_arn: String,
+    pub role_session_name: Option<String>,
+    pub duration_seconds: u32,
+    pub policy: Option<String>,
+    pub external_id: Option<String>,
+    pub sts_endpoint: Option<String>,
+    pub sts_region: Option<String>,
+    pub enable_vpc: Option<bool>,
+}
+
+/// Settings of an STS AssumeRoleWithOIDC call (spec 6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    pub role_arn: String,
+    pub oidc_provider_arn: String,
+    pub oidc_token_file: std::path::PathBuf,
+    pub role_session_name: Option<String>,
+    pub duration_seconds: u32,
+    pub policy: Option<String>,
+    pub sts_endpoint: Option<String>,
+    pub sts_region: Option<String>,
+    pub enable_vpc: Option<bool>,
+}
+
+/// A source of credentials as a profile describes it.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum ProfileSpec {
+    AccessKey {
+        id: String,
+        secret: SecretString,
+    },
+    Sts {
+        id: String,
+        secret: SecretString,
+        token: SecretString,
+    },
+    Bearer {
+        token: SecretString,
+        header: Option<String>,
+    },
+    Anonymous,
+    /// AssumeRole with the credentials of `source` (role chaining when `source` is itself a role).
+    RamRoleArn {
+        source: Box<ProfileSpec>,
+        role: AssumeRoleSettings,
+    },
+    Oidc(OidcSettings),
+    EcsRamRole {
+        role_name: Option<String>,
+    },
+    RsaKeyPair {
+        public_key_id: String,
+        /// A path, or inline PEM when it starts with `-----BEGIN` (CLI `private_key`).
+        private_key: String,
+        duration_seconds: u32,
+    },
+    CredentialsUri {
+        uri: String,
+    },
+    CloudSso {
+        sign_in_url: String,
+        account_id: String,
+        access_config: String,
+        access_token: SecretString,
+        access_token_expire: i64,
+    },
+    OAuth {
+        profile_name: String,
+        site_type: String,
+    },
+    External {
+        command: String,
+    },
+}
+
+impl fmt::Debug for ProfileSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only the kind: ids, ARNs and paths are not secret, but nothing here needs them.
+        write!(f, "ProfileSpec::{}", self.kind_name())
+    }
+}
+
+impl ProfileSpec {
+    /// The provider name of this kind (spec 2.2).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ProfileSpec::AccessKey { .. } => "static_ak",
+            ProfileSpec::Sts { .. } => "static_sts",
+            ProfileSpec::Bearer { .. } => "bearer",
+            ProfileSpec::Anonymous => "anonymous",
+            ProfileSpec::RamRoleArn { .. } => "ram_role_arn",
+            ProfileSpec::Oidc(_) => "oidc_role_arn",
+            ProfileSpec::EcsRamRole { .. } => "ecs_ram_role",
+            ProfileSpec::RsaKeyPair { .. } => "rsa_key_pair",
+            ProfileSpec::CredentialsUri { .. } => "credential_uri",
+            ProfileSpec::CloudSso { .. } => "cloud_sso",
+            ProfileSpec::OAuth { .. } => "oauth",
+            ProfileSpec::External { .. } => "external",
+        }
+    }
+
+    /// The provider name this spec produces, e.g. `ram_role_arn/static_ak`.
+    pub fn provider_name(&self) -> ProviderName {
+        match self {
+            ProfileSpec::RamRoleArn { source, .. } => {
+                ProviderName::new("ram_role_arn").wrapping(&source.provider_name())
+            }
+            other => ProviderName::new(other.kind_name()),
+        }
+    }
+
+    /// Builds the provider. `outer` is the name prefix (`profile`, `default/cli_profile`, …);
+    /// `origin` names the file and profile for errors.
+    pub fn build(&self, _ctx: &Context, outer: &str, origin: &str) -> Result<SharedProvider> {
+        let name = self.provider_name().within(outer);
+        match self {
+            ProfileSpec::AccessKey { id, secret } => Ok(StaticProvider::access_key_from(
+                id,
+                secret.expose(),
+                origin,
+                name,
+            )?
+            .into()),
+            ProfileSpec::Sts { id, secret, token } => Ok(StaticProvider::sts_from(
+                id,
+                secret.expose(),
+                token.expose(),
+                origin,
+                name,
+            )?
+            .into()),
+            ProfileSpec::Bearer { token, header } => Ok(StaticProvider::bearer_from(
+                token.expose(),
+                header.as_deref(),
+                origin,
+                name,
+            )?
+            .into()),
+            ProfileSpec::Anonymous => Ok(StaticProvider::from_credentials(
+                crate::model::Credentials::anonymous(name),
+            )
+            .into()),
+            network => Err(Error::unsupported(
+                origin,
+                format!(
+                    "the {} source needs the network providers, which this build of cloudcred \
+                     does not include yet; use an access_key, sts or bearer profile meanwhile",
+                    network.kind_name()
+                ),
+            )),
+        }
+    }
+}
+
+/// Checks a role session duration read from `origin` (`key` names the setting).
+pub fn role_duration(value: Option<i64>, origin: &str, key: &str) -> Result<u32> {
+    match value {
+        None | Some(0) => Ok(DEFAULT_ROLE_DURATION_SECS),
+        Some(v) if v < MIN_ROLE_DURATION_SECS as i64 => Err(Error::invalid_config(
+            origin,
+            format!("{key} is {v} seconds; STS requires at least {MIN_ROLE_DURATION_SECS}"),
+        )),
+        Some(v) if v > u32::MAX as i64 => Err(Error::invalid_config(
+            origin,
+            format!("{key} is {v} seconds, which is out of range"),
+        )),
+        Some(v) => Ok(v as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compose() {
+        let spec = ProfileSpec::RamRoleArn {
+            source: Box::new(ProfileSpec::RamRoleArn {
+                source: Box::new(ProfileSpec::AccessKey {
+                    id: "id".into(),
+                    secret: "s".into(),
+                }),
+                role: settings(),
+            }),
+            role: settings(),
+        };
+        assert_eq!(
+            spec.provider_name().within("cli_profile").as_str(),
+            "cli_profile/ram_role_arn/ram_role_arn/static_ak"
+        );
+        assert_eq!(format!("{spec:?}"), "ProfileSpec::ram_role_arn");
+    }
+
+    fn settings() -> AssumeRoleSettings {
+        AssumeRoleSettings {
+            role_arn: "acs:ram::1:role/x".into(),
+            role_session_name: None,
+            duration_seconds: 3600,
+            policy: None,
+            external_id: None,
+            sts_endpoint: None,
+            sts_region: None,
+            enable_vpc: None,
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(role_duration(None, "o", "k").unwrap(), 3600);
+        assert_eq!(role_duration(Some(0), "o", "k").unwrap(), 3600);
+        assert_eq!(role_duration(Some(900), "o", "k").unwrap(), 900);
+        let e = role_duration(Some(600), "file [ram_short_duration]", "role_session_expiration")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("600") && e.contains("900") && e.contains("role_session_expiration"), "{e}");
+    }
+}
