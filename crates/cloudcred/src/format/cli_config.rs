@@ -656,6 +656,11 @@ mod tests {
         }
 
         #[test]
+        fn never_panics_on_line_soup(text in "[\\[\\]=:#; \\ta-zA-Z\\n]{0,200}") {
+            let _ = CliConfig::parse(&text, Path::new("p"));
+        }
+
+        #[test]
         fn never_panics_on_json_soup(text in r#"[\[\]{}",:0-9a-z \n\\-]{0,120}"#) {
             if let Ok(c) = CliConfig::parse(&text, Path::new("p")) {
                 for p in c.profiles() {
