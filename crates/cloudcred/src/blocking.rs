@@ -22,7 +22,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
             .map_err(|e| e.to_string())
     })
     .as_ref()
-    .map_err(|e| Error::Internal(format!("cannot start the blocking runtime: {e}")))
+    .map_err(|e| Error::internal(format!("cannot start the blocking runtime: {e}")))
 }
 
 /// Runs `fut` to completion on the shared runtime and returns its output.
@@ -37,5 +37,5 @@ where
         let _ = tx.send(fut.await);
     });
     rx.recv()
-        .map_err(|_| Error::Internal("the credential resolution task was cancelled".to_owned()))?
+        .map_err(|_| Error::internal("the credential resolution task was cancelled".to_owned()))?
 }

@@ -6,10 +6,11 @@
 //! one that failed) and delegates to it, so the hot path is the provider's own cache.
 
 use crate::engine::{Joined, SingleFlight};
-use crate::error::{Attempt, Error, Result};
+use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::model::Credentials;
 use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
+use std::future::Future;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -112,12 +113,15 @@ impl Chain {
 
     /// Credentials, or an error. When no provider applies the error lists every provider with
     /// its reason ([`Error::NoCredentials`]).
+    ///
+    /// A cached credential comes back in a future that is ready at the first poll, without
+    /// building the slow path's state machine (which would cost more than the lookup itself).
     #[inline]
-    pub async fn get(&self) -> Result<Arc<Credentials>> {
-        if let Some(c) = self.cached() {
-            return Ok(c);
+    pub fn get(&self) -> impl Future<Output = Result<Arc<Credentials>>> + Send + '_ {
+        match self.cached() {
+            Some(c) => Either::Left(futures::future::ready(Ok(c))),
+            None => Either::Right(Box::pin(self.get_slow())),
         }
-        self.get_slow().await
     }
 
     async fn get_slow(&self) -> Result<Arc<Credentials>> {
@@ -129,7 +133,7 @@ impl Chain {
         }
         match self.walk().await? {
             Ok(c) => Ok(c),
-            Err(attempts) => Err(Error::NoCredentials { attempts }),
+            Err(attempts) => Err(ErrorKind::NoCredentials { attempts }.into()),
         }
     }
 

@@ -25,10 +25,24 @@ impl fmt::Display for Attempt {
     }
 }
 
+/// The error of every cloudcred operation.
+///
+/// One pointer wide, so that `Result<Arc<Credentials>, Error>` stays small on the hot path;
+/// [`Error::kind`] gives the details.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct Error(Box<ErrorKind>);
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
 /// Everything that can go wrong while resolving credentials.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// A configured source is unusable: a partial set of variables, a missing or empty key, a bad
     /// value, an unknown type. `origin` names the variable, file and section, or profile.
     #[error("{origin}: {message}")]
@@ -91,49 +105,69 @@ pub enum Error {
 }
 
 impl Error {
+    /// What went wrong, in detail.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
     pub fn invalid_config(origin: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::InvalidConfig {
+        ErrorKind::InvalidConfig {
             origin: origin.into(),
             message: message.into(),
         }
+        .into()
     }
 
     pub fn unsupported(origin: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Unsupported {
+        ErrorKind::Unsupported {
             origin: origin.into(),
             message: message.into(),
         }
+        .into()
     }
 
     pub fn not_configured(provider: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::NotConfigured {
+        ErrorKind::NotConfigured {
             provider: provider.into(),
             reason: reason.into(),
         }
+        .into()
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        ErrorKind::Internal(message.into()).into()
     }
 
     /// An I/O error on `path`, described by its kind only (the OS message may quote nothing
     /// secret, but the kind is all a user needs).
     pub fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {
-        Error::Io {
+        ErrorKind::Io {
             path: path.into(),
             message: describe_io(err),
         }
+        .into()
     }
 
-    /// A short machine-friendly name of the variant, for `doctor` and JSON output.
+    /// A short machine-friendly name of the kind, for `doctor` and JSON output.
     pub fn kind_name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl ErrorKind {
+    /// A short machine-friendly name of the kind.
+    pub fn name(&self) -> &'static str {
         match self {
-            Error::InvalidConfig { .. } => "invalid_config",
-            Error::Syntax { .. } => "syntax",
-            Error::Io { .. } => "io",
-            Error::Unsupported { .. } => "unsupported",
-            Error::NotConfigured { .. } => "not_configured",
-            Error::NoCredentials { .. } => "no_credentials",
-            Error::Upstream { .. } => "upstream",
-            Error::Transport { .. } => "transport",
-            Error::Expired { .. } => "expired",
-            Error::Internal(..) => "internal",
+            ErrorKind::InvalidConfig { .. } => "invalid_config",
+            ErrorKind::Syntax { .. } => "syntax",
+            ErrorKind::Io { .. } => "io",
+            ErrorKind::Unsupported { .. } => "unsupported",
+            ErrorKind::NotConfigured { .. } => "not_configured",
+            ErrorKind::NoCredentials { .. } => "no_credentials",
+            ErrorKind::Upstream { .. } => "upstream",
+            ErrorKind::Transport { .. } => "transport",
+            ErrorKind::Expired { .. } => "expired",
+            ErrorKind::Internal(..) => "internal",
         }
     }
 }
@@ -212,12 +246,13 @@ mod tests {
 
     #[test]
     fn syntax_display_names_file_line_and_column() {
-        let e = Error::Syntax {
+        let e: Error = ErrorKind::Syntax {
             path: "/h/.aliyun/config.json".into(),
             line: 3,
             column: Some(7),
             message: "expected `,`".into(),
-        };
+        }
+        .into();
         assert_eq!(e.to_string(), "/h/.aliyun/config.json:3:7: expected `,`");
     }
 }

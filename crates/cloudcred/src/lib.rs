@@ -22,6 +22,6 @@ pub mod provider;
 
 pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
 pub use provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};

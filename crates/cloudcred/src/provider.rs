@@ -6,7 +6,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::Credentials;
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
+use std::future::Future;
 use std::fmt;
 use std::sync::Arc;
 
@@ -80,10 +81,15 @@ impl SharedProvider {
     /// Credentials, or an error; "not configured" becomes [`Error::NotConfigured`].
     ///
     /// A cached credential is returned without awaiting anything.
-    pub async fn get(&self) -> Result<Arc<Credentials>> {
-        if let Some(c) = self.0.cached() {
-            return Ok(c);
+    #[inline]
+    pub fn get(&self) -> impl Future<Output = Result<Arc<Credentials>>> + Send + '_ {
+        match self.0.cached() {
+            Some(c) => Either::Left(futures::future::ready(Ok(c))),
+            None => Either::Right(self.get_slow()),
         }
+    }
+
+    async fn get_slow(&self) -> Result<Arc<Credentials>> {
         match self.0.resolve().await? {
             Resolution::Credentials(c) => Ok(c),
             Resolution::NotConfigured(reason) => Err(Error::not_configured(self.0.name(), reason)),
@@ -96,7 +102,7 @@ impl SharedProvider {
             return Ok(c);
         }
         let this = self.clone();
-        crate::blocking::run(async move { this.get().await })
+        crate::blocking::run(async move { this.get_slow().await })
     }
 }
 

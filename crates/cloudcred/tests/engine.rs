@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use cloudcred::context::{Clock, ManualClock};
 use cloudcred::engine::{RefreshConfig, Refreshing, Source};
-use cloudcred::{Credentials, Error, ProviderName, Resolution, Result, SharedProvider};
+use cloudcred::{Credentials, ErrorKind, ProviderName, Resolution, Result, SharedProvider};
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::Arc;
@@ -49,14 +49,15 @@ impl Source for Handle {
                 tokio::time::sleep(self.0.delay).await;
             }
             if self.0.fail.load(Ordering::SeqCst) {
-                return Err(Error::Upstream {
+                return Err(ErrorKind::Upstream {
                     provider: "fake".into(),
                     endpoint: "sts.example".into(),
                     status: 503,
                     code: Some("ServiceUnavailable".into()),
                     message: None,
                     request_id: None,
-                });
+                }
+                .into());
             }
             let exp = self.0.clock.now()
                 + ChronoDuration::seconds(self.0.lifetime_secs.load(Ordering::SeqCst));
@@ -241,7 +242,7 @@ async fn serves_stale_but_valid_on_failure_with_backoff_and_never_expired() {
     // Within the expiry margin (M = 60 s) the credential is unusable: the error surfaces.
     hand.advance(9 * MIN + Duration::from_secs(1));
     let err = e.get().await.unwrap_err();
-    assert!(matches!(err, Error::Upstream { status: 503, .. }), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Upstream { status: 503, .. }), "{err}");
     // Past expiry, still never the old credential.
     hand.advance(2 * MIN);
     assert!(e.get().await.is_err());
@@ -257,7 +258,7 @@ async fn already_expired_credentials_are_an_error() {
     let (e, src, _hand) = engine(Duration::ZERO, RefreshConfig::default());
     src.lifetime_secs.store(-5, Ordering::SeqCst);
     let err = e.get().await.unwrap_err();
-    assert!(matches!(err, Error::Expired { .. }), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
     assert!(err.to_string().contains("expired at"), "{err}");
 }
 

@@ -3,7 +3,7 @@
 
 use cloudcred::format::cli_config::{CliConfig, Mode};
 use cloudcred::format::ini::IniFile;
-use cloudcred::Error;
+use cloudcred::ErrorKind;
 use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
@@ -248,8 +248,8 @@ fn ini_broken_files_reject_with_line_and_no_content() {
     ] {
         let (text, path) = read(rel);
         let err = IniFile::parse(&text, &path).unwrap_err();
-        match &err {
-            Error::Syntax {
+        match err.kind() {
+            ErrorKind::Syntax {
                 path: p,
                 line,
                 column,
@@ -428,7 +428,7 @@ fn cli_every_mode_by_name_in_mixed_case() {
 fn cli_unknown_mode_lists_supported_modes() {
     let c = cli("aliyun/config.json");
     let err = c.profile("unsupported").unwrap().mode().unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert!(matches!(err.kind(), ErrorKind::Unsupported { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("profile unsupported"), "{text}");
     for m in Mode::ALL {
@@ -518,8 +518,8 @@ fn cli_source_chains() {
         ("chain-self", "chain-self -> chain-self"),
     ] {
         let err = c.source_chain(start).unwrap_err();
-        match &err {
-            Error::InvalidConfig { origin, message } => {
+        match err.kind() {
+            ErrorKind::InvalidConfig { origin, message } => {
                 assert!(origin.ends_with(&format!("profile {start}")), "{origin}");
                 assert!(message.contains(cycle), "{message}");
             }
@@ -552,8 +552,8 @@ fn cli_source_chains() {
 fn cli_invalid_json_is_a_syntax_error_without_content() {
     let (text, path) = read("aliyun/config-invalid.json");
     let err = CliConfig::parse(&text, &path).unwrap_err();
-    match &err {
-        Error::Syntax {
+    match err.kind() {
+        ErrorKind::Syntax {
             path: p,
             line,
             column,

@@ -12,7 +12,7 @@ pub use clock::{Clock, ManualClock, MonoTime};
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use fs::{FileSystem, OsFileSystem};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -130,9 +130,12 @@ impl Context {
     /// Reads a UTF-8 text file through the injected file system.
     pub fn read_to_string(&self, path: &Path) -> Result<String> {
         let bytes = self.fs.read(path).map_err(|e| Error::io(path, &e))?;
-        String::from_utf8(bytes).map_err(|_| Error::Io {
-            path: path.to_owned(),
-            message: "not valid UTF-8".to_owned(),
+        String::from_utf8(bytes).map_err(|_| {
+            ErrorKind::Io {
+                path: path.to_owned(),
+                message: "not valid UTF-8".to_owned(),
+            }
+            .into()
         })
     }
 

@@ -20,7 +20,7 @@
 mod single_flight;
 
 use crate::context::{Clock, MonoTime};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::Credentials;
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use arc_swap::ArcSwapOption;
@@ -261,10 +261,13 @@ impl<S: Source> State<S> {
                 let lifetime = match (expiration - now_wall).to_std() {
                     Ok(l) if !l.is_zero() => l,
                     _ => {
-                        return self.failed(Error::Expired {
-                            provider: creds.provider_name().to_string(),
-                            expired_at: expiration,
-                        })
+                        return self.failed(
+                            ErrorKind::Expired {
+                                provider: creds.provider_name().to_string(),
+                                expired_at: expiration,
+                            }
+                            .into(),
+                        )
                     }
                 };
                 let window = self.config.window.min(lifetime / 2);

@@ -11,7 +11,7 @@
 //! one of its fixed, content-free texts.
 
 use crate::context::{bool_error, parse_bool};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -166,11 +166,14 @@ impl CliConfig {
     /// `name` is `Error::InvalidConfig` naming the path.
     pub fn parse(text: &str, path: &Path) -> Result<CliConfig> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::Syntax {
-            path: path.to_owned(),
-            line: e.line(),
-            column: Some(e.column()),
-            message: json_error_message(&e),
+        let value: Value = serde_json::from_str(text).map_err(|e| -> Error {
+            ErrorKind::Syntax {
+                path: path.to_owned(),
+                line: e.line(),
+                column: Some(e.column()),
+                message: json_error_message(&e),
+            }
+            .into()
         })?;
         let origin = path.display().to_string();
         let Value::Object(top) = &value else {
@@ -538,7 +541,7 @@ mod tests {
     fn unknown_mode_lists_all_modes_without_quoting_the_value() {
         let c = one(r#"{"name":"p","mode":"SecretLookingValue123"}"#);
         let err = c.profile("p").unwrap().mode().unwrap_err();
-        assert!(matches!(err, Error::Unsupported { .. }));
+        assert!(matches!(err.kind(), ErrorKind::Unsupported { .. }));
         let text = err.to_string();
         for m in Mode::ALL {
             assert!(text.contains(m.as_str()), "{text}");
@@ -597,7 +600,7 @@ mod tests {
             r#"{"current": 1, "profiles": []}"#,
         ] {
             let e = CliConfig::parse(text, Path::new("/h/c.json")).unwrap_err();
-            assert!(matches!(e, Error::InvalidConfig { .. }), "{text}: {e:?}");
+            assert!(matches!(e.kind(), ErrorKind::InvalidConfig { .. }), "{text}: {e:?}");
             assert!(e.to_string().starts_with("/h/c.json: "), "{e}");
         }
         let c = parse("{}");
@@ -609,8 +612,8 @@ mod tests {
     fn json_errors_have_position_and_no_content() {
         let e =
             CliConfig::parse("{\n  \"a\": \"SECRET\" x\n}", Path::new("/h/c.json")).unwrap_err();
-        match &e {
-            Error::Syntax {
+        match e.kind() {
+            ErrorKind::Syntax {
                 line,
                 column,
                 message,

@@ -11,7 +11,7 @@
 //! and neither `Debug`, errors nor warnings ever show a value or a line's text.
 
 use crate::context::{bool_error, parse_bool};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::SecretString;
 use std::fmt;
 use std::path::Path;
@@ -84,11 +84,14 @@ impl IniFile {
     /// `Error::Syntax { path, line (1-based), column: None, message }`, and the message never
     /// quotes the line.
     pub fn parse(text: &str, path: &Path) -> Result<IniFile> {
-        let syntax = |line: usize, message: &str| Error::Syntax {
-            path: path.to_owned(),
-            line,
-            column: None,
-            message: message.to_owned(),
+        let syntax = |line: usize, message: &str| -> Error {
+            ErrorKind::Syntax {
+                path: path.to_owned(),
+                line,
+                column: None,
+                message: message.to_owned(),
+            }
+            .into()
         };
         let text = text.strip_prefix(BOM).unwrap_or(text);
         let mut file = IniFile::default();
@@ -302,10 +305,13 @@ mod tests {
 
     fn syntax_line(text: &str) -> (usize, String) {
         match IniFile::parse(text, Path::new("/t/credentials")) {
-            Err(e @ Error::Syntax { line, column, .. }) => {
-                assert_eq!(column, None);
-                (line, e.to_string())
-            }
+            Err(e) => match e.kind() {
+                ErrorKind::Syntax { line, column, .. } => {
+                    assert_eq!(*column, None);
+                    (*line, e.to_string())
+                }
+                other => panic!("expected a syntax error, got {other:?}"),
+            },
             other => panic!("expected a syntax error, got {other:?}"),
         }
     }
