@@ -57,8 +57,20 @@ fn hot_path(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("cached_get");
     g.bench_function("baseline_arc_clone", |b| b.iter(|| black_box(Arc::clone(black_box(&baseline)))));
-    g.bench_function("default_chain_get_async", |b| {
+    g.bench_function("default_chain_get_now_or_never", |b| {
         b.iter(|| black_box(chain.get().now_or_never().unwrap().unwrap()))
+    });
+    // The realistic async use: `.await` inside a task, many gets per runtime entry.
+    g.bench_function("default_chain_get_await", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = std::time::Instant::now();
+                for _ in 0..iters {
+                    black_box(chain.get().await.unwrap());
+                }
+                start.elapsed()
+            })
+        })
     });
     g.bench_function("reference_ready_now_or_never", |b| {
         b.iter(|| black_box(futures::future::ready(Ok::<_, ()>(Arc::clone(&baseline))).now_or_never().unwrap().unwrap()))

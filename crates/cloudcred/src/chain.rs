@@ -9,8 +9,10 @@ use crate::engine::{Joined, SingleFlight};
 use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::model::Credentials;
 use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
-use futures::future::{BoxFuture, Either};
+use futures::future::BoxFuture;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -117,11 +119,17 @@ impl Chain {
     /// A cached credential comes back in a future that is ready at the first poll, without
     /// building the slow path's state machine (which would cost more than the lookup itself).
     #[inline]
-    pub fn get(&self) -> impl Future<Output = Result<Arc<Credentials>>> + Send + '_ {
+    pub fn get(&self) -> GetCredentials<'_> {
         match self.cached() {
-            Some(c) => Either::Left(futures::future::ready(Ok(c))),
-            None => Either::Right(Box::pin(self.get_slow())),
+            Some(c) => GetCredentials::Ready(Some(c)),
+            None => self.get_pending(),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_pending(&self) -> GetCredentials<'_> {
+        GetCredentials::Pending(Box::pin(self.get_slow()))
     }
 
     async fn get_slow(&self) -> Result<Arc<Credentials>> {
@@ -164,6 +172,24 @@ impl Chain {
         });
         match joined {
             Joined::Existing(f) | Joined::Started(f) => f.await,
+        }
+    }
+}
+
+/// The future of [`Chain::get`]: ready at once for a cached credential.
+pub enum GetCredentials<'a> {
+    Ready(Option<Arc<Credentials>>),
+    Pending(BoxFuture<'a, Result<Arc<Credentials>>>),
+}
+
+impl Future for GetCredentials<'_> {
+    type Output = Result<Arc<Credentials>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            GetCredentials::Ready(c) => Poll::Ready(Ok(c.take().expect("polled after completion"))),
+            GetCredentials::Pending(f) => f.as_mut().poll(cx),
         }
     }
 }
