@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "cloudcred", version, about = "Resolve, explain and use Alibaba Cloud credentials")]
+#[command(
+    name = "cloudcred",
+    version,
+    about = "Resolve, explain and use Alibaba Cloud credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -47,16 +47,24 @@ fn hot_path(c: &mut Criterion) {
         ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
     ]));
     let chain = DefaultChain::builder(&ctx).build();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(chain.get()).unwrap();
 
     let engine = Refreshing::new(OneHourSts, Clock::system());
     rt.block_on(engine.get()).unwrap();
 
-    let baseline = Arc::new(Credentials::access_key("id", "secret", ProviderName::new("x")));
+    let baseline = Arc::new(Credentials::access_key(
+        "id",
+        "secret",
+        ProviderName::new("x"),
+    ));
 
     let mut g = c.benchmark_group("cached_get");
-    g.bench_function("baseline_arc_clone", |b| b.iter(|| black_box(Arc::clone(black_box(&baseline)))));
+    g.bench_function("baseline_arc_clone", |b| {
+        b.iter(|| black_box(Arc::clone(black_box(&baseline))))
+    });
     g.bench_function("default_chain_get_now_or_never", |b| {
         b.iter(|| black_box(chain.get().now_or_never().unwrap().unwrap()))
     });
@@ -73,10 +81,21 @@ fn hot_path(c: &mut Criterion) {
         })
     });
     g.bench_function("reference_ready_now_or_never", |b| {
-        b.iter(|| black_box(futures::future::ready(Ok::<_, ()>(Arc::clone(&baseline))).now_or_never().unwrap().unwrap()))
+        b.iter(|| {
+            black_box(
+                futures::future::ready(Ok::<_, ()>(Arc::clone(&baseline)))
+                    .now_or_never()
+                    .unwrap()
+                    .unwrap(),
+            )
+        })
     });
-    g.bench_function("default_chain_get_blocking", |b| b.iter(|| black_box(chain.get_blocking().unwrap())));
-    g.bench_function("refresh_engine_cached", |b| b.iter(|| black_box(engine.cached_fresh().unwrap())));
+    g.bench_function("default_chain_get_blocking", |b| {
+        b.iter(|| black_box(chain.get_blocking().unwrap()))
+    });
+    g.bench_function("refresh_engine_cached", |b| {
+        b.iter(|| black_box(engine.cached_fresh().unwrap()))
+    });
     g.finish();
 }
 
@@ -89,7 +108,9 @@ fn parts(c: &mut Criterion) {
     let mut g = c.benchmark_group("parts");
     g.bench_function("coarse_clock", |b| b.iter(|| black_box(clock.mono())));
     g.bench_function("arc_swap_load", |b| b.iter(|| black_box(**swap.load())));
-    g.bench_function("arc_swap_load_full", |b| b.iter(|| black_box(swap.load_full())));
+    g.bench_function("arc_swap_load_full", |b| {
+        b.iter(|| black_box(swap.load_full()))
+    });
     g.finish();
 }
 

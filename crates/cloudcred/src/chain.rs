@@ -10,11 +10,11 @@ use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::model::Credentials;
 use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
 use futures::future::BoxFuture;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
-use std::fmt;
 use std::sync::{Arc, OnceLock};
+use std::task::{Context as TaskContext, Poll};
 
 type Walk = Result<std::result::Result<Arc<Credentials>, Vec<Attempt>>>;
 

@@ -7,8 +7,8 @@
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use futures::future::{BoxFuture, Either};
-use std::future::Future;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The outcome of a provider that did not fail.

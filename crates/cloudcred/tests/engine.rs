@@ -242,7 +242,10 @@ async fn serves_stale_but_valid_on_failure_with_backoff_and_never_expired() {
     // Within the expiry margin (M = 60 s) the credential is unusable: the error surfaces.
     hand.advance(9 * MIN + Duration::from_secs(1));
     let err = e.get().await.unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Upstream { status: 503, .. }), "{err}");
+    assert!(
+        matches!(err.kind(), ErrorKind::Upstream { status: 503, .. }),
+        "{err}"
+    );
     // Past expiry, still never the old credential.
     hand.advance(2 * MIN);
     assert!(e.get().await.is_err());

@@ -428,7 +428,10 @@ fn cli_every_mode_by_name_in_mixed_case() {
 fn cli_unknown_mode_lists_supported_modes() {
     let c = cli("aliyun/config.json");
     let err = c.profile("unsupported").unwrap().mode().unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Unsupported { .. }), "{err:?}");
+    assert!(
+        matches!(err.kind(), ErrorKind::Unsupported { .. }),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(text.contains("profile unsupported"), "{text}");
     for m in Mode::ALL {

@@ -34,7 +34,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 }
             }
         };
-        out.push_str(&format!("{:>2}. {:<18} {}\n", i + 1, p.name(), indent(&status)));
+        out.push_str(&format!(
+            "{:>2}. {:<18} {}\n",
+            i + 1,
+            p.name(),
+            indent(&status)
+        ));
         let inspection = p.inspect();
         for r in &inspection.reads {
             out.push_str(&format!("      reads   {r}\n"));

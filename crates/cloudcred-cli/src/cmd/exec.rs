@@ -37,7 +37,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
     }
     let cannot_run = |e: std::io::Error| {
-        Error::internal(format!("cannot run {}: {}", program.to_string_lossy(), e.kind()))
+        Error::internal(format!(
+            "cannot run {}: {}",
+            program.to_string_lossy(),
+            e.kind()
+        ))
     };
     // On Unix the command replaces this process, so signals reach it directly and its exit
     // status is ours without translation.

@@ -80,7 +80,10 @@ fn to_env(c: &Credentials) -> String {
     let mut s = String::new();
     if c.kind() == CredentialKind::Bearer {
         if let Some(t) = c.bearer_token() {
-            s.push_str(&format!("export ALIBABA_CLOUD_BEARER_TOKEN={}\n", shell_quote(t.expose())));
+            s.push_str(&format!(
+                "export ALIBABA_CLOUD_BEARER_TOKEN={}\n",
+                shell_quote(t.expose())
+            ));
         }
         return s;
     }
@@ -94,16 +97,29 @@ fn to_env(c: &Credentials) -> String {
 }
 
 fn to_text(c: &Credentials) -> String {
-    let mut s = format!("provider:          {}\nkind:              {}\n", c.provider_name(), c.kind());
+    let mut s = format!(
+        "provider:          {}\nkind:              {}\n",
+        c.provider_name(),
+        c.kind()
+    );
     match c.kind() {
         CredentialKind::Bearer => s.push_str("bearer token:      ** redacted **\n"),
-        CredentialKind::Anonymous => s.push_str("credentials:       none (anonymous profile: requests are sent unsigned)\n"),
+        CredentialKind::Anonymous => {
+            s.push_str("credentials:       none (anonymous profile: requests are sent unsigned)\n")
+        }
         _ => {
-            s.push_str(&format!("access key id:     {}\n", c.masked_access_key_id()));
+            s.push_str(&format!(
+                "access key id:     {}\n",
+                c.masked_access_key_id()
+            ));
             s.push_str("access key secret: ** redacted **\n");
             s.push_str(&format!(
                 "security token:    {}\n",
-                if c.security_token().is_some() { "** redacted **" } else { "none" }
+                if c.security_token().is_some() {
+                    "** redacted **"
+                } else {
+                    "none"
+                }
             ));
         }
     }

@@ -47,9 +47,21 @@ pub fn exported_vars(creds: &Credentials) -> Vec<(&'static str, Option<String>)>
     let token = creds.security_token().map(|t| t.expose().to_owned());
     let mut out = Vec::new();
     for (i, s, t) in [
-        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"),
-        ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"),
-        ("TABLESTORE_ACCESS_KEY_ID", "TABLESTORE_ACCESS_KEY_SECRET", "TABLESTORE_SESSION_TOKEN"),
+        (
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+        ),
+        (
+            "OSS_ACCESS_KEY_ID",
+            "OSS_ACCESS_KEY_SECRET",
+            "OSS_SESSION_TOKEN",
+        ),
+        (
+            "TABLESTORE_ACCESS_KEY_ID",
+            "TABLESTORE_ACCESS_KEY_SECRET",
+            "TABLESTORE_SESSION_TOKEN",
+        ),
     ] {
         out.push((i, id.clone()));
         out.push((s, secret.clone()));

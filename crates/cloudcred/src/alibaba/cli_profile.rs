@@ -116,7 +116,10 @@ impl CliProfileProvider {
             } else {
                 Err(Error::invalid_config(
                     format!("environment variable {CONFIG_FILE_VAR}"),
-                    format!("{} does not exist: create it or unset {CONFIG_FILE_VAR}", path.display()),
+                    format!(
+                        "{} does not exist: create it or unset {CONFIG_FILE_VAR}",
+                        path.display()
+                    ),
                 ))
             };
         }
@@ -180,7 +183,11 @@ impl CliProfileProvider {
         }
         let spec = spec_for(&self.ctx, &config, &name)?;
         let origin = format!("{} profile {name}", path.display());
-        Ok(Loaded::Provider(spec.build(&self.ctx, &self.outer, &origin)?))
+        Ok(Loaded::Provider(spec.build(
+            &self.ctx,
+            &self.outer,
+            &origin,
+        )?))
     }
 
     fn loaded(&self) -> &std::result::Result<Loaded, Error> {
@@ -196,7 +203,10 @@ fn required(p: &CliProfile, key: &str) -> Result<String> {
     p.str(key).map(str::to_owned).ok_or_else(|| {
         Error::invalid_config(
             p.origin(),
-            format!("{key} is missing or empty: run `aliyun configure --profile {}` or add it", p.name()),
+            format!(
+                "{key} is missing or empty: run `aliyun configure --profile {}` or add it",
+                p.name()
+            ),
         )
     })
 }
@@ -256,10 +266,17 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
             let id = required(p, "access_key_id")?;
             let secret = SecretString::new(required(p, "access_key_secret")?);
             let source = match optional(p, "sts_token") {
-                Some(token) => ProfileSpec::Sts { id, secret, token: SecretString::new(token) },
+                Some(token) => ProfileSpec::Sts {
+                    id,
+                    secret,
+                    token: SecretString::new(token),
+                },
                 None => ProfileSpec::AccessKey { id, secret },
             };
-            ProfileSpec::RamRoleArn { source: Box::new(source), role: assume_role(ctx, p)? }
+            ProfileSpec::RamRoleArn {
+                source: Box::new(source),
+                role: assume_role(ctx, p)?,
+            }
         }
         Mode::ChainableRamRoleArn => {
             // Validates the whole chain (cycles, missing profiles) before any request.
@@ -274,10 +291,14 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
             }
         }
         Mode::RamRoleArnWithRoleName => ProfileSpec::RamRoleArn {
-            source: Box::new(ProfileSpec::EcsRamRole { role_name: optional(p, "ram_role_name") }),
+            source: Box::new(ProfileSpec::EcsRamRole {
+                role_name: optional(p, "ram_role_name"),
+            }),
             role: assume_role(ctx, p)?,
         },
-        Mode::EcsRamRole => ProfileSpec::EcsRamRole { role_name: optional(p, "ram_role_name") },
+        Mode::EcsRamRole => ProfileSpec::EcsRamRole {
+            role_name: optional(p, "ram_role_name"),
+        },
         Mode::Oidc => {
             let token_file = ctx.expand_path(&required(p, "oidc_token_file")?);
             ProfileSpec::Oidc(OidcSettings {
@@ -287,7 +308,11 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
                 role_session_name: optional(p, "ram_session_name")
                     .or_else(|| optional(p, "role_session_name"))
                     .or_else(|| ctx.var("ALIBABA_CLOUD_ROLE_SESSION_NAME")),
-                duration_seconds: role_duration(p.int("expired_seconds")?, &p.origin(), "expired_seconds")?,
+                duration_seconds: role_duration(
+                    p.int("expired_seconds")?,
+                    &p.origin(),
+                    "expired_seconds",
+                )?,
                 policy: optional(p, "policy"),
                 sts_endpoint: optional(p, "sts_endpoint"),
                 sts_region: optional(p, "sts_region"),
@@ -304,7 +329,10 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
                     ctx.expand_path(&raw).to_string_lossy().into_owned()
                 }
             },
-            duration_seconds: super::ini_profile::rsa_duration(p.int("expired_seconds")?, &p.origin())?,
+            duration_seconds: super::ini_profile::rsa_duration(
+                p.int("expired_seconds")?,
+                &p.origin(),
+            )?,
         },
         Mode::CredentialsUri => {
             external_processes_allowed(ctx, p, mode)?;
@@ -321,7 +349,9 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
         }
         Mode::External => {
             external_processes_allowed(ctx, p, mode)?;
-            ProfileSpec::External { command: required(p, "process_command")? }
+            ProfileSpec::External {
+                command: required(p, "process_command")?,
+            }
         }
         Mode::BearerToken => ProfileSpec::Bearer {
             token: SecretString::new(
@@ -358,14 +388,20 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
             }
         }
         Mode::OAuth => {
-            let site = p.str("oauth_site_type").unwrap_or_default().to_ascii_uppercase();
+            let site = p
+                .str("oauth_site_type")
+                .unwrap_or_default()
+                .to_ascii_uppercase();
             if site != "CN" && site != "INTL" {
                 return Err(Error::invalid_config(
                     p.origin(),
                     "oauth_site_type must be CN or INTL: set it, or log in again with aliyun-cli",
                 ));
             }
-            ProfileSpec::OAuth { profile_name: p.name().to_owned(), site_type: site }
+            ProfileSpec::OAuth {
+                profile_name: p.name().to_owned(),
+                site_type: site,
+            }
         }
         Mode::Anonymous => ProfileSpec::Anonymous,
     })
@@ -399,7 +435,11 @@ impl ProvideCredentials for CliProfileProvider {
         for var in [DISABLED_VAR, CONFIG_FILE_VAR, PROFILE_VAR] {
             out.reads.push(format!(
                 "env {var} ({})",
-                if self.ctx.var(var).is_some() { "set" } else { "unset" }
+                if self.ctx.var(var).is_some() {
+                    "set"
+                } else {
+                    "unset"
+                }
             ));
         }
         if let Ok(Ok(path)) = self.locate() {
@@ -408,7 +448,10 @@ impl ProvideCredentials for CliProfileProvider {
                 if let Ok(config) = CliConfig::parse(&text, &path) {
                     out.warnings.extend(config.warnings());
                     let choice = self.choice.resolve(&self.ctx);
-                    let name = choice.name().map(str::to_owned).or_else(|| config.current().map(str::to_owned));
+                    let name = choice
+                        .name()
+                        .map(str::to_owned)
+                        .or_else(|| config.current().map(str::to_owned));
                     if let Some(p) = name.as_deref().and_then(|n| config.profile(n)) {
                         if let Ok((mode, true)) = p.mode() {
                             out.warnings.push(format!(
@@ -423,5 +466,127 @@ impl ProvideCredentials for CliProfileProvider {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MapEnv;
+
+    fn fixture_config() -> CliConfig {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/fixtures/aliyun/config.json");
+        CliConfig::parse(&std::fs::read_to_string(&path).unwrap(), &path).unwrap()
+    }
+
+    fn spec(name: &str) -> ProfileSpec {
+        spec_for(&Context::with_env(MapEnv::new()), &fixture_config(), name).unwrap()
+    }
+
+    #[test]
+    fn ram_role_fields() {
+        let ProfileSpec::RamRoleArn { source, role } = spec("ramrole") else {
+            panic!()
+        };
+        assert!(
+            matches!(*source, ProfileSpec::AccessKey { ref id, .. } if id == "LTAIFAKECLIRAMSRC005")
+        );
+        assert_eq!(
+            role.role_session_name.as_deref(),
+            Some("fixture-cli-session")
+        );
+        assert_eq!(role.duration_seconds, 1800);
+        assert_eq!(role.external_id.as_deref(), Some("fake external id"));
+        assert!(role.policy.as_deref().unwrap().contains("\"Statement\": ["));
+        assert_eq!(
+            (role.sts_region.as_deref(), role.enable_vpc),
+            (Some("cn-hangzhou"), Some(false))
+        );
+        let ProfileSpec::RamRoleArn { role, .. } = spec("ramrole-vpc") else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                role.sts_region.as_deref(),
+                role.enable_vpc,
+                role.duration_seconds
+            ),
+            (Some("cn-beijing"), Some(true), 3600)
+        );
+        let ProfileSpec::RamRoleArn { role, .. } = spec("ramrole-endpoint") else {
+            panic!()
+        };
+        assert_eq!(
+            role.sts_endpoint.as_deref(),
+            Some("http://127.0.0.1:@PORT@")
+        );
+    }
+
+    #[test]
+    fn chains_nest_their_sources() {
+        let ProfileSpec::RamRoleArn { source, role } = spec("chain-two-hops") else {
+            panic!()
+        };
+        assert_eq!(role.role_arn, "acs:ram::1000000000000000:role/fake-hop-2");
+        assert_eq!(role.external_id.as_deref(), Some("fake-external-id-2"));
+        let ProfileSpec::RamRoleArn {
+            source: inner,
+            role: hop1,
+        } = *source
+        else {
+            panic!()
+        };
+        assert_eq!(hop1.role_arn, "acs:ram::1000000000000000:role/fake-hop-1");
+        assert!(
+            matches!(*inner, ProfileSpec::AccessKey { ref id, .. } if id == "LTAIFAKECLIDEFAULT01")
+        );
+        assert_eq!(
+            spec("chain-two-hops").provider_name().as_str(),
+            "ram_role_arn/ram_role_arn/static_ak"
+        );
+        let ProfileSpec::RamRoleArn { source, .. } = spec("ram-with-ecs") else {
+            panic!()
+        };
+        assert!(
+            matches!(*source, ProfileSpec::EcsRamRole { role_name: Some(ref r) } if r == "FakeCliEcsRole")
+        );
+        let ProfileSpec::RamRoleArn { source, .. } = spec("chain-over-oauth") else {
+            panic!()
+        };
+        assert!(
+            matches!(*source, ProfileSpec::OAuth { ref profile_name, ref site_type } if profile_name == "oauth-cn" && site_type == "CN")
+        );
+    }
+
+    #[test]
+    fn oidc_session_name_spellings_and_other_modes() {
+        let ProfileSpec::Oidc(o) = spec("oidc") else {
+            panic!()
+        };
+        assert_eq!(o.role_session_name.as_deref(), Some("fixture-cli-oidc"));
+        let ProfileSpec::Oidc(o) = spec("oidc-role-session-name-key") else {
+            panic!()
+        };
+        assert_eq!(
+            o.role_session_name.as_deref(),
+            Some("fixture-python-spelling")
+        );
+        assert!(matches!(
+            spec("ecs-discover"),
+            ProfileSpec::EcsRamRole { role_name: None }
+        ));
+        assert!(
+            matches!(spec("uri"), ProfileSpec::CredentialsUri { ref uri } if uri.ends_with("/uri/fixture"))
+        );
+        assert!(
+            matches!(spec("external-echo-ak"), ProfileSpec::External { ref command } if command.starts_with("/bin/echo '"))
+        );
+        assert!(
+            matches!(spec("rsa"), ProfileSpec::RsaKeyPair { ref public_key_id, duration_seconds: 3600, .. } if public_key_id == "TMPSK.FAKEPUBLICKEY0021")
+        );
+        assert!(
+            matches!(spec("sso"), ProfileSpec::CloudSso { ref account_id, .. } if account_id == "1000000000000000")
+        );
     }
 }

@@ -80,12 +80,19 @@ impl DefaultChainBuilder {
         chain = chain.provider(NetworkSlot::credentials_uri_from_env(ctx));
         let ecs = match self.ecs_metadata {
             Some(enabled) => Ok(enabled),
-            None => ctx.flag(ECS_METADATA_DISABLED_VAR).map(|disabled| !disabled),
+            None => ctx
+                .flag(ECS_METADATA_DISABLED_VAR)
+                .map(|disabled| !disabled),
         };
         match ecs {
             Ok(true) => chain = chain.provider(NetworkSlot::ecs_metadata(ctx)),
             Ok(false) => {}
-            Err(e) => chain = chain.provider(Failing { name: "ecs_ram_role", error: e }),
+            Err(e) => {
+                chain = chain.provider(Failing {
+                    name: "ecs_ram_role",
+                    error: e,
+                })
+            }
         }
         chain.build()
     }
@@ -101,7 +108,12 @@ pub struct DefaultChain;
 
 impl DefaultChain {
     pub fn builder(ctx: &Context) -> DefaultChainBuilder {
-        DefaultChainBuilder { ctx: ctx.clone(), profile: None, reuse_last: true, ecs_metadata: None }
+        DefaultChainBuilder {
+            ctx: ctx.clone(),
+            profile: None,
+            reuse_last: true,
+            ecs_metadata: None,
+        }
     }
 }
 
@@ -127,10 +139,21 @@ impl ProfileGuard {
         let files = format!(
             "{} nor {}",
             file(super::cli_profile::CONFIG_FILE_VAR, ".aliyun/config.json"),
-            file(super::ini_profile::CREDENTIALS_FILE_VAR, ".alibabacloud/credentials")
+            file(
+                super::ini_profile::CREDENTIALS_FILE_VAR,
+                ".alibabacloud/credentials"
+            )
         );
-        let origin = if from_builder { "the profile option".to_owned() } else { format!("environment variable {PROFILE_VAR}") };
-        Self { name, origin, files }
+        let origin = if from_builder {
+            "the profile option".to_owned()
+        } else {
+            format!("environment variable {PROFILE_VAR}")
+        };
+        Self {
+            name,
+            origin,
+            files,
+        }
     }
 }
 

@@ -56,6 +56,9 @@ mod tests {
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", "y"),
         ]));
         let found = ignored_variables(&ctx);
-        assert_eq!(found, vec![("ALICLOUD_ACCESS_KEY_ID", "use ALIBABA_CLOUD_ACCESS_KEY_ID")]);
+        assert_eq!(
+            found,
+            vec![("ALICLOUD_ACCESS_KEY_ID", "use ALIBABA_CLOUD_ACCESS_KEY_ID")]
+        );
     }
 }

@@ -4,9 +4,7 @@
 //! the inner provider (and its cache) is kept for this provider's lifetime.
 
 use super::profile_choice::{ProfileChoice, PROFILE_VAR};
-use super::profile_spec::{
-    role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec,
-};
+use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
@@ -71,7 +69,10 @@ impl IniProfileProvider {
     fn locate(&self) -> Result<std::result::Result<Located, String>> {
         if let Some(path) = &self.path {
             return if self.ctx.exists(path) {
-                Ok(Ok(Located { path: path.clone(), ignored_legacy: None }))
+                Ok(Ok(Located {
+                    path: path.clone(),
+                    ignored_legacy: None,
+                }))
             } else {
                 Err(Error::invalid_config(
                     format!("profile file {}", path.display()),
@@ -82,7 +83,10 @@ impl IniProfileProvider {
         if let Some(raw) = self.ctx.var(CREDENTIALS_FILE_VAR) {
             let path = self.ctx.expand_path(&raw);
             return if self.ctx.exists(&path) {
-                Ok(Ok(Located { path, ignored_legacy: None }))
+                Ok(Ok(Located {
+                    path,
+                    ignored_legacy: None,
+                }))
             } else {
                 Err(Error::invalid_config(
                     format!("environment variable {CREDENTIALS_FILE_VAR}"),
@@ -101,9 +105,15 @@ impl IniProfileProvider {
         let legacy = dir.join("credentials.ini");
         if self.ctx.exists(&main) {
             let ignored_legacy = self.ctx.exists(&legacy).then_some(legacy);
-            Ok(Ok(Located { path: main, ignored_legacy }))
+            Ok(Ok(Located {
+                path: main,
+                ignored_legacy,
+            }))
         } else if self.ctx.exists(&legacy) {
-            Ok(Ok(Located { path: legacy, ignored_legacy: None }))
+            Ok(Ok(Located {
+                path: legacy,
+                ignored_legacy: None,
+            }))
         } else {
             Ok(Err(format!(
                 "neither {} nor {} exists",
@@ -155,7 +165,11 @@ impl IniProfileProvider {
             Ok(_) => {}
         }
         let spec = spec_from_section(&self.ctx, section, &origin)?;
-        Ok(Loaded::Provider(spec.build(&self.ctx, &self.outer, &origin)?))
+        Ok(Loaded::Provider(spec.build(
+            &self.ctx,
+            &self.outer,
+            &origin,
+        )?))
     }
 
     fn loaded(&self) -> &std::result::Result<Loaded, Error> {
@@ -219,20 +233,40 @@ impl IniProfileProviderBuilder {
 fn required<'a>(section: &'a IniSection, key: &str, origin: &str) -> Result<&'a str> {
     match section.get(key) {
         Some(v) if !v.is_empty() => Ok(v),
-        Some(_) => Err(Error::invalid_config(origin, format!("{key} is empty: give it a value"))),
-        None => Err(Error::invalid_config(origin, format!("{key} is missing: add `{key} = …`"))),
+        Some(_) => Err(Error::invalid_config(
+            origin,
+            format!("{key} is empty: give it a value"),
+        )),
+        None => Err(Error::invalid_config(
+            origin,
+            format!("{key} is missing: add `{key} = …`"),
+        )),
     }
 }
 
 fn optional(section: &IniSection, key: &str) -> Option<String> {
-    section.get(key).filter(|v| !v.is_empty()).map(str::to_owned)
+    section
+        .get(key)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// A required key that an environment variable may fill (spec 6.12: the fallbacks of 6.3/6.4).
-fn required_or_env(ctx: &Context, section: &IniSection, key: &str, var: &str, origin: &str) -> Result<String> {
-    optional(section, key).or_else(|| ctx.var(var)).ok_or_else(|| {
-        Error::invalid_config(origin, format!("{key} is missing: add `{key} = …` or set {var}"))
-    })
+fn required_or_env(
+    ctx: &Context,
+    section: &IniSection,
+    key: &str,
+    var: &str,
+    origin: &str,
+) -> Result<String> {
+    optional(section, key)
+        .or_else(|| ctx.var(var))
+        .ok_or_else(|| {
+            Error::invalid_config(
+                origin,
+                format!("{key} is missing: add `{key} = …` or set {var}"),
+            )
+        })
 }
 
 fn duration_key(section: &IniSection, key: &str, origin: &str) -> Result<Option<i64>> {
@@ -285,7 +319,8 @@ fn spec_from_section(ctx: &Context, s: &IniSection, origin: &str) -> Result<Prof
                     "role_session_expiration",
                 )?,
                 policy: optional(s, "policy"),
-                external_id: optional(s, "external_id").or_else(|| ctx.var("ALIBABA_CLOUD_EXTERNAL_ID")),
+                external_id: optional(s, "external_id")
+                    .or_else(|| ctx.var("ALIBABA_CLOUD_EXTERNAL_ID")),
                 sts_endpoint: None,
                 sts_region: None,
                 enable_vpc: None,
@@ -348,10 +383,7 @@ fn spec_from_section(ctx: &Context, s: &IniSection, origin: &str) -> Result<Prof
         _ => {
             return Err(Error::invalid_config(
                 origin,
-                format!(
-                    "unknown type; supported types are {}",
-                    INI_TYPES.join(", ")
-                ),
+                format!("unknown type; supported types are {}", INI_TYPES.join(", ")),
             ))
         }
     })
@@ -396,11 +428,19 @@ impl ProvideCredentials for IniProfileProvider {
         let mut out = Inspection::default();
         out.reads.push(format!(
             "env {CREDENTIALS_FILE_VAR} ({})",
-            if self.ctx.var(CREDENTIALS_FILE_VAR).is_some() { "set" } else { "unset" }
+            if self.ctx.var(CREDENTIALS_FILE_VAR).is_some() {
+                "set"
+            } else {
+                "unset"
+            }
         ));
         out.reads.push(format!(
             "env {PROFILE_VAR} ({})",
-            if self.ctx.var(PROFILE_VAR).is_some() { "set" } else { "unset" }
+            if self.ctx.var(PROFILE_VAR).is_some() {
+                "set"
+            } else {
+                "unset"
+            }
         ));
         if let Ok(Ok(located)) = self.locate() {
             out.reads.push(format!("file {}", located.path.display()));
@@ -420,5 +460,106 @@ impl ProvideCredentials for IniProfileProvider {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MapEnv;
+
+    fn spec(text: &str, section: &str, env: &[(&str, &str)]) -> Result<ProfileSpec> {
+        let file = IniFile::parse(text, std::path::Path::new("/t/credentials")).unwrap();
+        let ctx = Context::with_env(
+            env.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<MapEnv>(),
+        );
+        spec_from_section(&ctx, file.section(section).unwrap(), "/t/credentials [s]")
+    }
+
+    #[test]
+    fn ram_role_arn_settings() {
+        let text = "[s]\ntype = ram_role_arn\naccess_key_id = LTAI1\naccess_key_secret = sec\nrole_arn = acs:ram::1:role/r\nrole_session_name = sess\nrole_session_expiration = 1800\npolicy = {\"Statement\": [], \"Version\": \"1\"}\nregion_id = cn-hangzhou\n";
+        let ProfileSpec::RamRoleArn { source, role } =
+            spec(text, "s", &[("ALIBABA_CLOUD_EXTERNAL_ID", "ext")]).unwrap()
+        else {
+            panic!()
+        };
+        assert!(matches!(*source, ProfileSpec::AccessKey { ref id, .. } if id == "LTAI1"));
+        assert_eq!(role.role_arn, "acs:ram::1:role/r");
+        assert_eq!(role.role_session_name.as_deref(), Some("sess"));
+        assert_eq!(role.duration_seconds, 1800);
+        assert_eq!(
+            role.policy.as_deref(),
+            Some("{\"Statement\": [], \"Version\": \"1\"}")
+        );
+        assert_eq!(role.external_id.as_deref(), Some("ext"));
+    }
+
+    #[test]
+    fn ram_defaults_and_environment_fallbacks() {
+        let text = "[s]\ntype = ram_role_arn\naccess_key_id = LTAI1\naccess_key_secret = sec\n";
+        let env = [
+            ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/env"),
+            ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "env-sess"),
+        ];
+        let ProfileSpec::RamRoleArn { role, .. } = spec(text, "s", &env).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                role.role_arn.as_str(),
+                role.role_session_name.as_deref(),
+                role.duration_seconds
+            ),
+            ("acs:ram::1:role/env", Some("env-sess"), 3600)
+        );
+        let text = "[s]\ntype = ram_role_arn\naccess_key_id = LTAI1\naccess_key_secret = sec\nrole_arn = r\nrole_session_expiration = soon\n";
+        assert!(spec(text, "s", &[])
+            .unwrap_err()
+            .to_string()
+            .contains("role_session_expiration"));
+    }
+
+    #[test]
+    fn oidc_ecs_rsa_uri_settings() {
+        let token = tempfile::NamedTempFile::new().unwrap();
+        let text = format!(
+            "[o]\ntype = oidc_role_arn\nrole_arn = r\noidc_provider_arn = p\noidc_token_file_path = {}\nrole_session_name = s\n\
+             [e]\ntype = ecs_ram_role\nrole_name = Role\n[d]\ntype = ecs_ram_role\n\
+             [k]\ntype = rsa_key_pair\npublic_key_id = TMPSK.x\nprivate_key_file = /k.pem\nsession_expiration = 4000\n\
+             [u]\ntype = credentials_uri\ncredentials_uri = http://127.0.0.1:1/c\n",
+            token.path().display()
+        );
+        let ProfileSpec::Oidc(o) = spec(&text, "o", &[]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                o.role_arn.as_str(),
+                o.oidc_provider_arn.as_str(),
+                o.oidc_token_file.as_path(),
+                o.role_session_name.as_deref()
+            ),
+            ("r", "p", token.path(), Some("s"))
+        );
+        assert!(
+            matches!(spec(&text, "e", &[]).unwrap(), ProfileSpec::EcsRamRole { role_name: Some(ref r) } if r == "Role")
+        );
+        assert!(matches!(
+            spec(&text, "d", &[]).unwrap(),
+            ProfileSpec::EcsRamRole { role_name: None }
+        ));
+        assert!(
+            matches!(spec(&text, "d", &[("ALIBABA_CLOUD_ECS_METADATA", "EnvRole")]).unwrap(), ProfileSpec::EcsRamRole { role_name: Some(ref r) } if r == "EnvRole")
+        );
+        assert!(spec(&text, "k", &[])
+            .unwrap_err()
+            .to_string()
+            .contains("900–3600"));
+        assert!(
+            matches!(spec(&text, "u", &[]).unwrap(), ProfileSpec::CredentialsUri { ref uri } if uri == "http://127.0.0.1:1/c")
+        );
     }
 }

@@ -31,7 +31,12 @@ fn unsupported(origin: &str, what: &str) -> Error {
 
 fn describe(ctx: &Context, vars: &[&str]) -> Vec<String> {
     vars.iter()
-        .map(|v| format!("env {v} ({})", if ctx.var(v).is_some() { "set" } else { "unset" }))
+        .map(|v| {
+            format!(
+                "env {v} ({})",
+                if ctx.var(v).is_some() { "set" } else { "unset" }
+            )
+        })
         .collect()
 }
 
@@ -47,17 +52,28 @@ impl NetworkSlot {
         let set: Vec<bool> = VARS.iter().map(|v| ctx.var(v).is_some()).collect();
         let outcome = if !set[1] && !set[2] {
             Ok(Resolution::NotConfigured(
-                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set".into(),
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set"
+                    .into(),
             ))
         } else if let Some(missing) = VARS.iter().zip(&set).find(|(_, s)| !**s).map(|(v, _)| v) {
             Err(Error::invalid_config(
                 "environment",
-                format!("OIDC is configured but {missing} is not set: set all of {}", VARS.join(", ")),
+                format!(
+                    "OIDC is configured but {missing} is not set: set all of {}",
+                    VARS.join(", ")
+                ),
             ))
         } else {
-            Err(unsupported("environment (OIDC role ARN)", "AssumeRoleWithOIDC"))
+            Err(unsupported(
+                "environment (OIDC role ARN)",
+                "AssumeRoleWithOIDC",
+            ))
         };
-        Self { name: "oidc_role_arn", outcome, reads: describe(ctx, &VARS) }
+        Self {
+            name: "oidc_role_arn",
+            outcome,
+            reads: describe(ctx, &VARS),
+        }
     }
 
     /// The credentials URI of `ALIBABA_CLOUD_CREDENTIALS_URI` (spec 6.6).
@@ -65,9 +81,16 @@ impl NetworkSlot {
         const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
         let outcome = match ctx.var(VAR) {
             None => Ok(Resolution::NotConfigured(format!("{VAR} is not set"))),
-            Some(_) => Err(unsupported(&format!("environment variable {VAR}"), "a credentials URI")),
+            Some(_) => Err(unsupported(
+                &format!("environment variable {VAR}"),
+                "a credentials URI",
+            )),
         };
-        Self { name: "credential_uri", outcome, reads: describe(ctx, &[VAR]) }
+        Self {
+            name: "credential_uri",
+            outcome,
+            reads: describe(ctx, &[VAR]),
+        }
     }
 
     /// The ECS instance metadata service (spec 6.5). Off ECS it is "not configured"; with a role
@@ -75,7 +98,10 @@ impl NetworkSlot {
     pub fn ecs_metadata(ctx: &Context) -> Self {
         const ROLE: &str = "ALIBABA_CLOUD_ECS_METADATA";
         let outcome = match ctx.var(ROLE) {
-            Some(_) => Err(unsupported(&format!("environment variable {ROLE}"), "the ECS RAM role")),
+            Some(_) => Err(unsupported(
+                &format!("environment variable {ROLE}"),
+                "the ECS RAM role",
+            )),
             None => Ok(Resolution::NotConfigured(
                 "instance metadata is not queried by this build (no network providers yet)".into(),
             )),
@@ -83,7 +109,14 @@ impl NetworkSlot {
         Self {
             name: "ecs_ram_role",
             outcome,
-            reads: describe(ctx, &[ROLE, "ALIBABA_CLOUD_ECS_METADATA_DISABLED", "ALIBABA_CLOUD_IMDSV1_DISABLED"]),
+            reads: describe(
+                ctx,
+                &[
+                    ROLE,
+                    "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
+                    "ALIBABA_CLOUD_IMDSV1_DISABLED",
+                ],
+            ),
         }
     }
 }
@@ -98,6 +131,9 @@ impl ProvideCredentials for NetworkSlot {
     }
 
     fn inspect(&self) -> Inspection {
-        Inspection { reads: self.reads.clone(), warnings: Vec::new() }
+        Inspection {
+            reads: self.reads.clone(),
+            warnings: Vec::new(),
+        }
     }
 }

@@ -137,28 +137,21 @@ impl ProfileSpec {
     pub fn build(&self, _ctx: &Context, outer: &str, origin: &str) -> Result<SharedProvider> {
         let name = self.provider_name().within(outer);
         match self {
-            ProfileSpec::AccessKey { id, secret } => Ok(StaticProvider::access_key_from(
-                id,
-                secret.expose(),
-                origin,
-                name,
-            )?
-            .into()),
-            ProfileSpec::Sts { id, secret, token } => Ok(StaticProvider::sts_from(
-                id,
-                secret.expose(),
-                token.expose(),
-                origin,
-                name,
-            )?
-            .into()),
-            ProfileSpec::Bearer { token, header } => Ok(StaticProvider::bearer_from(
-                token.expose(),
-                header.as_deref(),
-                origin,
-                name,
-            )?
-            .into()),
+            ProfileSpec::AccessKey { id, secret } => {
+                Ok(StaticProvider::access_key_from(id, secret.expose(), origin, name)?.into())
+            }
+            ProfileSpec::Sts { id, secret, token } => {
+                Ok(
+                    StaticProvider::sts_from(id, secret.expose(), token.expose(), origin, name)?
+                        .into(),
+                )
+            }
+            ProfileSpec::Bearer { token, header } => {
+                Ok(
+                    StaticProvider::bearer_from(token.expose(), header.as_deref(), origin, name)?
+                        .into(),
+                )
+            }
             ProfileSpec::Anonymous => Ok(StaticProvider::from_credentials(
                 crate::model::Credentials::anonymous(name),
             )
@@ -232,9 +225,16 @@ mod tests {
         assert_eq!(role_duration(None, "o", "k").unwrap(), 3600);
         assert_eq!(role_duration(Some(0), "o", "k").unwrap(), 3600);
         assert_eq!(role_duration(Some(900), "o", "k").unwrap(), 900);
-        let e = role_duration(Some(600), "file [ram_short_duration]", "role_session_expiration")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("600") && e.contains("900") && e.contains("role_session_expiration"), "{e}");
+        let e = role_duration(
+            Some(600),
+            "file [ram_short_duration]",
+            "role_session_expiration",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("600") && e.contains("900") && e.contains("role_session_expiration"),
+            "{e}"
+        );
     }
 }

@@ -600,7 +600,10 @@ mod tests {
             r#"{"current": 1, "profiles": []}"#,
         ] {
             let e = CliConfig::parse(text, Path::new("/h/c.json")).unwrap_err();
-            assert!(matches!(e.kind(), ErrorKind::InvalidConfig { .. }), "{text}: {e:?}");
+            assert!(
+                matches!(e.kind(), ErrorKind::InvalidConfig { .. }),
+                "{text}: {e:?}"
+            );
             assert!(e.to_string().starts_with("/h/c.json: "), "{e}");
         }
         let c = parse("{}");
