@@ -25,3 +25,8 @@ pub use context::{Clock, Context, MapEnv};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
 pub use provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,90 @@
+//! A cached read allocates nothing: counted with a global allocator, through the default chain
+//! (async and blocking entry points) and through the refresh engine.
+
+mod common;
+
+use cloudcred::alibaba::DefaultChain;
+use cloudcred::context::Clock;
+use cloudcred::engine::{Refreshing, Source};
+use cloudcred::{Credentials, ProviderName, Resolution, Result};
+use futures::future::{BoxFuture, FutureExt};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn count<F: FnMut()>(mut f: F) -> u64 {
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    COUNTING.store(true, Ordering::SeqCst);
+    for _ in 0..10_000 {
+        f();
+    }
+    COUNTING.store(false, Ordering::SeqCst);
+    ALLOCATIONS.load(Ordering::SeqCst)
+}
+
+#[derive(Debug)]
+struct OneHour;
+
+impl Source for OneHour {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async {
+            Ok(Resolution::Credentials(Arc::new(Credentials::sts(
+                "STS.X",
+                "s",
+                "t",
+                Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+                ProviderName::new("one_hour"),
+            ))))
+        })
+    }
+    fn name(&self) -> &str {
+        "one_hour"
+    }
+}
+
+// One test function: the allocation counter is process-wide, so nothing may run beside it.
+#[test]
+fn cached_reads_do_not_allocate() {
+    let home = common::Home::new().with_ini();
+    let chain = DefaultChain::builder(&home.ctx()).build();
+    futures::executor::block_on(chain.get()).unwrap();
+    assert_eq!(
+        count(|| drop(chain.get().now_or_never().unwrap().unwrap())),
+        0,
+        "async get"
+    );
+    assert_eq!(
+        count(|| drop(chain.get_blocking().unwrap())),
+        0,
+        "blocking get"
+    );
+
+    let engine = Refreshing::new(OneHour, Clock::system());
+    futures::executor::block_on(engine.get()).unwrap();
+    assert_eq!(count(|| drop(engine.cached_fresh().unwrap())), 0, "engine");
+    assert_eq!(
+        count(|| drop(engine.get().now_or_never().unwrap().unwrap())),
+        0,
+        "engine get"
+    );
+}
