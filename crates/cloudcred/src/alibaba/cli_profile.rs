@@ -3,16 +3,19 @@
 //! All 14 modes are parsed and validated here; each becomes a [`ProfileSpec`] and then a
 //! provider. `source_profile` chains are followed with cycle detection (D35).
 
-use super::profile_choice::{ProfileChoice, PROFILE_VAR};
+use super::profile_file::{
+    FromProfileFile, LazyProvider, Loaded, ProfileChoice, ProfileFileBuilder, ProfileFileOptions,
+    PROFILE_VAR,
+};
 use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::cli_config::{CliConfig, CliProfile, Mode};
-use crate::model::{Credentials, ProviderName, SecretString};
-use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+use crate::model::{Credentials, SecretString};
+use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// `ALIBABA_CLOUD_CONFIG_FILE`: path of config.json (D11).
 pub const CONFIG_FILE_VAR: &str = "ALIBABA_CLOUD_CONFIG_FILE";
@@ -21,64 +24,23 @@ pub const DISABLED_VAR: &str = "ALIBABA_CLOUD_CLI_PROFILE_DISABLED";
 /// `ALIBABA_CLOUD_DISABLE_EXTERNAL_PROCESS=true` refuses External and CredentialsURI profiles.
 pub const DISABLE_EXTERNAL_PROCESS_VAR: &str = "ALIBABA_CLOUD_DISABLE_EXTERNAL_PROCESS";
 
-#[derive(Debug)]
-enum Loaded {
-    NotConfigured(String),
-    Provider(SharedProvider),
-}
-
 /// Credentials from a profile of the aliyun CLI's config.json.
 #[derive(Debug)]
 pub struct CliProfileProvider {
-    ctx: Context,
-    choice: ProfileChoice,
-    path: Option<PathBuf>,
-    outer: String,
-    loaded: OnceLock<std::result::Result<Loaded, Error>>,
+    options: ProfileFileOptions,
+    lazy: LazyProvider,
 }
 
 /// Builds a [`CliProfileProvider`].
-pub struct CliProfileProviderBuilder {
-    ctx: Context,
-    choice: ProfileChoice,
-    path: Option<PathBuf>,
-    outer: Option<String>,
-}
+pub type CliProfileProviderBuilder = ProfileFileBuilder<CliProfileProvider>;
 
-impl CliProfileProviderBuilder {
-    /// Reads this profile; its absence is an error.
-    pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.choice = ProfileChoice::Required(name.into());
-        self
-    }
+impl FromProfileFile for CliProfileProvider {
+    const NAME: &'static str = "cli_profile";
 
-    pub fn choice(mut self, choice: ProfileChoice) -> Self {
-        self.choice = choice;
-        self
-    }
-
-    /// Reads this file; it must exist.
-    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.path = Some(path.into());
-        self
-    }
-
-    /// Prefix of provider names, e.g. `default` for `default/cli_profile/static_ak`.
-    pub fn name_prefix(mut self, outer: impl Into<String>) -> Self {
-        self.outer = Some(outer.into());
-        self
-    }
-
-    pub fn build(self) -> CliProfileProvider {
-        let outer = ProviderName::new("cli_profile")
-            .within(self.outer.as_deref().unwrap_or(""))
-            .to_string();
-        CliProfileProvider {
-            ctx: self.ctx,
-            choice: self.choice,
-            path: self.path,
-            outer,
-            loaded: OnceLock::new(),
+    fn from_options(options: ProfileFileOptions) -> Self {
+        Self {
+            options,
+            lazy: LazyProvider::default(),
         }
     }
 }
@@ -89,18 +51,13 @@ impl CliProfileProvider {
     }
 
     pub fn builder(ctx: &Context) -> CliProfileProviderBuilder {
-        CliProfileProviderBuilder {
-            ctx: ctx.clone(),
-            choice: ProfileChoice::Default,
-            path: None,
-            outer: None,
-        }
+        ProfileFileBuilder::new(ctx)
     }
 
     /// The config.json path, or why there is none.
     pub(crate) fn locate(&self) -> Result<std::result::Result<PathBuf, String>> {
-        if let Some(path) = &self.path {
-            return if self.ctx.exists(path) {
+        if let Some(path) = &self.options.path {
+            return if self.options.ctx.exists(path) {
                 Ok(Ok(path.clone()))
             } else {
                 Err(Error::invalid_config(
@@ -109,9 +66,9 @@ impl CliProfileProvider {
                 ))
             };
         }
-        if let Some(raw) = self.ctx.var(CONFIG_FILE_VAR) {
-            let path = self.ctx.expand_path(&raw);
-            return if self.ctx.exists(&path) {
+        if let Some(raw) = self.options.ctx.var(CONFIG_FILE_VAR) {
+            let path = self.options.ctx.expand_path(&raw);
+            return if self.options.ctx.exists(&path) {
                 Ok(Ok(path))
             } else {
                 Err(Error::invalid_config(
@@ -123,11 +80,11 @@ impl CliProfileProvider {
                 ))
             };
         }
-        let Some(home) = self.ctx.home_dir() else {
+        let Some(home) = self.options.ctx.home_dir() else {
             return Ok(Err("no home directory (HOME is not set)".to_owned()));
         };
         let path = home.join(".aliyun").join("config.json");
-        if self.ctx.exists(&path) {
+        if self.options.ctx.exists(&path) {
             Ok(Ok(path))
         } else {
             Ok(Err(format!("{} does not exist", path.display())))
@@ -135,8 +92,8 @@ impl CliProfileProvider {
     }
 
     fn load(&self) -> Result<Loaded> {
-        if self.ctx.flag(DISABLED_VAR)? {
-            return match self.choice {
+        if self.options.ctx.flag(DISABLED_VAR)? {
+            return match self.options.choice {
                 ProfileChoice::Required(_) => Err(Error::invalid_config(
                     format!("environment variable {DISABLED_VAR}"),
                     format!("the CLI profile provider is disabled: unset {DISABLED_VAR} to use it"),
@@ -148,9 +105,9 @@ impl CliProfileProvider {
             Ok(p) => p,
             Err(reason) => return Ok(Loaded::NotConfigured(reason)),
         };
-        let text = self.ctx.read_to_string(&path)?;
+        let text = self.options.ctx.read_to_string(&path)?;
         let config = CliConfig::parse(&text, &path)?;
-        let choice = self.choice.resolve(&self.ctx);
+        let choice = self.options.choice.resolve(&self.options.ctx);
         let name = match choice.name() {
             Some(n) => n.to_owned(),
             None => match config.current() {
@@ -181,21 +138,13 @@ impl CliProfileProvider {
                 )),
             };
         }
-        let spec = spec_for(&self.ctx, &config, &name)?;
+        let spec = spec_for(&self.options.ctx, &config, &name)?;
         let origin = format!("{} profile {name}", path.display());
         Ok(Loaded::Provider(spec.build(
-            &self.ctx,
-            &self.outer,
+            &self.options.ctx,
+            &self.options.outer,
             &origin,
         )?))
-    }
-
-    fn loaded(&self) -> &std::result::Result<Loaded, Error> {
-        if let Some(l) = self.loaded.get() {
-            return l;
-        }
-        let _ = self.loaded.set(self.load());
-        self.loaded.get().expect("set above")
     }
 }
 
@@ -409,21 +358,12 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
 
 impl ProvideCredentials for CliProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(async move {
-            match self.loaded() {
-                Err(e) => Err(e.clone()),
-                Ok(Loaded::NotConfigured(reason)) => Ok(Resolution::NotConfigured(reason.clone())),
-                Ok(Loaded::Provider(p)) => p.resolve().await,
-            }
-        })
+        Box::pin(self.lazy.resolve(|| self.load()))
     }
 
     #[inline]
     fn cached(&self) -> Option<Arc<Credentials>> {
-        match self.loaded.get()? {
-            Ok(Loaded::Provider(p)) => p.cached(),
-            _ => None,
-        }
+        self.lazy.cached()
     }
 
     fn name(&self) -> &str {
@@ -435,7 +375,7 @@ impl ProvideCredentials for CliProfileProvider {
         for var in [DISABLED_VAR, CONFIG_FILE_VAR, PROFILE_VAR] {
             out.reads.push(format!(
                 "env {var} ({})",
-                if self.ctx.var(var).is_some() {
+                if self.options.ctx.var(var).is_some() {
                     "set"
                 } else {
                     "unset"
@@ -444,10 +384,10 @@ impl ProvideCredentials for CliProfileProvider {
         }
         if let Ok(Ok(path)) = self.locate() {
             out.reads.push(format!("file {}", path.display()));
-            if let Ok(text) = self.ctx.read_to_string(&path) {
+            if let Ok(text) = self.options.ctx.read_to_string(&path) {
                 if let Ok(config) = CliConfig::parse(&text, &path) {
                     out.warnings.extend(config.warnings());
-                    let choice = self.choice.resolve(&self.ctx);
+                    let choice = self.options.choice.resolve(&self.options.ctx);
                     let name = choice
                         .name()
                         .map(str::to_owned)

@@ -6,7 +6,7 @@
 
 use super::env::{EnvProvider, ALIBABA_CLOUD};
 use super::network_slots::NetworkSlot;
-use super::profile_choice::{ProfileChoice, PROFILE_VAR};
+use super::profile_file::{ProfileChoice, PROFILE_VAR};
 use super::{CliProfileProvider, IniProfileProvider};
 use crate::chain::Chain;
 use crate::context::Context;

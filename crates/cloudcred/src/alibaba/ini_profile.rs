@@ -3,16 +3,19 @@
 //! The file is read and the section turned into an inner provider at the first request, once;
 //! the inner provider (and its cache) is kept for this provider's lifetime.
 
-use super::profile_choice::{ProfileChoice, PROFILE_VAR};
+use super::profile_file::{
+    FromProfileFile, LazyProvider, Loaded, ProfileChoice, ProfileFileBuilder, ProfileFileOptions,
+    PROFILE_VAR,
+};
 use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
-use crate::model::{Credentials, ProviderName, SecretString};
-use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+use crate::model::{Credentials, SecretString};
+use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// `ALIBABA_CLOUD_CREDENTIALS_FILE`: the INI file's path.
 pub const CREDENTIALS_FILE_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
@@ -29,20 +32,25 @@ pub const INI_TYPES: [&str; 8] = [
     "credentials_uri",
 ];
 
-#[derive(Debug)]
-enum Loaded {
-    NotConfigured(String),
-    Provider(SharedProvider),
-}
-
 /// Credentials from a section of the INI profile file.
 #[derive(Debug)]
 pub struct IniProfileProvider {
-    ctx: Context,
-    choice: ProfileChoice,
-    path: Option<PathBuf>,
-    outer: String,
-    loaded: OnceLock<std::result::Result<Loaded, Error>>,
+    options: ProfileFileOptions,
+    lazy: LazyProvider,
+}
+
+/// Builds an [`IniProfileProvider`].
+pub type IniProfileProviderBuilder = ProfileFileBuilder<IniProfileProvider>;
+
+impl FromProfileFile for IniProfileProvider {
+    const NAME: &'static str = "profile";
+
+    fn from_options(options: ProfileFileOptions) -> Self {
+        Self {
+            options,
+            lazy: LazyProvider::default(),
+        }
+    }
 }
 
 /// Where the file is, and what `doctor` should know about the choice.
@@ -58,17 +66,12 @@ impl IniProfileProvider {
     }
 
     pub fn builder(ctx: &Context) -> IniProfileProviderBuilder {
-        IniProfileProviderBuilder {
-            ctx: ctx.clone(),
-            choice: ProfileChoice::Default,
-            path: None,
-            outer: None,
-        }
+        ProfileFileBuilder::new(ctx)
     }
 
     fn locate(&self) -> Result<std::result::Result<Located, String>> {
-        if let Some(path) = &self.path {
-            return if self.ctx.exists(path) {
+        if let Some(path) = &self.options.path {
+            return if self.options.ctx.exists(path) {
                 Ok(Ok(Located {
                     path: path.clone(),
                     ignored_legacy: None,
@@ -80,9 +83,9 @@ impl IniProfileProvider {
                 ))
             };
         }
-        if let Some(raw) = self.ctx.var(CREDENTIALS_FILE_VAR) {
-            let path = self.ctx.expand_path(&raw);
-            return if self.ctx.exists(&path) {
+        if let Some(raw) = self.options.ctx.var(CREDENTIALS_FILE_VAR) {
+            let path = self.options.ctx.expand_path(&raw);
+            return if self.options.ctx.exists(&path) {
                 Ok(Ok(Located {
                     path,
                     ignored_legacy: None,
@@ -97,19 +100,19 @@ impl IniProfileProvider {
                 ))
             };
         }
-        let Some(home) = self.ctx.home_dir() else {
+        let Some(home) = self.options.ctx.home_dir() else {
             return Ok(Err("no home directory (HOME is not set)".to_owned()));
         };
         let dir = home.join(".alibabacloud");
         let main = dir.join("credentials");
         let legacy = dir.join("credentials.ini");
-        if self.ctx.exists(&main) {
-            let ignored_legacy = self.ctx.exists(&legacy).then_some(legacy);
+        if self.options.ctx.exists(&main) {
+            let ignored_legacy = self.options.ctx.exists(&legacy).then_some(legacy);
             Ok(Ok(Located {
                 path: main,
                 ignored_legacy,
             }))
-        } else if self.ctx.exists(&legacy) {
+        } else if self.options.ctx.exists(&legacy) {
             Ok(Ok(Located {
                 path: legacy,
                 ignored_legacy: None,
@@ -129,9 +132,9 @@ impl IniProfileProvider {
             Err(reason) => return Ok(Loaded::NotConfigured(reason)),
         };
         let path = located.path;
-        let text = self.ctx.read_to_string(&path)?;
+        let text = self.options.ctx.read_to_string(&path)?;
         let file = IniFile::parse(&text, &path)?;
-        let choice = self.choice.resolve(&self.ctx);
+        let choice = self.options.choice.resolve(&self.options.ctx);
         let section_name = choice.name().unwrap_or("default");
         let origin = format!("{} [{section_name}]", path.display());
         let Some(section) = file.section(section_name) else {
@@ -164,69 +167,12 @@ impl IniProfileProvider {
             }
             Ok(_) => {}
         }
-        let spec = spec_from_section(&self.ctx, section, &origin)?;
+        let spec = spec_from_section(&self.options.ctx, section, &origin)?;
         Ok(Loaded::Provider(spec.build(
-            &self.ctx,
-            &self.outer,
+            &self.options.ctx,
+            &self.options.outer,
             &origin,
         )?))
-    }
-
-    fn loaded(&self) -> &std::result::Result<Loaded, Error> {
-        if let Some(l) = self.loaded.get() {
-            return l;
-        }
-        // Two racing first callers may both parse the file; the first result is kept. That is
-        // cheaper and safer than a blocking wait inside async code.
-        let _ = self.loaded.set(self.load());
-        self.loaded.get().expect("set above")
-    }
-}
-
-/// Builds an [`IniProfileProvider`].
-pub struct IniProfileProviderBuilder {
-    ctx: Context,
-    choice: ProfileChoice,
-    path: Option<PathBuf>,
-    outer: Option<String>,
-}
-
-impl IniProfileProviderBuilder {
-    /// Reads this section; its absence is an error.
-    pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.choice = ProfileChoice::Required(name.into());
-        self
-    }
-
-    /// How the profile is chosen (the default chain uses [`ProfileChoice::Selected`]).
-    pub fn choice(mut self, choice: ProfileChoice) -> Self {
-        self.choice = choice;
-        self
-    }
-
-    /// Reads this file instead of the environment's choice; it must exist.
-    pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.path = Some(path.into());
-        self
-    }
-
-    /// Prefix of provider names, e.g. `default` for `default/profile/static_ak`.
-    pub fn name_prefix(mut self, outer: impl Into<String>) -> Self {
-        self.outer = Some(outer.into());
-        self
-    }
-
-    pub fn build(self) -> IniProfileProvider {
-        let outer = ProviderName::new("profile")
-            .within(self.outer.as_deref().unwrap_or(""))
-            .to_string();
-        IniProfileProvider {
-            ctx: self.ctx,
-            choice: self.choice,
-            path: self.path,
-            outer,
-            loaded: OnceLock::new(),
-        }
     }
 }
 
@@ -403,21 +349,12 @@ pub(crate) fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
 
 impl ProvideCredentials for IniProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(async move {
-            match self.loaded() {
-                Err(e) => Err(e.clone()),
-                Ok(Loaded::NotConfigured(reason)) => Ok(Resolution::NotConfigured(reason.clone())),
-                Ok(Loaded::Provider(p)) => p.resolve().await,
-            }
-        })
+        Box::pin(self.lazy.resolve(|| self.load()))
     }
 
     #[inline]
     fn cached(&self) -> Option<Arc<Credentials>> {
-        match self.loaded.get()? {
-            Ok(Loaded::Provider(p)) => p.cached(),
-            _ => None,
-        }
+        self.lazy.cached()
     }
 
     fn name(&self) -> &str {
@@ -428,7 +365,7 @@ impl ProvideCredentials for IniProfileProvider {
         let mut out = Inspection::default();
         out.reads.push(format!(
             "env {CREDENTIALS_FILE_VAR} ({})",
-            if self.ctx.var(CREDENTIALS_FILE_VAR).is_some() {
+            if self.options.ctx.var(CREDENTIALS_FILE_VAR).is_some() {
                 "set"
             } else {
                 "unset"
@@ -436,7 +373,7 @@ impl ProvideCredentials for IniProfileProvider {
         ));
         out.reads.push(format!(
             "env {PROFILE_VAR} ({})",
-            if self.ctx.var(PROFILE_VAR).is_some() {
+            if self.options.ctx.var(PROFILE_VAR).is_some() {
                 "set"
             } else {
                 "unset"
@@ -451,7 +388,7 @@ impl ProvideCredentials for IniProfileProvider {
                     located.path.display()
                 ));
             }
-            if let Ok(text) = self.ctx.read_to_string(&located.path) {
+            if let Ok(text) = self.options.ctx.read_to_string(&located.path) {
                 if let Ok(file) = IniFile::parse(&text, &located.path) {
                     out.warnings.extend(file.warnings().iter().map(|w| {
                         format!("{} line {}: {}", located.path.display(), w.line, w.message)

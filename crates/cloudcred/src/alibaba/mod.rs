@@ -6,7 +6,7 @@ pub mod env;
 pub mod ignored_vars;
 pub mod ini_profile;
 pub mod network_slots;
-pub mod profile_choice;
+pub mod profile_file;
 pub mod profile_spec;
 pub mod static_credentials;
 
@@ -14,6 +14,6 @@ pub use cli_profile::CliProfileProvider;
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
 pub use env::EnvProvider;
 pub use ini_profile::IniProfileProvider;
-pub use profile_choice::ProfileChoice;
+pub use profile_file::{ProfileChoice, ProfileFileBuilder};
 pub use profile_spec::ProfileSpec;
 pub use static_credentials::StaticProvider;

@@ -83,6 +83,16 @@ impl Context {
         }
     }
 
+    /// `env NAME (set)` or `env NAME (unset)`, for `doctor`: never the value.
+    pub fn describe_var(&self, name: &str) -> String {
+        let state = if self.var(name).is_some() {
+            "set"
+        } else {
+            "unset"
+        };
+        format!("env {name} ({state})")
+    }
+
     /// A boolean variable read with the rules of spec D6; unset is `None`.
     pub fn var_bool(&self, name: &str) -> Result<Option<bool>> {
         match self.var(name) {
