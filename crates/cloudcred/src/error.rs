@@ -85,6 +85,15 @@ pub enum Error {
         expired_at: DateTime<Utc>,
     },
 
+    /// A request could not be signed: the credential kind does not fit the algorithm, or the
+    /// request is malformed for it. `message` is our own text with header and parameter names
+    /// only, never a value, a key or a signature.
+    #[error("{algorithm} signer: {message}")]
+    Signing {
+        algorithm: &'static str,
+        message: String,
+    },
+
     /// The blocking facade or the engine could not run a resolution.
     #[error("{0}")]
     Internal(String),
@@ -112,6 +121,13 @@ impl Error {
         }
     }
 
+    pub fn signing(algorithm: &'static str, message: impl Into<String>) -> Self {
+        Error::Signing {
+            algorithm,
+            message: message.into(),
+        }
+    }
+
     /// An I/O error on `path`, described by its kind only (the OS message may quote nothing
     /// secret, but the kind is all a user needs).
     pub fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {
@@ -133,6 +149,7 @@ impl Error {
             Error::Upstream { .. } => "upstream",
             Error::Transport { .. } => "transport",
             Error::Expired { .. } => "expired",
+            Error::Signing { .. } => "signing",
             Error::Internal(..) => "internal",
         }
     }

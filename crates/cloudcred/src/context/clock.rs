@@ -20,7 +20,10 @@ impl MonoTime {
     pub const MAX: MonoTime = MonoTime(u64::MAX);
 
     pub fn saturating_add(self, d: Duration) -> MonoTime {
-        MonoTime(self.0.saturating_add(d.as_nanos().min(u64::MAX as u128) as u64))
+        MonoTime(
+            self.0
+                .saturating_add(d.as_nanos().min(u64::MAX as u128) as u64),
+        )
     }
 
     pub fn saturating_duration_since(self, earlier: MonoTime) -> Duration {
@@ -161,7 +164,10 @@ mod tests {
         let m0 = clock.mono();
         hand.advance(Duration::from_secs(90));
         assert_eq!(clock.now(), start + chrono::Duration::seconds(90));
-        assert_eq!(clock.mono().saturating_duration_since(m0), Duration::from_secs(90));
+        assert_eq!(
+            clock.mono().saturating_duration_since(m0),
+            Duration::from_secs(90)
+        );
         let at = clock.now() + chrono::Duration::seconds(30);
         assert_eq!(
             clock.mono_at(at).saturating_duration_since(clock.mono()),

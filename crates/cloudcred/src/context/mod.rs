@@ -87,9 +87,9 @@ impl Context {
     pub fn var_bool(&self, name: &str) -> Result<Option<bool>> {
         match self.var(name) {
             None => Ok(None),
-            Some(v) => parse_bool(&v)
-                .map(Some)
-                .ok_or_else(|| Error::invalid_config(format!("environment variable {name}"), bool_error(&v))),
+            Some(v) => parse_bool(&v).map(Some).ok_or_else(|| {
+                Error::invalid_config(format!("environment variable {name}"), bool_error(&v))
+            }),
         }
     }
 
