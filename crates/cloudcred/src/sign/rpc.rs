@@ -248,3 +248,94 @@ pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc
     );
     append_query_in_place(req.uri_mut(), &extra, ALGORITHM)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    use sha2::{Digest, Sha256};
+
+    fn time() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_456_231_584, 0).unwrap()
+    }
+
+    #[test]
+    fn rsa_variant_signs_with_pkcs1_v15_sha256_and_verifies() {
+        // PKCS#1 v1.5 is deterministic, but no vector exists (§2.4): verify with the public key.
+        let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap();
+        let public = rsa::RsaPublicKey::from(&private);
+        let pkcs8 = private.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let pkcs1 = private.to_pkcs1_pem(LineEnding::LF).unwrap();
+        let key = RsaKey::from_pem(&pkcs8).unwrap();
+        assert_eq!(
+            RsaKey::from_pem(&pkcs1).unwrap().sign("x").unwrap(),
+            key.sign("x").unwrap()
+        );
+
+        let mut req = Request::builder()
+            .method("GET")
+            .uri("https://sts.example.invalid/?Action=GenerateSessionAccessKey&Format=JSON&Version=2015-04-01&DurationSeconds=3600")
+            .body(Vec::new())
+            .unwrap();
+        let d = sign_request_rsa(&mut req, "KeyPair-1", &key, time(), "nonce-1").unwrap();
+        let q = req.uri().query().unwrap();
+        for p in [
+            "AccessKeyId=KeyPair-1",
+            "PublicKeyId=KeyPair-1",
+            "SignatureMethod=SHA256withRSA",
+            "SignatureType=PRIVATEKEY",
+            "SignatureVersion=1.0",
+            "Timestamp=2016-02-23T12%3A46%3A24Z",
+        ] {
+            assert!(q.contains(p), "{p} in {q}");
+        }
+        assert!(d
+            .string_to_sign
+            .starts_with("GET&%2F&AccessKeyId%3DKeyPair-1%26Action%3D"));
+        let sig = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &d.signature)
+            .unwrap();
+        public
+            .verify(
+                rsa::Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(d.string_to_sign.as_bytes()),
+                &sig,
+            )
+            .unwrap();
+        assert!(format!("{key:?}").contains("redacted"));
+        assert!(RsaKey::from_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn post_signs_the_union_of_query_and_form() {
+        let c = Credentials::access_key("testid", "testsecret", "t".into());
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("https://sts.example.invalid/?Action=AssumeRole&Format=JSON&Version=2015-04-01")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"RoleSessionName=a+b&DurationSeconds=3600".to_vec())
+            .unwrap();
+        let d = sign_request(&mut req, &c, time(), "n").unwrap().unwrap();
+        // The form's `+` is a space and is signed as %20 (S1).
+        assert!(
+            d.string_to_sign.contains("RoleSessionName%3Da%2520b"),
+            "{}",
+            d.string_to_sign
+        );
+        assert!(d.string_to_sign.contains("DurationSeconds%3D3600"));
+    }
+
+    #[test]
+    fn unsigned_oidc_form_adds_only_the_timestamp() {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri("https://sts.example.invalid/?Action=AssumeRoleWithOIDC&Format=JSON&Version=2015-04-01")
+            .body(Vec::new())
+            .unwrap();
+        prepare_unsigned(&mut req, time()).unwrap();
+        assert_eq!(
+            req.uri().query().unwrap(),
+            "Action=AssumeRoleWithOIDC&Format=JSON&Version=2015-04-01&Timestamp=2016-02-23T12%3A46%3A24Z"
+        );
+    }
+}
