@@ -3,49 +3,27 @@
 //! Checked against the documentation's worked example and against vectors derived from the
 //! official Darabonba util (`testdata/vectors/acs3_derived.json`).
 
-use super::encoding::{decode, decode_query, push_encoded, RFC3986};
+use super::encoding::{canonical_query, encode_segments};
 use super::primitives::{
-    self, auth, authority, new_value, push_joined_values, sensitive_value, set_if_absent, Auth,
+    self, auth, authority, header_str, new_value, push_canonical_headers, sensitive_value,
+    set_authorization, set_if_absent, Auth,
 };
 use super::SigningDetails;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::{HeaderName, AUTHORIZATION};
+use http::header::HeaderName;
 use http::{HeaderMap, Request};
 
 /// The algorithm name, first line of the string to sign and of `Authorization`.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
-/// CanonicalURI: each path segment decoded, then encoded RFC 3986 strict; `/` when empty.
+/// CanonicalURI: each path segment encoded RFC 3986 strict; `/` when empty.
 pub fn canonical_uri(path: &str) -> Result<String> {
     if path.is_empty() {
         return Ok("/".to_owned());
     }
-    let mut out = String::with_capacity(path.len());
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        push_encoded(&mut out, &decode(segment)?, RFC3986);
-    }
-    Ok(out)
-}
-
-/// CanonicalQueryString: sorted by name, `enc(name)=enc(value)` (`name=` without a value).
-pub fn canonical_query(query: Option<&str>) -> Result<String> {
-    let mut params = decode_query(query.unwrap_or(""))?;
-    params.sort();
-    let mut out = String::new();
-    for (i, (k, v)) in params.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        push_encoded(&mut out, k, RFC3986);
-        out.push('=');
-        push_encoded(&mut out, v.as_deref().unwrap_or(""), RFC3986);
-    }
-    Ok(out)
+    encode_segments(path)
 }
 
 fn is_signed(name: &str) -> bool {
@@ -61,12 +39,7 @@ pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
         .collect();
     names.sort_unstable();
     let mut canonical = String::new();
-    for name in &names {
-        canonical.push_str(name);
-        canonical.push(':');
-        push_joined_values(&mut canonical, headers, name, true, ALGORITHM)?;
-        canonical.push('\n');
-    }
+    push_canonical_headers(&mut canonical, headers, &names, ALGORITHM)?;
     Ok((canonical, names.join(";")))
 }
 
@@ -129,7 +102,11 @@ pub fn sign_request<B: AsRef<[u8]>>(
         Auth::Key { id, secret, token } => (id, secret, token),
     };
     let host = authority(req.uri()).map(str::to_owned);
-    let payload_hash = primitives::sha256_hex(req.body().as_ref());
+    // A caller that hashed the payload itself (a streamed body) has set the header already.
+    let payload_hash = match header_str(req.headers(), "x-acs-content-sha256", ALGORITHM)? {
+        Some(v) => v.to_owned(),
+        None => primitives::sha256_hex(req.body().as_ref()),
+    };
     let h = req.headers_mut();
     if let Some(host) = host {
         set_if_absent(h, "host", &host, ALGORITHM)?;
@@ -155,13 +132,6 @@ pub fn sign_request<B: AsRef<[u8]>>(
     let signature = hex::encode(primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
     let authorization =
         format!("{ALGORITHM} Credential={id},SignedHeaders={signed},Signature={signature}");
-    req.headers_mut().insert(
-        AUTHORIZATION,
-        sensitive_value(&authorization, "authorization", ALGORITHM)?,
-    );
-    Ok(Some(SigningDetails {
-        canonical_request: Some(canonical),
-        string_to_sign: sts,
-        signature,
-    }))
+    set_authorization(req.headers_mut(), &authorization, ALGORITHM)?;
+    Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }

@@ -88,6 +88,71 @@ pub fn decode_query(query: &str) -> Result<Vec<Param<'_>>> {
         .collect()
 }
 
+/// Sorted by decoded (name, value), `enc(name)=enc(value)` RFC 3986 strict (`name=` without a
+/// value), joined with `&`: the canonical query of ACS3, Huawei APIG and Tablestore.
+pub fn canonical_query(query: Option<&str>) -> Result<String> {
+    let mut params = decode_query(query.unwrap_or(""))?;
+    params.sort();
+    let mut out = String::new();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        push_encoded(&mut out, k, RFC3986);
+        out.push('=');
+        push_encoded(&mut out, v.as_deref().unwrap_or(""), RFC3986);
+    }
+    Ok(out)
+}
+
+/// Appends the V4-style canonical query: every parameter of `query` plus `extra` (raw), names
+/// encoded with `name_set`, values RFC 3986 strict, sorted by encoded (name, value), joined with
+/// `&`. A parameter with an empty or no value is `name` when `bare_empty`, else `name=`.
+pub fn push_sorted_query(
+    out: &mut String,
+    query: Option<&str>,
+    extra: &[(&str, &str)],
+    name_set: &'static AsciiSet,
+    bare_empty: bool,
+) -> Result<()> {
+    let mut params: Vec<(String, String)> = Vec::with_capacity(8 + extra.len());
+    for raw in split_query(query.unwrap_or("")) {
+        let value = match raw.value {
+            Some(v) => encode_owned(&decode(v)?, RFC3986),
+            None => String::new(),
+        };
+        params.push((encode_owned(&decode(raw.name)?, name_set), value));
+    }
+    for (k, v) in extra {
+        params.push((encode_owned(k, name_set), encode_owned(v, RFC3986)));
+    }
+    params.sort_unstable();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        if !(bare_empty && v.is_empty()) {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    Ok(())
+}
+
+/// The path decoded, split on `/`, each segment encoded RFC 3986 strict, joined with `/`.
+pub fn encode_segments(path: &str) -> Result<String> {
+    let decoded = decode(path)?;
+    let mut out = String::with_capacity(path.len() + 1);
+    for (i, segment) in decoded.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_encoded(&mut out, segment, RFC3986);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

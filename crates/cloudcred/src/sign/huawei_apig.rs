@@ -1,14 +1,14 @@
 //! Huawei Cloud `SDK-HMAC-SHA256` (API Gateway signer of huaweicloudsdkcore, signing.md §10).
 
-use super::encoding::{decode, decode_query, push_encoded, RFC3986};
+use super::encoding::{canonical_query, encode_segments};
 use super::primitives::{
-    self, access_key, authority, header_str, push_joined_values, sensitive_value, set_if_absent,
-    SigningDetails,
+    self, access_key, authority, header_str, push_canonical_headers, sensitive_value,
+    set_authorization, set_if_absent, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::{HeaderName, AUTHORIZATION};
+use http::header::HeaderName;
 use http::{HeaderMap, Request};
 
 /// The algorithm name.
@@ -19,32 +19,9 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 
 /// CanonicalURI: decode, encode each segment RFC 3986 strict, always end with `/` (§10.2).
 pub fn canonical_uri(path: &str) -> Result<String> {
-    let decoded = decode(path)?;
-    let mut out = String::with_capacity(path.len() + 1);
-    for (i, segment) in decoded.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        push_encoded(&mut out, segment, RFC3986);
-    }
+    let mut out = encode_segments(path)?;
     if !out.ends_with('/') {
         out.push('/');
-    }
-    Ok(out)
-}
-
-/// CanonicalQuery: sorted by (name, value), `enc(name)=enc(value)` (§10.2).
-pub fn canonical_query(query: Option<&str>) -> Result<String> {
-    let mut params = decode_query(query.unwrap_or(""))?;
-    params.sort();
-    let mut out = String::new();
-    for (i, (k, v)) in params.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        push_encoded(&mut out, k, RFC3986);
-        out.push('=');
-        push_encoded(&mut out, v.as_deref().unwrap_or(""), RFC3986);
     }
     Ok(out)
 }
@@ -71,12 +48,7 @@ pub fn canonical_request<B: AsRef<[u8]>>(req: &Request<B>) -> Result<(String, St
     s.push('\n');
     s.push_str(&canonical_query(req.uri().query())?);
     s.push('\n');
-    for name in &signed {
-        s.push_str(name);
-        s.push(':');
-        push_joined_values(&mut s, headers, name, true, ALGORITHM)?;
-        s.push('\n');
-    }
+    push_canonical_headers(&mut s, headers, &signed, ALGORITHM)?;
     s.push('\n');
     let signed = signed.join(";");
     s.push_str(&signed);
@@ -131,13 +103,6 @@ pub fn sign_request<B: AsRef<[u8]>>(
     );
     let signature = hex::encode(primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
     let auth = format!("{ALGORITHM} Access={id}, SignedHeaders={signed}, Signature={signature}");
-    req.headers_mut().insert(
-        AUTHORIZATION,
-        sensitive_value(&auth, "authorization", ALGORITHM)?,
-    );
-    Ok(Some(SigningDetails {
-        canonical_request: Some(canonical),
-        string_to_sign: sts,
-        signature,
-    }))
+    set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+    Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }

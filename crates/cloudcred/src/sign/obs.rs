@@ -3,17 +3,16 @@
 //!
 //! The signer does no signature negotiation (S9): the caller chooses the mode, native by default.
 
-use super::encoding::{
-    decode, decode_query, encode_owned, push_encoded, RFC3986, RFC3986_KEEP_SLASH,
-};
+use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::primitives::{
-    self, access_key, append_query, authority, header_str, new_value, object_key,
-    push_joined_values, sensitive_value, Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
+    push_joined_values, push_subresources, push_v1_head, sensitive_value, set_authorization,
+    Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::{HeaderName, AUTHORIZATION};
+use http::header::HeaderName;
 use http::{HeaderMap, Method, Request, Uri};
 use std::time::Duration;
 
@@ -173,25 +172,14 @@ impl ObsSigner {
             }
             push_encoded(&mut out, &key, RFC3986_KEEP_SLASH);
         }
-        let mut params: Vec<(String, Option<String>)> = decode_query(uri.query().unwrap_or(""))?
-            .into_iter()
-            .filter(|(k, _)| self.is_subresource(k))
-            .map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned())))
-            .collect();
-        params.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))),
-        );
-        params.sort();
-        for (i, (k, v)) in params.iter().enumerate() {
-            out.push(if i == 0 { '?' } else { '&' });
-            push_encoded(&mut out, k, RFC3986_KEEP_SLASH);
-            if let Some(v) = v {
-                out.push('=');
-                out.push_str(v);
-            }
-        }
+        push_subresources(
+            &mut out,
+            uri.query(),
+            |k| self.is_subresource(k),
+            extra,
+            true,
+            false,
+        )?;
         Ok(out)
     }
 
@@ -207,12 +195,7 @@ impl ObsSigner {
     ) -> Result<String> {
         let prefix = self.mode.prefix();
         let mut s = String::with_capacity(128);
-        s.push_str(method.as_str());
-        s.push('\n');
-        s.push_str(header_str(headers, "content-md5", V2_ALGORITHM)?.unwrap_or(""));
-        s.push('\n');
-        s.push_str(header_str(headers, "content-type", V2_ALGORITHM)?.unwrap_or(""));
-        s.push('\n');
+        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
         match date_line {
             Some(d) => s.push_str(d),
             None => {
@@ -262,18 +245,10 @@ impl ObsSigner {
             h.insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
         }
         let sts = self.string_to_sign(req.method(), req.uri(), req.headers(), None, &[])?;
-        let signature =
-            primitives::base64(&primitives::hmac_sha1(secret.as_bytes(), sts.as_bytes()));
+        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
         let auth = format!("{} {id}:{signature}", self.mode.scheme());
-        req.headers_mut().insert(
-            AUTHORIZATION,
-            sensitive_value(&auth, "authorization", V2_ALGORITHM)?,
-        );
-        Ok(Some(SigningDetails {
-            canonical_request: None,
-            string_to_sign: sts,
-            signature,
-        }))
+        set_authorization(req.headers_mut(), &auth, V2_ALGORITHM)?;
+        Ok(Some(SigningDetails::new(None, sts, signature)))
     }
 
     /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token
@@ -288,39 +263,23 @@ impl ObsSigner {
         expires: Duration,
     ) -> Result<Presigned> {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
-            return Ok(Presigned {
-                url: url.to_string(),
-                details: None,
-            });
+            return Ok(Presigned::unsigned(url));
         };
         let expires_at = (time.timestamp() + expires.as_secs() as i64).to_string();
         let token_name = self.mode.token_name();
-        let extra: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
-        let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &extra)?;
-        let signature =
-            primitives::base64(&primitives::hmac_sha1(secret.as_bytes(), sts.as_bytes()));
-        let mut q = String::with_capacity(96);
-        if let Some(t) = token {
-            q.push_str(token_name);
-            q.push('=');
-            push_encoded(&mut q, t, RFC3986);
-            q.push('&');
-        }
-        q.push_str("Expires=");
-        q.push_str(&expires_at);
-        q.push('&');
-        q.push_str(self.mode.access_key_param());
-        q.push('=');
-        push_encoded(&mut q, id, RFC3986);
-        q.push_str("&Signature=");
-        push_encoded(&mut q, &signature, RFC3986);
+        let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
+        let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;
+        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        // esdk-obs-python's order: token, Expires, the key id, Signature.
+        pairs.extend([
+            ("Expires", expires_at.as_str()),
+            (self.mode.access_key_param(), id),
+            ("Signature", &signature),
+        ]);
+        let url = append_query(url, &encode_pairs(&pairs), V2_ALGORITHM)?;
         Ok(Presigned {
-            url: append_query(url, &q, V2_ALGORITHM)?,
-            details: Some(SigningDetails {
-                canonical_request: None,
-                string_to_sign: sts,
-                signature,
-            }),
+            url,
+            details: Some(SigningDetails::new(None, sts, signature)),
         })
     }
 }
@@ -364,28 +323,7 @@ impl ObsV4Signer {
             push_encoded(&mut s, &decode(path)?, RFC3986_KEEP_SLASH);
         }
         s.push('\n');
-        let mut params: Vec<(String, String)> = Vec::new();
-        for (k, v) in decode_query(uri.query().unwrap_or(""))? {
-            params.push((
-                encode_owned(&k, RFC3986_KEEP_SLASH),
-                encode_owned(v.as_deref().unwrap_or(""), RFC3986),
-            ));
-        }
-        for (k, v) in extra {
-            params.push((
-                encode_owned(k, RFC3986_KEEP_SLASH),
-                encode_owned(v, RFC3986),
-            ));
-        }
-        params.sort_unstable();
-        for (i, (k, v)) in params.iter().enumerate() {
-            if i > 0 {
-                s.push('&');
-            }
-            s.push_str(k);
-            s.push('=');
-            s.push_str(v);
-        }
+        push_sorted_query(&mut s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
         s.push('\n');
         for name in signed {
             s.push_str(name);
@@ -475,15 +413,8 @@ impl ObsV4Signer {
             "{V4_ALGORITHM} Credential={id}/{scope},SignedHeaders={},Signature={signature}",
             signed.join(";")
         );
-        req.headers_mut().insert(
-            AUTHORIZATION,
-            sensitive_value(&auth, "authorization", V4_ALGORITHM)?,
-        );
-        Ok(Some(SigningDetails {
-            canonical_request: Some(canonical),
-            string_to_sign: sts,
-            signature,
-        }))
+        set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
+        Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
 
     /// Presigns `method url` for `expires` (§9.2): every header given, plus `host` from the URL,
@@ -498,10 +429,7 @@ impl ObsV4Signer {
         expires: Duration,
     ) -> Result<Presigned> {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
-            return Ok(Presigned {
-                url: url.to_string(),
-                details: None,
-            });
+            return Ok(Presigned::unsigned(url));
         };
         let datetime = primitives::iso8601_basic(time);
         let scope = self.scope(&datetime[..8]);
@@ -521,22 +449,11 @@ impl ObsV4Signer {
         }
         let canonical = self.canonical_request(method, url, headers, &signed, &extra)?;
         let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
-        let mut q = String::with_capacity(256);
-        for (k, v) in &extra {
-            q.push_str(k);
-            q.push('=');
-            push_encoded(&mut q, v, RFC3986);
-            q.push('&');
-        }
-        q.push_str("X-Amz-Signature=");
-        q.push_str(&signature);
+        extra.push(("X-Amz-Signature", &signature));
+        let url = append_query(url, &encode_pairs(&extra), V4_ALGORITHM)?;
         Ok(Presigned {
-            url: append_query(url, &q, V4_ALGORITHM)?,
-            details: Some(SigningDetails {
-                canonical_request: Some(canonical),
-                string_to_sign: sts,
-                signature,
-            }),
+            url,
+            details: Some(SigningDetails::new(Some(canonical), sts, signature)),
         })
     }
 }

@@ -4,10 +4,10 @@
 //! The canonical resource holds the object key and the sub-resource values *raw*, so the signer
 //! decodes what the caller encoded on the wire.
 
-use super::encoding::{decode_query, push_encoded, RFC3986};
 use super::primitives::{
-    self, access_key, append_query, header_str, object_key, sensitive_value, set_if_absent,
-    Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, encode_pairs, header_str, object_key, push_subresources,
+    push_v1_head, sensitive_value, set_authorization, set_if_absent, Addressing, Presigned,
+    SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -137,25 +137,14 @@ impl OssV1Signer {
             out.push('/');
             out.push_str(&object_key(uri.path(), Some(bucket), self.addressing)?);
         }
-        let mut params: Vec<(String, Option<String>)> = decode_query(uri.query().unwrap_or(""))?
-            .into_iter()
-            .filter(|(k, _)| self.signs_param(k))
-            .map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned())))
-            .collect();
-        params.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))),
-        );
-        params.sort();
-        for (i, (k, v)) in params.iter().enumerate() {
-            out.push(if i == 0 { '?' } else { '&' });
-            out.push_str(k);
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                out.push('=');
-                out.push_str(v);
-            }
-        }
+        push_subresources(
+            &mut out,
+            uri.query(),
+            |k| self.signs_param(k),
+            extra,
+            false,
+            true,
+        )?;
         Ok(out)
     }
 
@@ -169,12 +158,7 @@ impl OssV1Signer {
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(128);
-        s.push_str(method.as_str());
-        s.push('\n');
-        s.push_str(header_str(headers, "content-md5", ALGORITHM)?.unwrap_or(""));
-        s.push('\n');
-        s.push_str(header_str(headers, "content-type", ALGORITHM)?.unwrap_or(""));
-        s.push('\n');
+        push_v1_head(&mut s, method.as_str(), headers, ALGORITHM)?;
         s.push_str(date_line);
         s.push('\n');
         s.push_str(&primitives::canonical_prefixed_headers(
@@ -212,17 +196,10 @@ impl OssV1Signer {
             None => header_str(h, "date", ALGORITHM)?.unwrap_or_default(),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
-        let signature =
-            primitives::base64(&primitives::hmac_sha1(secret.as_bytes(), sts.as_bytes()));
-        req.headers_mut().insert(
-            http::header::AUTHORIZATION,
-            sensitive_value(&format!("OSS {id}:{signature}"), "authorization", ALGORITHM)?,
-        );
-        Ok(Some(SigningDetails {
-            canonical_request: None,
-            string_to_sign: sts,
-            signature,
-        }))
+        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        let auth = format!("OSS {id}:{signature}");
+        set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+        Ok(Some(SigningDetails::new(None, sts, signature)))
     }
 
     /// Presigns `method url` valid until `time + expires` (§5.2). `headers` are those the
@@ -238,38 +215,22 @@ impl OssV1Signer {
         expires: Duration,
     ) -> Result<Presigned> {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
-            return Ok(Presigned {
-                url: url.to_string(),
-                details: None,
-            });
+            return Ok(Presigned::unsigned(url));
         };
         let expires_at = (time.timestamp() + expires.as_secs() as i64).to_string();
-        let extra: &[(&str, &str)] = match token {
-            Some(t) => &[("security-token", t)],
-            None => &[],
-        };
-        let sts = self.string_to_sign(method, url, headers, &expires_at, extra)?;
-        let signature =
-            primitives::base64(&primitives::hmac_sha1(secret.as_bytes(), sts.as_bytes()));
-        let mut q = String::with_capacity(96);
-        if let Some(t) = token {
-            q.push_str("security-token=");
-            push_encoded(&mut q, t, RFC3986);
-            q.push('&');
-        }
-        q.push_str("OSSAccessKeyId=");
-        push_encoded(&mut q, id, RFC3986);
-        q.push_str("&Expires=");
-        q.push_str(&expires_at);
-        q.push_str("&Signature=");
-        push_encoded(&mut q, &signature, RFC3986);
+        let mut pairs: Vec<(&str, &str)> =
+            token.map(|t| ("security-token", t)).into_iter().collect();
+        let sts = self.string_to_sign(method, url, headers, &expires_at, &pairs)?;
+        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        pairs.extend([
+            ("OSSAccessKeyId", id),
+            ("Expires", &expires_at),
+            ("Signature", &signature),
+        ]);
+        let url = append_query(url, &encode_pairs(&pairs), ALGORITHM)?;
         Ok(Presigned {
-            url: append_query(url, &q, ALGORITHM)?,
-            details: Some(SigningDetails {
-                canonical_request: None,
-                string_to_sign: sts,
-                signature,
-            }),
+            url,
+            details: Some(SigningDetails::new(None, sts, signature)),
         })
     }
 }

@@ -5,15 +5,15 @@
 //! on the request (lower-cased additional header names, the product) and builds each canonical
 //! string in one buffer.
 
-use super::encoding::{decode, encode_owned, push_encoded, RFC3986, RFC3986_KEEP_SLASH};
+use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
 use super::primitives::{
-    self, access_key, append_query, object_key, push_joined_values, sensitive_value, Addressing,
-    Presigned, SigningDetails,
+    self, access_key, append_query, encode_pairs, object_key, push_canonical_headers,
+    sensitive_value, set_authorization, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Uri};
 use std::time::Duration;
 
@@ -119,30 +119,7 @@ impl OssV4Signer {
         self.canonical_uri(&mut s, uri.path())?;
         s.push('\n');
 
-        let query = uri.query().unwrap_or("");
-        let mut params: Vec<(String, String)> = Vec::with_capacity(8 + extra.len());
-        for raw in super::encoding::split_query(query) {
-            let name = encode_owned(&decode(raw.name)?, RFC3986);
-            let value = match raw.value {
-                Some(v) => encode_owned(&decode(v)?, RFC3986),
-                None => String::new(),
-            };
-            params.push((name, value));
-        }
-        for (k, v) in extra {
-            params.push((encode_owned(k, RFC3986), encode_owned(v, RFC3986)));
-        }
-        params.sort_unstable();
-        for (i, (k, v)) in params.iter().enumerate() {
-            if i > 0 {
-                s.push('&');
-            }
-            s.push_str(k);
-            if !v.is_empty() {
-                s.push('=');
-                s.push_str(v);
-            }
-        }
+        push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
         let mut names: Vec<&str> = headers
@@ -154,12 +131,7 @@ impl OssV4Signer {
             })
             .collect();
         names.sort_unstable();
-        for name in names {
-            s.push_str(name);
-            s.push(':');
-            push_joined_values(&mut s, headers, name, true, ALGORITHM)?;
-            s.push('\n');
-        }
+        push_canonical_headers(&mut s, headers, &names, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');
@@ -246,15 +218,8 @@ impl OssV4Signer {
         }
         auth.push_str(",Signature=");
         auth.push_str(&signature);
-        req.headers_mut().insert(
-            AUTHORIZATION,
-            sensitive_value(&auth, "authorization", ALGORITHM)?,
-        );
-        Ok(Some(SigningDetails {
-            canonical_request: Some(canonical),
-            string_to_sign: sts,
-            signature,
-        }))
+        set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+        Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
 
     /// Presigns `method url` for `expires` from `time` (§6.4). `headers` are those the request
@@ -270,10 +235,7 @@ impl OssV4Signer {
         expires: Duration,
     ) -> Result<Presigned> {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
-            return Ok(Presigned {
-                url: url.to_string(),
-                details: None,
-            });
+            return Ok(Presigned::unsigned(url));
         };
         let datetime = primitives::iso8601_basic(time);
         let date = &datetime[..8];
@@ -296,22 +258,11 @@ impl OssV4Signer {
         let canonical = self.canonical_request(method, url, headers, &extra, &additional)?;
         let sts = self.string_to_sign(&datetime, &scope, &canonical);
         let signature = self.signature(secret, date, &sts);
-        let mut q = String::with_capacity(256);
-        for (k, v) in &extra {
-            q.push_str(k);
-            q.push('=');
-            push_encoded(&mut q, v, RFC3986);
-            q.push('&');
-        }
-        q.push_str("x-oss-signature=");
-        q.push_str(&signature);
+        extra.push(("x-oss-signature", &signature));
+        let url = append_query(url, &encode_pairs(&extra), ALGORITHM)?;
         Ok(Presigned {
-            url: append_query(url, &q, ALGORITHM)?,
-            details: Some(SigningDetails {
-                canonical_request: Some(canonical),
-                string_to_sign: sts,
-                signature,
-            }),
+            url,
+            details: Some(SigningDetails::new(Some(canonical), sts, signature)),
         })
     }
 }

@@ -27,6 +27,11 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// Base64(HMAC-SHA1(key, msg)): the signature of ROA, OSS V1, OBS V2 and Tablestore V2.
+pub fn base64_hmac_sha1(key: &[u8], msg: &str) -> String {
+    base64(&hmac_sha1(key, msg.as_bytes()))
+}
+
 /// Lower-hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
@@ -231,6 +236,105 @@ pub fn canonical_prefixed_headers(
     Ok(out)
 }
 
+/// `name:value\n` for each of `names` (lower-case, sorted by the caller), values trimmed and
+/// repeated values joined with `,`: the canonical header block of the V4-style algorithms.
+pub fn push_canonical_headers(
+    out: &mut String,
+    headers: &HeaderMap,
+    names: &[&str],
+    algorithm: &'static str,
+) -> Result<()> {
+    for name in names {
+        out.push_str(name);
+        out.push(':');
+        push_joined_values(out, headers, name, true, algorithm)?;
+        out.push('\n');
+    }
+    Ok(())
+}
+
+/// `METHOD\nContent-MD5\nContent-Type\n`, the head of the V1-style strings to sign (ROA without
+/// Accept, OSS V1, OBS V2).
+pub fn push_v1_head(
+    out: &mut String,
+    method: &str,
+    headers: &HeaderMap,
+    algorithm: &'static str,
+) -> Result<()> {
+    out.push_str(method);
+    out.push('\n');
+    for name in ["content-md5", "content-type"] {
+        out.push_str(header_str(headers, name, algorithm)?.unwrap_or(""));
+        out.push('\n');
+    }
+    Ok(())
+}
+
+/// Appends `?name[=value]&…` for the query parameters `keep` selects plus `extra`, sorted by
+/// name, values raw (decoded); names raw or, with `encode_names`, encoded with `/` kept. A
+/// parameter without a value (or, with `empty_is_bare`, an empty one) is written bare.
+pub fn push_subresources(
+    out: &mut String,
+    query: Option<&str>,
+    keep: impl Fn(&str) -> bool,
+    extra: &[(&str, &str)],
+    encode_names: bool,
+    empty_is_bare: bool,
+) -> Result<()> {
+    let mut params: Vec<(String, Option<String>)> =
+        super::encoding::decode_query(query.unwrap_or(""))?
+            .into_iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned())))
+            .collect();
+    params.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))),
+    );
+    params.sort();
+    for (i, (k, v)) in params.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        if encode_names {
+            super::encoding::push_encoded(out, k, super::encoding::RFC3986_KEEP_SLASH);
+        } else {
+            out.push_str(k);
+        }
+        if let Some(v) = v.as_deref().filter(|v| !(empty_is_bare && v.is_empty())) {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    Ok(())
+}
+
+/// `name=enc(value)` pairs joined with `&`, values RFC 3986 strict: what presigners append.
+pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
+    let mut q = String::with_capacity(256);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            q.push('&');
+        }
+        q.push_str(k);
+        q.push('=');
+        super::encoding::push_encoded(&mut q, v, super::encoding::RFC3986);
+    }
+    q
+}
+
+/// Sets `Authorization`, marked sensitive.
+pub fn set_authorization(
+    headers: &mut HeaderMap,
+    value: &str,
+    algorithm: &'static str,
+) -> Result<()> {
+    headers.insert(
+        http::header::AUTHORIZATION,
+        sensitive_value(value, "authorization", algorithm)?,
+    );
+    Ok(())
+}
+
 /// Appends every value of `name`, joined with `,` (S5, S8), optionally trimmed.
 pub fn push_joined_values(
     out: &mut String,
@@ -330,6 +434,20 @@ pub struct SigningDetails {
     pub signature: String,
 }
 
+impl SigningDetails {
+    pub(crate) fn new(
+        canonical_request: Option<String>,
+        string_to_sign: String,
+        signature: String,
+    ) -> Self {
+        Self {
+            canonical_request,
+            string_to_sign,
+            signature,
+        }
+    }
+}
+
 impl fmt::Debug for SigningDetails {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningDetails")
@@ -350,6 +468,16 @@ pub struct Presigned {
     pub url: String,
     /// `None` when the credentials were anonymous and the URL was left unsigned.
     pub details: Option<SigningDetails>,
+}
+
+impl Presigned {
+    /// The caller's URL as is, for anonymous credentials.
+    pub(crate) fn unsigned(url: &Uri) -> Self {
+        Self {
+            url: url.to_string(),
+            details: None,
+        }
+    }
 }
 
 impl fmt::Debug for Presigned {

@@ -84,14 +84,8 @@ pub fn sign_request<B>(
         );
     }
     let sts = string_to_sign(req)?;
-    let signature = primitives::base64(&primitives::hmac_sha1(secret.as_bytes(), sts.as_bytes()));
-    req.headers_mut().insert(
-        http::header::AUTHORIZATION,
-        sensitive_value(&format!("acs {id}:{signature}"), "authorization", ALGORITHM)?,
-    );
-    Ok(Some(SigningDetails {
-        canonical_request: None,
-        string_to_sign: sts,
-        signature,
-    }))
+    let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+    let auth = format!("acs {id}:{signature}");
+    primitives::set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+    Ok(Some(SigningDetails::new(None, sts, signature)))
 }

@@ -131,14 +131,52 @@ fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(String, Strin
     Ok(params)
 }
 
-/// Appends `name=enc(value)` to `extra` and records the pair in `params`, unless the caller
-/// already set `name`.
-fn add_param(params: &mut Vec<(String, String)>, extra: &mut String, name: &str, value: &str) {
-    if params.iter().any(|(k, _)| k == name) {
-        return;
+/// The signer's parameters for one request: everything the signature covers and what is appended
+/// to the query.
+struct Params {
+    all: Vec<(String, String)>,
+    appended: String,
+}
+
+impl Params {
+    fn of<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Self> {
+        Ok(Self {
+            all: request_params(req)?,
+            appended: String::new(),
+        })
     }
-    push_pair(extra, name, value);
-    params.push((name.to_owned(), value.to_owned()));
+
+    /// Adds `name=value` unless the caller already set `name`.
+    fn add(&mut self, name: &str, value: &str) {
+        if self.all.iter().any(|(k, _)| k == name) {
+            return;
+        }
+        push_pair(&mut self.appended, name, value);
+        self.all.push((name.to_owned(), value.to_owned()));
+    }
+
+    fn add_version_nonce_time(&mut self, nonce: &str, time: DateTime<Utc>) {
+        self.add("SignatureVersion", "1.0");
+        self.add("SignatureNonce", nonce);
+        self.add("Timestamp", &primitives::iso8601_extended(time));
+    }
+
+    /// Signs the string to sign with `sign`, then appends the parameters and `Signature`.
+    fn sign_into<B>(
+        mut self,
+        req: &mut Request<B>,
+        sign: impl FnOnce(&str) -> Result<String>,
+    ) -> Result<SigningDetails> {
+        let sts = string_to_sign(req.method().as_str(), &self.all);
+        let signature = sign(&sts)?;
+        push_pair(&mut self.appended, SIGNATURE, &signature);
+        append_query_in_place(req.uri_mut(), &self.appended, ALGORITHM)?;
+        Ok(SigningDetails::new(
+            Some(canonicalized_query(&self.all)),
+            sts,
+            signature,
+        ))
+    }
 }
 
 fn push_pair(extra: &mut String, name: &str, value: &str) {
@@ -174,30 +212,15 @@ pub fn sign_request<B: AsRef<[u8]>>(
         }
         Auth::Key { id, secret, token } => (id, secret, token),
     };
-    let mut params = request_params(req)?;
-    let mut extra = String::new();
-    add_param(&mut params, &mut extra, "AccessKeyId", id);
-    add_param(&mut params, &mut extra, "SignatureMethod", "HMAC-SHA1");
-    add_param(&mut params, &mut extra, "SignatureVersion", "1.0");
-    add_param(&mut params, &mut extra, "SignatureNonce", nonce);
-    add_param(
-        &mut params,
-        &mut extra,
-        "Timestamp",
-        &primitives::iso8601_extended(time),
-    );
+    let mut p = Params::of(req)?;
+    p.add("AccessKeyId", id);
+    p.add("SignatureMethod", "HMAC-SHA1");
+    p.add_version_nonce_time(nonce, time);
     if let Some(token) = token {
-        add_param(&mut params, &mut extra, "SecurityToken", token);
+        p.add("SecurityToken", token);
     }
-    let sts = string_to_sign(req.method().as_str(), &params);
-    let signature = hmac_signature(secret, &sts);
-    push_pair(&mut extra, SIGNATURE, &signature);
-    append_query_in_place(req.uri_mut(), &extra, ALGORITHM)?;
-    Ok(Some(SigningDetails {
-        canonical_request: Some(canonicalized_query(&params)),
-        string_to_sign: sts,
-        signature,
-    }))
+    p.sign_into(req, |sts| Ok(hmac_signature(secret, sts)))
+        .map(Some)
 }
 
 /// Signs an RPC request in place with SHA256withRSA for GenerateSessionAccessKey (§2.4).
@@ -210,43 +233,21 @@ pub fn sign_request_rsa<B: AsRef<[u8]>>(
     time: DateTime<Utc>,
     nonce: &str,
 ) -> Result<SigningDetails> {
-    let mut params = request_params(req)?;
-    let mut extra = String::new();
-    add_param(&mut params, &mut extra, "AccessKeyId", public_key_id);
-    add_param(&mut params, &mut extra, "PublicKeyId", public_key_id);
-    add_param(&mut params, &mut extra, "SignatureMethod", "SHA256withRSA");
-    add_param(&mut params, &mut extra, "SignatureType", "PRIVATEKEY");
-    add_param(&mut params, &mut extra, "SignatureVersion", "1.0");
-    add_param(&mut params, &mut extra, "SignatureNonce", nonce);
-    add_param(
-        &mut params,
-        &mut extra,
-        "Timestamp",
-        &primitives::iso8601_extended(time),
-    );
-    let sts = string_to_sign(req.method().as_str(), &params);
-    let signature = key.sign(&sts)?;
-    push_pair(&mut extra, SIGNATURE, &signature);
-    append_query_in_place(req.uri_mut(), &extra, ALGORITHM)?;
-    Ok(SigningDetails {
-        canonical_request: Some(canonicalized_query(&params)),
-        string_to_sign: sts,
-        signature,
-    })
+    let mut p = Params::of(req)?;
+    p.add("AccessKeyId", public_key_id);
+    p.add("PublicKeyId", public_key_id);
+    p.add("SignatureMethod", "SHA256withRSA");
+    p.add("SignatureType", "PRIVATEKEY");
+    p.add_version_nonce_time(nonce, time);
+    p.sign_into(req, |sts| key.sign(sts))
 }
 
 /// Prepares an unsigned RPC request (AssumeRoleWithOIDC, §2.3): appends `Timestamp` unless the
 /// caller set it. `Action`, `Format` and `Version` are the caller's; nothing is signed.
 pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc>) -> Result<()> {
-    let mut params = request_params(req)?;
-    let mut extra = String::new();
-    add_param(
-        &mut params,
-        &mut extra,
-        "Timestamp",
-        &primitives::iso8601_extended(time),
-    );
-    append_query_in_place(req.uri_mut(), &extra, ALGORITHM)
+    let mut p = Params::of(req)?;
+    p.add("Timestamp", &primitives::iso8601_extended(time));
+    append_query_in_place(req.uri_mut(), &p.appended, ALGORITHM)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Token header: `x-ots-ststoken`, never `x-ots-stsaccesstoken` (S11). In V4 the HMAC key is the
 //! Base64 *text* of the derived key, not its bytes (Tablestore's own quirk).
 
-use super::encoding::{decode, decode_query, push_encoded, RFC3986};
+use super::encoding::{canonical_query, decode};
 use super::primitives::{
     self, access_key, canonical_prefixed_headers, header_str, new_value, sensitive_value,
     set_if_absent, SigningDetails,
@@ -61,16 +61,7 @@ impl TablestoreSigner {
         s.push('\n');
         s.push_str(req.method().as_str());
         s.push('\n');
-        let mut params = decode_query(req.uri().query().unwrap_or(""))?;
-        params.sort();
-        for (i, (k, v)) in params.iter().enumerate() {
-            if i > 0 {
-                s.push('&');
-            }
-            push_encoded(&mut s, k, RFC3986);
-            s.push('=');
-            push_encoded(&mut s, v.as_deref().unwrap_or(""), RFC3986);
-        }
+        s.push_str(&canonical_query(req.uri().query())?);
         s.push('\n');
         s.push_str(&canonical_prefixed_headers(
             req.headers(),
@@ -145,9 +136,7 @@ impl TablestoreSigner {
         let sts = self.string_to_sign(req)?;
         let mut key = self.key(secret, time);
         let signature = match self.version {
-            TablestoreVersion::V2 => {
-                primitives::base64(&primitives::hmac_sha1(&key, sts.as_bytes()))
-            }
+            TablestoreVersion::V2 => primitives::base64_hmac_sha1(&key, &sts),
             TablestoreVersion::V4 { .. } => {
                 primitives::base64(&primitives::hmac_sha256(&key, sts.as_bytes()))
             }
@@ -155,11 +144,7 @@ impl TablestoreSigner {
         zeroize::Zeroize::zeroize(&mut key);
         req.headers_mut()
             .insert(header, sensitive_value(&signature, header, ALGORITHM)?);
-        Ok(Some(SigningDetails {
-            canonical_request: None,
-            string_to_sign: sts,
-            signature,
-        }))
+        Ok(Some(SigningDetails::new(None, sts, signature)))
     }
 
     /// Checks a response's `authorization: OTS <akid>:<sig>` (§7.4). `api` is the API name
@@ -177,7 +162,7 @@ impl TablestoreSigner {
         };
         let sts = response_string_to_sign(headers, api)?;
         let key = self.key(secret, time);
-        let expected = primitives::base64(&primitives::hmac_sha1(&key, sts.as_bytes()));
+        let expected = primitives::base64_hmac_sha1(&key, &sts);
         let got = header_str(headers, "authorization", ALGORITHM)?
             .and_then(|a| a.strip_prefix("OTS "))
             .and_then(|a| a.split_once(':'))
