@@ -245,10 +245,8 @@ impl ObsSigner {
             h.insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
         }
         let sts = self.string_to_sign(req.method(), req.uri(), req.headers(), None, &[])?;
-        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
-        let auth = format!("{} {id}:{signature}", self.mode.scheme());
-        set_authorization(req.headers_mut(), &auth, V2_ALGORITHM)?;
-        Ok(Some(SigningDetails::new(None, sts, signature)))
+        let scheme = self.mode.scheme();
+        primitives::authorize_v1(req.headers_mut(), scheme, (id, secret), sts, V2_ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token

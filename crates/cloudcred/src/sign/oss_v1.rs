@@ -6,8 +6,7 @@
 
 use super::primitives::{
     self, access_key, append_query, encode_pairs, header_str, object_key, push_subresources,
-    push_v1_head, sensitive_value, set_authorization, set_if_absent, Addressing, Presigned,
-    SigningDetails,
+    push_v1_head, sensitive_value, set_if_absent, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -196,10 +195,7 @@ impl OssV1Signer {
             None => header_str(h, "date", ALGORITHM)?.unwrap_or_default(),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
-        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
-        let auth = format!("OSS {id}:{signature}");
-        set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
-        Ok(Some(SigningDetails::new(None, sts, signature)))
+        primitives::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§5.2). `headers` are those the

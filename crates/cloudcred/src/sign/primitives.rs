@@ -335,6 +335,20 @@ pub fn set_authorization(
     Ok(())
 }
 
+/// Finishes a V1-style header signature (ROA, OSS V1, OBS V2): Base64(HMAC-SHA1(secret, sts))
+/// into `Authorization: <scheme> <id>:<signature>`.
+pub fn authorize_v1(
+    headers: &mut HeaderMap,
+    scheme: &str,
+    (id, secret): (&str, &str),
+    sts: String,
+    algorithm: &'static str,
+) -> Result<Option<SigningDetails>> {
+    let signature = base64_hmac_sha1(secret.as_bytes(), &sts);
+    set_authorization(headers, &format!("{scheme} {id}:{signature}"), algorithm)?;
+    Ok(Some(SigningDetails::new(None, sts, signature)))
+}
+
 /// Appends every value of `name`, joined with `,` (S5, S8), optionally trimmed.
 pub fn push_joined_values(
     out: &mut String,

@@ -84,8 +84,5 @@ pub fn sign_request<B>(
         );
     }
     let sts = string_to_sign(req)?;
-    let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
-    let auth = format!("acs {id}:{signature}");
-    primitives::set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
-    Ok(Some(SigningDetails::new(None, sts, signature)))
+    primitives::authorize_v1(req.headers_mut(), "acs", (id, secret), sts, ALGORITHM)
 }
