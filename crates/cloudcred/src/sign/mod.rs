@@ -15,6 +15,26 @@
 //! Each signer returns [`SigningDetails`] with the intermediate strings, for tests. They unlock the
 //! request, so their `Debug` is redacted and no signer logs them.
 //!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use cloudcred::sign::{encoding, OssV4Signer};
+//! use cloudcred::{Credentials, ProviderName};
+//! use http::{HeaderMap, Method, Uri};
+//! use std::time::Duration;
+//!
+//! let creds = Credentials::access_key("ak", "sk", ProviderName::new("static_ak"));
+//! let time = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap();
+//! // The caller encodes the key (RFC 3986 with `/` kept); the signer never re-encodes it.
+//! let url: Uri = format!("https://bucket.oss.example.invalid/{}", encoding::encode_path("dir/a b.txt"))
+//!     .parse()
+//!     .unwrap();
+//! let signer = OssV4Signer::new("cn-hangzhou", Some("bucket"));
+//! let p = signer.presign(&Method::GET, &url, &HeaderMap::new(), &creds, time, Duration::from_secs(600))?;
+//! assert!(p.url.starts_with("https://bucket.oss.example.invalid/dir/a%20b.txt?x-oss-signature-version="));
+//! assert!(p.url.contains("&x-oss-expires=600&"));
+//! # Ok::<(), cloudcred::Error>(())
+//! ```
+//!
 //! | module | algorithm |
 //! |---|---|
 //! | [`rpc`] | Alibaba RPC HMAC-SHA1, SHA256withRSA, bearer and unsigned (OIDC) forms |

@@ -458,6 +458,50 @@ impl ObsV4Signer {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn path_style_resources() {
+        let s =
+            ObsSigner::new(ObsMode::Native, Some("bucket")).with_addressing(Addressing::PathStyle);
+        assert_eq!(
+            s.canonical_resource(&uri("https://h/bucket"), &[]).unwrap(),
+            "/bucket"
+        );
+        assert_eq!(
+            s.canonical_resource(&uri("https://h/bucket/a%20b/c?uploadId=u%201&x=1"), &[])
+                .unwrap(),
+            "/bucket/a%20b/c?uploadId=u 1"
+        );
+        let v = ObsSigner::new(ObsMode::Native, Some("bucket"));
+        assert_eq!(
+            v.canonical_resource(&uri("https://bucket.h/"), &[])
+                .unwrap(),
+            "/bucket/"
+        );
+    }
+
+    #[test]
+    fn repeated_headers_join_and_only_meta_values_are_trimmed() {
+        let mut h = HeaderMap::new();
+        h.append("x-obs-meta-a", " 1 ".parse().unwrap());
+        h.append("x-obs-meta-a", "2".parse().unwrap());
+        h.append("x-obs-acl", " public-read".parse().unwrap());
+        h.append("date", "d".parse().unwrap());
+        let s = ObsSigner::new(ObsMode::Native, None);
+        let sts = s
+            .string_to_sign(&Method::GET, &uri("https://h/"), &h, None, &[])
+            .unwrap();
+        assert_eq!(
+            sts,
+            "GET\n\n\nd\nx-obs-acl: public-read\nx-obs-meta-a:1,2\n/"
+        );
+    }
+
     #[test]
     fn subresource_list_is_sorted_and_unique() {
         let mut sorted = super::SUBRESOURCES.to_vec();

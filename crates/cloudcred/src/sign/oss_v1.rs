@@ -233,6 +233,27 @@ impl OssV1Signer {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn path_style_and_bucketless_resources() {
+        let uri: Uri = "https://h/bucket/a%2Bb%20c?acl&partNumber=1&foo=2"
+            .parse()
+            .unwrap();
+        let s = OssV1Signer::new(Some("bucket")).with_addressing(Addressing::PathStyle);
+        assert_eq!(
+            s.canonical_resource(&uri, &[]).unwrap(),
+            "/bucket/a+b c?acl&partNumber=1"
+        );
+        let root: Uri = "https://h/".parse().unwrap();
+        assert_eq!(
+            OssV1Signer::new(None)
+                .canonical_resource(&root, &[])
+                .unwrap(),
+            "/"
+        );
+    }
+
     #[test]
     fn subresource_list_is_sorted_and_unique() {
         let mut sorted = super::SUBRESOURCES.to_vec();

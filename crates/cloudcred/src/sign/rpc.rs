@@ -104,21 +104,22 @@ impl fmt::Debug for RsaKey {
     }
 }
 
+fn is_form(content_type: &http::HeaderValue) -> bool {
+    content_type.as_bytes().len() >= 33
+        && content_type.as_bytes()[..33].eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+}
+
 /// Every parameter the signature covers: the query plus a form body's parameters.
 fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(String, String)>> {
     let mut params: Vec<(String, String)> = decode_query(req.uri().query().unwrap_or(""))?
         .into_iter()
         .map(|(k, v)| (k.into_owned(), v.map(Cow::into_owned).unwrap_or_default()))
         .collect();
-    let is_form = req
+    if req
         .headers()
         .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if is_form {
+        .is_some_and(is_form)
+    {
         let body = std::str::from_utf8(req.body().as_ref())
             .map_err(|_| Error::signing(ALGORITHM, "the form body is not valid UTF-8"))?;
         // A form body decodes `+` as a space (application/x-www-form-urlencoded), unlike the
@@ -161,22 +162,39 @@ impl Params {
         self.add("Timestamp", &primitives::iso8601_extended(time));
     }
 
-    /// Signs the string to sign with `sign`, then appends the parameters and `Signature`.
+    /// Signs the string to sign with `sign`, then `place`s the parameters and `Signature`.
     fn sign_into<B>(
         mut self,
         req: &mut Request<B>,
+        place: Place<B>,
         sign: impl FnOnce(&str) -> Result<String>,
     ) -> Result<SigningDetails> {
         let sts = string_to_sign(req.method().as_str(), &self.all);
         let signature = sign(&sts)?;
         push_pair(&mut self.appended, SIGNATURE, &signature);
-        append_query_in_place(req.uri_mut(), &self.appended, ALGORITHM)?;
+        place(req, &self.appended)?;
         Ok(SigningDetails::new(
             Some(canonicalized_query(&self.all)),
             sts,
             signature,
         ))
     }
+}
+
+/// Where the signer's parameters go: appended to the query, or to a form body.
+type Place<B> = fn(&mut Request<B>, &str) -> Result<()>;
+
+fn to_query<B>(req: &mut Request<B>, pairs: &str) -> Result<()> {
+    append_query_in_place(req.uri_mut(), pairs, ALGORITHM)
+}
+
+fn to_form_body(req: &mut Request<Vec<u8>>, pairs: &str) -> Result<()> {
+    let body = req.body_mut();
+    if !body.is_empty() && !pairs.is_empty() {
+        body.push(b'&');
+    }
+    body.extend_from_slice(pairs.as_bytes());
+    Ok(())
 }
 
 fn push_pair(extra: &mut String, name: &str, value: &str) {
@@ -191,15 +209,55 @@ fn push_pair(extra: &mut String, name: &str, value: &str) {
 /// Signs an RPC request in place with HMAC-SHA1 (§2.1–2.2).
 ///
 /// Appends `AccessKeyId`, `SignatureMethod`, `SignatureVersion`, `SignatureNonce`, `Timestamp`
-/// and `SecurityToken` (each unless the caller set it), then `Signature`. The caller supplies
-/// `Action`, `Version`, `Format` and the action's parameters (query and/or form body). A bearer
-/// credential gets the bearer placement of §2.5; anonymous credentials leave the request as is
-/// (both return `None`).
+/// and `SecurityToken` (each unless the caller set it), then `Signature`, to the query. The caller
+/// supplies `Action`, `Version`, `Format` and the action's parameters (query and/or form body). A
+/// bearer credential gets the bearer placement of §2.5; anonymous credentials leave the request
+/// as is (both return `None`). For STS calls prefer [`sign_form_request`], which keeps the token
+/// and the signature out of the URL.
 pub fn sign_request<B: AsRef<[u8]>>(
     req: &mut Request<B>,
     creds: &Credentials,
     time: DateTime<Utc>,
     nonce: &str,
+) -> Result<Option<SigningDetails>> {
+    sign_with(req, creds, time, nonce, to_query)
+}
+
+/// As [`sign_request`] for a POST whose parameters travel in an
+/// `application/x-www-form-urlencoded` body: the signer's parameters, the token and `Signature`
+/// are appended to the body, never to the URL (design notes, "Secrets"). Sets the content type
+/// when absent; refuses a body of another type.
+pub fn sign_form_request(
+    req: &mut Request<Vec<u8>>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+    nonce: &str,
+) -> Result<Option<SigningDetails>> {
+    let h = req.headers_mut();
+    match h.get(http::header::CONTENT_TYPE) {
+        None => {
+            h.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+        }
+        Some(ct) if is_form(ct) => {}
+        Some(_) => {
+            return Err(Error::signing(
+                ALGORITHM,
+                "form signing needs an application/x-www-form-urlencoded body",
+            ))
+        }
+    }
+    sign_with(req, creds, time, nonce, to_form_body)
+}
+
+fn sign_with<B: AsRef<[u8]>>(
+    req: &mut Request<B>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+    nonce: &str,
+    place: Place<B>,
 ) -> Result<Option<SigningDetails>> {
     let (id, secret, token) = match auth(creds) {
         Auth::Anonymous => return Ok(None),
@@ -207,7 +265,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
             let mut extra = String::new();
             push_pair(&mut extra, "BearerToken", token);
             push_pair(&mut extra, "SignatureType", "BEARERTOKEN");
-            append_query_in_place(req.uri_mut(), &extra, ALGORITHM)?;
+            place(req, &extra)?;
             return Ok(None);
         }
         Auth::Key { id, secret, token } => (id, secret, token),
@@ -219,7 +277,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
     if let Some(token) = token {
         p.add("SecurityToken", token);
     }
-    p.sign_into(req, |sts| Ok(hmac_signature(secret, sts)))
+    p.sign_into(req, place, |sts| Ok(hmac_signature(secret, sts)))
         .map(Some)
 }
 
@@ -239,7 +297,7 @@ pub fn sign_request_rsa<B: AsRef<[u8]>>(
     p.add("SignatureMethod", "SHA256withRSA");
     p.add("SignatureType", "PRIVATEKEY");
     p.add_version_nonce_time(nonce, time);
-    p.sign_into(req, |sts| key.sign(sts))
+    p.sign_into(req, to_query, |sts| key.sign(sts))
 }
 
 /// Prepares an unsigned RPC request (AssumeRoleWithOIDC, §2.3): appends `Timestamp` unless the
@@ -324,6 +382,46 @@ mod tests {
             d.string_to_sign
         );
         assert!(d.string_to_sign.contains("DurationSeconds%3D3600"));
+    }
+
+    #[test]
+    fn form_signing_keeps_token_and_signature_out_of_the_url() {
+        let c = Credentials::sts("STS.id", "secret", "tok+en", None, "t".into());
+        let url = "https://sts.example.invalid/?Action=AssumeRole&Format=JSON&Version=2015-04-01";
+        let mut form = Request::builder()
+            .method("POST")
+            .uri(url)
+            .body(b"RoleArn=acs%3Aram%3A%3A1%3Arole%2Fr".to_vec())
+            .unwrap();
+        let d = sign_form_request(&mut form, &c, time(), "n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(form.uri().to_string(), url);
+        let body = String::from_utf8(form.body().clone()).unwrap();
+        assert!(body.starts_with("RoleArn=acs%3Aram%3A%3A1%3Arole%2Fr&AccessKeyId=STS.id&"));
+        assert!(body.contains("&SecurityToken=tok%2Ben&"), "{body}");
+        assert!(body.ends_with(&format!(
+            "&Signature={}",
+            crate::sign::encoding::encode(&d.signature)
+        )));
+
+        // Same parameters in the query: same string to sign, same signature.
+        let mut query = Request::builder()
+            .method("POST")
+            .uri(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(b"RoleArn=acs%3Aram%3A%3A1%3Arole%2Fr".to_vec())
+            .unwrap();
+        let q = sign_request(&mut query, &c, time(), "n").unwrap().unwrap();
+        assert_eq!(q, d);
+
+        let mut json = Request::builder()
+            .method("POST")
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(Vec::new())
+            .unwrap();
+        assert!(sign_form_request(&mut json, &c, time(), "n").is_err());
     }
 
     #[test]
