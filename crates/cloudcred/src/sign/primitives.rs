@@ -108,7 +108,7 @@ pub fn tablestore_date(t: DateTime<Utc>) -> String {
 }
 
 /// What a credential snapshot lets a signer do.
-pub enum Auth<'a> {
+pub(crate) enum Auth<'a> {
     /// CLI mode `Anonymous`: leave the request unsigned.
     Anonymous,
     /// A bearer token (only RPC and ACS3 define where it goes).
@@ -122,7 +122,7 @@ pub enum Auth<'a> {
 }
 
 /// Classifies `creds` for a signer named `algorithm`.
-pub fn auth(creds: &Credentials) -> Auth<'_> {
+pub(crate) fn auth(creds: &Credentials) -> Auth<'_> {
     match creds.kind() {
         CredentialKind::Anonymous => Auth::Anonymous,
         CredentialKind::Bearer => Auth::Bearer {
@@ -141,7 +141,7 @@ pub fn auth(creds: &Credentials) -> Auth<'_> {
 }
 
 /// The error of an HMAC signer handed a bearer credential (alibaba-credentials.md 6.8).
-pub fn bearer_error(algorithm: &'static str) -> Error {
+pub(crate) fn bearer_error(algorithm: &'static str) -> Error {
     Error::signing(
         algorithm,
         "the credential source yields a bearer token, but this algorithm needs an AccessKey \
@@ -150,7 +150,7 @@ pub fn bearer_error(algorithm: &'static str) -> Error {
 }
 
 /// The AccessKey pair of `creds`, `None` for anonymous, an error for a bearer token.
-pub fn access_key<'a>(
+pub(crate) fn access_key<'a>(
     creds: &'a Credentials,
     algorithm: &'static str,
 ) -> Result<Option<(&'a str, &'a str, Option<&'a str>)>> {
@@ -162,7 +162,7 @@ pub fn access_key<'a>(
 }
 
 /// The first value of header `name` as UTF-8, `None` when absent.
-pub fn header_str<'h>(
+pub(crate) fn header_str<'h>(
     headers: &'h HeaderMap,
     name: &str,
     algorithm: &'static str,
@@ -174,13 +174,17 @@ pub fn header_str<'h>(
 }
 
 /// A header value as UTF-8 text; names the header, never the value, when it is not.
-pub fn value_str<'h>(v: &'h HeaderValue, name: &str, algorithm: &'static str) -> Result<&'h str> {
+pub(crate) fn value_str<'h>(
+    v: &'h HeaderValue,
+    name: &str,
+    algorithm: &'static str,
+) -> Result<&'h str> {
     std::str::from_utf8(v.as_bytes())
         .map_err(|_| Error::signing(algorithm, format!("header `{name}` is not valid UTF-8")))
 }
 
 /// Builds a header value the signer adds; the value may be a token, so only the name is reported.
-pub fn new_value(value: &str, name: &str, algorithm: &'static str) -> Result<HeaderValue> {
+pub(crate) fn new_value(value: &str, name: &str, algorithm: &'static str) -> Result<HeaderValue> {
     HeaderValue::from_str(value).map_err(|_| {
         Error::signing(
             algorithm,
@@ -190,14 +194,18 @@ pub fn new_value(value: &str, name: &str, algorithm: &'static str) -> Result<Hea
 }
 
 /// A sensitive header value (Authorization, tokens): `http` then hides it from its own `Debug`.
-pub fn sensitive_value(value: &str, name: &str, algorithm: &'static str) -> Result<HeaderValue> {
+pub(crate) fn sensitive_value(
+    value: &str,
+    name: &str,
+    algorithm: &'static str,
+) -> Result<HeaderValue> {
     let mut v = new_value(value, name, algorithm)?;
     v.set_sensitive(true);
     Ok(v)
 }
 
 /// Sets `name` unless the request already has it.
-pub fn set_if_absent(
+pub(crate) fn set_if_absent(
     headers: &mut HeaderMap,
     name: &'static str,
     value: &str,
@@ -214,7 +222,7 @@ pub fn set_if_absent(
 
 /// `name:value\n` for every header whose name starts with `prefix`, sorted by name. Repeated
 /// headers are joined with `,`; `trim(name)` says whether that header's values are trimmed.
-pub fn canonical_prefixed_headers(
+pub(crate) fn canonical_prefixed_headers(
     headers: &HeaderMap,
     prefix: &str,
     trim: impl Fn(&str) -> bool,
@@ -238,7 +246,7 @@ pub fn canonical_prefixed_headers(
 
 /// `name:value\n` for each of `names` (lower-case, sorted by the caller), values trimmed and
 /// repeated values joined with `,`: the canonical header block of the V4-style algorithms.
-pub fn push_canonical_headers(
+pub(crate) fn push_canonical_headers(
     out: &mut String,
     headers: &HeaderMap,
     names: &[&str],
@@ -255,7 +263,7 @@ pub fn push_canonical_headers(
 
 /// `METHOD\nContent-MD5\nContent-Type\n`, the head of the V1-style strings to sign (ROA without
 /// Accept, OSS V1, OBS V2).
-pub fn push_v1_head(
+pub(crate) fn push_v1_head(
     out: &mut String,
     method: &str,
     headers: &HeaderMap,
@@ -273,7 +281,7 @@ pub fn push_v1_head(
 /// Appends `?name[=value]&…` for the query parameters `keep` selects plus `extra`, sorted by
 /// name, values raw (decoded); names raw or, with `encode_names`, encoded with `/` kept. A
 /// parameter without a value (or, with `empty_is_bare`, an empty one) is written bare.
-pub fn push_subresources(
+pub(crate) fn push_subresources(
     out: &mut String,
     query: Option<&str>,
     keep: impl Fn(&str) -> bool,
@@ -309,7 +317,7 @@ pub fn push_subresources(
 }
 
 /// `name=enc(value)` pairs joined with `&`, values RFC 3986 strict: what presigners append.
-pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn encode_pairs(pairs: &[(&str, &str)]) -> String {
     let mut q = String::with_capacity(256);
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -323,7 +331,7 @@ pub fn encode_pairs(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Sets `Authorization`, marked sensitive.
-pub fn set_authorization(
+pub(crate) fn set_authorization(
     headers: &mut HeaderMap,
     value: &str,
     algorithm: &'static str,
@@ -337,7 +345,7 @@ pub fn set_authorization(
 
 /// Finishes a V1-style header signature (ROA, OSS V1, OBS V2): Base64(HMAC-SHA1(secret, sts))
 /// into `Authorization: <scheme> <id>:<signature>`.
-pub fn authorize_v1(
+pub(crate) fn authorize_v1(
     headers: &mut HeaderMap,
     scheme: &str,
     (id, secret): (&str, &str),
@@ -350,7 +358,7 @@ pub fn authorize_v1(
 }
 
 /// Appends every value of `name`, joined with `,` (S5, S8), optionally trimmed.
-pub fn push_joined_values(
+pub(crate) fn push_joined_values(
     out: &mut String,
     headers: &HeaderMap,
     name: &str,
@@ -368,13 +376,13 @@ pub fn push_joined_values(
 }
 
 /// The host (with port) a request goes to, from its URI.
-pub fn authority(uri: &Uri) -> Option<&str> {
+pub(crate) fn authority(uri: &Uri) -> Option<&str> {
     uri.authority().map(|a| a.as_str())
 }
 
 /// `uri` with `extra` (already encoded `name=value` pairs joined with `&`) appended to its
 /// query: the only change a presigner makes to the caller's URI.
-pub fn append_query(uri: &Uri, extra: &str, algorithm: &'static str) -> Result<String> {
+pub(crate) fn append_query(uri: &Uri, extra: &str, algorithm: &'static str) -> Result<String> {
     let base = uri.to_string();
     let sep = match uri.query() {
         None => "?",
@@ -394,7 +402,11 @@ pub fn append_query(uri: &Uri, extra: &str, algorithm: &'static str) -> Result<S
 }
 
 /// Same as [`append_query`], but for a request signed in place.
-pub fn append_query_in_place(uri: &mut Uri, extra: &str, algorithm: &'static str) -> Result<()> {
+pub(crate) fn append_query_in_place(
+    uri: &mut Uri,
+    extra: &str,
+    algorithm: &'static str,
+) -> Result<()> {
     if extra.is_empty() {
         return Ok(());
     }
@@ -417,7 +429,7 @@ pub enum Addressing {
 
 /// The object key of a request, percent-decoded, without the leading `/` (and without the
 /// bucket segment in path-style requests). Empty for bucket- and service-level requests.
-pub fn object_key<'p>(
+pub(crate) fn object_key<'p>(
     path: &'p str,
     bucket: Option<&str>,
     addressing: Addressing,
