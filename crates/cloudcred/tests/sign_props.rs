@@ -26,7 +26,14 @@ fn creds(id: &str, secret: &str, token: Option<&str>) -> Credentials {
 }
 
 /// Runs every signer and presigner on one request; results may be errors, never panics.
-fn sign_everything(uri: &Uri, headers: &HeaderMap, body: &[u8], c: &Credentials, t: DateTime<Utc>) {
+fn sign_everything(
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    c: &Credentials,
+    t: DateTime<Utc>,
+    exp: Duration,
+) {
     let req = || {
         let mut r = Request::builder()
             .method(Method::POST)
@@ -36,7 +43,6 @@ fn sign_everything(uri: &Uri, headers: &HeaderMap, body: &[u8], c: &Credentials,
         *r.headers_mut() = headers.clone();
         r
     };
-    let exp = Duration::from_secs(900);
     let _ = rpc::sign_request(&mut req(), c, t, "nonce");
     let _ = roa::sign_request(&mut req(), c, t);
     let _ = acs3::sign_request(&mut req(), c, t, "nonce");
@@ -92,6 +98,7 @@ proptest! {
         headers in proptest::collection::vec((header_name(), any::<String>()), 0..6),
         body in proptest::collection::vec(any::<u8>(), 0..64),
         secs in 0i64..4_102_444_800,
+        expires in any::<u64>(),
     ) {
         // Arbitrary text becomes a URI the way a caller would build one: encoded, or, when the
         // raw text happens to parse, as is.
@@ -106,7 +113,7 @@ proptest! {
         let c = creds(&id, &secret, token.as_deref());
         for u in [encoded, raw] {
             if let Ok(uri) = u.parse::<Uri>() {
-                sign_everything(&uri, &h, &body, &c, time(secs));
+                sign_everything(&uri, &h, &body, &c, time(secs), Duration::from_secs(expires));
             }
         }
     }

@@ -263,7 +263,7 @@ impl ObsSigner {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let expires_at = (time.timestamp() + expires.as_secs() as i64).to_string();
+        let expires_at = primitives::expires_epoch(time, expires);
         let token_name = self.mode.token_name();
         let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;

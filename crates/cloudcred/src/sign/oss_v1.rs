@@ -213,7 +213,7 @@ impl OssV1Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let expires_at = (time.timestamp() + expires.as_secs() as i64).to_string();
+        let expires_at = primitives::expires_epoch(time, expires);
         let mut pairs: Vec<(&str, &str)> =
             token.map(|t| ("security-token", t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, &expires_at, &pairs)?;

@@ -107,6 +107,13 @@ pub fn tablestore_date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
+/// The absolute expiry `time + expires` in epoch seconds (OSS V1 and OBS V2 `Expires`),
+/// saturating rather than overflowing on absurd durations.
+pub(crate) fn expires_epoch(time: DateTime<Utc>, expires: std::time::Duration) -> String {
+    let secs = i64::try_from(expires.as_secs()).unwrap_or(i64::MAX);
+    time.timestamp().saturating_add(secs).to_string()
+}
+
 /// What a credential snapshot lets a signer do.
 pub(crate) enum Auth<'a> {
     /// CLI mode `Anonymous`: leave the request unsigned.
