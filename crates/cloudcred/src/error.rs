@@ -99,6 +99,15 @@ pub enum ErrorKind {
         expired_at: DateTime<Utc>,
     },
 
+    /// A request could not be signed: the credential kind does not fit the algorithm, or the
+    /// request is malformed for it. `message` is our own text with header and parameter names
+    /// only, never a value, a key or a signature.
+    #[error("{algorithm} signer: {message}")]
+    Signing {
+        algorithm: &'static str,
+        message: String,
+    },
+
     /// The blocking facade or the engine could not run a resolution.
     #[error("{0}")]
     Internal(String),
@@ -138,6 +147,14 @@ impl Error {
         ErrorKind::Internal(message.into()).into()
     }
 
+    pub fn signing(algorithm: &'static str, message: impl Into<String>) -> Self {
+        ErrorKind::Signing {
+            algorithm,
+            message: message.into(),
+        }
+        .into()
+    }
+
     /// An I/O error on `path`, described by its kind only (the OS message may quote nothing
     /// secret, but the kind is all a user needs).
     pub fn io(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {
@@ -168,6 +185,7 @@ impl ErrorKind {
             ErrorKind::Transport { .. } => "transport",
             ErrorKind::Expired { .. } => "expired",
             ErrorKind::Internal(..) => "internal",
+            ErrorKind::Signing { .. } => "signing",
         }
     }
 }

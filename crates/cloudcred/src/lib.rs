@@ -8,7 +8,8 @@
 //! - [`engine`]: the one refresh engine that caches every temporary source;
 //! - [`chain`]: ordered providers, "not configured" moves on, errors stop;
 //! - [`format`]: the file formats (the INI dialect, the aliyun CLI `config.json`);
-//! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain.
+//! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
+//! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs.
 
 pub mod alibaba;
 pub mod blocking;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod format;
 pub mod model;
 pub mod provider;
+pub mod sign;
 
 pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};

@@ -127,6 +127,7 @@ fn every_error_kind_renders_without_secrets() {
         ErrorKind::Expired { provider: "p".into(), expired_at: Utc::now() }.into(),
         ErrorKind::NoCredentials { attempts: vec![Attempt { provider: "env".into(), reason: "unset".into() }] }.into(),
         cloudcred::Error::internal("x"),
+        cloudcred::Error::signing("oss_v4", "the credential source yields a bearer token"),
         cloudcred::Error::not_configured("p", "r"),
         cloudcred::Error::io("/p", &std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
     ];

@@ -9,4 +9,4 @@ mod secret;
 
 pub use credentials::{mask_access_key_id, CredentialKind, Credentials};
 pub use provider_name::ProviderName;
-pub use secret::SecretString;
+pub use secret::{SecretString, REDACTED};

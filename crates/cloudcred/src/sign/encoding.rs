@@ -1,0 +1,177 @@
+//! The percent-encoding variants of signing.md §1.2.
+//!
+//! Every algorithm names one of three variants: RFC 3986 strict, RFC 3986 with `/` kept, or none
+//! (raw). A space is always `%20`, never `+`, and hex digits are upper case. Signers receive URIs
+//! that are already percent-encoded (the wire contract of design-notes), so they decode a
+//! component and re-encode it with their variant only to build the *canonical* strings; the
+//! request itself is never re-encoded.
+
+use crate::error::{Error, Result};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::borrow::Cow;
+
+/// RFC 3986 strict: everything except `A–Z a–z 0–9 - _ . ~` becomes `%XX`.
+pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// RFC 3986 strict with `/` left as is (object keys and canonical URIs).
+pub const RFC3986_KEEP_SLASH: &AsciiSet = &RFC3986.remove(b'/');
+
+/// Encodes `s` with RFC 3986 strict.
+pub fn encode(s: &str) -> Cow<'_, str> {
+    utf8_percent_encode(s, RFC3986).into()
+}
+
+/// Encodes `s` with RFC 3986 strict, keeping `/`.
+pub fn encode_path(s: &str) -> Cow<'_, str> {
+    utf8_percent_encode(s, RFC3986_KEEP_SLASH).into()
+}
+
+/// Appends `s` encoded with `set` to `out` without an intermediate allocation.
+pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
+    out.extend(utf8_percent_encode(s, set));
+}
+
+/// `s` encoded with `set`, as an owned string (for values that are sorted before use).
+pub fn encode_owned(s: &str, set: &'static AsciiSet) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_encoded(&mut out, s, set);
+    out
+}
+
+/// Percent-decodes `s`. `+` stays `+`: the wire contract encodes a space as `%20`. Fails when the
+/// decoded bytes are not UTF-8, because every string to sign is UTF-8 text.
+pub fn decode(s: &str) -> Result<Cow<'_, str>> {
+    percent_decode_str(s).decode_utf8().map_err(|_| {
+        Error::signing(
+            "percent-decoding",
+            "a percent-encoded URI component does not decode to UTF-8",
+        )
+    })
+}
+
+/// One query parameter, as the caller encoded it on the wire. `value` is `None` for a key-only
+/// parameter (`?acl`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RawParam<'a> {
+    pub name: &'a str,
+    pub value: Option<&'a str>,
+}
+
+/// Splits an encoded query string into its parameters, in wire order, skipping empty segments.
+pub fn split_query(query: &str) -> impl Iterator<Item = RawParam<'_>> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((name, value)) => RawParam {
+                name,
+                value: Some(value),
+            },
+            None => RawParam {
+                name: p,
+                value: None,
+            },
+        })
+}
+
+/// A decoded query parameter.
+pub type Param<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
+
+/// Splits and decodes an encoded query string.
+pub fn decode_query(query: &str) -> Result<Vec<Param<'_>>> {
+    split_query(query)
+        .map(|p| Ok((decode(p.name)?, p.value.map(decode).transpose()?)))
+        .collect()
+}
+
+/// Sorted by decoded (name, value), `enc(name)=enc(value)` RFC 3986 strict (`name=` without a
+/// value), joined with `&`: the canonical query of ACS3, Huawei APIG and Tablestore.
+pub fn canonical_query(query: Option<&str>) -> Result<String> {
+    let mut params = decode_query(query.unwrap_or(""))?;
+    params.sort();
+    let mut out = String::new();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        push_encoded(&mut out, k, RFC3986);
+        out.push('=');
+        push_encoded(&mut out, v.as_deref().unwrap_or(""), RFC3986);
+    }
+    Ok(out)
+}
+
+/// Appends the V4-style canonical query: every parameter of `query` plus `extra` (raw), names
+/// encoded with `name_set`, values RFC 3986 strict, sorted by encoded (name, value), joined with
+/// `&`. A parameter with an empty or no value is `name` when `bare_empty`, else `name=`.
+pub fn push_sorted_query(
+    out: &mut String,
+    query: Option<&str>,
+    extra: &[(&str, &str)],
+    name_set: &'static AsciiSet,
+    bare_empty: bool,
+) -> Result<()> {
+    let mut params: Vec<(String, String)> = Vec::with_capacity(8 + extra.len());
+    for raw in split_query(query.unwrap_or("")) {
+        let value = match raw.value {
+            Some(v) => encode_owned(&decode(v)?, RFC3986),
+            None => String::new(),
+        };
+        params.push((encode_owned(&decode(raw.name)?, name_set), value));
+    }
+    for (k, v) in extra {
+        params.push((encode_owned(k, name_set), encode_owned(v, RFC3986)));
+    }
+    params.sort_unstable();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        if !(bare_empty && v.is_empty()) {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    Ok(())
+}
+
+/// The path decoded, split on `/`, each segment encoded RFC 3986 strict, joined with `/`.
+pub fn encode_segments(path: &str) -> Result<String> {
+    let decoded = decode(path)?;
+    let mut out = String::with_capacity(path.len() + 1);
+    for (i, segment) in decoded.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_encoded(&mut out, segment, RFC3986);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_of_section_1_2() {
+        assert_eq!(encode("a b+c*d~e/f"), "a%20b%2Bc%2Ad~e%2Ff");
+        assert_eq!(encode_path("1234+-/123/1.txt"), "1234%2B-/123/1.txt");
+        assert_eq!(encode("中"), "%E4%B8%AD");
+        assert_eq!(decode("a%20b+c").unwrap(), "a b+c");
+        assert!(decode("%FF").is_err());
+    }
+
+    #[test]
+    fn split_keeps_key_only_parameters() {
+        let params: Vec<_> = split_query("acl&a=&b=1&&c=x%3Dy").collect();
+        assert_eq!(params.len(), 4);
+        assert_eq!(params[0].value, None);
+        assert_eq!(params[1].value, Some(""));
+        assert_eq!(params[3].value, Some("x%3Dy"));
+    }
+}

@@ -1,0 +1,65 @@
+//! Request signers: one module per algorithm family of `signing.md`, all pure functions of their
+//! inputs.
+//!
+//! Every signer takes the credential snapshot and the signing time (and a nonce where the
+//! algorithm has one) as parameters, so the same inputs always give the same output; nothing
+//! reads a clock or a random source. Signers follow the wire contract of the design notes: the
+//! caller passes an already percent-encoded URI, a signer never re-encodes or reorders the
+//! caller's path and query (it decodes and re-encodes only to build canonical strings), and
+//! presigning only appends parameters.
+//!
+//! Credentials decide the mode: an AccessKey (with or without an STS token) signs; `Anonymous`
+//! leaves the request unsigned (`Ok(None)`); a bearer token is placed where RPC (§2.5) and ACS3
+//! (§4.4) define it and is an error for every HMAC-only algorithm.
+//!
+//! Each signer returns [`SigningDetails`] with the intermediate strings, for tests. They unlock the
+//! request, so their `Debug` is redacted and no signer logs them.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use cloudcred::sign::{encoding, OssV4Signer};
+//! use cloudcred::{Credentials, ProviderName};
+//! use http::{HeaderMap, Method, Uri};
+//! use std::time::Duration;
+//!
+//! let creds = Credentials::access_key("ak", "sk", ProviderName::new("static_ak"));
+//! let time = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap();
+//! // The caller encodes the key (RFC 3986 with `/` kept); the signer never re-encodes it.
+//! let url: Uri = format!("https://bucket.oss.example.invalid/{}", encoding::encode_path("dir/a b.txt"))
+//!     .parse()
+//!     .unwrap();
+//! let signer = OssV4Signer::new("cn-hangzhou", Some("bucket"));
+//! let p = signer.presign(&Method::GET, &url, &HeaderMap::new(), &creds, time, Duration::from_secs(600))?;
+//! assert!(p.url.starts_with("https://bucket.oss.example.invalid/dir/a%20b.txt?x-oss-signature-version="));
+//! assert!(p.url.contains("&x-oss-expires=600&"));
+//! # Ok::<(), cloudcred::Error>(())
+//! ```
+//!
+//! | module | algorithm |
+//! |---|---|
+//! | [`rpc`] | Alibaba RPC HMAC-SHA1, SHA256withRSA, bearer and unsigned (OIDC) forms |
+//! | [`roa`] | Alibaba ROA HMAC-SHA1 |
+//! | [`acs3`] | ACS3-HMAC-SHA256 (OpenAPI V3) |
+//! | [`oss_v1`] | OSS V1 header and presigned URL |
+//! | [`oss_v4`] | OSS4-HMAC-SHA256 header and presigned URL, CloudBox |
+//! | [`tablestore`] | Tablestore V2 / V4 and response verification |
+//! | [`obs`] | Huawei OBS native / AWS V2, V4, presigned URLs |
+//! | [`huawei_apig`] | Huawei SDK-HMAC-SHA256 |
+
+pub mod acs3;
+pub mod encoding;
+pub mod huawei_apig;
+pub mod obs;
+pub mod oss_v1;
+pub mod oss_v4;
+pub mod primitives;
+pub mod roa;
+pub mod rpc;
+pub mod tablestore;
+
+pub use obs::{ObsMode, ObsSigner, ObsV4Signer};
+pub use oss_v1::OssV1Signer;
+pub use oss_v4::OssV4Signer;
+pub use primitives::{Addressing, Presigned, SigningDetails};
+pub use rpc::RsaKey;
+pub use tablestore::{TablestoreSigner, TablestoreVersion};

@@ -1,0 +1,512 @@
+//! Huawei OBS signatures (signing.md §8–9): native `OBS` and AWS-compatible V2 (HMAC-SHA1,
+//! header and presigned forms), and V4 (`AWS4-HMAC-SHA256`, service `s3`, header and presigned).
+//!
+//! The signer does no signature negotiation (S9): the caller chooses the mode, native by default.
+
+use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
+use super::primitives::{
+    self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
+    push_joined_values, push_subresources, push_v1_head, sensitive_value, set_authorization,
+    Addressing, Presigned, SigningDetails,
+};
+use crate::error::Result;
+use crate::model::Credentials;
+use chrono::{DateTime, Utc};
+use http::header::HeaderName;
+use http::{HeaderMap, Method, Request, Uri};
+use std::time::Duration;
+
+const V2_ALGORITHM: &str = "OBS V2";
+const V4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// `ALLOWED_RESOURCE_PARAMTER_NAMES` of esdk-obs-python (`obs/const.py`), sorted.
+const SUBRESOURCES: &[&str] = &[
+    "acl",
+    "append",
+    "backtosource",
+    "bucketstatus",
+    "cors",
+    "delete",
+    "deletebucket",
+    "directcoldaccess",
+    "dispolicy",
+    "encryption",
+    "fileinterface",
+    "inventory",
+    "length",
+    "lifecycle",
+    "location",
+    "logging",
+    "metadata",
+    "modify",
+    "name",
+    "notification",
+    "object-lock",
+    "obsalias",
+    "obsbucketalias",
+    "obscompresspolicy",
+    "obsworkflowtriggerpolicy",
+    "partnumber",
+    "policy",
+    "policystatus",
+    "position",
+    "publicaccessblock",
+    "quota",
+    "rename",
+    "replication",
+    "requestpayment",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "retention",
+    "storageclass",
+    "storageinfo",
+    "storagepolicy",
+    "tagging",
+    "torrent",
+    "truncate",
+    "uploadid",
+    "uploads",
+    "versionid",
+    "versioning",
+    "versions",
+    "website",
+    "x-image-process",
+    "x-image-save-bucket",
+    "x-image-save-object",
+    "x-obs-accesslabel",
+    "x-oss-process",
+    "x-workflow-execution-state",
+    "x-workflow-execution-type",
+    "x-workflow-graph-name",
+    "x-workflow-limit",
+    "x-workflow-next-marker",
+    "x-workflow-prefix",
+    "x-workflow-start",
+    "x-workflow-template-name",
+];
+
+/// The V2 family's two modes (§8.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ObsMode {
+    /// `Authorization: OBS ak:sig`, prefix `x-obs-`.
+    #[default]
+    Native,
+    /// `Authorization: AWS ak:sig`, prefix `x-amz-`.
+    AwsV2,
+}
+
+impl ObsMode {
+    fn prefix(self) -> &'static str {
+        match self {
+            ObsMode::Native => "x-obs-",
+            ObsMode::AwsV2 => "x-amz-",
+        }
+    }
+
+    fn scheme(self) -> &'static str {
+        match self {
+            ObsMode::Native => "OBS",
+            ObsMode::AwsV2 => "AWS",
+        }
+    }
+
+    fn token_name(self) -> &'static str {
+        match self {
+            ObsMode::Native => "x-obs-security-token",
+            ObsMode::AwsV2 => "x-amz-security-token",
+        }
+    }
+
+    fn access_key_param(self) -> &'static str {
+        match self {
+            ObsMode::Native => "AccessKeyId",
+            ObsMode::AwsV2 => "AWSAccessKeyId",
+        }
+    }
+}
+
+/// Signs OBS requests with the native or AWS-compatible V2 signature.
+#[derive(Debug, Clone, Default)]
+pub struct ObsSigner {
+    mode: ObsMode,
+    bucket: Option<String>,
+    addressing: Addressing,
+}
+
+impl ObsSigner {
+    /// A signer for `bucket` (`None` for service-level requests). In CNAME mode pass the custom
+    /// domain as the bucket (§8.2).
+    pub fn new(mode: ObsMode, bucket: Option<&str>) -> Self {
+        Self {
+            mode,
+            bucket: bucket.map(str::to_owned),
+            addressing: Addressing::default(),
+        }
+    }
+
+    pub fn with_addressing(mut self, addressing: Addressing) -> Self {
+        self.addressing = addressing;
+        self
+    }
+
+    fn is_subresource(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        lower.starts_with(self.mode.prefix()) || SUBRESOURCES.binary_search(&&*lower).is_ok()
+    }
+
+    /// CanonicalizedResource of §8.2, with the signer's own `extra` query parameters.
+    pub fn canonical_resource(&self, uri: &Uri, extra: &[(&str, &str)]) -> Result<String> {
+        let mut out = String::from("/");
+        if let Some(bucket) = &self.bucket {
+            out.push_str(bucket);
+            let key = object_key(uri.path(), Some(bucket), self.addressing)?;
+            if !key.is_empty() || self.addressing == Addressing::VirtualHosted {
+                out.push('/');
+            }
+            push_encoded(&mut out, &key, RFC3986_KEEP_SLASH);
+        }
+        push_subresources(
+            &mut out,
+            uri.query(),
+            |k| self.is_subresource(k),
+            extra,
+            true,
+            false,
+        )?;
+        Ok(out)
+    }
+
+    /// The string to sign of §8.2. `date_line` is `None` for the header form (the `Date` header,
+    /// empty when the prefixed date header is present) or the presigned `Expires`.
+    pub fn string_to_sign(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        date_line: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Result<String> {
+        let prefix = self.mode.prefix();
+        let mut s = String::with_capacity(128);
+        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
+        match date_line {
+            Some(d) => s.push_str(d),
+            None => {
+                let prefixed_date = if self.mode == ObsMode::Native {
+                    "x-obs-date"
+                } else {
+                    "x-amz-date"
+                };
+                if !headers.contains_key(prefixed_date) {
+                    s.push_str(header_str(headers, "date", V2_ALGORITHM)?.unwrap_or(""));
+                }
+            }
+        }
+        s.push('\n');
+        let meta = format!("{prefix}meta-");
+        s.push_str(&primitives::canonical_prefixed_headers(
+            headers,
+            prefix,
+            |name| name.starts_with(&meta),
+            V2_ALGORITHM,
+        )?);
+        s.push_str(&self.canonical_resource(uri, extra)?);
+        Ok(s)
+    }
+
+    /// Signs a request in place: sets `Date` (unless it or the prefixed date header is present)
+    /// and the security-token header, then `Authorization: OBS|AWS <ak>:<sig>`.
+    pub fn sign_request<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
+            return Ok(None);
+        };
+        let prefixed_date = format!("{}date", self.mode.prefix());
+        let h = req.headers_mut();
+        if !h.contains_key("date") && !h.contains_key(prefixed_date.as_str()) {
+            h.insert(
+                "date",
+                new_value(&primitives::http_date(time), "date", V2_ALGORITHM)?,
+            );
+        }
+        if let Some(token) = token {
+            let name = self.mode.token_name();
+            h.insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
+        }
+        let sts = self.string_to_sign(req.method(), req.uri(), req.headers(), None, &[])?;
+        let scheme = self.mode.scheme();
+        primitives::authorize_v1(req.headers_mut(), scheme, (id, secret), sts, V2_ALGORITHM)
+    }
+
+    /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token
+    /// (with one), `Expires`, `AccessKeyId` (native) or `AWSAccessKeyId` (V2) and `Signature`.
+    pub fn presign(
+        &self,
+        method: &Method,
+        url: &Uri,
+        headers: &HeaderMap,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        expires: Duration,
+    ) -> Result<Presigned> {
+        let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
+            return Ok(Presigned::unsigned(url));
+        };
+        let expires_at = primitives::expires_epoch(time, expires);
+        let token_name = self.mode.token_name();
+        let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
+        let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;
+        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        // esdk-obs-python's order: token, Expires, the key id, Signature.
+        pairs.extend([
+            ("Expires", expires_at.as_str()),
+            (self.mode.access_key_param(), id),
+            ("Signature", &signature),
+        ]);
+        let url = append_query(url, &encode_pairs(&pairs), V2_ALGORITHM)?;
+        Ok(Presigned {
+            url,
+            details: Some(SigningDetails::new(None, sts, signature)),
+        })
+    }
+}
+
+/// Signs OBS requests with V4 (AWS SigV4, service `s3`, §9).
+#[derive(Debug, Clone)]
+pub struct ObsV4Signer {
+    region: String,
+}
+
+impl ObsV4Signer {
+    /// The canonical URI is the request path as sent (virtual-hosted: `/<key>`, path-style:
+    /// `/<bucket>/<key>`), so the signer needs no bucket.
+    pub fn new(region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+        }
+    }
+
+    fn scope(&self, date: &str) -> String {
+        format!("{date}/{}/s3/aws4_request", self.region)
+    }
+
+    /// The canonical request of §9.1 over `signed` (lower-cased header names, sorted), with the
+    /// signer's own `extra` query parameters (raw).
+    pub fn canonical_request(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        signed: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<String> {
+        let mut s = String::with_capacity(512);
+        s.push_str(method.as_str());
+        s.push('\n');
+        let path = uri.path();
+        if path.is_empty() {
+            s.push('/');
+        } else {
+            push_encoded(&mut s, &decode(path)?, RFC3986_KEEP_SLASH);
+        }
+        s.push('\n');
+        push_sorted_query(&mut s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
+        s.push('\n');
+        for name in signed {
+            s.push_str(name);
+            s.push(':');
+            if *name == "host" && !headers.contains_key("host") {
+                s.push_str(authority(uri).unwrap_or(""));
+            } else {
+                push_joined_values(&mut s, headers, name, true, V4_ALGORITHM)?;
+            }
+            s.push('\n');
+        }
+        s.push('\n');
+        s.push_str(&signed.join(";"));
+        s.push('\n');
+        s.push_str(UNSIGNED_PAYLOAD);
+        Ok(s)
+    }
+
+    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h str> {
+        let mut names: Vec<&str> = headers
+            .keys()
+            .map(HeaderName::as_str)
+            .filter(|n| *n != "authorization")
+            .collect();
+        if !headers.contains_key("host") && authority(uri).is_some() {
+            names.push("host");
+        }
+        names.sort_unstable();
+        names
+    }
+
+    fn sign(&self, secret: &str, datetime: &str, scope: &str, canonical: &str) -> (String, String) {
+        let sts = format!(
+            "{V4_ALGORITHM}\n{datetime}\n{scope}\n{}",
+            primitives::sha256_hex(canonical.as_bytes())
+        );
+        let key = primitives::derive_v4_key(
+            "AWS4",
+            secret,
+            &datetime[..8],
+            &self.region,
+            "s3",
+            "aws4_request",
+        );
+        let signature = hex::encode(primitives::hmac_sha256(&key, sts.as_bytes()));
+        (sts, signature)
+    }
+
+    /// Signs a request in place: adds `host` (from the URI, unless present), `x-amz-date`,
+    /// `x-amz-content-sha256: UNSIGNED-PAYLOAD` and `x-amz-security-token`, signs every header,
+    /// then sets `Authorization`.
+    pub fn sign_request<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
+            return Ok(None);
+        };
+        let datetime = primitives::iso8601_basic(time);
+        let host = authority(req.uri()).map(str::to_owned);
+        let h = req.headers_mut();
+        if let Some(host) = host {
+            primitives::set_if_absent(h, "host", &host, V4_ALGORITHM)?;
+        }
+        h.insert(
+            "x-amz-date",
+            new_value(&datetime, "x-amz-date", V4_ALGORITHM)?,
+        );
+        h.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_static(UNSIGNED_PAYLOAD),
+        );
+        if let Some(token) = token {
+            h.insert(
+                "x-amz-security-token",
+                sensitive_value(token, "x-amz-security-token", V4_ALGORITHM)?,
+            );
+        }
+        let signed = Self::signed_headers(req.headers(), req.uri());
+        let canonical =
+            self.canonical_request(req.method(), req.uri(), req.headers(), &signed, &[])?;
+        let scope = self.scope(&datetime[..8]);
+        let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
+        let auth = format!(
+            "{V4_ALGORITHM} Credential={id}/{scope},SignedHeaders={},Signature={signature}",
+            signed.join(";")
+        );
+        set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
+        Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
+    }
+
+    /// Presigns `method url` for `expires` (§9.2): every header given, plus `host` from the URL,
+    /// is signed; appends the `X-Amz-*` parameters, the token and `X-Amz-Signature`.
+    pub fn presign(
+        &self,
+        method: &Method,
+        url: &Uri,
+        headers: &HeaderMap,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        expires: Duration,
+    ) -> Result<Presigned> {
+        let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
+            return Ok(Presigned::unsigned(url));
+        };
+        let datetime = primitives::iso8601_basic(time);
+        let scope = self.scope(&datetime[..8]);
+        let credential = format!("{id}/{scope}");
+        let expires = expires.as_secs().to_string();
+        let signed = Self::signed_headers(headers, url);
+        let signed_list = signed.join(";");
+        let mut extra: Vec<(&str, &str)> = vec![
+            ("X-Amz-Algorithm", V4_ALGORITHM),
+            ("X-Amz-Credential", &credential),
+            ("X-Amz-Date", &datetime),
+            ("X-Amz-Expires", &expires),
+            ("X-Amz-SignedHeaders", &signed_list),
+        ];
+        if let Some(token) = token {
+            extra.push(("x-amz-security-token", token));
+        }
+        let canonical = self.canonical_request(method, url, headers, &signed, &extra)?;
+        let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
+        extra.push(("X-Amz-Signature", &signature));
+        let url = append_query(url, &encode_pairs(&extra), V4_ALGORITHM)?;
+        Ok(Presigned {
+            url,
+            details: Some(SigningDetails::new(Some(canonical), sts, signature)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn path_style_resources() {
+        let s =
+            ObsSigner::new(ObsMode::Native, Some("bucket")).with_addressing(Addressing::PathStyle);
+        assert_eq!(
+            s.canonical_resource(&uri("https://h/bucket"), &[]).unwrap(),
+            "/bucket"
+        );
+        assert_eq!(
+            s.canonical_resource(&uri("https://h/bucket/a%20b/c?uploadId=u%201&x=1"), &[])
+                .unwrap(),
+            "/bucket/a%20b/c?uploadId=u 1"
+        );
+        let v = ObsSigner::new(ObsMode::Native, Some("bucket"));
+        assert_eq!(
+            v.canonical_resource(&uri("https://bucket.h/"), &[])
+                .unwrap(),
+            "/bucket/"
+        );
+    }
+
+    #[test]
+    fn repeated_headers_join_and_only_meta_values_are_trimmed() {
+        let mut h = HeaderMap::new();
+        h.append("x-obs-meta-a", " 1 ".parse().unwrap());
+        h.append("x-obs-meta-a", "2".parse().unwrap());
+        h.append("x-obs-acl", " public-read".parse().unwrap());
+        h.append("date", "d".parse().unwrap());
+        let s = ObsSigner::new(ObsMode::Native, None);
+        let sts = s
+            .string_to_sign(&Method::GET, &uri("https://h/"), &h, None, &[])
+            .unwrap();
+        assert_eq!(
+            sts,
+            "GET\n\n\nd\nx-obs-acl: public-read\nx-obs-meta-a:1,2\n/"
+        );
+    }
+
+    #[test]
+    fn subresource_list_is_sorted_and_unique() {
+        let mut sorted = super::SUBRESOURCES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, super::SUBRESOURCES);
+    }
+}

@@ -1,0 +1,551 @@
+//! Primitives every signer shares: MACs and hashes, the time formats of signing.md §1.3, the
+//! credential gate (AccessKey / bearer / anonymous), header and URI helpers, and the redacted
+//! record of intermediate strings.
+
+use crate::error::{Error, Result};
+use crate::model::{CredentialKind, Credentials};
+use base64::Engine as _;
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use hmac::{Hmac, Mac};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::Uri;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// HMAC-SHA1 of `msg` under `key`.
+pub fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
+    // new_from_slice only fails for fixed-size-key MACs; HMAC accepts any key length.
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 of `msg` under `key`.
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
+}
+
+/// Base64(HMAC-SHA1(key, msg)): the signature of ROA, OSS V1, OBS V2 and Tablestore V2.
+pub fn base64_hmac_sha1(key: &[u8], msg: &str) -> String {
+    base64(&hmac_sha1(key, msg.as_bytes()))
+}
+
+/// Lower-hex SHA-256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Standard Base64 with padding.
+pub fn base64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// Base64 of the MD5 digest (`Content-MD5`, `x-ots-contentmd5`).
+pub fn md5_base64(data: &[u8]) -> String {
+    base64(&md5::Md5::digest(data))
+}
+
+/// The V4-style key chain shared by OSS V4, Tablestore V4 (prefix `aliyun_v4`) and OBS V4
+/// (prefix `AWS4`): HMAC over the date, the region, the product and the terminator.
+pub fn derive_v4_key(
+    prefix: &str,
+    secret: &str,
+    date: &str,
+    region: &str,
+    product: &str,
+    terminator: &str,
+) -> [u8; 32] {
+    let mut k0 = Vec::with_capacity(prefix.len() + secret.len());
+    k0.extend_from_slice(prefix.as_bytes());
+    k0.extend_from_slice(secret.as_bytes());
+    let k1 = hmac_sha256(&k0, date.as_bytes());
+    // The concatenated key holds the secret: wipe it rather than leave it to the allocator.
+    zeroize::Zeroize::zeroize(&mut k0);
+    let k2 = hmac_sha256(&k1, region.as_bytes());
+    let k3 = hmac_sha256(&k2, product.as_bytes());
+    hmac_sha256(&k3, terminator.as_bytes())
+}
+
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(buf[..width].iter().map(|&b| b as char));
+}
+
+/// `20231216T162057Z`, written by hand: it is on the hot path of every V4 signature.
+pub fn iso8601_basic(t: DateTime<Utc>) -> String {
+    let mut s = String::with_capacity(16);
+    push_digits(&mut s, t.year() as u32, 4);
+    push_digits(&mut s, t.month(), 2);
+    push_digits(&mut s, t.day(), 2);
+    s.push('T');
+    push_digits(&mut s, t.hour(), 2);
+    push_digits(&mut s, t.minute(), 2);
+    push_digits(&mut s, t.second(), 2);
+    s.push('Z');
+    s
+}
+
+/// `2016-02-23T12:46:24Z` (RPC `Timestamp`, ACS3 `x-acs-date`).
+pub fn iso8601_extended(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `Wed, 28 Dec 2022 10:27:41 GMT`.
+pub fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// `2024-01-02T03:04:05.000Z` (Tablestore `x-ots-date`; milliseconds always `.000`).
+pub fn tablestore_date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+}
+
+/// The absolute expiry `time + expires` in epoch seconds (OSS V1 and OBS V2 `Expires`),
+/// saturating rather than overflowing on absurd durations.
+pub(crate) fn expires_epoch(time: DateTime<Utc>, expires: std::time::Duration) -> String {
+    let secs = i64::try_from(expires.as_secs()).unwrap_or(i64::MAX);
+    time.timestamp().saturating_add(secs).to_string()
+}
+
+/// What a credential snapshot lets a signer do.
+pub(crate) enum Auth<'a> {
+    /// CLI mode `Anonymous`: leave the request unsigned.
+    Anonymous,
+    /// A bearer token (only RPC and ACS3 define where it goes).
+    Bearer { token: &'a str, header: &'a str },
+    /// An AccessKey pair, with the STS token when there is one.
+    Key {
+        id: &'a str,
+        secret: &'a str,
+        token: Option<&'a str>,
+    },
+}
+
+/// Classifies `creds` for a signer named `algorithm`.
+pub(crate) fn auth(creds: &Credentials) -> Auth<'_> {
+    match creds.kind() {
+        CredentialKind::Anonymous => Auth::Anonymous,
+        CredentialKind::Bearer => Auth::Bearer {
+            token: creds.bearer_token().map(|t| t.expose()).unwrap_or(""),
+            header: creds.bearer_token_header(),
+        },
+        _ => Auth::Key {
+            id: creds.access_key_id(),
+            secret: creds.access_key_secret().expose(),
+            token: creds
+                .security_token()
+                .map(|t| t.expose())
+                .filter(|t| !t.is_empty()),
+        },
+    }
+}
+
+/// The error of an HMAC signer handed a bearer credential (alibaba-credentials.md 6.8).
+pub(crate) fn bearer_error(algorithm: &'static str) -> Error {
+    Error::signing(
+        algorithm,
+        "the credential source yields a bearer token, but this algorithm needs an AccessKey \
+         pair; configure an AccessKey, STS or role source for this request",
+    )
+}
+
+/// The AccessKey pair of `creds`, `None` for anonymous, an error for a bearer token.
+pub(crate) fn access_key<'a>(
+    creds: &'a Credentials,
+    algorithm: &'static str,
+) -> Result<Option<(&'a str, &'a str, Option<&'a str>)>> {
+    match auth(creds) {
+        Auth::Anonymous => Ok(None),
+        Auth::Bearer { .. } => Err(bearer_error(algorithm)),
+        Auth::Key { id, secret, token } => Ok(Some((id, secret, token))),
+    }
+}
+
+/// The first value of header `name` as UTF-8, `None` when absent.
+pub(crate) fn header_str<'h>(
+    headers: &'h HeaderMap,
+    name: &str,
+    algorithm: &'static str,
+) -> Result<Option<&'h str>> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => value_str(v, name, algorithm).map(Some),
+    }
+}
+
+/// A header value as UTF-8 text; names the header, never the value, when it is not.
+pub(crate) fn value_str<'h>(
+    v: &'h HeaderValue,
+    name: &str,
+    algorithm: &'static str,
+) -> Result<&'h str> {
+    std::str::from_utf8(v.as_bytes())
+        .map_err(|_| Error::signing(algorithm, format!("header `{name}` is not valid UTF-8")))
+}
+
+/// Builds a header value the signer adds; the value may be a token, so only the name is reported.
+pub(crate) fn new_value(value: &str, name: &str, algorithm: &'static str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::signing(
+            algorithm,
+            format!("the value for header `{name}` holds characters an HTTP header cannot carry"),
+        )
+    })
+}
+
+/// A sensitive header value (Authorization, tokens): `http` then hides it from its own `Debug`.
+pub(crate) fn sensitive_value(
+    value: &str,
+    name: &str,
+    algorithm: &'static str,
+) -> Result<HeaderValue> {
+    let mut v = new_value(value, name, algorithm)?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// Sets `name` unless the request already has it.
+pub(crate) fn set_if_absent(
+    headers: &mut HeaderMap,
+    name: &'static str,
+    value: &str,
+    algorithm: &'static str,
+) -> Result<()> {
+    if !headers.contains_key(name) {
+        headers.insert(
+            HeaderName::from_static(name),
+            new_value(value, name, algorithm)?,
+        );
+    }
+    Ok(())
+}
+
+/// `name:value\n` for every header whose name starts with `prefix`, sorted by name. Repeated
+/// headers are joined with `,`; `trim(name)` says whether that header's values are trimmed.
+pub(crate) fn canonical_prefixed_headers(
+    headers: &HeaderMap,
+    prefix: &str,
+    trim: impl Fn(&str) -> bool,
+    algorithm: &'static str,
+) -> Result<String> {
+    let mut names: Vec<&str> = headers
+        .keys()
+        .map(HeaderName::as_str)
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort_unstable();
+    let mut out = String::new();
+    for name in names {
+        out.push_str(name);
+        out.push(':');
+        push_joined_values(&mut out, headers, name, trim(name), algorithm)?;
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `name:value\n` for each of `names` (lower-case, sorted by the caller), values trimmed and
+/// repeated values joined with `,`: the canonical header block of the V4-style algorithms.
+pub(crate) fn push_canonical_headers(
+    out: &mut String,
+    headers: &HeaderMap,
+    names: &[&str],
+    algorithm: &'static str,
+) -> Result<()> {
+    for name in names {
+        out.push_str(name);
+        out.push(':');
+        push_joined_values(out, headers, name, true, algorithm)?;
+        out.push('\n');
+    }
+    Ok(())
+}
+
+/// `METHOD\nContent-MD5\nContent-Type\n`, the head of the V1-style strings to sign (ROA without
+/// Accept, OSS V1, OBS V2).
+pub(crate) fn push_v1_head(
+    out: &mut String,
+    method: &str,
+    headers: &HeaderMap,
+    algorithm: &'static str,
+) -> Result<()> {
+    out.push_str(method);
+    out.push('\n');
+    for name in ["content-md5", "content-type"] {
+        out.push_str(header_str(headers, name, algorithm)?.unwrap_or(""));
+        out.push('\n');
+    }
+    Ok(())
+}
+
+/// Appends `?name[=value]&…` for the query parameters `keep` selects plus `extra`, sorted by
+/// name, values raw (decoded); names raw or, with `encode_names`, encoded with `/` kept. A
+/// parameter without a value (or, with `empty_is_bare`, an empty one) is written bare.
+pub(crate) fn push_subresources(
+    out: &mut String,
+    query: Option<&str>,
+    keep: impl Fn(&str) -> bool,
+    extra: &[(&str, &str)],
+    encode_names: bool,
+    empty_is_bare: bool,
+) -> Result<()> {
+    let mut params: Vec<(String, Option<String>)> =
+        super::encoding::decode_query(query.unwrap_or(""))?
+            .into_iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned())))
+            .collect();
+    params.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned()))),
+    );
+    params.sort();
+    for (i, (k, v)) in params.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        if encode_names {
+            super::encoding::push_encoded(out, k, super::encoding::RFC3986_KEEP_SLASH);
+        } else {
+            out.push_str(k);
+        }
+        if let Some(v) = v.as_deref().filter(|v| !(empty_is_bare && v.is_empty())) {
+            out.push('=');
+            out.push_str(v);
+        }
+    }
+    Ok(())
+}
+
+/// `name=enc(value)` pairs joined with `&`, values RFC 3986 strict: what presigners append.
+pub(crate) fn encode_pairs(pairs: &[(&str, &str)]) -> String {
+    let mut q = String::with_capacity(256);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            q.push('&');
+        }
+        q.push_str(k);
+        q.push('=');
+        super::encoding::push_encoded(&mut q, v, super::encoding::RFC3986);
+    }
+    q
+}
+
+/// Sets `Authorization`, marked sensitive.
+pub(crate) fn set_authorization(
+    headers: &mut HeaderMap,
+    value: &str,
+    algorithm: &'static str,
+) -> Result<()> {
+    headers.insert(
+        http::header::AUTHORIZATION,
+        sensitive_value(value, "authorization", algorithm)?,
+    );
+    Ok(())
+}
+
+/// Finishes a V1-style header signature (ROA, OSS V1, OBS V2): Base64(HMAC-SHA1(secret, sts))
+/// into `Authorization: <scheme> <id>:<signature>`.
+pub(crate) fn authorize_v1(
+    headers: &mut HeaderMap,
+    scheme: &str,
+    (id, secret): (&str, &str),
+    sts: String,
+    algorithm: &'static str,
+) -> Result<Option<SigningDetails>> {
+    let signature = base64_hmac_sha1(secret.as_bytes(), &sts);
+    set_authorization(headers, &format!("{scheme} {id}:{signature}"), algorithm)?;
+    Ok(Some(SigningDetails::new(None, sts, signature)))
+}
+
+/// Appends every value of `name`, joined with `,` (S5, S8), optionally trimmed.
+pub(crate) fn push_joined_values(
+    out: &mut String,
+    headers: &HeaderMap,
+    name: &str,
+    trim: bool,
+    algorithm: &'static str,
+) -> Result<()> {
+    for (i, v) in headers.get_all(name).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let s = value_str(v, name, algorithm)?;
+        out.push_str(if trim { s.trim() } else { s });
+    }
+    Ok(())
+}
+
+/// The host (with port) a request goes to, from its URI.
+pub(crate) fn authority(uri: &Uri) -> Option<&str> {
+    uri.authority().map(|a| a.as_str())
+}
+
+/// `uri` with `extra` (already encoded `name=value` pairs joined with `&`) appended to its
+/// query: the only change a presigner makes to the caller's URI.
+pub(crate) fn append_query(uri: &Uri, extra: &str, algorithm: &'static str) -> Result<String> {
+    let base = uri.to_string();
+    let sep = match uri.query() {
+        None => "?",
+        Some("") => "",
+        Some(_) => "&",
+    };
+    let mut out = String::with_capacity(base.len() + 1 + extra.len());
+    out.push_str(&base);
+    if !extra.is_empty() {
+        out.push_str(sep);
+        out.push_str(extra);
+    }
+    // A round trip through `Uri` catches anything that would not survive on the wire.
+    out.parse::<Uri>()
+        .map_err(|_| Error::signing(algorithm, "the presigned URI is not a valid URI"))?;
+    Ok(out)
+}
+
+/// Same as [`append_query`], but for a request signed in place.
+pub(crate) fn append_query_in_place(
+    uri: &mut Uri,
+    extra: &str,
+    algorithm: &'static str,
+) -> Result<()> {
+    if extra.is_empty() {
+        return Ok(());
+    }
+    *uri = append_query(uri, extra, algorithm)?
+        .parse()
+        .map_err(|_| Error::signing(algorithm, "the signed URI is not a valid URI"))?;
+    Ok(())
+}
+
+/// How an object-storage request names its bucket (OSS and OBS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Addressing {
+    /// The bucket is in the host name (`https://bucket.endpoint/key`): the path is the key.
+    #[default]
+    VirtualHosted,
+    /// The bucket is the first path segment (`https://endpoint/bucket/key`).
+    PathStyle,
+}
+
+/// The object key of a request, percent-decoded, without the leading `/` (and without the
+/// bucket segment in path-style requests). Empty for bucket- and service-level requests.
+pub(crate) fn object_key<'p>(
+    path: &'p str,
+    bucket: Option<&str>,
+    addressing: Addressing,
+) -> Result<std::borrow::Cow<'p, str>> {
+    if bucket.is_none() {
+        return Ok(std::borrow::Cow::Borrowed(""));
+    }
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let key = match addressing {
+        Addressing::VirtualHosted => path,
+        Addressing::PathStyle => path.split_once('/').map(|(_, k)| k).unwrap_or(""),
+    };
+    super::encoding::decode(key)
+}
+
+/// The intermediate strings of one signature, for tests and debugging.
+///
+/// They unlock the request (a string to sign plus its signature is a replayable credential, and
+/// presigned canonical requests hold the security token), so `Debug` prints lengths only and a
+/// signer never logs them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SigningDetails {
+    /// The canonical request, for the algorithms that have one.
+    pub canonical_request: Option<String>,
+    /// The exact bytes that were MACed or signed.
+    pub string_to_sign: String,
+    /// The signature as it is sent (Base64 or lower-hex, not percent-encoded).
+    pub signature: String,
+}
+
+impl SigningDetails {
+    pub(crate) fn new(
+        canonical_request: Option<String>,
+        string_to_sign: String,
+        signature: String,
+    ) -> Self {
+        Self {
+            canonical_request,
+            string_to_sign,
+            signature,
+        }
+    }
+}
+
+impl fmt::Debug for SigningDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningDetails")
+            .field(
+                "canonical_request_len",
+                &self.canonical_request.as_ref().map(String::len),
+            )
+            .field("string_to_sign_len", &self.string_to_sign.len())
+            .field("signature", &crate::model::REDACTED)
+            .finish()
+    }
+}
+
+/// A presigned URL and how it was computed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Presigned {
+    /// The caller's URL with the signing parameters appended.
+    pub url: String,
+    /// `None` when the credentials were anonymous and the URL was left unsigned.
+    pub details: Option<SigningDetails>,
+}
+
+impl Presigned {
+    /// The caller's URL as is, for anonymous credentials.
+    pub(crate) fn unsigned(url: &Uri) -> Self {
+        Self {
+            url: url.to_string(),
+            details: None,
+        }
+    }
+}
+
+impl fmt::Debug for Presigned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The query carries the signature and possibly the token: show the URL without it.
+        let shown = self.url.split('?').next().unwrap_or_default();
+        f.debug_struct("Presigned")
+            .field("url", &format_args!("{shown}?{}", crate::model::REDACTED))
+            .field("details", &self.details)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn time_formats_of_section_1_3() {
+        let t = Utc.with_ymd_and_hms(2016, 2, 23, 12, 46, 24).unwrap();
+        assert_eq!(iso8601_basic(t), "20160223T124624Z");
+        assert_eq!(iso8601_extended(t), "2016-02-23T12:46:24Z");
+        assert_eq!(http_date(t), "Tue, 23 Feb 2016 12:46:24 GMT");
+        assert_eq!(tablestore_date(t), "2016-02-23T12:46:24.000Z");
+    }
+
+    #[test]
+    fn append_only_appends() {
+        let uri: Uri = "http://h/a%20b?z=1&a".parse().unwrap();
+        assert_eq!(
+            append_query(&uri, "x=2", "t").unwrap(),
+            "http://h/a%20b?z=1&a&x=2"
+        );
+        let uri: Uri = "http://h/k".parse().unwrap();
+        assert_eq!(append_query(&uri, "x=2", "t").unwrap(), "http://h/k?x=2");
+    }
+}
