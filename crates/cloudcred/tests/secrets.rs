@@ -143,6 +143,7 @@ fn every_error_kind_renders_without_secrets() {
         "io",
         "no_credentials",
         "not_configured",
+        "signing",
         "syntax",
         "transport",
         "unsupported",
