@@ -27,6 +27,10 @@ enum Command {
     Doctor(cmd::doctor::Args),
     /// Run a command with the credentials in its environment.
     Exec(cmd::exec::Args),
+    /// Print a presigned URL for an OSS or OBS object.
+    Presign(cmd::presign::Args),
+    /// Sign a request and print the headers to add (for curl -H @file).
+    Sign(cmd::sign::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         Command::Get(args) => cmd::get::run(&ctx, args),
         Command::Doctor(args) => cmd::doctor::run(&ctx, args),
         Command::Exec(args) => cmd::exec::run(&ctx, args),
+        Command::Presign(args) => cmd::presign::run(&ctx, args),
+        Command::Sign(args) => cmd::sign::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -240,3 +240,190 @@ fn exec_passes_credentials_and_exit_status() {
     assert!(!out.status.success());
     assert_eq!(stdout(&out), "");
 }
+
+#[test]
+fn presign_prints_only_the_url() {
+    let home = Home::new().with_files();
+    let out = home.run(
+        &[
+            "presign",
+            "oss://my-bucket/dir/a b.txt",
+            "--region",
+            "cn-hangzhou",
+            "--endpoint",
+            "oss-cn-hangzhou.example.invalid",
+            "--expires",
+            "600",
+            "--profile",
+            "sts",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = stdout(&out);
+    assert_eq!(url.lines().count(), 1);
+    assert!(url.starts_with("https://my-bucket.oss-cn-hangzhou.example.invalid/dir/a%20b.txt?x-oss-signature-version=OSS4-HMAC-SHA256"), "{url}");
+    assert!(url.contains("&x-oss-expires=600&"), "{url}");
+    assert!(
+        url.contains("x-oss-credential=STS.FAKECLISTATIC004%2F"),
+        "{url}"
+    );
+    assert!(
+        url.contains("x-oss-security-token=fake-cli-sts-token-00004"),
+        "{url}"
+    );
+    assert!(url.contains("&x-oss-signature="), "{url}");
+
+    let out = home.run(
+        &[
+            "presign",
+            "oss://b/k",
+            "--region",
+            "cn-beijing",
+            "--endpoint",
+            "oss.example.invalid",
+            "--v1",
+            "--method",
+            "put",
+        ],
+        &[],
+    );
+    let url = stdout(&out);
+    assert!(
+        url.starts_with(
+            "https://b.oss.example.invalid/k?OSSAccessKeyId=LTAIFAKECLIDEFAULT01&Expires="
+        ),
+        "{url}"
+    );
+    assert!(url.contains("&Signature="), "{url}");
+
+    let out = home.run(
+        &["presign", "obs://b/k", "--endpoint", "obs.example.invalid"],
+        &[],
+    );
+    let url = stdout(&out);
+    assert!(
+        url.starts_with("https://b.obs.example.invalid/k?Expires="),
+        "{url}"
+    );
+    assert!(
+        url.contains("&AccessKeyId=LTAIFAKECLIDEFAULT01&Signature="),
+        "{url}"
+    );
+
+    for args in [
+        &["presign", "oss://b/k"][..],
+        &["presign", "obs://b/k"],
+        &["presign", "oss://bucket-only", "--region", "r"],
+    ] {
+        let out = home.run(args, &[]);
+        assert!(!out.status.success());
+        assert_eq!(stdout(&out), "");
+        assert!(stderr(&out).contains("presign"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn sign_prints_the_headers_to_add() {
+    let home = Home::new().with_files();
+    let out = home.run(
+        &[
+            "sign",
+            "--service",
+            "oss",
+            "--region",
+            "cn-hangzhou",
+            "--url",
+            "https://bkt.oss-cn-hangzhou.example.invalid/k",
+            "-H",
+            "Content-Type: text/plain",
+            "--profile",
+            "sts",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("authorization: OSS4-HMAC-SHA256 Credential=STS.FAKECLISTATIC004/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("x-oss-date: ")
+            && text.contains("x-oss-security-token: fake-cli-sts-token-00004"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("content-type"),
+        "headers the caller gave are not repeated: {text}"
+    );
+
+    let body = home.0.path().join("body.json");
+    std::fs::write(&body, "{}").unwrap();
+    let out = home.run(
+        &[
+            "sign",
+            "--service",
+            "acs3",
+            "--method",
+            "put",
+            "--url",
+            "https://ecs.example.invalid/?RegionId=cn-hangzhou",
+            "-H",
+            "x-acs-action: DescribeRegions",
+            "-H",
+            "x-acs-version: 2014-05-26",
+            "--body-file",
+            body.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "authorization: ACS3-HMAC-SHA256 Credential=LTAIFAKECLIDEFAULT01,SignedHeaders="
+        ),
+        "{text}"
+    );
+    assert!(text.contains("x-acs-signature-nonce: "), "{text}");
+
+    for (service, url, expected) in [
+        (
+            "tablestore",
+            "https://inst.example.invalid/GetRow",
+            "x-ots-signature: ",
+        ),
+        (
+            "obs",
+            "https://bkt.obs.example.invalid/k",
+            "authorization: OBS LTAIFAKECLIDEFAULT01:",
+        ),
+    ] {
+        let out = home.run(&["sign", "--service", service, "--v1", "--url", url], &[]);
+        assert!(out.status.success(), "{service}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains(expected),
+            "{service}: {}",
+            stdout(&out)
+        );
+    }
+    // A bearer credential cannot make an HMAC signature: a clear error, no token on any stream.
+    let out = home.run(
+        &[
+            "sign",
+            "--service",
+            "oss",
+            "--region",
+            "r",
+            "--url",
+            "https://b.oss-r.example.invalid/k",
+            "--profile",
+            "bearer",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bearer"), "{}", stderr(&out));
+    assert_no_secret(&stderr(&out));
+    assert_eq!(stdout(&out), "");
+}

@@ -3,6 +3,8 @@
 pub mod doctor;
 pub mod exec;
 pub mod get;
+pub mod presign;
+pub mod sign;
 
 use cloudcred::alibaba::DefaultChain;
 use cloudcred::{Chain, Context, Credentials, Result};
