@@ -35,6 +35,8 @@ impl Home {
             .env("HOME", self.0.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .env("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9")
+            .env("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9")
             .envs(env.iter().copied())
             .output()
             .unwrap()

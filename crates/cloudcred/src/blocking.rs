@@ -25,6 +25,22 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     .map_err(|e| Error::internal(format!("cannot start the blocking runtime: {e}")))
 }
 
+/// Runs `fut` on the shared runtime and returns a future of its output, for callers polled by an
+/// executor other than tokio (the network stack needs a tokio reactor).
+pub async fn on_shared_runtime<T, F>(fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let rt = runtime()?;
+    let (tx, rx) = futures::channel::oneshot::channel();
+    rt.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.await
+        .map_err(|_| Error::internal("the credential resolution task was cancelled"))?
+}
+
 /// Runs `fut` to completion on the shared runtime and returns its output.
 pub fn run<T, F>(fut: F) -> Result<T>
 where

@@ -8,6 +8,7 @@
 //! - [`engine`]: the one refresh engine that caches every temporary source;
 //! - [`chain`]: ordered providers, "not configured" moves on, errors stop;
 //! - [`format`]: the file formats (the INI dialect, the aliyun CLI `config.json`);
+//! - [`http`]: the HTTP client of credential endpoints and its endpoint rules;
 //! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
 //! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs.
 
@@ -18,6 +19,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
+pub mod http;
 pub mod model;
 pub mod provider;
 pub mod sign;

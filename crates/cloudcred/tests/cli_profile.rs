@@ -107,12 +107,22 @@ fn network_modes_are_validated_then_reported_unsupported() {
         "ramrole",
         "ramrole-vpc",
         "ramrole-endpoint",
+        "chain-one-hop",
+        "chain-two-hops",
+    ] {
+        // STS is on a closed local port here (tests/sts.rs runs these against the fake cloud).
+        let e = error(&home, profile);
+        assert!(
+            matches!(e.kind(), ErrorKind::Transport { .. }),
+            "{profile}: {e}"
+        );
+        assert!(e.to_string().contains("http://127.0.0.1:9/"), "{e}");
+    }
+    for profile in [
         "ecs",
         "ecs-discover",
         "oidc",
         "oidc-role-session-name-key",
-        "chain-one-hop",
-        "chain-two-hops",
         "ram-with-ecs",
         "sso",
         "oauth-cn",

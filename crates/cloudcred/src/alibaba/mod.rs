@@ -8,7 +8,9 @@ pub mod ini_profile;
 pub mod network_slots;
 pub mod profile_file;
 pub mod profile_spec;
+pub mod ram_role_arn;
 pub mod static_credentials;
+pub mod sts;
 
 pub use cli_profile::CliProfileProvider;
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
@@ -16,4 +18,5 @@ pub use env::EnvProvider;
 pub use ini_profile::IniProfileProvider;
 pub use profile_file::{ProfileChoice, ProfileFileBuilder};
 pub use profile_spec::ProfileSpec;
+pub use ram_role_arn::{AssumeRole, RamRoleArnProvider};
 pub use static_credentials::StaticProvider;

@@ -10,7 +10,7 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::StaticProvider;
+use super::{AssumeRole, StaticProvider};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -134,7 +134,7 @@ impl ProfileSpec {
 
     /// Builds the provider. `outer` is the name prefix (`profile`, `default/cli_profile`, …);
     /// `origin` names the file and profile for errors.
-    pub fn build(&self, _ctx: &Context, outer: &str, origin: &str) -> Result<SharedProvider> {
+    pub fn build(&self, ctx: &Context, outer: &str, origin: &str) -> Result<SharedProvider> {
         let name = self.provider_name().within(outer);
         match self {
             ProfileSpec::AccessKey { id, secret } => {
@@ -156,6 +156,17 @@ impl ProfileSpec {
                 crate::model::Credentials::anonymous(name),
             )
             .into()),
+            ProfileSpec::RamRoleArn { source, role } => {
+                // The previous credentials are an implementation detail of this provider: their
+                // name is only the tail of ours.
+                let previous = source.build(ctx, "", origin)?;
+                Ok(AssumeRole::builder(ctx, previous)
+                    .settings(role.clone())
+                    .name(name)
+                    .origin(origin)
+                    .build()?
+                    .into())
+            }
             network => Err(Error::unsupported(
                 origin,
                 format!(

@@ -33,7 +33,11 @@ impl MonoTime {
 
 /// The clock of a [`Context`](super::Context): the system clock or a manual one for tests.
 #[derive(Clone)]
-pub struct Clock(Inner);
+pub struct Clock {
+    inner: Inner,
+    /// Estimated server time minus local time, in milliseconds, from `Date` headers.
+    skew_ms: Arc<AtomicI64>,
+}
 
 #[derive(Clone)]
 enum Inner {
@@ -48,7 +52,7 @@ struct ManualState {
 
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
+        match &self.inner {
             Inner::System => f.write_str("Clock::System"),
             Inner::Manual(_) => f.write_str("Clock::Manual"),
         }
@@ -63,7 +67,14 @@ impl Default for Clock {
 
 impl Clock {
     pub fn system() -> Self {
-        Clock(Inner::System)
+        Self::from_inner(Inner::System)
+    }
+
+    fn from_inner(inner: Inner) -> Self {
+        Clock {
+            inner,
+            skew_ms: Arc::new(AtomicI64::new(0)),
+        }
     }
 
     /// A clock that stands still until [`ManualClock::advance`] moves it.
@@ -72,12 +83,15 @@ impl Clock {
             wall_millis: AtomicI64::new(start.timestamp_millis()),
             mono_nanos: AtomicU64::new(1_000_000_000),
         });
-        (Clock(Inner::Manual(state.clone())), ManualClock(state))
+        (
+            Clock::from_inner(Inner::Manual(state.clone())),
+            ManualClock(state),
+        )
     }
 
     /// Wall-clock time, UTC.
     pub fn now(&self) -> DateTime<Utc> {
-        match &self.0 {
+        match &self.inner {
             Inner::System => Utc::now(),
             Inner::Manual(s) => {
                 DateTime::from_timestamp_millis(s.wall_millis.load(Ordering::Acquire))
@@ -89,10 +103,30 @@ impl Clock {
     /// Monotonic time.
     #[inline]
     pub fn mono(&self) -> MonoTime {
-        match &self.0 {
+        match &self.inner {
             Inner::System => system_mono(),
             Inner::Manual(s) => MonoTime(s.mono_nanos.load(Ordering::Acquire)),
         }
+    }
+
+    /// Records a service's `Date`: the offset between its clock and ours. `Date` has a
+    /// resolution of one second and arrives after some latency, so offsets under 2 s count as
+    /// none.
+    pub fn observe_server_time(&self, server: DateTime<Utc>) {
+        let offset = (server - self.now()).num_milliseconds();
+        let offset = if offset.abs() < 2_000 { 0 } else { offset };
+        self.skew_ms.store(offset, Ordering::Release);
+    }
+
+    /// Estimated service time minus local time (zero until a service has been heard from).
+    pub fn skew(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.skew_ms.load(Ordering::Acquire))
+    }
+
+    /// The services' notion of now: local time corrected by the observed skew. Expirations are
+    /// the services' timestamps, so the engine measures lifetimes against this.
+    pub fn server_now(&self) -> DateTime<Utc> {
+        self.now() + self.skew()
     }
 
     /// The monotonic instant at which the wall clock will read `at` (or now, if that is past).
@@ -173,6 +207,20 @@ mod tests {
             clock.mono_at(at).saturating_duration_since(clock.mono()),
             Duration::from_secs(30)
         );
+    }
+
+    #[test]
+    fn skew_follows_server_dates_and_ignores_noise() {
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let (clock, _hand) = Clock::manual(start);
+        let shared = clock.clone();
+        clock.observe_server_time(start + chrono::Duration::seconds(1));
+        assert_eq!(shared.skew(), chrono::Duration::zero());
+        clock.observe_server_time(start + chrono::Duration::seconds(300));
+        assert_eq!(shared.skew(), chrono::Duration::seconds(300));
+        assert_eq!(shared.server_now(), start + chrono::Duration::seconds(300));
+        clock.observe_server_time(start - chrono::Duration::seconds(90));
+        assert_eq!(shared.skew(), chrono::Duration::seconds(-90));
     }
 
     #[test]

@@ -13,15 +13,19 @@ pub use env::{Env, MapEnv, ProcessEnv};
 pub use fs::{FileSystem, OsFileSystem};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// Environment, file system and clock shared by the providers of a chain.
+/// Environment, file system, clock and HTTP client shared by the providers of a chain.
 #[derive(Clone, Debug)]
 pub struct Context {
     env: Arc<dyn Env>,
     fs: Arc<dyn FileSystem>,
     clock: Clock,
+    /// Created at the first request (building a chain makes no client), shared by clones.
+    http: Arc<OnceLock<Arc<dyn HttpClient>>>,
+    http_injected: bool,
 }
 
 impl Default for Context {
@@ -37,6 +41,8 @@ impl Context {
             env: Arc::new(ProcessEnv),
             fs: Arc::new(OsFileSystem),
             clock: Clock::system(),
+            http: Arc::new(OnceLock::new()),
+            http_injected: false,
         }
     }
 
@@ -45,9 +51,37 @@ impl Context {
         Self::from_process().env(env)
     }
 
+    /// Another environment. An HTTP client not injected explicitly is made anew, since its
+    /// proxies come from the environment.
     pub fn env(mut self, env: impl Env + 'static) -> Self {
         self.env = Arc::new(env);
+        if !self.http_injected {
+            self.http = Arc::new(OnceLock::new());
+        }
         self
+    }
+
+    /// Sends every request of this context's providers through `client`.
+    pub fn http_client(self, client: impl HttpClient + 'static) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(Arc::new(client) as Arc<dyn HttpClient>);
+        Self {
+            http: Arc::new(cell),
+            http_injected: true,
+            ..self
+        }
+    }
+
+    /// The HTTP client (the default one is built at first use, with this environment's proxies).
+    pub fn http(&self) -> &Arc<dyn HttpClient> {
+        if let Some(c) = self.http.get() {
+            return c;
+        }
+        // Racing first users may each build one; the first is kept (no blocking wait).
+        let _ = self
+            .http
+            .set(Arc::new(ReqwestClient::from_context(self)) as Arc<dyn HttpClient>);
+        self.http.get().expect("set above")
     }
 
     pub fn file_system(mut self, fs: impl FileSystem + 'static) -> Self {

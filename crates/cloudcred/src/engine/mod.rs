@@ -247,7 +247,8 @@ impl<S: Source> State<S> {
     }
 
     fn publish(&self, creds: Arc<Credentials>) -> Outcome {
-        let now_wall = self.clock.now();
+        // Expirations are the service's timestamps: measure them against its clock.
+        let now_wall = self.clock.server_now();
         let now = self.clock.mono();
         let (fresh_until, usable_until) = match creds.expiration() {
             None => {

@@ -26,8 +26,11 @@ impl Home {
         let dir = tempfile::tempdir().unwrap();
         let env = MapEnv::from([
             ("HOME", dir.path().to_str().unwrap()),
-            // Never contact a metadata service from tests.
+            // Never contact a real service from tests: no metadata, and STS on a closed local
+            // port unless a test points it at the fake cloud.
             ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
+            ("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9"),
+            ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9"),
         ]);
         Self { dir, env }
     }

@@ -1,0 +1,378 @@
+//! The STS wire format shared by AssumeRole, AssumeRoleWithOIDC and GenerateSessionAccessKey
+//! (spec 8): endpoint selection, the RPC request, the response and its errors.
+//!
+//! Requests are POSTs whose parameters travel in an `application/x-www-form-urlencoded` body,
+//! signer parameters included, so neither the security token nor the signature nor an OIDC token
+//! ever appears in a URL (D18, D20; cloudcred also moves the common parameters into the body,
+//! which STS reads the same way, because the go/node split would put `SecurityToken` in the URL).
+
+use crate::context::Context;
+use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::http::endpoint::{self, describe};
+use crate::http::{send_with_retries, RequestOptions, TransportErrorKind};
+use crate::model::{Credentials, ProviderName};
+use crate::sign::{encoding, rpc};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use url::Url;
+
+/// `ALIBABA_CLOUD_STS_ENDPOINT` (aliyun-cli's variable, widened to URLs: spec 4.2).
+pub const STS_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+pub const STS_REGION_VAR: &str = "ALIBABA_CLOUD_STS_REGION";
+pub const VPC_VAR: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
+/// The default STS host.
+pub const DEFAULT_STS_HOST: &str = "sts.aliyuncs.com";
+pub const API_VERSION: &str = "2015-04-01";
+
+/// Picks the STS endpoint (spec 4.2, 8.1): an explicit value (builder or the profile's
+/// `sts_endpoint`), else `ALIBABA_CLOUD_STS_ENDPOINT`, else `sts[-vpc].<region>.aliyuncs.com`
+/// for a region from the argument or `ALIBABA_CLOUD_STS_REGION`, else `default_host`.
+pub fn resolve_endpoint(
+    ctx: &Context,
+    explicit: Option<&str>,
+    region: Option<&str>,
+    vpc: Option<bool>,
+    default_host: &str,
+) -> Result<Url> {
+    if let Some(e) = explicit {
+        return endpoint::sts_endpoint(e, "sts_endpoint");
+    }
+    if let Some(e) = ctx.var(STS_ENDPOINT_VAR) {
+        return endpoint::sts_endpoint(&e, &format!("environment variable {STS_ENDPOINT_VAR}"));
+    }
+    let region = region
+        .map(str::to_owned)
+        .or_else(|| ctx.var(STS_REGION_VAR));
+    let host = match region {
+        Some(r) => {
+            let vpc = match vpc {
+                Some(v) => v,
+                None => ctx.flag(VPC_VAR)?,
+            };
+            format!("{}.{r}.aliyuncs.com", if vpc { "sts-vpc" } else { "sts" })
+        }
+        None => default_host.to_owned(),
+    };
+    endpoint::sts_endpoint(&host, "STS region")
+}
+
+/// How an STS request is authenticated.
+pub enum Auth<'a> {
+    /// HMAC-SHA1 with these credentials (AssumeRole).
+    Credentials(&'a Credentials),
+    /// SHA256withRSA with a key pair (GenerateSessionAccessKey).
+    Rsa {
+        public_key_id: &'a str,
+        key: &'a rpc::RsaKey,
+    },
+    /// Unsigned (AssumeRoleWithOIDC).
+    None,
+}
+
+/// How the parameters travel: a form body (the default) or, for gateways that need it, the
+/// query string of a GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StsMethod {
+    #[default]
+    PostForm,
+    Get,
+}
+
+/// Who is calling, for errors: e.g. `ram_role_arn (role acs:ram::1:role/r, previous static_ak)`.
+pub struct Caller<'a> {
+    pub provider: &'a str,
+    pub detail: String,
+}
+
+/// One STS action: POST form, signed as `auth` says. Returns the parsed JSON body of a 2xx.
+#[allow(clippy::too_many_arguments)]
+pub async fn call(
+    ctx: &Context,
+    url: &Url,
+    method: StsMethod,
+    action: &str,
+    params: &[(&str, &str)],
+    auth: Auth<'_>,
+    options: &RequestOptions,
+    caller: &Caller<'_>,
+) -> Result<Value> {
+    let mut body = String::new();
+    for (k, v) in [
+        ("Action", action),
+        ("Format", "JSON"),
+        ("Version", API_VERSION),
+    ]
+    .iter()
+    .chain(params.iter())
+    {
+        if !body.is_empty() {
+            body.push('&');
+        }
+        body.push_str(&encoding::encode(k));
+        body.push('=');
+        body.push_str(&encoding::encode(v));
+    }
+    let builder = http::Request::builder().header(http::header::ACCEPT, "application/json");
+    let built = match method {
+        StsMethod::PostForm => builder
+            .method(http::Method::POST)
+            .uri(url.as_str())
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body.into_bytes()),
+        StsMethod::Get => {
+            let mut with_query = url.clone();
+            with_query.set_query(Some(&body));
+            builder
+                .method(http::Method::GET)
+                .uri(with_query.as_str())
+                .body(Vec::new())
+        }
+    };
+    let mut req = built.map_err(|_| {
+        Error::invalid_config(
+            caller.provider,
+            "the STS endpoint does not form a valid request",
+        )
+    })?;
+    let clock = ctx.get_clock();
+    // Timestamps are checked by STS against its own clock.
+    let time = clock.server_now();
+    let nonce = uuid_v4();
+    match auth {
+        Auth::Credentials(creds) if method == StsMethod::PostForm => {
+            rpc::sign_form_request(&mut req, creds, time, &nonce)?;
+        }
+        Auth::Credentials(creds) => {
+            rpc::sign_request(&mut req, creds, time, &nonce)?;
+        }
+        Auth::Rsa { public_key_id, key } => {
+            rpc::sign_request_rsa(&mut req, public_key_id, key, time, &nonce)?;
+        }
+        Auth::None => rpc::prepare_unsigned(&mut req, time)?,
+    }
+    let where_ = describe(url);
+    let response = send_with_retries(ctx.http(), req, options)
+        .await
+        .map_err(|e| -> Error {
+            let hint = match e.kind {
+                TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => {
+                    "; check the STS endpoint (ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION) and the network or proxy"
+                }
+                _ => "",
+            };
+            ErrorKind::Transport {
+                provider: format!("{} ({})", caller.provider, caller.detail),
+                endpoint: where_.clone(),
+                message: format!("{}{hint}", e.message),
+            }
+            .into()
+        })?;
+    if let Some(date) = response.date() {
+        clock.observe_server_time(date);
+    }
+    let json: Option<Value> = serde_json::from_slice(&response.body).ok();
+    if !response.is_success() {
+        let field = |k: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        return Err(ErrorKind::Upstream {
+            provider: format!("{} ({})", caller.provider, caller.detail),
+            endpoint: where_,
+            status: response.status,
+            code: field("Code"),
+            message: field("Message").map(|m| sanitize_service_message(&m)),
+            request_id: field("RequestId"),
+        }
+        .into());
+    }
+    json.ok_or_else(|| {
+        ErrorKind::Transport {
+            provider: format!("{} ({})", caller.provider, caller.detail),
+            endpoint: where_,
+            message: format!("the response is not JSON ({} bytes)", response.body.len()),
+        }
+        .into()
+    })
+}
+
+/// A required string field of a response object, or an error naming it.
+pub fn field<'a>(obj: &'a Value, path: &[&str], origin: &str) -> Result<&'a str> {
+    let mut v = obj;
+    for p in path {
+        v = v.get(p).ok_or_else(|| missing(origin, path))?;
+    }
+    v.as_str()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing(origin, path))
+}
+
+fn missing(origin: &str, path: &[&str]) -> Error {
+    ErrorKind::Transport {
+        provider: origin.to_owned(),
+        endpoint: "response".to_owned(),
+        message: format!("the response lacks {}", path.join(".")),
+    }
+    .into()
+}
+
+/// An expiration timestamp: RFC 3339 in UTC or with an offset, with or without fractional
+/// seconds (spec 8.3).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// The `Credentials` object of AssumeRole / AssumeRoleWithOIDC (spec 8.2): all four fields are
+/// required, and credentials that already expired are an error.
+pub fn sts_credentials(
+    ctx: &Context,
+    json: &Value,
+    object: &str,
+    origin: &str,
+    name: ProviderName,
+) -> Result<Credentials> {
+    let id = field(json, &[object, "AccessKeyId"], origin)?;
+    let secret = field(json, &[object, "AccessKeySecret"], origin)?;
+    let token = field(json, &[object, "SecurityToken"], origin)?;
+    let expiration = expiration(ctx, field(json, &[object, "Expiration"], origin)?, origin)?;
+    Ok(Credentials::sts(id, secret, token, Some(expiration), name))
+}
+
+/// Parses an expiration and refuses one that has passed (by the service's clock).
+pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc>> {
+    let at = parse_time(raw).ok_or_else(|| -> Error {
+        ErrorKind::Transport {
+            provider: origin.to_owned(),
+            endpoint: "response".to_owned(),
+            message: "the Expiration is not an RFC 3339 timestamp".to_owned(),
+        }
+        .into()
+    })?;
+    if at <= ctx.get_clock().server_now() {
+        return Err(ErrorKind::Expired {
+            provider: origin.to_owned(),
+            expired_at: at,
+        }
+        .into());
+    }
+    Ok(at)
+}
+
+/// A random UUID v4 (SignatureNonce).
+pub fn uuid_v4() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// `cloudcred-<unix ms>`, the default session name (spec 6.3).
+pub fn default_session_name(ctx: &Context) -> String {
+    format!("cloudcred-{}", ctx.get_clock().now().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MapEnv;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Context {
+        Context::with_env(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<MapEnv>(),
+        )
+    }
+
+    #[test]
+    fn endpoint_precedence() {
+        let c = ctx(&[]);
+        assert_eq!(
+            resolve_endpoint(&c, None, None, None, DEFAULT_STS_HOST)
+                .unwrap()
+                .host_str(),
+            Some("sts.aliyuncs.com")
+        );
+        assert_eq!(
+            resolve_endpoint(&c, None, Some("cn-hangzhou"), None, DEFAULT_STS_HOST)
+                .unwrap()
+                .host_str(),
+            Some("sts.cn-hangzhou.aliyuncs.com")
+        );
+        assert_eq!(
+            resolve_endpoint(&c, None, Some("cn-beijing"), Some(true), DEFAULT_STS_HOST)
+                .unwrap()
+                .host_str(),
+            Some("sts-vpc.cn-beijing.aliyuncs.com")
+        );
+        // VPC without a region is ignored.
+        assert_eq!(
+            resolve_endpoint(&c, None, None, Some(true), DEFAULT_STS_HOST)
+                .unwrap()
+                .host_str(),
+            Some("sts.aliyuncs.com")
+        );
+        let c = ctx(&[(STS_REGION_VAR, "ap-southeast-1"), (VPC_VAR, "true")]);
+        assert_eq!(
+            resolve_endpoint(&c, None, None, None, DEFAULT_STS_HOST)
+                .unwrap()
+                .host_str(),
+            Some("sts-vpc.ap-southeast-1.aliyuncs.com")
+        );
+        let c = ctx(&[
+            (STS_ENDPOINT_VAR, "http://127.0.0.1:9"),
+            (STS_REGION_VAR, "x"),
+        ]);
+        assert_eq!(
+            resolve_endpoint(&c, None, None, None, DEFAULT_STS_HOST)
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/"
+        );
+        assert_eq!(
+            resolve_endpoint(&c, Some("sts.example:8443"), None, None, DEFAULT_STS_HOST)
+                .unwrap()
+                .as_str(),
+            "https://sts.example:8443/"
+        );
+        let c = ctx(&[(STS_ENDPOINT_VAR, "http://sts.example")]);
+        let e = resolve_endpoint(&c, None, None, None, DEFAULT_STS_HOST)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(STS_ENDPOINT_VAR) && e.contains("https"), "{e}");
+    }
+
+    #[test]
+    fn times_and_nonces() {
+        assert_eq!(
+            parse_time("2015-04-09T11:52:19Z").unwrap().timestamp(),
+            1_428_580_339
+        );
+        assert_eq!(
+            parse_time("2015-04-09T19:52:19.5+08:00")
+                .unwrap()
+                .timestamp(),
+            1_428_580_339
+        );
+        assert!(parse_time("tomorrow").is_none());
+        let n = uuid_v4();
+        assert_eq!((n.len(), &n[14..15]), (36, "4"));
+        assert_ne!(uuid_v4(), n);
+    }
+}
