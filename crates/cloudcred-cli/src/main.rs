@@ -31,6 +31,8 @@ enum Command {
     Presign(cmd::presign::Args),
     /// Sign a request and print the headers to add (for curl -H @file).
     Sign(cmd::sign::Args),
+    /// Serve temporary credentials to local programs as a credentials URI.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Exec(args) => cmd::exec::run(&ctx, args),
         Command::Presign(args) => cmd::presign::run(&ctx, args),
         Command::Sign(args) => cmd::sign::run(&ctx, args),
+        Command::Serve(args) => cmd::serve::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

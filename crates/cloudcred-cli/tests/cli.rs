@@ -429,3 +429,125 @@ fn sign_prints_the_headers_to_add() {
     assert_no_secret(&stderr(&out));
     assert_eq!(stdout(&out), "");
 }
+
+/// A raw HTTP/1.1 GET, so the test depends on no client library: (status, body).
+fn http_get(port: u16, target: &str, auth: Option<&str>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status = raw[9..12].parse().unwrap();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Kills the child process however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_answers_only_with_the_token() {
+    use std::io::BufRead;
+    let home = Home::new().with_files();
+    let token = "test-serve-token-0123456789";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcred"))
+        .args(["serve", "--profile", "sts", "--port", "0", "--token", token])
+        .env_clear()
+        .env("HOME", home.0.path())
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _guard = KillOnDrop(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .trim_start_matches("export ALIBABA_CLOUD_CREDENTIALS_URI='")
+        .trim_end_matches('\'');
+    assert!(
+        url.starts_with("http://127.0.0.1:")
+            && url.ends_with(&format!("/credentials?token={token}")),
+        "{line}"
+    );
+    let port: u16 = url["http://127.0.0.1:".len()..]
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let (status, body) = http_get(port, &format!("/credentials?token={token}"), None);
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["Code"], "Success");
+    assert_eq!(v["AccessKeyId"], "STS.FAKECLISTATIC004");
+    assert_eq!(v["SecurityToken"], "fake-cli-sts-token-00004");
+    assert!(v["Expiration"].as_str().unwrap().ends_with('Z'));
+    let (status, _) = http_get(port, "/credentials", Some(&format!("Bearer {token}")));
+    assert_eq!(status, 200);
+    for (target, auth) in [
+        ("/credentials".to_owned(), None),
+        ("/credentials?token=wrong-token-0123456789".to_owned(), None),
+        (
+            "/credentials".to_owned(),
+            Some("Bearer wrong-token-0123456789"),
+        ),
+        (format!("/credentials?token={}", &token[..10]), None),
+    ] {
+        let (status, body) = http_get(port, &target, auth);
+        assert_eq!((status, body.as_str()), (401, ""), "{target}");
+    }
+    assert_eq!(
+        http_get(port, &format!("/other?token={token}"), None).0,
+        404
+    );
+}
+
+#[test]
+fn serve_refuses_long_term_keys_and_foreign_addresses() {
+    let home = Home::new().with_files();
+    let out = home.run(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--token",
+            "test-serve-token-0123456789",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("temporary STS credentials only"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_secret(&stderr(&out));
+    let out = home.run(&["serve", "--profile", "sts", "--bind", "0.0.0.0"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
+    let out = home.run(&["serve", "--profile", "sts", "--token", "short"], &[]);
+    assert!(stderr(&out).contains("at least 16"), "{}", stderr(&out));
+}
