@@ -306,3 +306,15 @@ async fn waiters_share_the_error_of_the_single_flight() {
     assert!(results.iter().all(|r| r.is_err()));
     assert_eq!(src.calls(), 1);
 }
+
+#[tokio::test]
+async fn a_hung_source_is_cut_off_by_the_deadline() {
+    let (e, _src, _hand) = engine(
+        Duration::from_secs(3600),
+        RefreshConfig::default().deadline(Duration::from_millis(50)),
+    );
+    let started = std::time::Instant::now();
+    let err = e.get().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(err.to_string().contains("deadline"), "{err}");
+}

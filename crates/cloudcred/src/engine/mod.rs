@@ -59,6 +59,9 @@ pub struct RefreshConfig {
     pub initial_backoff: Duration,
     /// Longest backoff. Default 60 s.
     pub max_backoff: Duration,
+    /// The most one fetch may take, all retries included, so a hung endpoint cannot hold the
+    /// callers waiting on it indefinitely (spec 10.4). Default 30 s.
+    pub deadline: Duration,
 }
 
 impl Default for RefreshConfig {
@@ -69,6 +72,7 @@ impl Default for RefreshConfig {
             background: true,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
+            deadline: Duration::from_secs(30),
         }
     }
 }
@@ -86,6 +90,11 @@ impl RefreshConfig {
 
     pub fn background(mut self, background: bool) -> Self {
         self.background = background;
+        self
+    }
+
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
         self
     }
 }
@@ -238,11 +247,31 @@ impl<S: Source> State<S> {
                 return Ok(Resolution::Credentials(snap.creds.clone()));
             }
         }
-        let fetched = self.source.fetch().await;
+        let fetched = self.fetch_within_deadline().await;
         match fetched {
             Ok(Resolution::Credentials(creds)) => self.publish(creds),
             Ok(not_configured @ Resolution::NotConfigured(_)) => Ok(not_configured),
             Err(err) => self.failed(err),
+        }
+    }
+
+    async fn fetch_within_deadline(&self) -> Outcome {
+        // Without a tokio runtime there is no timer; the HTTP layer then runs its requests on
+        // cloudcred's own runtime, each bounded by its timeouts.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.source.fetch().await;
+        }
+        match tokio::time::timeout(self.config.deadline, self.source.fetch()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ErrorKind::Transport {
+                provider: self.source.name().to_owned(),
+                endpoint: "refresh".to_owned(),
+                message: format!(
+                    "no answer within the {} s deadline",
+                    self.config.deadline.as_secs_f32()
+                ),
+            }
+            .into()),
         }
     }
 
