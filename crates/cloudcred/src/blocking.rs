@@ -1,22 +1,37 @@
-//! The blocking facade's executor.
+//! cloudcred's own runtime: where fetches run and where the blocking facade waits.
 //!
-//! Blocking callers hand their future to one shared runtime, created on first use, and wait for
-//! the answer on a channel. This works from plain threads and from inside any async runtime
-//! (including a current-thread tokio runtime, where `block_on` would panic and `block_in_place`
-//! is unavailable) without deadlock, because the future never runs on the caller's thread. The
-//! runtime's single worker is only created when a blocking call misses the cache, so building a
-//! provider or a chain starts no thread (spec D16).
+//! Every fetch of a source (HTTP exchanges, token files, external processes) runs on one shared
+//! tokio runtime with all drivers enabled, whatever polls the caller's future: a tokio runtime
+//! with or without timers, another executor, or a blocking call. The engine's single flight means
+//! this costs one cross-thread hand-off per refresh, never per cached read.
+//!
+//! Blocking callers hand their future to the same runtime and wait on a channel; this works from
+//! plain threads and from inside any async runtime (including a current-thread tokio runtime,
+//! where `block_on` would panic and `block_in_place` is unavailable) without deadlock, because the
+//! future never runs on the caller's thread. The runtime's single worker is created at the first
+//! fetch, so building a provider or a chain starts no thread (spec D16).
 
 use crate::error::{Error, Result};
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::OnceLock;
+
+thread_local! {
+    static ON_SHARED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is a worker of cloudcred's runtime.
+pub fn on_shared() -> bool {
+    ON_SHARED.with(Cell::get)
+}
 
 fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RT: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
-            .thread_name("cloudcred-blocking")
+            .thread_name("cloudcred-io")
+            .on_thread_start(|| ON_SHARED.with(|f| f.set(true)))
             .enable_all()
             .build()
             .map_err(|e| e.to_string())
@@ -25,13 +40,15 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     .map_err(|e| Error::internal(format!("cannot start the blocking runtime: {e}")))
 }
 
-/// Runs `fut` on the shared runtime and returns a future of its output, for callers polled by an
-/// executor other than tokio (the network stack needs a tokio reactor).
+/// Runs `fut` on the shared runtime (directly when already there) and returns its output.
 pub async fn on_shared_runtime<T, F>(fut: F) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
+    if on_shared() {
+        return fut.await;
+    }
     let rt = runtime()?;
     let (tx, rx) = futures::channel::oneshot::channel();
     rt.spawn(async move {

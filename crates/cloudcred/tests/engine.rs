@@ -318,3 +318,15 @@ async fn a_hung_source_is_cut_off_by_the_deadline() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.to_string().contains("deadline"), "{err}");
 }
+
+#[test]
+fn works_under_a_runtime_without_timers_and_under_other_executors() {
+    let (e, src, _hand) = engine(Duration::from_millis(5), RefreshConfig::default());
+    let bare = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(bare.block_on(id(&e)), "STS.FAKE0001");
+    let (e2, _src2, _hand2) = engine(Duration::from_millis(5), RefreshConfig::default());
+    assert_eq!(futures::executor::block_on(id(&e2)), "STS.FAKE0001");
+    assert_eq!(src.calls(), 1);
+}

@@ -230,7 +230,7 @@ impl<S: Source> Refreshing<S> {
         let state = self.state.clone();
         self.state.flight.join_or_start(move || {
             Box::pin(async move {
-                let outcome = state.refresh().await;
+                let outcome = state.clone().refresh().await;
                 state.flight.finish();
                 outcome
             })
@@ -239,7 +239,7 @@ impl<S: Source> Refreshing<S> {
 }
 
 impl<S: Source> State<S> {
-    async fn refresh(&self) -> Outcome {
+    async fn refresh(self: Arc<Self>) -> Outcome {
         // Another flight may have published while this one was being installed.
         let now = self.clock.mono();
         if let Some(snap) = self.current.load_full() {
@@ -247,7 +247,7 @@ impl<S: Source> State<S> {
                 return Ok(Resolution::Credentials(snap.creds.clone()));
             }
         }
-        let fetched = self.fetch_within_deadline().await;
+        let fetched = self.clone().fetch_within_deadline().await;
         match fetched {
             Ok(Resolution::Credentials(creds)) => self.publish(creds),
             Ok(not_configured @ Resolution::NotConfigured(_)) => Ok(not_configured),
@@ -255,24 +255,22 @@ impl<S: Source> State<S> {
         }
     }
 
-    async fn fetch_within_deadline(&self) -> Outcome {
-        // Without a tokio runtime there is no timer; the HTTP layer then runs its requests on
-        // cloudcred's own runtime, each bounded by its timeouts.
-        if tokio::runtime::Handle::try_current().is_err() {
-            return self.source.fetch().await;
-        }
-        match tokio::time::timeout(self.config.deadline, self.source.fetch()).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(ErrorKind::Transport {
-                provider: self.source.name().to_owned(),
-                endpoint: "refresh".to_owned(),
-                message: format!(
-                    "no answer within the {} s deadline",
-                    self.config.deadline.as_secs_f32()
-                ),
+    /// The fetch, on cloudcred's runtime (timers and I/O drivers guaranteed, whatever polls the
+    /// caller), cut off at the deadline.
+    async fn fetch_within_deadline(self: Arc<Self>) -> Outcome {
+        let deadline = self.config.deadline;
+        crate::blocking::on_shared_runtime(async move {
+            match tokio::time::timeout(deadline, self.source.fetch()).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(ErrorKind::Transport {
+                    provider: self.source.name().to_owned(),
+                    endpoint: "refresh".to_owned(),
+                    message: format!("no answer within the {} s deadline", deadline.as_secs_f32()),
+                }
+                .into()),
             }
-            .into()),
-        }
+        })
+        .await
     }
 
     fn publish(&self, creds: Arc<Credentials>) -> Outcome {

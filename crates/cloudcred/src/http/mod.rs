@@ -160,14 +160,14 @@ fn clone_request(req: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
 /// jittered backoff from 100 ms, never on other 4xx or on connect failures and timeouts (the
 /// refresh engine's backoff handles longer outages).
 ///
-/// Works under any executor: without a tokio runtime on the current thread, the exchange runs on
-/// cloudcred's shared runtime.
+/// Works under any executor: off cloudcred's runtime the exchange is moved onto it (reqwest
+/// needs a tokio reactor with timers, which the caller's executor may not have).
 pub async fn send_with_retries(
     client: &std::sync::Arc<dyn HttpClient>,
     request: http::Request<Vec<u8>>,
     options: &RequestOptions,
 ) -> Result<Response, TransportError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
+    if crate::blocking::on_shared() {
         return retry_loop(&**client, request, options).await;
     }
     let (client, options) = (client.clone(), options.clone());
