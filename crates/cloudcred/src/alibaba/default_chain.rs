@@ -53,13 +53,20 @@ impl DefaultChainBuilder {
             Some(name) => ProfileChoice::Selected(name),
             None => ProfileChoice::Default,
         };
+        // Inside Function Compute the runtime injects the execution role's STS credentials as
+        // ALIBABA_CLOUD_* (spec 6.14): same variables, but reported as `fc`.
+        let env_name = if super::function_compute::detected(ctx) {
+            "fc"
+        } else {
+            "env"
+        };
         let mut chain = Chain::builder()
             .name(outer)
             .reuse_last_provider(self.reuse_last)
             .provider(EnvProvider::with_names(
                 ctx,
                 ALIBABA_CLOUD,
-                ProviderName::new("env").within(outer),
+                ProviderName::new(env_name).within(outer),
             ))
             .provider(NetworkSlot::oidc_from_env(ctx))
             .provider(
@@ -175,9 +182,9 @@ impl ProvideCredentials for ProfileGuard {
 
 /// A provider whose configuration could not even be read (e.g. a non-boolean switch).
 #[derive(Debug)]
-struct Failing {
-    name: &'static str,
-    error: Error,
+pub(crate) struct Failing {
+    pub(crate) name: &'static str,
+    pub(crate) error: Error,
 }
 
 impl ProvideCredentials for Failing {

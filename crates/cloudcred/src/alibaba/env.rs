@@ -16,28 +16,36 @@ use std::sync::Arc;
 pub struct EnvNames {
     pub access_key_id: &'static str,
     pub access_key_secret: &'static str,
-    pub security_token: &'static str,
+    /// `None` for conventions without a token variable (the legacy `ALIYUN_*` names).
+    pub security_token: Option<&'static str>,
 }
 
 /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`, `_SECURITY_TOKEN`.
 pub const ALIBABA_CLOUD: EnvNames = EnvNames {
     access_key_id: "ALIBABA_CLOUD_ACCESS_KEY_ID",
     access_key_secret: "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-    security_token: "ALIBABA_CLOUD_SECURITY_TOKEN",
+    security_token: Some("ALIBABA_CLOUD_SECURITY_TOKEN"),
 };
 
 /// The OSS SDKs' names (`oss_env`, spec 6.14).
 pub const OSS: EnvNames = EnvNames {
     access_key_id: "OSS_ACCESS_KEY_ID",
     access_key_secret: "OSS_ACCESS_KEY_SECRET",
-    security_token: "OSS_SESSION_TOKEN",
+    security_token: Some("OSS_SESSION_TOKEN"),
 };
 
 /// The Tablestore SDKs' names (`tablestore_env`, spec 6.14).
 pub const TABLESTORE: EnvNames = EnvNames {
     access_key_id: "TABLESTORE_ACCESS_KEY_ID",
     access_key_secret: "TABLESTORE_ACCESS_KEY_SECRET",
-    security_token: "TABLESTORE_SESSION_TOKEN",
+    security_token: Some("TABLESTORE_SESSION_TOKEN"),
+};
+
+/// The legacy `AcsClient` names of aliyun-python-sdk-core (`aliyun_env`): no token variable.
+pub const ALIYUN: EnvNames = EnvNames {
+    access_key_id: "ALIYUN_ACCESS_KEY_ID",
+    access_key_secret: "ALIYUN_ACCESS_KEY_SECRET",
+    security_token: None,
 };
 
 /// Credentials from environment variables, read once when built.
@@ -59,7 +67,7 @@ impl EnvProvider {
     pub fn with_names(ctx: &Context, names: EnvNames, name: ProviderName) -> Self {
         let id = ctx.var(names.access_key_id);
         let secret = ctx.var(names.access_key_secret);
-        let token = ctx.var(names.security_token);
+        let token = names.security_token.and_then(|t| ctx.var(t));
         let set = [id.is_some(), secret.is_some(), token.is_some()];
         let outcome = match (id, secret, token) {
             (None, None, None) => Ok(Resolution::NotConfigured(format!(
@@ -100,17 +108,22 @@ impl EnvProvider {
     }
 }
 
+impl EnvNames {
+    /// The variable names, the token's last when there is one.
+    fn all(&self) -> impl Iterator<Item = &'static str> {
+        [self.access_key_id, self.access_key_secret]
+            .into_iter()
+            .chain(self.security_token)
+    }
+}
+
 fn present_list(names: &EnvNames, set: [bool; 3]) -> String {
-    [
-        names.access_key_id,
-        names.access_key_secret,
-        names.security_token,
-    ]
-    .into_iter()
-    .zip(set)
-    .filter_map(|(n, s)| s.then_some(n))
-    .collect::<Vec<_>>()
-    .join(" and ")
+    names
+        .all()
+        .zip(set)
+        .filter_map(|(n, s)| s.then_some(n))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 impl ProvideCredentials for EnvProvider {
@@ -131,10 +144,10 @@ impl ProvideCredentials for EnvProvider {
     }
 
     fn inspect(&self) -> Inspection {
-        let n = &self.names;
         Inspection {
-            reads: [n.access_key_id, n.access_key_secret, n.security_token]
-                .into_iter()
+            reads: self
+                .names
+                .all()
                 .zip(self.set)
                 .map(|(v, s)| format!("env {v} ({})", if s { "set" } else { "unset" }))
                 .collect(),
