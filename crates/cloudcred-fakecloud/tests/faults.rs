@@ -5,7 +5,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use cloudcred_fakecloud::{Endpoint, FakeCloud, Fault, Verdict};
-use common::{client, start, status_json, Rpc, AK, SECRET};
+use common::{
+    assert_code, client, get_json, put_token, seconds_left, start, status_json, Rpc, AK, SECRET,
+};
 use serde_json::Value;
 
 async fn get_text(cloud: &FakeCloud, path: &str) -> (u16, String) {
@@ -20,12 +22,9 @@ async fn status_fault_uses_the_service_error_format_and_spares_the_nonce() {
     let cloud = start().await;
     cloud.set_fault_times(Endpoint::StsAssumeRole, Fault::Status(503), 1);
     let rpc = Rpc::assume_role(AK, None).sign_hmac(SECRET);
-    let (status, body) = rpc.send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (503, Some("ServiceUnavailable"))
-    );
-    assert!(body["RequestId"].is_string() && body["HostId"].is_string());
+    let got = rpc.send(&cloud).await;
+    assert!(got.1["RequestId"].is_string() && got.1["HostId"].is_string());
+    assert_code(got, 503, "ServiceUnavailable");
     assert!(cloud.issued().is_empty());
     // The identical signed request is a legitimate retry: the fault never reached the nonce check.
     let (status, body) = rpc.send(&cloud).await;
@@ -103,14 +102,7 @@ async fn malformed_body() {
     assert!(serde_json::from_str::<Value>(&text).is_err());
     // The plain-text token endpoint's malformed answer is an empty 200.
     cloud.set_fault(Endpoint::ImdsToken, Fault::MalformedBody);
-    let resp = client()
-        .put(cloud.url("/latest/api/token"))
-        .header("X-aliyun-ecs-metadata-token-ttl-seconds", "21600")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    assert_eq!(resp.text().await.unwrap(), "");
+    assert_eq!(put_token(&cloud, Some("21600")).await, (200, String::new()));
 }
 
 #[tokio::test]
@@ -133,27 +125,11 @@ async fn truncated_body() {
 async fn expired_credentials() {
     let cloud = start().await;
     cloud.set_fault_times(Endpoint::CredentialsUri, Fault::ExpiredCredentials, 1);
-    let (_, body) = status_json(
-        client()
-            .get(cloud.url("/uri/fixture"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let exp = chrono::DateTime::parse_from_rfc3339(body["Expiration"].as_str().unwrap()).unwrap();
-    assert!(exp.timestamp() < chrono::Utc::now().timestamp());
+    let (_, body) = get_json(&cloud, "/uri/fixture").await;
+    assert!(seconds_left(&body["Expiration"]) < 0);
     // An expired metadata token makes the next GET fail with 401.
     cloud.set_fault_times(Endpoint::ImdsToken, Fault::ExpiredCredentials, 1);
-    let token = client()
-        .put(cloud.url("/latest/api/token"))
-        .header("X-aliyun-ecs-metadata-token-ttl-seconds", "21600")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, token) = put_token(&cloud, Some("21600")).await;
     let resp = client()
         .get(cloud.url(CREDS))
         .header("X-aliyun-ecs-metadata-token", token)
@@ -171,10 +147,7 @@ async fn missing_field() {
         Fault::MissingField("Expiration"),
         1,
     );
-    let (status, body) = Rpc::assume_role(AK, None)
-        .sign_hmac(SECRET)
-        .send(&cloud)
-        .await;
+    let (status, body) = common::assume_role_as_fixture(&cloud).await;
     assert_eq!(status, 200);
     assert!(body["Credentials"].get("Expiration").is_none(), "{body}");
     assert!(body["Credentials"]["SecurityToken"].is_string());
@@ -199,26 +172,17 @@ async fn drop_connection_closes_without_answer() {
     assert_eq!(cloud.count(Endpoint::ImdsToken), 1);
     assert_eq!(cloud.requests()[0].verdict, Verdict::Dropped);
     // Only the next request was affected.
-    let resp = client()
-        .put(cloud.url("/latest/api/token"))
-        .header("X-aliyun-ecs-metadata-token-ttl-seconds", "21600")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(put_token(&cloud, Some("21600")).await.0, 200);
 }
 
 #[tokio::test]
 async fn throttle_sts_and_oauth() {
     let cloud = start().await;
     cloud.set_fault_times(Endpoint::StsAssumeRole, Fault::Throttle, 1);
-    let (status, body) = Rpc::assume_role(AK, None)
-        .sign_hmac(SECRET)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("Throttling.User"))
+    assert_code(
+        common::assume_role_as_fixture(&cloud).await,
+        400,
+        "Throttling.User",
     );
     cloud.set_fault_times(Endpoint::OAuthToken, Fault::Throttle, 1);
     let resp = client().post(cloud.url("/v1/token")).send().await.unwrap();

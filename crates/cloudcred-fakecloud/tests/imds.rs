@@ -3,24 +3,14 @@
 mod common;
 
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, ImdsMode};
-use common::client;
+use common::{client, put_token};
 
-const TOKEN: &str = "/latest/api/token";
 const ROLES: &str = "/latest/meta-data/ram/security-credentials/";
 
 async fn cloud(mode: ImdsMode) -> FakeCloud {
     FakeCloud::start(FakeCloudConfig::default().with_imds_mode(mode))
         .await
         .unwrap()
-}
-
-async fn put_token(cloud: &FakeCloud, ttl: Option<&str>) -> (u16, String) {
-    let mut req = client().put(cloud.url(TOKEN));
-    if let Some(ttl) = ttl {
-        req = req.header("X-aliyun-ecs-metadata-token-ttl-seconds", ttl);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 async fn get(cloud: &FakeCloud, path: &str, token: Option<&str>) -> (u16, String) {
@@ -61,8 +51,7 @@ async fn both_mode_full_flow_with_and_without_token() {
     }
     assert!(v["AccessKeyId"].as_str().unwrap().starts_with("STS."));
     // Six hours of validity by default.
-    let exp = chrono::DateTime::parse_from_rfc3339(v["Expiration"].as_str().unwrap()).unwrap();
-    let left = exp.timestamp() - chrono::Utc::now().timestamp();
+    let left = common::seconds_left(&v["Expiration"]);
     assert!((21595..=21600).contains(&left), "{left}");
     // A token that was never issued is refused even where tokens are optional.
     assert_eq!(get(&cloud, ROLES, Some("forged")).await.0, 401);
@@ -117,7 +106,11 @@ async fn token_ttl_bounds() {
     for ttl in ["1", "21600"] {
         assert_eq!(put_token(&cloud, Some(ttl)).await.0, 200, "{ttl}");
     }
-    let resp = client().get(cloud.url(TOKEN)).send().await.unwrap();
+    let resp = client()
+        .get(cloud.url("/latest/api/token"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 405);
 }
 

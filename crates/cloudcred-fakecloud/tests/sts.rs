@@ -4,7 +4,7 @@
 mod common;
 
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Verdict};
-use common::{creds, start, Rpc, AK, SECRET};
+use common::{assert_code, creds, start, Rpc, AK, SECRET};
 
 #[tokio::test]
 async fn signed_assume_role_post_succeeds_and_is_recorded() {
@@ -26,10 +26,7 @@ async fn signed_assume_role_post_succeeds_and_is_recorded() {
         body["AssumedRoleUser"]["Arn"],
         "acs:ram::1000000000000000:assumed-role/fake-fixture-role/fixture-session"
     );
-    let exp =
-        chrono::DateTime::parse_from_rfc3339(body["Credentials"]["Expiration"].as_str().unwrap())
-            .unwrap();
-    let left = exp.timestamp() - chrono::Utc::now().timestamp();
+    let left = common::seconds_left(&body["Credentials"]["Expiration"]);
     assert!((1795..=1800).contains(&left), "{left}");
     let issued = cloud.issued();
     assert_eq!(issued.len(), 1);
@@ -87,38 +84,27 @@ async fn signature_over_a_parameter_changed_after_signing_fails() {
     let rpc = Rpc::assume_role(AK, None)
         .sign_hmac(SECRET)
         .set("DurationSeconds", "3600");
-    let (status, body) = rpc.send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("SignatureDoesNotMatch"))
-    );
+    assert_code(rpc.send(&cloud).await, 400, "SignatureDoesNotMatch");
 }
 
 #[tokio::test]
 async fn form_sent_without_content_type_is_not_signed_over() {
     let cloud = start().await;
     let rpc = Rpc::assume_role(AK, None).sign_hmac(SECRET);
-    let url = format!("{}/?{}", cloud.base_url(), rpc.encoded_query());
-    let resp = common::client()
-        .post(url)
-        .body(common::encode_pairs(&rpc.form))
-        .send()
-        .await
-        .unwrap();
-    let (status, _) = common::status_json(resp).await;
+    let status = common::post_raw(&rpc, &cloud, &rpc.encoded_query(), false).await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn unknown_key_is_404() {
     let cloud = start().await;
-    let (status, body) = Rpc::assume_role("LTAIUNKNOWNKEY000001", None)
-        .sign_hmac(SECRET)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (404, Some("InvalidAccessKeyId.NotFound"))
+    assert_code(
+        Rpc::assume_role("LTAIUNKNOWNKEY000001", None)
+            .sign_hmac(SECRET)
+            .send(&cloud)
+            .await,
+        404,
+        "InvalidAccessKeyId.NotFound",
     );
 }
 
@@ -151,21 +137,21 @@ async fn chaining_with_issued_key_and_token() {
 async fn chaining_with_wrong_or_missing_token_is_rejected() {
     let cloud = start().await;
     let (id, secret, token) = first_hop(&cloud).await;
-    let (status, body) = Rpc::assume_role(&id, Some("CAIS-not-the-token"))
-        .sign_hmac(&secret)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidSecurityToken.MismatchWithAccessKey"))
+    assert_code(
+        Rpc::assume_role(&id, Some("CAIS-not-the-token"))
+            .sign_hmac(&secret)
+            .send(&cloud)
+            .await,
+        400,
+        "InvalidSecurityToken.MismatchWithAccessKey",
     );
-    let (status, body) = Rpc::assume_role(&id, None)
-        .sign_hmac(&secret)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("MissingSecurityToken"))
+    assert_code(
+        Rpc::assume_role(&id, None)
+            .sign_hmac(&secret)
+            .send(&cloud)
+            .await,
+        400,
+        "MissingSecurityToken",
     );
     // A long-term key with a token attached is as wrong as an STS key without one.
     let (status, _) = Rpc::assume_role(AK, Some(&token))
@@ -193,15 +179,7 @@ async fn unencoded_plus_in_token_fails_verification() {
         })
         .collect::<Vec<_>>()
         .join("&");
-    let resp = common::client()
-        .post(format!("{}/?{raw_query}", cloud.base_url()))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(common::encode_pairs(&rpc.form))
-        .send()
-        .await
-        .unwrap();
-    let (status, _) = common::status_json(resp).await;
-    assert_eq!(status, 400);
+    assert_eq!(common::post_raw(&rpc, &cloud, &raw_query, true).await, 400);
 }
 
 #[tokio::test]
@@ -209,13 +187,13 @@ async fn expired_issued_key_is_rejected() {
     let cloud = start().await;
     cloud.set_fault_times(Endpoint::StsAssumeRole, Fault::ExpiredCredentials, 1);
     let (id, secret, token) = first_hop(&cloud).await;
-    let (status, body) = Rpc::assume_role(&id, Some(&token))
-        .sign_hmac(&secret)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidSecurityToken.Expired"))
+    assert_code(
+        Rpc::assume_role(&id, Some(&token))
+            .sign_hmac(&secret)
+            .send(&cloud)
+            .await,
+        400,
+        "InvalidSecurityToken.Expired",
     );
 }
 
@@ -322,49 +300,36 @@ async fn nonce_replay_and_clock_skew() {
     let cloud = start().await;
     let rpc = Rpc::assume_role(AK, None).set("SignatureNonce", "fixed-nonce-1");
     assert_eq!(rpc.clone().sign_hmac(SECRET).send(&cloud).await.0, 200);
-    let (status, body) = rpc.sign_hmac(SECRET).send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("SignatureNonceUsed"))
+    assert_code(
+        rpc.sign_hmac(SECRET).send(&cloud).await,
+        400,
+        "SignatureNonceUsed",
     );
     // A client 20 minutes behind the server is outside the 15-minute window...
     cloud.set_clock_offset(20 * 60);
-    let (status, body) = Rpc::assume_role(AK, None)
-        .sign_hmac(SECRET)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidTimeStamp.Expired"))
+    assert_code(
+        common::assume_role_as_fixture(&cloud).await,
+        400,
+        "InvalidTimeStamp.Expired",
     );
     // ...10 minutes is inside it, and expirations follow the server clock.
     cloud.set_clock_offset(10 * 60);
-    let (status, body) = Rpc::assume_role(AK, None)
-        .sign_hmac(SECRET)
-        .send(&cloud)
-        .await;
+    let (status, body) = common::assume_role_as_fixture(&cloud).await;
     assert_eq!(status, 200, "{body}");
-    let exp =
-        chrono::DateTime::parse_from_rfc3339(body["Credentials"]["Expiration"].as_str().unwrap())
-            .unwrap();
-    let ahead = exp.timestamp() - chrono::Utc::now().timestamp();
+    let ahead = common::seconds_left(&body["Credentials"]["Expiration"]);
     assert!((2395..=2400).contains(&ahead), "{ahead}");
 }
 
 #[tokio::test]
 async fn unknown_and_missing_action() {
     let cloud = start().await;
-    let (status, body) = Rpc::new("DescribeRegions", &[], &[]).send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (404, Some("InvalidAction.NotFound"))
+    assert_code(
+        Rpc::new("DescribeRegions", &[], &[]).send(&cloud).await,
+        404,
+        "InvalidAction.NotFound",
     );
     let resp = common::client().get(cloud.url("/")).send().await.unwrap();
-    let (status, body) = common::status_json(resp).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("MissingAction"))
-    );
+    assert_code(common::status_json(resp).await, 400, "MissingAction");
     assert_eq!(cloud.requests()[0].endpoint, None);
 }
 
@@ -396,12 +361,9 @@ async fn oidc_succeeds_with_configured_token_in_form() {
 #[tokio::test]
 async fn oidc_wrong_token_and_token_in_query() {
     let cloud = start().await;
-    let (status, body) = Rpc::oidc("eyJ.wrong.token").send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("AuthenticationFail.OIDCToken.Invalid"))
-    );
-    assert!(!body.to_string().contains("eyJ.wrong.token"));
+    let got = Rpc::oidc("eyJ.wrong.token").send(&cloud).await;
+    assert!(!got.1.to_string().contains("eyJ.wrong.token"));
+    assert_code(got, 400, "AuthenticationFail.OIDCToken.Invalid");
     // The python layout: everything in the query. Accepted, but recorded as a leak.
     let (status, _) = Rpc::oidc(cloudcred_fakecloud::FIXTURE_OIDC_TOKEN)
         .get()
@@ -411,10 +373,10 @@ async fn oidc_wrong_token_and_token_in_query() {
     let reqs = cloud.requests();
     assert!(!reqs[0].token_in_query);
     assert!(reqs[1].token_in_query);
-    let (status, body) = Rpc::oidc("x").remove("OIDCProviderArn").send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("MissingOIDCProviderArn"))
+    assert_code(
+        Rpc::oidc("x").remove("OIDCProviderArn").send(&cloud).await,
+        400,
+        "MissingOIDCProviderArn",
     );
 }
 
@@ -423,12 +385,12 @@ async fn oidc_provider_arn_is_checked_when_configured() {
     let mut config = FakeCloudConfig::default();
     config.oidc_provider_arn = Some("acs:ram::1:oidc-provider/other".into());
     let cloud = FakeCloud::start(config).await.unwrap();
-    let (status, body) = Rpc::oidc(cloudcred_fakecloud::FIXTURE_OIDC_TOKEN)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (404, Some("EntityNotExist.OIDCProvider"))
+    assert_code(
+        Rpc::oidc(cloudcred_fakecloud::FIXTURE_OIDC_TOKEN)
+            .send(&cloud)
+            .await,
+        404,
+        "EntityNotExist.OIDCProvider",
     );
 }
 
@@ -479,33 +441,33 @@ async fn generate_session_access_key_with_generated_rsa_key() {
     assert!(issued.security_token.is_none());
 
     // Another key's signature, an HMAC instead of RSA, and a too-long duration are refused.
-    let (status, body) = rsa_request("3600").sign_rsa(&rsa_key()).send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("SignatureDoesNotMatch"))
+    assert_code(
+        rsa_request("3600").sign_rsa(&rsa_key()).send(&cloud).await,
+        400,
+        "SignatureDoesNotMatch",
     );
-    let (status, body) = rsa_request("3600")
-        .set("SignatureMethod", "HMAC-SHA1")
-        .sign_hmac("key file content")
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidParameter.SignatureMethod"))
+    assert_code(
+        rsa_request("3600")
+            .set("SignatureMethod", "HMAC-SHA1")
+            .sign_hmac("key file content")
+            .send(&cloud)
+            .await,
+        400,
+        "InvalidParameter.SignatureMethod",
     );
-    let (status, body) = rsa_request("3601").sign_rsa(&key).send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidParameter.DurationSeconds"))
+    assert_code(
+        rsa_request("3601").sign_rsa(&key).send(&cloud).await,
+        400,
+        "InvalidParameter.DurationSeconds",
     );
-    let (status, body) = rsa_request("3600")
-        .remove("SignatureType")
-        .sign_rsa(&key)
-        .send(&cloud)
-        .await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (400, Some("InvalidParameter.SignatureType"))
+    assert_code(
+        rsa_request("3600")
+            .remove("SignatureType")
+            .sign_rsa(&key)
+            .send(&cloud)
+            .await,
+        400,
+        "InvalidParameter.SignatureType",
     );
 
     // The session access key signs AssumeRole like a plain AccessKey.
@@ -523,10 +485,10 @@ async fn generate_session_access_key_with_generated_rsa_key() {
 #[tokio::test]
 async fn rsa_without_configured_key_is_unknown_key() {
     let cloud = start().await;
-    let (status, body) = rsa_request("3600").sign_rsa(&rsa_key()).send(&cloud).await;
-    assert_eq!(
-        (status, body["Code"].as_str()),
-        (404, Some("InvalidAccessKeyId.NotFound"))
+    assert_code(
+        rsa_request("3600").sign_rsa(&rsa_key()).send(&cloud).await,
+        404,
+        "InvalidAccessKeyId.NotFound",
     );
 }
 

@@ -2,6 +2,7 @@
 //! (`testdata/vectors/rpc.json`), offline and over HTTP.
 
 mod common;
+use common::assert_code;
 
 use cloudcred_fakecloud::rpc_signature::{string_to_sign, verify_hmac_sha1};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig};
@@ -127,31 +128,17 @@ async fn post_vectors_are_accepted_over_http() {
             "Signature".into(),
             v["expected"]["signature"].as_str().unwrap().into(),
         ));
-        let url = format!("{}/?{}", cloud.base_url(), common::encode_pairs(&q));
-        let resp = common::client()
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(common::encode_pairs(&pairs(&inputs["form"])))
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = common::status_json(resp).await;
+        let rpc = common::Rpc {
+            method: "POST",
+            path: "/".into(),
+            query: q,
+            form: pairs(&inputs["form"]),
+        };
+        let (status, body) = rpc.send(&cloud).await;
         assert_eq!(status, 200, "{id}: {body}");
         assert_eq!(cloud.count(Endpoint::StsAssumeRole), 1);
         // The same signed request again is a replay.
-        let url = format!("{}/?{}", cloud.base_url(), common::encode_pairs(&q));
-        let resp = common::client()
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(common::encode_pairs(&pairs(&inputs["form"])))
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = common::status_json(resp).await;
-        assert_eq!(
-            (status, body["Code"].as_str()),
-            (400, Some("SignatureNonceUsed"))
-        );
+        assert_code(rpc.send(&cloud).await, 400, "SignatureNonceUsed");
     }
 }
 

@@ -220,3 +220,52 @@ pub fn creds(body: &Value) -> (String, String, String) {
         c["SecurityToken"].as_str().unwrap().to_string(),
     )
 }
+
+/// Asserts an STS-style error: the status and the `Code` of the body.
+pub fn assert_code(got: (u16, Value), status: u16, code: &str) {
+    assert_eq!(
+        (got.0, got.1["Code"].as_str()),
+        (status, Some(code)),
+        "{}",
+        got.1
+    );
+}
+
+/// Seconds from now until an `Expiration` text.
+pub fn seconds_left(expiration: &Value) -> i64 {
+    let t = chrono::DateTime::parse_from_rfc3339(expiration.as_str().unwrap()).unwrap();
+    t.timestamp() - chrono::Utc::now().timestamp()
+}
+
+pub async fn get_json(cloud: &FakeCloud, path: &str) -> (u16, Value) {
+    status_json(client().get(cloud.url(path)).send().await.unwrap()).await
+}
+
+/// `PUT /latest/api/token` with an optional TTL header: status and body.
+pub async fn put_token(cloud: &FakeCloud, ttl: Option<&str>) -> (u16, String) {
+    let mut req = client().put(cloud.url("/latest/api/token"));
+    if let Some(ttl) = ttl {
+        req = req.header("X-aliyun-ecs-metadata-token-ttl-seconds", ttl);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// AssumeRole by the fixture's RAM source key, correctly signed.
+pub async fn assume_role_as_fixture(cloud: &FakeCloud) -> (u16, Value) {
+    Rpc::assume_role(AK, None)
+        .sign_hmac(SECRET)
+        .send(cloud)
+        .await
+}
+
+/// POSTs the request's form with a hand-built query string; the form Content-Type is optional.
+pub async fn post_raw(rpc: &Rpc, cloud: &FakeCloud, raw_query: &str, form_type: bool) -> u16 {
+    let mut req = client()
+        .post(format!("{}/?{raw_query}", cloud.base_url()))
+        .body(encode_pairs(&rpc.form));
+    if form_type {
+        req = req.header("content-type", "application/x-www-form-urlencoded");
+    }
+    req.send().await.unwrap().status().as_u16()
+}
