@@ -69,9 +69,9 @@ const FIXTURE_STS_KEYS: &[(&str, &str, &str)] = &[
 ];
 
 /// Configuration of a [`crate::FakeCloud`]. Every field is public; [`Default`] gives the fixture
-/// set-up and the `with_*` helpers change one thing at a time.
+/// set-up and the `with_*` helpers change one thing at a time. Not `#[non_exhaustive]`, so tests
+/// can write `FakeCloudConfig { imds_mode: ImdsMode::V1Only, ..Default::default() }`.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct FakeCloudConfig {
     /// Long-term AccessKey id → secret pairs that STS accepts as callers.
     pub access_keys: Vec<(String, String)>,

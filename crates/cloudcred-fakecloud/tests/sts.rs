@@ -382,8 +382,10 @@ async fn oidc_wrong_token_and_token_in_query() {
 
 #[tokio::test]
 async fn oidc_provider_arn_is_checked_when_configured() {
-    let mut config = FakeCloudConfig::default();
-    config.oidc_provider_arn = Some("acs:ram::1:oidc-provider/other".into());
+    let config = FakeCloudConfig {
+        oidc_provider_arn: Some("acs:ram::1:oidc-provider/other".into()),
+        ..Default::default()
+    };
     let cloud = FakeCloud::start(config).await.unwrap();
     assert_code(
         Rpc::oidc(cloudcred_fakecloud::FIXTURE_OIDC_TOKEN)
