@@ -7,7 +7,7 @@ use cloudcred::alibaba::{CliProfileProvider, IniProfileProvider};
 use cloudcred::context::ManualClock;
 use cloudcred::http::RequestOptions;
 use cloudcred::{Clock, Credentials, SharedProvider};
-use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, FIXTURE_OIDC_TOKEN};
+use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_OIDC_TOKEN};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,4 +125,36 @@ impl TimeMachine {
         self.moved += secs;
         self.cloud.set_clock_offset(self.base + self.moved);
     }
+}
+
+/// Runs each fault on `endpoint` twice: with nothing cached (a clear error naming `name`, within
+/// the short timeouts, nothing secret in it), and during a refresh 50 minutes into a one-hour
+/// credential (the cached credentials are served). `make` builds a fresh provider on a clock.
+pub async fn check_faults(
+    cloud: &FakeCloud,
+    endpoint: Endpoint,
+    name: &str,
+    faults: &[Fault],
+    make: impl Fn(Option<&Clock>) -> SharedProvider,
+) {
+    for fault in faults {
+        cloud.clear_faults();
+        cloud.set_fault(endpoint, fault.clone());
+        let p = make(None);
+        let started = std::time::Instant::now();
+        let e = p.get().await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3), "{fault:?}");
+        assert!(e.to_string().contains(name), "{fault:?}: {e}");
+        assert_clean_error(cloud, &e);
+
+        cloud.clear_faults();
+        let mut time = TimeMachine::new(cloud, 0);
+        let p = make(Some(&time.clock));
+        let first = p.get().await.unwrap();
+        time.advance(50 * 60);
+        cloud.set_fault(endpoint, fault.clone());
+        let served = p.get().await.unwrap();
+        assert_eq!(served.access_key_id(), first.access_key_id(), "{fault:?}");
+    }
+    cloud.clear_faults();
 }
