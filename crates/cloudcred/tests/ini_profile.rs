@@ -161,7 +161,7 @@ fn role_arn_may_come_from_the_environment() {
 #[test]
 fn network_types_are_validated_then_reported_unsupported() {
     let home = Home::new().with_ini();
-    for section in ["ram", "ram_default_session"] {
+    for section in ["ram", "ram_default_session", "oidc"] {
         // STS is on a closed local port here (tests/sts.rs runs these against the fake cloud).
         let e = error(&home, section);
         assert!(
@@ -169,7 +169,9 @@ fn network_types_are_validated_then_reported_unsupported() {
             "[{section}] {e}"
         );
     }
-    for section in ["oidc", "ecs", "ecs_discover", "rsa"] {
+    let e = error(&home, "rsa").to_string();
+    assert!(e.contains("fake-rsa-private-key.pem"), "{e}");
+    for section in ["ecs", "ecs_discover"] {
         let e = error(&home, section);
         assert!(
             matches!(e.kind(), ErrorKind::Unsupported { .. }),

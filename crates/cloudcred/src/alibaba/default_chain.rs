@@ -6,6 +6,7 @@
 
 use super::env::{EnvProvider, ALIBABA_CLOUD};
 use super::network_slots::NetworkSlot;
+use super::oidc_role_arn::OidcFromEnv;
 use super::profile_file::{ProfileChoice, PROFILE_VAR};
 use super::{CliProfileProvider, IniProfileProvider};
 use crate::chain::Chain;
@@ -68,7 +69,10 @@ impl DefaultChainBuilder {
                 ALIBABA_CLOUD,
                 ProviderName::new(env_name).within(outer),
             ))
-            .provider(NetworkSlot::oidc_from_env(ctx))
+            .provider(OidcFromEnv::new(
+                ctx,
+                ProviderName::new("oidc_role_arn").within(outer),
+            ))
             .provider(
                 CliProfileProvider::builder(ctx)
                     .choice(choice.clone())

@@ -1,6 +1,7 @@
 //! Alibaba Cloud providers, one per file, and the default chain.
 
 pub mod cli_profile;
+pub mod cloud_sso;
 pub mod default_chain;
 pub mod env;
 pub mod function_compute;
@@ -8,20 +9,25 @@ pub mod ignored_vars;
 pub mod ini_profile;
 pub mod named_keys_ini;
 pub mod network_slots;
+pub mod oidc_role_arn;
 pub mod product_chains;
 pub mod profile_file;
 pub mod profile_spec;
 pub mod ram_role_arn;
+pub mod rsa_key_pair;
 pub mod static_credentials;
 pub mod sts;
 
 pub use cli_profile::CliProfileProvider;
+pub use cloud_sso::{CloudSso, CloudSsoProvider};
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
 pub use env::EnvProvider;
 pub use ini_profile::IniProfileProvider;
 pub use named_keys_ini::NamedKeysIniProvider;
+pub use oidc_role_arn::{AssumeRoleWithOidc, OidcRoleArnProvider};
 pub use product_chains::{acs_client_chain, oss_chain, tablestore_chain};
 pub use profile_file::{ProfileChoice, ProfileFileBuilder};
 pub use profile_spec::ProfileSpec;
 pub use ram_role_arn::{AssumeRole, RamRoleArnProvider};
+pub use rsa_key_pair::{GenerateSessionAccessKey, RsaKeyPairProvider};
 pub use static_credentials::StaticProvider;

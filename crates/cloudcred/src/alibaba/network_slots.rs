@@ -1,5 +1,5 @@
-//! The default chain's places for the network sources (OIDC from the environment, credentials
-//! URI, ECS instance metadata).
+//! The default chain's places for the network sources not built yet (credentials URI, ECS
+//! instance metadata).
 //!
 //! This build does not include the network providers yet. Each slot already decides, from the
 //! environment, whether its source is configured (spec 5.2) — so a configured source stops the
@@ -41,41 +41,6 @@ fn describe(ctx: &Context, vars: &[&str]) -> Vec<String> {
 }
 
 impl NetworkSlot {
-    /// OIDC role ARN from `ALIBABA_CLOUD_ROLE_ARN`, `_OIDC_PROVIDER_ARN`, `_OIDC_TOKEN_FILE`:
-    /// configured when either OIDC variable is set; then all three are required (spec 6.4).
-    pub fn oidc_from_env(ctx: &Context) -> Self {
-        const VARS: [&str; 3] = [
-            "ALIBABA_CLOUD_ROLE_ARN",
-            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
-            "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
-        ];
-        let set: Vec<bool> = VARS.iter().map(|v| ctx.var(v).is_some()).collect();
-        let outcome = if !set[1] && !set[2] {
-            Ok(Resolution::NotConfigured(
-                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not set"
-                    .into(),
-            ))
-        } else if let Some(missing) = VARS.iter().zip(&set).find(|(_, s)| !**s).map(|(v, _)| v) {
-            Err(Error::invalid_config(
-                "environment",
-                format!(
-                    "OIDC is configured but {missing} is not set: set all of {}",
-                    VARS.join(", ")
-                ),
-            ))
-        } else {
-            Err(unsupported(
-                "environment (OIDC role ARN)",
-                "AssumeRoleWithOIDC",
-            ))
-        };
-        Self {
-            name: "oidc_role_arn",
-            outcome,
-            reads: describe(ctx, &VARS),
-        }
-    }
-
     /// The credentials URI of `ALIBABA_CLOUD_CREDENTIALS_URI` (spec 6.6).
     pub fn credentials_uri_from_env(ctx: &Context) -> Self {
         const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";

@@ -10,7 +10,8 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::{AssumeRole, StaticProvider};
+use super::rsa_key_pair::PrivateKey;
+use super::{AssumeRole, AssumeRoleWithOidc, CloudSso, GenerateSessionAccessKey, StaticProvider};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -167,6 +168,39 @@ impl ProfileSpec {
                     .build()?
                     .into())
             }
+            ProfileSpec::Oidc(settings) => Ok(AssumeRoleWithOidc::builder(ctx)
+                .settings(settings.clone())
+                .name(name)
+                .origin(origin)
+                .build()?
+                .into()),
+            ProfileSpec::RsaKeyPair {
+                public_key_id,
+                private_key,
+                duration_seconds,
+            } => Ok(GenerateSessionAccessKey::builder(ctx)
+                .public_key_id(public_key_id)
+                .private_key(PrivateKey::from_setting(ctx, private_key))
+                .duration_seconds(*duration_seconds)
+                .name(name)
+                .origin(origin)
+                .build()?
+                .into()),
+            ProfileSpec::CloudSso {
+                sign_in_url,
+                account_id,
+                access_config,
+                access_token,
+                access_token_expire,
+            } => Ok(CloudSso::builder(ctx)
+                .sign_in_url(sign_in_url)
+                .account_id(account_id)
+                .access_config(access_config)
+                .access_token(access_token.clone(), *access_token_expire)
+                .name(name)
+                .origin(origin)
+                .build()?
+                .into()),
             network => Err(Error::unsupported(
                 origin,
                 format!(

@@ -9,7 +9,7 @@
 use crate::context::Context;
 use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
 use crate::http::endpoint::{self, describe};
-use crate::http::{send_with_retries, RequestOptions, TransportErrorKind};
+use crate::http::{send_with_retries, RequestOptions, Response, TransportErrorKind};
 use crate::model::{Credentials, ProviderName};
 use crate::sign::{encoding, rpc};
 use chrono::{DateTime, Utc};
@@ -57,6 +57,7 @@ pub fn resolve_endpoint(
 }
 
 /// How an STS request is authenticated.
+#[derive(Clone, Copy)]
 pub enum Auth<'a> {
     /// HMAC-SHA1 with these credentials (AssumeRole).
     Credentials(&'a Credentials),
@@ -112,67 +113,98 @@ pub async fn call(
         body.push('=');
         body.push_str(&encoding::encode(v));
     }
-    let builder = http::Request::builder().header(http::header::ACCEPT, "application/json");
-    let built = match method {
-        StsMethod::PostForm => builder
-            .method(http::Method::POST)
-            .uri(url.as_str())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body.into_bytes()),
-        StsMethod::Get => {
-            let mut with_query = url.clone();
-            with_query.set_query(Some(&body));
-            builder
-                .method(http::Method::GET)
-                .uri(with_query.as_str())
-                .body(Vec::new())
-        }
-    };
-    let mut req = built.map_err(|_| {
-        Error::invalid_config(
-            caller.provider,
-            "the STS endpoint does not form a valid request",
-        )
-    })?;
     let clock = ctx.get_clock();
-    // Timestamps are checked by STS against its own clock.
-    let time = clock.server_now();
-    let nonce = uuid_v4();
-    match auth {
-        Auth::Credentials(creds) if method == StsMethod::PostForm => {
-            rpc::sign_form_request(&mut req, creds, time, &nonce)?;
-        }
-        Auth::Credentials(creds) => {
-            rpc::sign_request(&mut req, creds, time, &nonce)?;
-        }
-        Auth::Rsa { public_key_id, key } => {
-            rpc::sign_request_rsa(&mut req, public_key_id, key, time, &nonce)?;
-        }
-        Auth::None => rpc::prepare_unsigned(&mut req, time)?,
-    }
-    let where_ = describe(url);
-    let response = send_with_retries(ctx.http(), req, options)
-        .await
-        .map_err(|e| -> Error {
-            let hint = match e.kind {
-                TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => {
-                    "; check the STS endpoint (ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION) and the network or proxy"
-                }
-                _ => "",
-            };
-            ErrorKind::Transport {
-                provider: format!("{} ({})", caller.provider, caller.detail),
-                endpoint: where_.clone(),
-                message: format!("{}{hint}", e.message),
+    let mut corrected = false;
+    loop {
+        let skew_before = clock.skew();
+        let builder = http::Request::builder().header(http::header::ACCEPT, "application/json");
+        let built = match method {
+            StsMethod::PostForm => builder
+                .method(http::Method::POST)
+                .uri(url.as_str())
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.clone().into_bytes()),
+            StsMethod::Get => {
+                let mut with_query = url.clone();
+                with_query.set_query(Some(&body));
+                builder
+                    .method(http::Method::GET)
+                    .uri(with_query.as_str())
+                    .body(Vec::new())
             }
-            .into()
+        };
+        let mut req = built.map_err(|_| {
+            Error::invalid_config(
+                caller.provider,
+                "the STS endpoint does not form a valid request",
+            )
         })?;
-    if let Some(date) = response.date() {
-        clock.observe_server_time(date);
+        // Timestamps are checked by STS against its own clock.
+        let time = clock.server_now();
+        let nonce = uuid_v4();
+        match auth {
+            Auth::Credentials(creds) if method == StsMethod::PostForm => {
+                rpc::sign_form_request(&mut req, creds, time, &nonce)?;
+            }
+            Auth::Credentials(creds) => {
+                rpc::sign_request(&mut req, creds, time, &nonce)?;
+            }
+            Auth::Rsa { public_key_id, key } => {
+                rpc::sign_request_rsa(&mut req, public_key_id, key, time, &nonce)?;
+            }
+            Auth::None => rpc::prepare_unsigned(&mut req, time)?,
+        }
+        let where_ = describe(url);
+        let response = send_with_retries(ctx.http(), req, options)
+            .await
+            .map_err(|e| -> Error {
+                let hint = match e.kind {
+                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => {
+                        "; check the STS endpoint (ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION) and the network or proxy"
+                    }
+                    _ => "",
+                };
+                ErrorKind::Transport {
+                    provider: format!("{} ({})", caller.provider, caller.detail),
+                    endpoint: where_.clone(),
+                    message: format!("{}{hint}", e.message),
+                }
+                .into()
+            })?;
+        if let Some(date) = response.date() {
+            clock.observe_server_time(date);
+        }
+        let answer = json_answer(
+            &response,
+            format!("{} ({})", caller.provider, caller.detail),
+            where_,
+        );
+        // STS refused our Timestamp, and its Date header has just moved our estimate of its
+        // clock: the request was stamped with a time we now know to be wrong. Stamp it again,
+        // once (a fresh nonce too), instead of failing until the engine's next attempt.
+        let skew_moved = (clock.skew() - skew_before).num_seconds().abs() >= 60;
+        if !corrected && skew_moved && is_timestamp_refusal(&answer) {
+            corrected = true;
+            continue;
+        }
+        return answer;
     }
+}
+
+fn is_timestamp_refusal(answer: &Result<Value>) -> bool {
+    matches!(answer, Err(e) if matches!(
+        e.kind(),
+        ErrorKind::Upstream { code: Some(code), .. } if code.starts_with("InvalidTimeStamp")
+    ))
+}
+
+/// The JSON body of an Alibaba credential service's answer (STS, CloudSSO): a non-2xx becomes
+/// [`ErrorKind::Upstream`] with the service's `Code`, sanitised `Message` and `RequestId`, a
+/// 2xx that is not JSON a transport error. The body itself never goes into an error.
+pub fn json_answer(response: &Response, provider: String, endpoint: String) -> Result<Value> {
     let json: Option<Value> = serde_json::from_slice(&response.body).ok();
     if !response.is_success() {
         let field = |k: &str| {
@@ -182,8 +214,8 @@ pub async fn call(
                 .map(str::to_owned)
         };
         return Err(ErrorKind::Upstream {
-            provider: format!("{} ({})", caller.provider, caller.detail),
-            endpoint: where_,
+            provider,
+            endpoint,
             status: response.status,
             code: field("Code"),
             message: field("Message").map(|m| sanitize_service_message(&m)),
@@ -193,8 +225,8 @@ pub async fn call(
     }
     json.ok_or_else(|| {
         ErrorKind::Transport {
-            provider: format!("{} ({})", caller.provider, caller.detail),
-            endpoint: where_,
+            provider,
+            endpoint,
             message: format!("the response is not JSON ({} bytes)", response.body.len()),
         }
         .into()
@@ -263,6 +295,23 @@ pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc
         .into());
     }
     Ok(at)
+}
+
+/// Reads a file an STS provider needs at each refresh (the OIDC token, the RSA key): an error
+/// names `what`, the path and `origin` (the profile or variables), never the content.
+pub fn read_input_file(
+    ctx: &Context,
+    path: &std::path::Path,
+    what: &str,
+    origin: &str,
+) -> Result<String> {
+    ctx.read_to_string(path).map_err(|e| match e.kind() {
+        ErrorKind::Io { message, .. } => Error::invalid_config(
+            origin,
+            format!("cannot read the {what} file {}: {message}", path.display()),
+        ),
+        _ => e,
+    })
 }
 
 /// A random UUID v4 (SignatureNonce).
