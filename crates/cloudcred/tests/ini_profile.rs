@@ -169,7 +169,16 @@ fn network_types_are_validated_then_reported_unsupported() {
             "[{section}] {e}"
         );
     }
-    for section in ["oidc", "ecs", "ecs_discover", "rsa"] {
+    for section in ["ecs", "ecs_discover"] {
+        // Metadata is disabled by the test home (tests/ecs_ram_role.rs uses the fake cloud).
+        let e = error(&home, section);
+        assert!(
+            e.to_string()
+                .contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED"),
+            "[{section}] {e}"
+        );
+    }
+    for section in ["oidc", "rsa"] {
         let e = error(&home, section);
         assert!(
             matches!(e.kind(), ErrorKind::Unsupported { .. }),

@@ -1,7 +1,10 @@
 //! Alibaba Cloud providers, one per file, and the default chain.
 
 pub mod cli_profile;
+pub mod credential_document;
+pub mod credentials_uri;
 pub mod default_chain;
+pub mod ecs_ram_role;
 pub mod env;
 pub mod ignored_vars;
 pub mod ini_profile;
@@ -13,7 +16,9 @@ pub mod static_credentials;
 pub mod sts;
 
 pub use cli_profile::CliProfileProvider;
+pub use credentials_uri::{CredentialsUri, CredentialsUriProvider};
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
+pub use ecs_ram_role::{EcsRamRole, EcsRamRoleProvider};
 pub use env::EnvProvider;
 pub use ini_profile::IniProfileProvider;
 pub use profile_file::{ProfileChoice, ProfileFileBuilder};

@@ -1,5 +1,4 @@
-//! The default chain's places for the network sources (OIDC from the environment, credentials
-//! URI, ECS instance metadata).
+//! The default chain's place for the OIDC role ARN from the environment.
 //!
 //! This build does not include the network providers yet. Each slot already decides, from the
 //! environment, whether its source is configured (spec 5.2) — so a configured source stops the
@@ -73,50 +72,6 @@ impl NetworkSlot {
             name: "oidc_role_arn",
             outcome,
             reads: describe(ctx, &VARS),
-        }
-    }
-
-    /// The credentials URI of `ALIBABA_CLOUD_CREDENTIALS_URI` (spec 6.6).
-    pub fn credentials_uri_from_env(ctx: &Context) -> Self {
-        const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
-        let outcome = match ctx.var(VAR) {
-            None => Ok(Resolution::NotConfigured(format!("{VAR} is not set"))),
-            Some(_) => Err(unsupported(
-                &format!("environment variable {VAR}"),
-                "a credentials URI",
-            )),
-        };
-        Self {
-            name: "credential_uri",
-            outcome,
-            reads: describe(ctx, &[VAR]),
-        }
-    }
-
-    /// The ECS instance metadata service (spec 6.5). Off ECS it is "not configured"; with a role
-    /// named in `ALIBABA_CLOUD_ECS_METADATA` it is configured.
-    pub fn ecs_metadata(ctx: &Context) -> Self {
-        const ROLE: &str = "ALIBABA_CLOUD_ECS_METADATA";
-        let outcome = match ctx.var(ROLE) {
-            Some(_) => Err(unsupported(
-                &format!("environment variable {ROLE}"),
-                "the ECS RAM role",
-            )),
-            None => Ok(Resolution::NotConfigured(
-                "instance metadata is not queried by this build (no network providers yet)".into(),
-            )),
-        };
-        Self {
-            name: "ecs_ram_role",
-            outcome,
-            reads: describe(
-                ctx,
-                &[
-                    ROLE,
-                    "ALIBABA_CLOUD_ECS_METADATA_DISABLED",
-                    "ALIBABA_CLOUD_IMDSV1_DISABLED",
-                ],
-            ),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::{AssumeRole, StaticProvider};
+use super::{AssumeRole, CredentialsUri, EcsRamRole, StaticProvider};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -167,6 +167,19 @@ impl ProfileSpec {
                     .build()?
                     .into())
             }
+            ProfileSpec::EcsRamRole { role_name } => {
+                let mut b = EcsRamRole::builder(ctx).name(name).origin(origin);
+                if let Some(role) = role_name {
+                    b = b.role_name(role);
+                }
+                Ok(b.build()?.into())
+            }
+            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUri::builder(ctx)
+                .uri(uri)
+                .name(name)
+                .origin(origin)
+                .build()?
+                .into()),
             network => Err(Error::unsupported(
                 origin,
                 format!(
