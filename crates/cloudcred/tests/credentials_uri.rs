@@ -5,27 +5,21 @@ mod common;
 
 use chrono::Utc;
 use cloudcred::alibaba::{CliProfileProvider, CredentialsUri, DefaultChain};
-use cloudcred::context::ManualClock;
+
 use cloudcred::engine::RefreshConfig;
 use cloudcred::http::RequestOptions;
-use cloudcred::{Clock, Context, ErrorKind, MapEnv, SharedProvider};
+use cloudcred::{Context, ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault};
-use common::{assert_no_secret, fixture, Home};
+use common::fake::{
+    assert_clean, assert_fault_error, assert_served_stale, common_faults, manual_ctx,
+};
+use common::{fixture, Home};
 use std::time::Duration;
 
 const VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
 
 async fn start() -> FakeCloud {
     FakeCloud::start(FakeCloudConfig::default()).await.unwrap()
-}
-
-fn setup(vars: &[(&str, &str)]) -> (Context, ManualClock) {
-    let (clock, manual) = Clock::manual(Utc::now());
-    let env: MapEnv = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    (Context::with_env(env).clock(clock), manual)
 }
 
 fn provider(ctx: &Context, uri: &str) -> SharedProvider {
@@ -41,21 +35,10 @@ fn provider(ctx: &Context, uri: &str) -> SharedProvider {
         .into()
 }
 
-fn assert_clean(cloud: &FakeCloud, e: &cloudcred::Error) {
-    let text = format!("{e} {e:?}");
-    assert_no_secret(&text);
-    for i in cloud.issued() {
-        assert!(!text.contains(&i.access_key_secret), "{text}");
-        if let Some(t) = &i.security_token {
-            assert!(!text.contains(t.as_str()), "{text}");
-        }
-    }
-}
-
 #[tokio::test]
 async fn fetches_with_a_json_get() {
     let cloud = start().await;
-    let (ctx, _) = setup(&[]);
+    let (ctx, _) = manual_ctx(&[]);
     let c = provider(&ctx, &cloud.url("/uri/fixture"))
         .get()
         .await
@@ -70,7 +53,7 @@ async fn fetches_with_a_json_get() {
     assert_eq!(cloud.count(Endpoint::CredentialsUri), 1);
 
     // From the variable; the builder wins over it.
-    let (ctx, _) = setup(&[(VAR, &cloud.url("/uri/fixture"))]);
+    let (ctx, _) = manual_ctx(&[(VAR, &cloud.url("/uri/fixture"))]);
     let p: SharedProvider = CredentialsUri::builder(&ctx).build().unwrap().into();
     p.get().await.unwrap();
     let p: SharedProvider = CredentialsUri::builder(&ctx)
@@ -91,7 +74,7 @@ async fn scheme_rules() {
         "not a uri",
         "http://user:pw@127.0.0.1/creds",
     ] {
-        let (ctx, _) = setup(&[(VAR, bad)]);
+        let (ctx, _) = manual_ctx(&[(VAR, bad)]);
         let e = CredentialsUri::builder(&ctx).build().unwrap_err();
         assert!(e.to_string().contains(VAR), "{bad}: {e}");
         assert!(!e.to_string().contains("pw"), "{e}");
@@ -111,13 +94,13 @@ async fn scheme_rules() {
         "http://[::1]:1/c",
         "http://169.254.170.2/c",
     ] {
-        let (ctx, _) = setup(&[(VAR, good)]);
+        let (ctx, _) = manual_ctx(&[(VAR, good)]);
         CredentialsUri::builder(&ctx)
             .build()
             .unwrap_or_else(|e| panic!("{good}: {e}"));
     }
     // Explicitly allowed by the builder.
-    let (ctx, _) = setup(&[]);
+    let (ctx, _) = manual_ctx(&[]);
     CredentialsUri::builder(&ctx)
         .uri("http://sidecar.internal/c")
         .allow_insecure_http(true)
@@ -138,7 +121,7 @@ async fn scheme_rules() {
 #[tokio::test]
 async fn errors_show_the_uri_without_its_query() {
     let cloud = start().await;
-    let (ctx, _) = setup(&[]);
+    let (ctx, _) = manual_ctx(&[]);
     cloud.set_fault(Endpoint::CredentialsUri, Fault::Status(403));
     let p = provider(
         &ctx,
@@ -151,6 +134,7 @@ async fn errors_show_the_uri_without_its_query() {
     let text = format!("{e} {e:?}");
     assert!(text.contains(&cloud.url("/uri/fixture")), "{text}");
     assert!(!text.contains("QUERY-TOKEN"), "{text}");
+    assert_clean(&cloud, &e);
     assert!(
         matches!(e.kind(), ErrorKind::Upstream { status: 403, .. }),
         "{e}"
@@ -166,7 +150,7 @@ async fn errors_show_the_uri_without_its_query() {
 #[tokio::test]
 async fn code_is_checked_only_when_present() {
     let cloud = start().await;
-    let (ctx, _) = setup(&[]);
+    let (ctx, _) = manual_ctx(&[]);
     let uri = cloud.url("/uri/fixture");
     cloud.set_fault_times(Endpoint::CredentialsUri, Fault::MissingField("Code"), 1);
     provider(&ctx, &uri).get().await.unwrap();
@@ -199,22 +183,11 @@ async fn code_is_checked_only_when_present() {
 
 #[tokio::test]
 async fn every_fault_is_a_clear_error_or_served_stale() {
-    for fault in [
-        Fault::Status(500),
-        Fault::Status(404),
-        Fault::Throttle,
-        Fault::Delay(Duration::from_millis(800)),
-        Fault::MalformedBody,
-        Fault::TruncatedBody,
-        Fault::ExpiredCredentials,
-        Fault::MissingField("AccessKeyId"),
-        Fault::MissingField("AccessKeySecret"),
-        Fault::MissingField("SecurityToken"),
-        Fault::MissingField("Expiration"),
-        Fault::DropConnection,
-    ] {
+    let mut faults = common_faults();
+    faults.push(Fault::Status(404));
+    for fault in faults {
         let cloud = start().await;
-        let (ctx, clock) = setup(&[]);
+        let (ctx, clock) = manual_ctx(&[]);
         let p = provider(&ctx, &cloud.url("/uri/fixture"));
         cloud.set_fault(Endpoint::CredentialsUri, fault.clone());
         let started = std::time::Instant::now();
@@ -222,27 +195,18 @@ async fn every_fault_is_a_clear_error_or_served_stale() {
         assert!(started.elapsed() < Duration::from_secs(5), "{fault:?}");
         let text = e.to_string();
         assert!(text.contains("credential_uri"), "{fault:?}: {text}");
-        match &fault {
-            Fault::ExpiredCredentials => {
-                assert!(matches!(e.kind(), ErrorKind::Expired { .. }), "{text}")
-            }
-            Fault::MissingField(f) => assert!(text.contains(f), "{text}"),
-            Fault::Status(n) => assert!(text.contains(&format!("HTTP {n}")), "{text}"),
-            _ => {}
-        }
-        assert_clean(&cloud, &e);
-
-        cloud.clear_faults();
-        let good = p.get().await.unwrap();
-        cloud.set_fault(Endpoint::CredentialsUri, fault.clone());
+        assert_fault_error(&cloud, &fault, &e);
         // Inside the refresh window (15 min before the 1 h expiry), still usable.
-        clock.advance(Duration::from_secs(50 * 60));
-        let before = cloud.count(Endpoint::CredentialsUri);
-        for _ in 0..2 {
-            let served = p.get().await.unwrap();
-            assert_eq!(served.access_key_id(), good.access_key_id(), "{fault:?}");
-        }
-        assert!(cloud.count(Endpoint::CredentialsUri) > before, "{fault:?}");
+        let fifty_minutes = Duration::from_secs(50 * 60);
+        assert_served_stale(
+            &cloud,
+            Endpoint::CredentialsUri,
+            &fault,
+            &p,
+            &clock,
+            fifty_minutes,
+        )
+        .await;
     }
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake;
+
 use cloudcred::context::MapEnv;
 use cloudcred::Context;
 use std::path::{Path, PathBuf};
