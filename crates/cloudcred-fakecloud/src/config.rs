@@ -54,13 +54,29 @@ const FIXTURE_ACCESS_KEYS: &[(&str, &str)] = &[
     ("LTAIFAKECLIRAMSRC007", "fake-cli-secret-ram-00007"),
 ];
 
+/// The static STS triples of the fixtures (id, secret, token): a role chain may start from them.
+const FIXTURE_STS_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "STS.FAKESTATIC000013",
+        "fake-secret-sts-00013",
+        "fake-security-token-00013",
+    ),
+    (
+        "STS.FAKECLISTATIC004",
+        "fake-cli-secret-sts-00004",
+        "fake-cli-sts-token-00004",
+    ),
+];
+
 /// Configuration of a [`crate::FakeCloud`]. Every field is public; [`Default`] gives the fixture
-/// set-up and the `with_*` helpers change one thing at a time.
+/// set-up and the `with_*` helpers change one thing at a time. Not `#[non_exhaustive]`, so tests
+/// can write `FakeCloudConfig { imds_mode: ImdsMode::V1Only, ..Default::default() }`.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct FakeCloudConfig {
     /// Long-term AccessKey id → secret pairs that STS accepts as callers.
     pub access_keys: Vec<(String, String)>,
+    /// Pre-issued STS keys (id, secret, security token) accepted as callers; they never expire.
+    pub sts_access_keys: Vec<(String, String, String)>,
     /// Account id used in role ARNs of issued sessions.
     pub account_id: String,
     /// Maximum `DurationSeconds` of AssumeRole / AssumeRoleWithOIDC (the role's MaxSessionDuration).
@@ -115,6 +131,10 @@ impl Default for FakeCloudConfig {
                 .iter()
                 .map(|(k, s)| (k.to_string(), s.to_string()))
                 .collect(),
+            sts_access_keys: FIXTURE_STS_KEYS
+                .iter()
+                .map(|(k, s, t)| (k.to_string(), s.to_string(), t.to_string()))
+                .collect(),
             account_id: "1000000000000000".into(),
             sts_max_duration: 43200,
             oidc_token: FIXTURE_OIDC_TOKEN.into(),
@@ -150,6 +170,18 @@ impl FakeCloudConfig {
     /// Accepts one more long-term AccessKey.
     pub fn with_access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
         self.access_keys.push((id.into(), secret.into()));
+        self
+    }
+
+    /// Accepts one more pre-issued STS key with its security token.
+    pub fn with_sts_access_key(
+        mut self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        self.sts_access_keys
+            .push((id.into(), secret.into(), token.into()));
         self
     }
 

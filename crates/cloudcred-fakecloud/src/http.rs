@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::model::Endpoint;
+use crate::model::{first_param, Endpoint};
 use crate::rpc_signature::parse_pairs;
-use crate::state::{NewCredential, Request, Shared};
+use crate::state::{NewCredential, Shared};
 
 /// A fully read request.
 pub(crate) struct Req {
@@ -52,11 +52,7 @@ impl Req {
 
     /// First value of a parameter from the query, else the form.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .chain(self.form.iter())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        first_param(&self.query, &self.form, name)
     }
 
     /// Like [`Req::param`], with an empty value treated as absent (as the services do).
@@ -149,8 +145,7 @@ impl Ctx<'_> {
     pub fn issue_plain(&self, endpoint: Endpoint) -> NewCredential {
         let lifetime = self.shared.config.default_lifetime;
         let cred = self.shared.new_credential(lifetime, self.expired, true);
-        self.shared
-            .record_issued(endpoint, &cred, Request::default());
+        self.shared.record_issued(cred.issued(endpoint));
         cred
     }
 }

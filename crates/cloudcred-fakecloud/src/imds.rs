@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::config::ImdsMode;
 use crate::http::{Ctx, Reply, Req};
 use crate::model::Endpoint;
-use crate::state::{self, Request};
+use crate::state;
 
 pub(crate) const TOKEN_PATH: &str = "/latest/api/token";
 pub(crate) const CREDENTIALS_PREFIX: &str = "/latest/meta-data/ram/security-credentials/";
@@ -134,14 +134,9 @@ fn credentials(ctx: &Ctx, role: &str) -> Reply {
     let cred = ctx
         .shared
         .new_credential(config.imds_credential_lifetime, ctx.expired, true);
-    ctx.shared.record_issued(
-        Endpoint::ImdsCredentials,
-        &cred,
-        Request {
-            role_arn: Some(format!("acs:ram::{}:role/{}", config.account_id, role)),
-            ..Request::default()
-        },
-    );
+    let mut issued = cred.issued(Endpoint::ImdsCredentials);
+    issued.role_arn = Some(format!("acs:ram::{}:role/{}", config.account_id, role));
+    ctx.shared.record_issued(issued);
     Reply::json(
         200,
         &json!({

@@ -125,11 +125,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of a parameter, from the query, else the form body.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .chain(self.form.iter())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        first_param(&self.query, &self.form, name)
     }
 
     /// The first value of a header (name matched case-insensitively).
@@ -140,6 +136,20 @@ impl RecordedRequest {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The first value of `name` in the query, else in the form: how the services read parameters
+/// that a client may put on either side.
+pub(crate) fn first_param<'a>(
+    query: &'a [(String, String)],
+    form: &'a [(String, String)],
+    name: &str,
+) -> Option<&'a str> {
+    query
+        .iter()
+        .chain(form)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// A credential the server handed out.

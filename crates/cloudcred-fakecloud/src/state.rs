@@ -70,18 +70,25 @@ impl NewCredential {
     pub fn expiration_text(&self) -> String {
         iso8601(self.expiration)
     }
-}
 
-/// Who asked for a credential and what for; becomes an [`Issued`] record.
-#[derive(Default)]
-pub(crate) struct Request {
-    pub role_arn: Option<String>,
-    pub role_session_name: Option<String>,
-    pub duration_seconds: Option<u64>,
-    pub policy: Option<String>,
-    pub external_id: Option<String>,
-    pub oidc_provider_arn: Option<String>,
-    pub caller_access_key_id: Option<String>,
+    /// The log record of this credential; callers add what the request asked for.
+    pub fn issued(&self, endpoint: Endpoint) -> Issued {
+        Issued {
+            endpoint,
+            access_key_id: self.access_key_id.clone(),
+            access_key_secret: self.access_key_secret.clone(),
+            security_token: self.security_token.clone(),
+            role_arn: None,
+            role_session_name: None,
+            duration_seconds: None,
+            policy: None,
+            external_id: None,
+            oidc_provider_arn: None,
+            caller_access_key_id: None,
+            expiration: SystemTime::from(self.expiration),
+            expiration_text: self.expiration_text(),
+        }
+    }
 }
 
 impl Shared {
@@ -98,6 +105,16 @@ impl Shared {
                 KnownKey {
                     secret: secret.clone(),
                     token: None,
+                    expiration: None,
+                },
+            );
+        }
+        for (id, secret, token) in &config.sts_access_keys {
+            m.keys.insert(
+                id.clone(),
+                KnownKey {
+                    secret: secret.clone(),
+                    token: Some(token.clone()),
                     expiration: None,
                 },
             );
@@ -197,31 +214,17 @@ impl Shared {
     }
 
     /// Registers an issued credential as a usable caller key and logs who asked for it.
-    pub fn record_issued(&self, endpoint: Endpoint, cred: &NewCredential, req: Request) {
+    pub fn record_issued(&self, issued: Issued) {
         let mut m = self.lock();
         m.keys.insert(
-            cred.access_key_id.clone(),
+            issued.access_key_id.clone(),
             KnownKey {
-                secret: cred.access_key_secret.clone(),
-                token: cred.security_token.clone(),
-                expiration: Some(cred.expiration),
+                secret: issued.access_key_secret.clone(),
+                token: issued.security_token.clone(),
+                expiration: Some(DateTime::<Utc>::from(issued.expiration)),
             },
         );
-        m.issued.push(Issued {
-            endpoint,
-            access_key_id: cred.access_key_id.clone(),
-            access_key_secret: cred.access_key_secret.clone(),
-            security_token: cred.security_token.clone(),
-            role_arn: req.role_arn,
-            role_session_name: req.role_session_name,
-            duration_seconds: req.duration_seconds,
-            policy: req.policy,
-            external_id: req.external_id,
-            oidc_provider_arn: req.oidc_provider_arn,
-            caller_access_key_id: req.caller_access_key_id,
-            expiration: SystemTime::from(cred.expiration),
-            expiration_text: cred.expiration_text(),
-        });
+        m.issued.push(issued);
     }
 }
 

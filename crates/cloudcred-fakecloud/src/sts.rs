@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::http::{Ctx, Reply, Req};
-use crate::model::Endpoint;
+use crate::model::{Endpoint, Issued};
 use crate::rpc_signature::{string_to_sign, verify_hmac_sha1, verify_sha256_with_rsa};
-use crate::state::{self, NewCredential, Request};
+use crate::state::{self, NewCredential};
 
 const VERSION: &str = "2015-04-01";
 const MIN_DURATION: u64 = 900;
@@ -157,15 +157,10 @@ fn generate_session_access_key(ctx: &Ctx, req: &Req) -> Checked<Reply> {
     let cred = ctx
         .shared
         .new_credential(Duration::from_secs(duration), ctx.expired, false);
-    ctx.shared.record_issued(
-        Endpoint::StsGenerateSessionAccessKey,
-        &cred,
-        Request {
-            duration_seconds: Some(duration),
-            caller_access_key_id: Some(caller),
-            ..Request::default()
-        },
-    );
+    let mut issued = cred.issued(Endpoint::StsGenerateSessionAccessKey);
+    issued.duration_seconds = Some(duration);
+    issued.caller_access_key_id = Some(caller);
+    ctx.shared.record_issued(issued);
     Ok(Reply::json(
         200,
         &json!({
@@ -542,20 +537,18 @@ fn issue_role(
     ctx: &Ctx,
     endpoint: Endpoint,
     role: &RoleParams,
-    fill: impl FnOnce(&mut Request),
+    fill: impl FnOnce(&mut Issued),
 ) -> NewCredential {
     let cred = ctx
         .shared
         .new_credential(Duration::from_secs(role.duration), ctx.expired, true);
-    let mut record = Request {
-        role_arn: Some(role.role_arn.clone()),
-        role_session_name: Some(role.session.clone()),
-        duration_seconds: Some(role.duration),
-        policy: role.policy.clone(),
-        ..Request::default()
-    };
-    fill(&mut record);
-    ctx.shared.record_issued(endpoint, &cred, record);
+    let mut issued = cred.issued(endpoint);
+    issued.role_arn = Some(role.role_arn.clone());
+    issued.role_session_name = Some(role.session.clone());
+    issued.duration_seconds = Some(role.duration);
+    issued.policy = role.policy.clone();
+    fill(&mut issued);
+    ctx.shared.record_issued(issued);
     cred
 }
 
