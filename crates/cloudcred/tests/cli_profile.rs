@@ -125,17 +125,29 @@ fn network_modes_are_validated_then_reported_unsupported() {
         );
         assert!(e.to_string().contains("http://127.0.0.1:9/"), "{e}");
     }
+    // Metadata is disabled by the test home; the URI points at a closed port (tests/ecs_ram_role.rs
+    // and tests/credentials_uri.rs run these against the fake cloud).
+    for profile in ["ecs", "ecs-discover", "ram-with-ecs"] {
+        let e = error(&home, profile);
+        assert!(
+            e.to_string()
+                .contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED"),
+            "{profile}: {e}"
+        );
+    }
+    let e = error(&home, "uri");
+    assert!(matches!(e.kind(), ErrorKind::Transport { .. }), "uri: {e}");
+    assert!(
+        e.to_string().contains("http://127.0.0.1:9/uri/fixture"),
+        "{e}"
+    );
     for profile in [
-        "ecs",
-        "ecs-discover",
-        "ram-with-ecs",
         "oauth-cn",
         "oauth-intl-no-refresh",
         "chain-over-oauth",
         "external-sts",
         "external-fails",
         "external-echo-ak",
-        "uri",
     ] {
         let e = error(&home, profile);
         assert!(

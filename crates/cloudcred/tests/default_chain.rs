@@ -125,7 +125,7 @@ fn nothing_configured_lists_every_provider() {
             "oidc_role_arn",
             "cli_profile",
             "profile",
-            "credential_uri"
+            "default/credential_uri"
         ]
     );
     let text = e.to_string();
@@ -133,13 +133,15 @@ fn nothing_configured_lists_every_provider() {
         text.contains("ALIBABA_CLOUD_ACCESS_KEY_ID") && text.contains("config.json"),
         "{text}"
     );
-    // With metadata allowed, its slot is listed too (and, in this build, never contacted).
+    // With metadata allowed it is listed too: its endpoint (a closed local port) is unreachable.
     let home = Home::new().set("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "false");
     let e = get(&chain(&home)).unwrap_err();
     let ErrorKind::NoCredentials { attempts } = e.kind() else {
         panic!("{e}")
     };
-    assert_eq!(attempts.last().unwrap().provider, "ecs_ram_role");
+    let last = attempts.last().unwrap();
+    assert_eq!(last.provider, "default/ecs_ram_role");
+    assert!(last.reason.contains("unreachable"), "{last}");
 }
 
 #[test]
@@ -166,9 +168,10 @@ fn configured_network_sources_stop_the_chain() {
     );
     // The URI comes after the files: a profile wins, without a profile the URI is used.
     let uri = Home::new().set("ALIBABA_CLOUD_CREDENTIALS_URI", "http://127.0.0.1:9/c");
+    // Configured but nothing listens there: an error, not a fall-through.
     assert!(matches!(
         get(&chain(&uri)).unwrap_err().kind(),
-        ErrorKind::Unsupported { .. }
+        ErrorKind::Transport { .. }
     ));
     let uri = uri.with_ini();
     assert_eq!(

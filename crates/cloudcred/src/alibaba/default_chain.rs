@@ -5,10 +5,9 @@
 //! (D16); files are read at the first request.
 
 use super::env::{EnvProvider, ALIBABA_CLOUD};
-use super::network_slots::NetworkSlot;
 use super::oidc_role_arn::OidcFromEnv;
 use super::profile_file::{ProfileChoice, PROFILE_VAR};
-use super::{CliProfileProvider, IniProfileProvider};
+use super::{CliProfileProvider, CredentialsUri, EcsRamRole, IniProfileProvider};
 use crate::chain::Chain;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -88,7 +87,13 @@ impl DefaultChainBuilder {
         if let ProfileChoice::Selected(name) = choice {
             chain = chain.provider(ProfileGuard::new(ctx, name, self.profile.is_some()));
         }
-        chain = chain.provider(NetworkSlot::credentials_uri_from_env(ctx));
+        chain = chain.provider(or_failing(
+            "credential_uri",
+            CredentialsUri::builder(ctx)
+                .in_chain()
+                .name(ProviderName::new("credential_uri").within(outer))
+                .build(),
+        ));
         let ecs = match self.ecs_metadata {
             Some(enabled) => Ok(enabled),
             None => ctx
@@ -96,7 +101,15 @@ impl DefaultChainBuilder {
                 .map(|disabled| !disabled),
         };
         match ecs {
-            Ok(true) => chain = chain.provider(NetworkSlot::ecs_metadata(ctx)),
+            Ok(true) => {
+                chain = chain.provider(or_failing(
+                    "ecs_ram_role",
+                    EcsRamRole::builder(ctx)
+                        .in_chain()
+                        .name(ProviderName::new("ecs_ram_role").within(outer))
+                        .build(),
+                ))
+            }
             Ok(false) => {}
             Err(e) => {
                 chain = chain.provider(Failing {
@@ -181,6 +194,14 @@ impl ProvideCredentials for ProfileGuard {
 
     fn name(&self) -> &str {
         "profile_selection"
+    }
+}
+
+/// The provider, or one that reports why it could not be built.
+fn or_failing<P: Into<SharedProvider>>(name: &'static str, built: Result<P>) -> SharedProvider {
+    match built {
+        Ok(p) => p.into(),
+        Err(error) => Failing { name, error }.into(),
     }
 }
 

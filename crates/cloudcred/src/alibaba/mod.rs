@@ -2,13 +2,15 @@
 
 pub mod cli_profile;
 pub mod cloud_sso;
+pub mod credential_document;
+pub mod credentials_uri;
 pub mod default_chain;
+pub mod ecs_ram_role;
 pub mod env;
 pub mod function_compute;
 pub mod ignored_vars;
 pub mod ini_profile;
 pub mod named_keys_ini;
-pub mod network_slots;
 pub mod oidc_role_arn;
 pub mod product_chains;
 pub mod profile_file;
@@ -20,7 +22,9 @@ pub mod sts;
 
 pub use cli_profile::CliProfileProvider;
 pub use cloud_sso::{CloudSso, CloudSsoProvider};
+pub use credentials_uri::{CredentialsUri, CredentialsUriProvider};
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
+pub use ecs_ram_role::{EcsRamRole, EcsRamRoleProvider};
 pub use env::EnvProvider;
 pub use ini_profile::IniProfileProvider;
 pub use named_keys_ini::NamedKeysIniProvider;

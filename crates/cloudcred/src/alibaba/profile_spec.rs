@@ -11,7 +11,10 @@ use crate::provider::SharedProvider;
 use std::fmt;
 
 use super::rsa_key_pair::PrivateKey;
-use super::{AssumeRole, AssumeRoleWithOidc, CloudSso, GenerateSessionAccessKey, StaticProvider};
+use super::{
+    AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, GenerateSessionAccessKey,
+    StaticProvider,
+};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -168,6 +171,19 @@ impl ProfileSpec {
                     .build()?
                     .into())
             }
+            ProfileSpec::EcsRamRole { role_name } => {
+                let mut b = EcsRamRole::builder(ctx).name(name).origin(origin);
+                if let Some(role) = role_name {
+                    b = b.role_name(role);
+                }
+                Ok(b.build()?.into())
+            }
+            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUri::builder(ctx)
+                .uri(uri)
+                .name(name)
+                .origin(origin)
+                .build()?
+                .into()),
             ProfileSpec::Oidc(settings) => Ok(AssumeRoleWithOidc::builder(ctx)
                 .settings(settings.clone())
                 .name(name)

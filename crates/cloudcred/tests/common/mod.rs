@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cloud;
+pub mod fake;
 
 use cloudcred::context::MapEnv;
 use cloudcred::Context;

@@ -1,0 +1,679 @@
+//! ECS RAM role: credentials of the role attached to an ECS instance, from the instance
+//! metadata service (spec 6.5, D21–D24, 10.3), provider `ecs_ram_role`.
+//!
+//! # Requests
+//!
+//! First use: `PUT /latest/api/token` (TTL 21600 s), `GET …/security-credentials/` when no role
+//! name is configured, `GET …/security-credentials/<role>`. The token is kept until 5 minutes
+//! before its TTL (measured from the PUT's start) and the discovered role name for the
+//! provider's lifetime, so a steady-state refresh is **one** request (the SDKs make up to four).
+//! A `401`/`403` drops the token, fetches a new one and retries that GET once (D21); a `404` for
+//! a discovered role rediscovers once, since the attached role may have changed (D22).
+//!
+//! The v1 fallback follows D23: a token PUT that cannot connect means the endpoint is
+//! unreachable and nothing more is sent; any other failure (status, empty body, read timeout)
+//! continues without a token unless `ALIBABA_CLOUD_IMDSV1_DISABLED` forbids it; a GET with a
+//! token that still fails is retried once without it, under the same condition.
+//!
+//! Metadata requests never use a proxy and are never retried by the HTTP layer; the refresh
+//! engine (maximum age 60 minutes, py/java parity) handles longer outages. The metadata `Date`
+//! header feeds the clock-skew estimate.
+//!
+//! # Failing fast off ECS (D24)
+//!
+//! In the default chain with no role name configured, the provider is a guess that the process
+//! runs on ECS. Off ECS the metadata address usually black-holes packets, so a naive attempt
+//! waits out the connect timeout on every walk of the chain (the SDKs pay about 2 s each time).
+//! cloudcred bounds that cost twice:
+//!
+//! - the first contact (the token PUT) of such a guess uses a short *probe* connect timeout
+//!   (default 500 ms; the metadata service sits on the hypervisor's link and accepts within
+//!   microseconds, so a healthy instance never comes near it);
+//! - a connect-level failure (refused, unreachable, connect timeout) is memoised process-wide,
+//!   keyed by the endpoint URL, and later guesses at that endpoint answer "not configured"
+//!   without any I/O, so the timeout is paid at most once per process.
+//!
+//! The memo is only *read* by that guess. A provider with a configured role name (builder,
+//! profile, `ALIBABA_CLOUD_ECS_METADATA`) or built explicitly always tries and reports an
+//! unreachable endpoint as an error, and any answer from the endpoint clears the memo; so an
+//! instance whose metadata service was briefly down at start-up recovers through any
+//! configured use, and [`EcsRamRole::forget_unreachable_endpoints`] clears it outright.
+
+use super::credential_document::{self, CodeRule};
+use super::default_chain::ECS_METADATA_DISABLED_VAR;
+use crate::context::{Context, MonoTime};
+use crate::engine::{RefreshConfig, Refreshing, Source};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::endpoint::{describe, metadata_endpoint};
+use crate::http::{
+    send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind,
+};
+use crate::model::{ProviderName, SecretString};
+use crate::provider::{Inspection, Resolution};
+use futures::future::BoxFuture;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use url::Url;
+
+/// The role name (skips discovery).
+pub const ECS_ROLE_VAR: &str = "ALIBABA_CLOUD_ECS_METADATA";
+/// The metadata base URL (cloudcred extension, spec 4.2).
+pub const ECS_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_ECS_METADATA_ENDPOINT";
+/// `true` forbids requests without a metadata token.
+pub const IMDSV1_DISABLED_VAR: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+/// The metadata service of every ECS instance.
+pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
+/// TTL requested for metadata tokens (the service's maximum; every new SDK uses it).
+pub const TOKEN_TTL: Duration = Duration::from_secs(21600);
+/// A token is replaced this long before its TTL ends.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+/// Connect timeout of the first contact of a default-chain guess (see the module doc).
+pub const DEFAULT_PROBE_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Maximum age of cached credentials (py/java prefetch 60 minutes after each fetch).
+pub const MAX_AGE: Duration = Duration::from_secs(3600);
+
+const NAME: &str = "ecs_ram_role";
+const TOKEN_PATH: &str = "/latest/api/token";
+const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
+const TTL_HEADER: &str = "x-aliyun-ecs-metadata-token-ttl-seconds";
+const TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
+
+/// Endpoints that refused a connection in this process (D24).
+fn unreachable_memo() -> &'static Mutex<HashSet<String>> {
+    static MEMO: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    MEMO.get_or_init(Default::default)
+}
+
+fn memo_lock() -> std::sync::MutexGuard<'static, HashSet<String>> {
+    unreachable_memo()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The metadata token, or the knowledge that there is none to be had (v1 only).
+#[derive(Clone)]
+enum TokenState {
+    Unknown,
+    Token {
+        value: SecretString,
+        until: MonoTime,
+    },
+    Absent {
+        until: MonoTime,
+    },
+}
+
+/// Why no token came back.
+enum TokenFailure {
+    /// Nothing accepted the connection: stop (D23 second row).
+    Unreachable(TransportError),
+    /// The token is required (v1 disabled) and could not be had.
+    Error(Error),
+}
+
+/// The metadata source; use it through [`EcsRamRoleProvider`].
+pub struct EcsRamRole {
+    ctx: Context,
+    base: Url,
+    /// Configured role name and where it came from.
+    role: Option<(String, String)>,
+    v1_disabled: bool,
+    v1_origin: String,
+    in_chain: bool,
+    options: RequestOptions,
+    probe_connect_timeout: Duration,
+    name: ProviderName,
+    origin: String,
+    token: Mutex<TokenState>,
+    discovered: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for EcsRamRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is a credential of the instance: never printed.
+        f.debug_struct("EcsRamRole")
+            .field("endpoint", &describe(&self.base))
+            .field("role", &self.role.as_ref().map(|(r, _)| r))
+            .field("v1_disabled", &self.v1_disabled)
+            .field("in_chain", &self.in_chain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The ECS RAM role behind the refresh engine.
+pub type EcsRamRoleProvider = Refreshing<EcsRamRole>;
+
+/// What a metadata GET came back with after the D21/D23 retries.
+type Got = std::result::Result<Response, TransportError>;
+
+impl EcsRamRole {
+    pub fn builder(ctx: &Context) -> EcsRamRoleBuilder {
+        EcsRamRoleBuilder {
+            ctx: ctx.clone(),
+            endpoint: None,
+            role_name: None,
+            v1_disabled: None,
+            in_chain: false,
+            options: RequestOptions::metadata(),
+            probe_connect_timeout: DEFAULT_PROBE_CONNECT_TIMEOUT,
+            refresh: RefreshConfig::default().max_age(Some(MAX_AGE)),
+            name: None,
+            origin: None,
+        }
+    }
+
+    /// Forgets every endpoint remembered as unreachable (D24), e.g. after the network came up.
+    pub fn forget_unreachable_endpoints() {
+        memo_lock().clear();
+    }
+
+    /// Whether `endpoint` (a metadata base URL as configured) is remembered as unreachable.
+    pub fn is_remembered_unreachable(endpoint: &str) -> bool {
+        metadata_endpoint(endpoint, "endpoint").is_ok_and(|u| memo_lock().contains(u.as_str()))
+    }
+
+    fn url(&self, path: &str, role: Option<&str>) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}{path}", self.base.path().trim_end_matches('/')));
+        if let Some(role) = role {
+            if let Ok(mut segments) = url.path_segments_mut() {
+                segments.pop_if_empty().push(role);
+            }
+        }
+        url
+    }
+
+    fn who(&self, role: Option<&str>) -> String {
+        let mut s = match role {
+            Some(r) => format!("{NAME} (role {r}"),
+            None => format!("{NAME} ({}", "role discovery"),
+        };
+        if self.origin != NAME {
+            s.push_str(&format!(", from {}", self.origin));
+        }
+        s.push(')');
+        s
+    }
+
+    fn transport(&self, role: Option<&str>, url: &Url, e: &TransportError) -> Error {
+        let hint = match e.kind {
+            TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout => {
+                "; the metadata service is unreachable: is this an ECS instance? (set ALIBABA_CLOUD_ECS_METADATA_ENDPOINT for a test server)"
+            }
+            _ => "",
+        };
+        ErrorKind::Transport {
+            provider: self.who(role),
+            endpoint: describe(url),
+            message: format!("{}{hint}", e.message),
+        }
+        .into()
+    }
+
+    fn upstream(
+        &self,
+        role: Option<&str>,
+        url: &Url,
+        status: u16,
+        message: Option<String>,
+    ) -> Error {
+        ErrorKind::Upstream {
+            provider: self.who(role),
+            endpoint: describe(url),
+            status,
+            code: None,
+            message,
+            request_id: None,
+        }
+        .into()
+    }
+
+    /// One attempt, direct, reporting the service's `Date`. Any answer proves the endpoint
+    /// reachable and clears the D24 memo.
+    async fn send(
+        &self,
+        method: http::Method,
+        url: &Url,
+        token: Option<&SecretString>,
+        options: &RequestOptions,
+    ) -> Got {
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str());
+        if method == http::Method::PUT {
+            request = request.header(TTL_HEADER, TOKEN_TTL.as_secs().to_string());
+        }
+        if let Some(t) = token {
+            request = request.header(TOKEN_HEADER, t.expose());
+        }
+        let request = request.body(Vec::new()).map_err(|_| {
+            TransportError::new(TransportErrorKind::Other, "the request could not be formed")
+        })?;
+        let response = send_with_retries(self.ctx.http(), request, options).await?;
+        if let Some(date) = response.date() {
+            self.ctx.get_clock().observe_server_time(date);
+        }
+        memo_lock().remove(self.base.as_str());
+        Ok(response)
+    }
+
+    fn cached_token(&self) -> Option<Option<SecretString>> {
+        let now = self.ctx.get_clock().mono();
+        match &*self.token.lock().unwrap_or_else(|p| p.into_inner()) {
+            TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
+            TokenState::Absent { until } if now < *until => Some(None),
+            _ => None,
+        }
+    }
+
+    fn set_token(&self, state: TokenState) {
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    /// The cached token, or a new one (D21, D23).
+    async fn token(&self, probe: bool) -> std::result::Result<Option<SecretString>, TokenFailure> {
+        match self.cached_token() {
+            Some(t) => Ok(t),
+            None => self.new_token(probe).await,
+        }
+    }
+
+    async fn new_token(
+        &self,
+        probe: bool,
+    ) -> std::result::Result<Option<SecretString>, TokenFailure> {
+        let clock = self.ctx.get_clock();
+        let started = clock.mono();
+        let until = started.saturating_add(TOKEN_TTL - TOKEN_MARGIN);
+        let mut options = self.options.clone();
+        if probe {
+            options.connect_timeout = options.connect_timeout.min(self.probe_connect_timeout);
+        }
+        let url = self.url(TOKEN_PATH, None);
+        let why = match self.send(http::Method::PUT, &url, None, &options).await {
+            Err(e)
+                if matches!(
+                    e.kind,
+                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
+                ) =>
+            {
+                self.set_token(TokenState::Unknown);
+                return Err(TokenFailure::Unreachable(e));
+            }
+            Ok(r) if r.status == 200 => match std::str::from_utf8(&r.body).map(str::trim) {
+                Ok(t) if !t.is_empty() => {
+                    let value = SecretString::new(t);
+                    self.set_token(TokenState::Token {
+                        value: value.clone(),
+                        until,
+                    });
+                    return Ok(Some(value));
+                }
+                _ => "answered 200 with an empty token".to_owned(),
+            },
+            Ok(r) => format!("answered HTTP {}", r.status),
+            Err(e) => e.message,
+        };
+        if self.v1_disabled {
+            self.set_token(TokenState::Unknown);
+            return Err(TokenFailure::Error(
+                ErrorKind::Transport {
+                    provider: self.who(self.role.as_ref().map(|(r, _)| r.as_str())),
+                    endpoint: describe(&url),
+                    message: format!(
+                        "no metadata token ({why}), and {} forbids continuing without one (IMDSv1)",
+                        self.v1_origin
+                    ),
+                }
+                .into(),
+            ));
+        }
+        tracing::debug!(endpoint = %describe(&url), reason = %why, "no metadata token; continuing without one (IMDSv1)");
+        // Remembered like a token, so a v1-only instance costs no PUT per refresh; a later
+        // 401/403 asks again.
+        self.set_token(TokenState::Absent { until });
+        Ok(None)
+    }
+
+    /// A metadata GET with the D21 and D23 retries.
+    async fn get(
+        &self,
+        url: &Url,
+        token: &mut Option<SecretString>,
+    ) -> std::result::Result<Got, TokenFailure> {
+        let mut got = self
+            .send(http::Method::GET, url, token.as_ref(), &self.options)
+            .await;
+        let mut with_token = token.is_some();
+        if matches!(&got, Ok(r) if r.status == 401 || r.status == 403) {
+            // D21: the token was refused (expired, revoked) or one is now required.
+            self.set_token(TokenState::Unknown);
+            if let Some(fresh) = self.new_token(false).await? {
+                *token = Some(fresh);
+                with_token = true;
+                got = self
+                    .send(http::Method::GET, url, token.as_ref(), &self.options)
+                    .await;
+            }
+        }
+        let failed = match &got {
+            Ok(r) => !r.is_success() && r.status != 404,
+            Err(_) => true,
+        };
+        if with_token && failed {
+            if self.v1_disabled {
+                return Ok(got);
+            }
+            // D23 last row (py/java): one more try without the token.
+            got = self.send(http::Method::GET, url, None, &self.options).await;
+        }
+        Ok(got)
+    }
+
+    /// Role discovery: `Ok(None)` when no role is attached (404 or an empty answer).
+    async fn discover(&self, token: &mut Option<SecretString>) -> Result<Option<String>> {
+        let url = self.url(ROLES_PATH, None);
+        let got = match self.get(&url, token).await {
+            Ok(got) => got,
+            Err(TokenFailure::Error(e)) => return Err(e),
+            Err(TokenFailure::Unreachable(e)) => return Err(self.transport(None, &url, &e)),
+        };
+        let response = got.map_err(|e| self.transport(None, &url, &e))?;
+        if response.status == 404 {
+            return Ok(None);
+        }
+        if !response.is_success() {
+            return Err(self.upstream(None, &url, response.status, None));
+        }
+        let role = String::from_utf8_lossy(&response.body)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_owned);
+        *self.discovered.lock().unwrap_or_else(|p| p.into_inner()) = role.clone();
+        Ok(role)
+    }
+
+    fn no_role(&self) -> Result<Resolution> {
+        let reason = format!(
+            "no RAM role is attached to this instance (metadata service at {})",
+            describe(&self.base)
+        );
+        if self.in_chain {
+            Ok(Resolution::NotConfigured(reason))
+        } else {
+            Err(Error::invalid_config(
+                self.who(None),
+                format!(
+                    "{reason}: attach a role to the instance or set the role name ({ECS_ROLE_VAR})"
+                ),
+            ))
+        }
+    }
+}
+
+impl Source for EcsRamRole {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            let configured = self.role.as_ref().map(|(r, _)| r.clone());
+            // Only a default-chain guess may turn an unreachable endpoint into "not configured".
+            let guess = self.in_chain && configured.is_none();
+            if guess && memo_lock().contains(self.base.as_str()) {
+                return Ok(Resolution::NotConfigured(format!(
+                    "the metadata service at {} was unreachable earlier in this process (not an ECS instance?)",
+                    describe(&self.base)
+                )));
+            }
+            let first_contact = matches!(
+                *self.token.lock().unwrap_or_else(|p| p.into_inner()),
+                TokenState::Unknown
+            );
+            let mut token = match self.token(guess && first_contact).await {
+                Ok(t) => t,
+                Err(TokenFailure::Error(e)) => return Err(e),
+                Err(TokenFailure::Unreachable(e)) => {
+                    memo_lock().insert(self.base.as_str().to_owned());
+                    if guess {
+                        return Ok(Resolution::NotConfigured(format!(
+                            "the metadata service at {} is unreachable ({}): not an ECS instance",
+                            describe(&self.base),
+                            e.message
+                        )));
+                    }
+                    return Err(self.transport(
+                        configured.as_deref(),
+                        &self.url(TOKEN_PATH, None),
+                        &e,
+                    ));
+                }
+            };
+            let cached_role = self
+                .discovered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let (mut role, discovered) = match (configured, cached_role) {
+                (Some(r), _) => (r, false),
+                (None, Some(r)) => (r, true),
+                (None, None) => match self.discover(&mut token).await? {
+                    Some(r) => (r, true),
+                    None => return self.no_role(),
+                },
+            };
+            let mut rediscovered = false;
+            let response = loop {
+                let url = self.url(ROLES_PATH, Some(&role));
+                let got = match self.get(&url, &mut token).await {
+                    Ok(got) => got,
+                    Err(TokenFailure::Error(e)) => return Err(e),
+                    Err(TokenFailure::Unreachable(e)) => {
+                        return Err(self.transport(Some(&role), &url, &e))
+                    }
+                };
+                let response = got.map_err(|e| self.transport(Some(&role), &url, &e))?;
+                if response.status == 404 && discovered && !rediscovered {
+                    // D22: the attached role may have changed since it was discovered.
+                    rediscovered = true;
+                    match self.discover(&mut token).await? {
+                        Some(r) => {
+                            role = r;
+                            continue;
+                        }
+                        None => {
+                            return Err(self.upstream(
+                                Some(&role),
+                                &url,
+                                404,
+                                Some("the instance no longer has a RAM role attached".to_owned()),
+                            ))
+                        }
+                    }
+                }
+                if !response.is_success() {
+                    let hint = (response.status == 404).then(|| {
+                        format!(
+                            "the role {role} is not attached to this instance; check the role name"
+                        )
+                    });
+                    return Err(self.upstream(Some(&role), &url, response.status, hint));
+                }
+                break (response, url);
+            };
+            let (response, url) = response;
+            let creds = credential_document::parse(
+                &self.ctx,
+                &response.body,
+                response.status,
+                CodeRule::Required,
+                &self.who(Some(&role)),
+                &describe(&url),
+                self.name.clone(),
+            )?;
+            Ok(Resolution::Credentials(Arc::new(creds)))
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        let role = match &self.role {
+            Some((r, from)) => format!("role {r} (from {from})"),
+            None => "role discovery".to_owned(),
+        };
+        let mut reads = vec![format!(
+            "instance metadata at {} ({role})",
+            describe(&self.base)
+        )];
+        for var in [
+            ECS_ROLE_VAR,
+            ECS_ENDPOINT_VAR,
+            IMDSV1_DISABLED_VAR,
+            ECS_METADATA_DISABLED_VAR,
+        ] {
+            reads.push(self.ctx.describe_var(var));
+        }
+        let mut warnings = Vec::new();
+        if self.in_chain && self.role.is_none() && memo_lock().contains(self.base.as_str()) {
+            warnings.push(format!(
+                "{} was unreachable earlier in this process; it is not asked again",
+                describe(&self.base)
+            ));
+        }
+        Inspection { reads, warnings }
+    }
+}
+
+/// Builds an [`EcsRamRoleProvider`]. Builder values win over the environment.
+pub struct EcsRamRoleBuilder {
+    ctx: Context,
+    endpoint: Option<String>,
+    role_name: Option<String>,
+    v1_disabled: Option<bool>,
+    in_chain: bool,
+    options: RequestOptions,
+    probe_connect_timeout: Duration,
+    refresh: RefreshConfig,
+    name: Option<ProviderName>,
+    origin: Option<String>,
+}
+
+impl EcsRamRoleBuilder {
+    /// The metadata base URL (wins over `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// The role name (wins over `ALIBABA_CLOUD_ECS_METADATA`; skips discovery).
+    pub fn role_name(mut self, role: impl Into<String>) -> Self {
+        self.role_name = Some(role.into());
+        self
+    }
+
+    /// Forbids (or allows) requests without a metadata token, over `ALIBABA_CLOUD_IMDSV1_DISABLED`.
+    pub fn disable_imds_v1(mut self, disabled: bool) -> Self {
+        self.v1_disabled = Some(disabled);
+        self
+    }
+
+    /// Connect and read timeouts of each metadata request (default 1 s and 1 s).
+    pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.options = self.options.with_timeouts(connect, read);
+        self
+    }
+
+    /// Connect timeout of a default-chain guess's first contact (default 500 ms; module doc).
+    pub fn probe_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.probe_connect_timeout = timeout;
+        self
+    }
+
+    /// Default-chain semantics (spec 5.2, D8, D24): an unreachable endpoint or no attached role
+    /// is "not configured" when no role name is configured, and
+    /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED` is left to the chain.
+    pub fn in_chain(mut self) -> Self {
+        self.in_chain = true;
+        self
+    }
+
+    /// Refresh settings (default: the engine's, with a maximum age of 60 minutes).
+    pub fn refresh(mut self, config: RefreshConfig) -> Self {
+        self.refresh = config;
+        self
+    }
+
+    /// The full provider name of the credentials (default `ecs_ram_role`).
+    pub fn name(mut self, name: ProviderName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Where the settings came from (a profile), for errors.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Reads the environment and validates the endpoint; no I/O.
+    pub fn build(self) -> Result<EcsRamRoleProvider> {
+        let ctx = self.ctx;
+        let origin = self.origin.unwrap_or_else(|| NAME.to_owned());
+        if !self.in_chain && ctx.flag(ECS_METADATA_DISABLED_VAR)? {
+            return Err(Error::invalid_config(
+                &origin,
+                format!(
+                    "the ECS RAM role (instance metadata) provider is disabled by the environment \
+                     variable {ECS_METADATA_DISABLED_VAR}; unset it to use this source"
+                ),
+            ));
+        }
+        let base = match self.endpoint {
+            Some(e) => metadata_endpoint(&e, "the metadata endpoint option")?,
+            None => match ctx.var(ECS_ENDPOINT_VAR) {
+                Some(e) => {
+                    metadata_endpoint(&e, &format!("environment variable {ECS_ENDPOINT_VAR}"))?
+                }
+                None => metadata_endpoint(DEFAULT_ENDPOINT, "the default metadata endpoint")?,
+            },
+        };
+        let role = match self.role_name.filter(|r| !r.trim().is_empty()) {
+            Some(r) => Some((r.trim().to_owned(), origin.clone())),
+            None => ctx
+                .var(ECS_ROLE_VAR)
+                .map(|r| (r, format!("environment variable {ECS_ROLE_VAR}"))),
+        };
+        let (v1_disabled, v1_origin) = match self.v1_disabled {
+            Some(d) => (d, "the disable_imds_v1 option".to_owned()),
+            None => (
+                ctx.flag(IMDSV1_DISABLED_VAR)?,
+                format!("environment variable {IMDSV1_DISABLED_VAR}"),
+            ),
+        };
+        let mut options = self.options;
+        // Metadata is never proxied (10.3) and follows 6.5 only: no transport retries.
+        options.direct = true;
+        options.retries = 0;
+        let source = EcsRamRole {
+            ctx: ctx.clone(),
+            base,
+            role,
+            v1_disabled,
+            v1_origin,
+            in_chain: self.in_chain,
+            options,
+            probe_connect_timeout: self.probe_connect_timeout,
+            name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
+            origin,
+            token: Mutex::new(TokenState::Unknown),
+            discovered: Mutex::new(None),
+        };
+        Ok(Refreshing::with_config(
+            source,
+            ctx.get_clock().clone(),
+            self.refresh,
+        ))
+    }
+}
