@@ -1,0 +1,229 @@
+//! What the fake cloud accepts and how it answers.
+//!
+//! The default matches the shared test fixtures (`testdata/fixtures`), so a client test can lay
+//! out the fixture files, point the endpoints at the fake cloud and expect every network profile to
+//! work without further set-up.
+
+use std::time::Duration;
+
+/// Instance metadata service behaviour (IMDSv2 "security hardening mode" or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ImdsMode {
+    /// Metadata GETs need a valid `X-aliyun-ecs-metadata-token` (401 without one).
+    TokenRequired,
+    /// No token endpoint (`PUT /latest/api/token` → 404), GETs without a token.
+    V1Only,
+    /// Tokens are issued and checked when sent, GETs without a token also work.
+    #[default]
+    Both,
+}
+
+/// CN site OAuth client id (`alibaba-credentials.md` 6.10).
+pub const OAUTH_CLIENT_ID_CN: &str = "4038181954557748008";
+/// INTL site OAuth client id.
+pub const OAUTH_CLIENT_ID_INTL: &str = "4103531455503354461";
+
+/// The OIDC token of `testdata/fixtures/tokens/alibaba-oidc-token`, trimmed. Embedded rather than
+/// read so the binary works from any directory.
+pub const FIXTURE_OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJpc3MiOiJodHRwczovL2Zha2Utb2lkYy5pbnZhbGlkIiwic3ViIjoiZmFrZS1zdWJqZWN0IiwiYXVkIjoic3RzLmFsaXl1bmNzLmNvbSJ9.ZmFrZS1zaWduYXR1cmUtbm90LXJlYWw";
+
+/// Every AccessKey pair of the INI and config.json fixtures that a profile may sign with
+/// (static ones too: a chain may start from any of them).
+const FIXTURE_ACCESS_KEYS: &[(&str, &str)] = &[
+    // testdata/fixtures/alibabacloud/credentials
+    ("LTAIFAKEDEFAULT00001", "fake-secret-default-00001"),
+    ("LTAIFAKELITERAL00002", "fa%ke#sec;ret%%00002"),
+    ("LTAIFAKETABCMNT00003", "fake-secret-tab-00003"),
+    ("LTAIFAKEMIXEDCASE004", "fake-secret-mixed-case-00004"),
+    ("LTAIFAKEINDENTED0005", "fake-secret-indented-00005"),
+    ("LTAIFAKEENABLED00006", "fake-secret-enabled-00006"),
+    ("LTAIFAKELASTVALUE012", "fake-secret-duplicate-00012"),
+    ("LTAIFAKERAMSOURCE014", "fake-secret-ram-00014"),
+    ("LTAIFAKERAMSOURCE015", "fake-secret-ram-00015"),
+    ("LTAIFAKERAMSOURCE016", "fake-secret-ram-00016"),
+    ("LTAIFAKERAMSOURCE017", "fake-secret-ram-00017"),
+    ("LTAIFAKEUPPERDEFLT25", "fake-secret-upper-default-00025"),
+    // testdata/fixtures/alibabacloud/credentials.ini
+    ("LTAIFAKEINIFALLBACK1", "fake-secret-ini-fallback-00001"),
+    ("LTAIFAKEINIONLY00002", "fake-secret-ini-only-00002"),
+    // testdata/fixtures/aliyun/config.json
+    ("LTAIFAKECLIDEFAULT01", "fake-cli-secret-default-00001"),
+    ("LTAIFAKECLILOWER0002", "fake-cli-secret-lower-00002"),
+    ("LTAIFAKECLIRAMSRC005", "fake-cli-secret-ram-00005"),
+    ("LTAIFAKECLIRAMSRC006", "fake-cli-secret-ram-00006"),
+    ("LTAIFAKECLIRAMSRC007", "fake-cli-secret-ram-00007"),
+];
+
+/// The static STS triples of the fixtures (id, secret, token): a role chain may start from them.
+const FIXTURE_STS_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "STS.FAKESTATIC000013",
+        "fake-secret-sts-00013",
+        "fake-security-token-00013",
+    ),
+    (
+        "STS.FAKECLISTATIC004",
+        "fake-cli-secret-sts-00004",
+        "fake-cli-sts-token-00004",
+    ),
+];
+
+/// Configuration of a [`crate::FakeCloud`]. Every field is public; [`Default`] gives the fixture
+/// set-up and the `with_*` helpers change one thing at a time. Not `#[non_exhaustive]`, so tests
+/// can write `FakeCloudConfig { imds_mode: ImdsMode::V1Only, ..Default::default() }`.
+#[derive(Clone, Debug)]
+pub struct FakeCloudConfig {
+    /// Long-term AccessKey id → secret pairs that STS accepts as callers.
+    pub access_keys: Vec<(String, String)>,
+    /// Pre-issued STS keys (id, secret, security token) accepted as callers; they never expire.
+    pub sts_access_keys: Vec<(String, String, String)>,
+    /// Account id used in role ARNs of issued sessions.
+    pub account_id: String,
+    /// Maximum `DurationSeconds` of AssumeRole / AssumeRoleWithOIDC (the role's MaxSessionDuration).
+    pub sts_max_duration: u64,
+    /// The OIDC token AssumeRoleWithOIDC accepts.
+    pub oidc_token: String,
+    /// The OIDC provider ARN accepted; `None` accepts any.
+    pub oidc_provider_arn: Option<String>,
+    /// SPKI or PKCS#1 PEM public key that verifies GenerateSessionAccessKey; `None` = no key
+    /// pair known (every such request is refused as an unknown key).
+    pub rsa_public_key_pem: Option<String>,
+    /// Id of that public key (`AccessKeyId` / `PublicKeyId` of the request).
+    pub rsa_public_key_id: String,
+    /// Token behaviour of the metadata service.
+    pub imds_mode: ImdsMode,
+    /// Role attached to the instance; `None` = no role (role discovery → 404).
+    pub imds_role_name: Option<String>,
+    /// More role names whose credentials can be fetched (not listed by discovery).
+    pub imds_extra_roles: Vec<String>,
+    /// Largest token TTL the metadata service grants.
+    pub imds_token_ttl_max: u64,
+    /// Lifetime of metadata credentials.
+    pub imds_credential_lifetime: Duration,
+    /// Path of the credentials-URI endpoint.
+    pub credentials_uri_path: String,
+    /// Bearer token CloudSSO accepts.
+    pub sso_access_token: String,
+    /// Refresh token accepted by `/v1/token` until it is rotated.
+    pub oauth_refresh_token: String,
+    /// Access token accepted by `/v1/exchange` (besides the ones `/v1/token` issues).
+    pub oauth_access_token: String,
+    /// Further access tokens accepted by `/v1/exchange` (profiles without a refresh token).
+    pub oauth_extra_access_tokens: Vec<String>,
+    /// OAuth client ids accepted by `/v1/token`.
+    pub oauth_client_ids: Vec<String>,
+    /// Lifetime (`expires_in`) of OAuth access tokens.
+    pub oauth_access_token_lifetime: Duration,
+    /// Answer `/v1/exchange` with PascalCase keys instead of camelCase.
+    pub oauth_pascal_case: bool,
+    /// Send the exchange `expiration` as integer epoch seconds instead of an ISO 8601 string.
+    pub oauth_expiration_as_epoch: bool,
+    /// Lifetime of credentials from the credentials URI, CloudSSO and the OAuth exchange.
+    pub default_lifetime: Duration,
+    /// Allowed distance between a request `Timestamp` and the server clock.
+    pub timestamp_tolerance: Duration,
+}
+
+impl Default for FakeCloudConfig {
+    fn default() -> Self {
+        FakeCloudConfig {
+            access_keys: FIXTURE_ACCESS_KEYS
+                .iter()
+                .map(|(k, s)| (k.to_string(), s.to_string()))
+                .collect(),
+            sts_access_keys: FIXTURE_STS_KEYS
+                .iter()
+                .map(|(k, s, t)| (k.to_string(), s.to_string(), t.to_string()))
+                .collect(),
+            account_id: "1000000000000000".into(),
+            sts_max_duration: 43200,
+            oidc_token: FIXTURE_OIDC_TOKEN.into(),
+            oidc_provider_arn: None,
+            rsa_public_key_pem: None,
+            rsa_public_key_id: "TMPSK.FAKEPUBLICKEY0021".into(),
+            imds_mode: ImdsMode::Both,
+            imds_role_name: Some("FakeFixtureEcsRole".into()),
+            imds_extra_roles: vec!["FakeCliEcsRole".into()],
+            imds_token_ttl_max: 21600,
+            imds_credential_lifetime: Duration::from_secs(6 * 3600),
+            credentials_uri_path: "/uri/fixture".into(),
+            sso_access_token: "fake-sso-access-token-00001".into(),
+            oauth_refresh_token: "fake-oauth-refresh-token-00001".into(),
+            oauth_access_token: "fake-oauth-access-token-00001".into(),
+            oauth_extra_access_tokens: vec!["fake-oauth-access-token-00002".into()],
+            oauth_client_ids: vec![OAUTH_CLIENT_ID_CN.into(), OAUTH_CLIENT_ID_INTL.into()],
+            oauth_access_token_lifetime: Duration::from_secs(3600),
+            oauth_pascal_case: false,
+            oauth_expiration_as_epoch: false,
+            default_lifetime: Duration::from_secs(3600),
+            timestamp_tolerance: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl FakeCloudConfig {
+    /// The fixture set-up (same as [`Default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Accepts one more long-term AccessKey.
+    pub fn with_access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.access_keys.push((id.into(), secret.into()));
+        self
+    }
+
+    /// Accepts one more pre-issued STS key with its security token.
+    pub fn with_sts_access_key(
+        mut self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        self.sts_access_keys
+            .push((id.into(), secret.into(), token.into()));
+        self
+    }
+
+    /// Sets the public key (PEM) that verifies GenerateSessionAccessKey.
+    pub fn with_rsa_public_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.rsa_public_key_pem = Some(pem.into());
+        self
+    }
+
+    /// Sets the metadata token behaviour.
+    pub fn with_imds_mode(mut self, mode: ImdsMode) -> Self {
+        self.imds_mode = mode;
+        self
+    }
+
+    /// Sets (or with `None` removes) the role attached to the instance.
+    pub fn with_imds_role(mut self, role: Option<&str>) -> Self {
+        self.imds_role_name = role.map(str::to_string);
+        self
+    }
+
+    /// Sets the accepted OIDC token.
+    pub fn with_oidc_token(mut self, token: impl Into<String>) -> Self {
+        self.oidc_token = token.into();
+        self
+    }
+
+    /// Makes the OAuth exchange answer with PascalCase keys.
+    pub fn with_oauth_pascal_case(mut self, on: bool) -> Self {
+        self.oauth_pascal_case = on;
+        self
+    }
+
+    /// Makes the OAuth exchange send `expiration` as epoch seconds.
+    pub fn with_oauth_expiration_as_epoch(mut self, on: bool) -> Self {
+        self.oauth_expiration_as_epoch = on;
+        self
+    }
+
+    /// Sets the lifetime of URI, CloudSSO and OAuth credentials.
+    pub fn with_default_lifetime(mut self, lifetime: Duration) -> Self {
+        self.default_lifetime = lifetime;
+        self
+    }
+}

@@ -1,0 +1,185 @@
+//! Public vocabulary: the endpoints, the faults that can be injected into them, and what the
+//! server records about requests and issued credentials for tests to assert on.
+
+use std::time::{Duration, SystemTime};
+
+/// One service endpoint of the fake cloud; faults and counters are kept per endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// STS `Action=AssumeRole` (any path).
+    StsAssumeRole,
+    /// STS `Action=AssumeRoleWithOIDC`.
+    StsAssumeRoleWithOidc,
+    /// STS `Action=GenerateSessionAccessKey`.
+    StsGenerateSessionAccessKey,
+    /// `PUT /latest/api/token`.
+    ImdsToken,
+    /// `GET /latest/meta-data/ram/security-credentials/`.
+    ImdsRoleList,
+    /// `GET /latest/meta-data/ram/security-credentials/<role>`.
+    ImdsCredentials,
+    /// `GET <credentials_uri_path>`.
+    CredentialsUri,
+    /// `POST /cloud-credentials`.
+    CloudSso,
+    /// `POST /v1/token`.
+    OAuthToken,
+    /// `POST /v1/exchange`.
+    OAuthExchange,
+}
+
+impl Endpoint {
+    /// Every endpoint, in declaration order.
+    pub const ALL: [Endpoint; 10] = [
+        Endpoint::StsAssumeRole,
+        Endpoint::StsAssumeRoleWithOidc,
+        Endpoint::StsGenerateSessionAccessKey,
+        Endpoint::ImdsToken,
+        Endpoint::ImdsRoleList,
+        Endpoint::ImdsCredentials,
+        Endpoint::CredentialsUri,
+        Endpoint::CloudSso,
+        Endpoint::OAuthToken,
+        Endpoint::OAuthExchange,
+    ];
+
+    /// Whether errors of this endpoint use the STS (RPC) error format.
+    pub(crate) fn is_sts(self) -> bool {
+        matches!(
+            self,
+            Endpoint::StsAssumeRole
+                | Endpoint::StsAssumeRoleWithOidc
+                | Endpoint::StsGenerateSessionAccessKey
+        )
+    }
+}
+
+/// A misbehaviour injected into an endpoint's next responses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status and the endpoint's usual error body for it.
+    Status(u16),
+    /// Answer with this status and exactly this body.
+    StatusWithBody(u16, String),
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// A 200 whose body is not JSON (an empty body for the plain-text metadata endpoints).
+    MalformedBody,
+    /// A 200 whose body is the first half of the normal body (with a matching Content-Length).
+    TruncatedBody,
+    /// Issue credentials (or a metadata token, or an OAuth access token) that are already expired.
+    ExpiredCredentials,
+    /// Remove the field of this name, at any depth, from the JSON body.
+    MissingField(&'static str),
+    /// Close the connection without answering.
+    DropConnection,
+    /// Flow control: STS answers 400 `Throttling.User`, the others 429.
+    Throttle,
+}
+
+/// What the server did with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Answered with a 2xx status.
+    Accepted,
+    /// Answered with an error status; `code` is the service error code (or a short reason).
+    Rejected {
+        /// HTTP status sent.
+        status: u16,
+        /// Service error code, e.g. `SignatureDoesNotMatch`.
+        code: String,
+    },
+    /// The connection was closed without an answer.
+    Dropped,
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Request path without the query.
+    pub path: String,
+    /// Decoded query pairs in arrival order.
+    pub query: Vec<(String, String)>,
+    /// Decoded form-body pairs (only for `application/x-www-form-urlencoded` bodies).
+    pub form: Vec<(String, String)>,
+    /// Headers with lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The raw body as text (lossy UTF-8).
+    pub body: String,
+    /// The endpoint it was routed to; `None` for unknown paths and actions.
+    pub endpoint: Option<Endpoint>,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// The injected fault that shaped the answer, if any.
+    pub fault: Option<Fault>,
+    /// True when an OIDC token (the `OIDCToken` parameter or the configured token text) was in
+    /// the query string, where it leaks into proxy and access logs.
+    pub token_in_query: bool,
+}
+
+impl RecordedRequest {
+    /// The first value of a parameter, from the query, else the form body.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        first_param(&self.query, &self.form, name)
+    }
+
+    /// The first value of a header (name matched case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The first value of `name` in the query, else in the form: how the services read parameters
+/// that a client may put on either side.
+pub(crate) fn first_param<'a>(
+    query: &'a [(String, String)],
+    form: &'a [(String, String)],
+    name: &str,
+) -> Option<&'a str> {
+    query
+        .iter()
+        .chain(form)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A credential the server handed out.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Issued {
+    /// Which endpoint issued it.
+    pub endpoint: Endpoint,
+    /// The issued AccessKey id (`STS.…`, or `TMPSK.…` for session access keys).
+    pub access_key_id: String,
+    /// The issued secret.
+    pub access_key_secret: String,
+    /// The issued security token (none for session access keys).
+    pub security_token: Option<String>,
+    /// Requested role (STS), or the metadata role as an ARN.
+    pub role_arn: Option<String>,
+    /// Requested session name (STS).
+    pub role_session_name: Option<String>,
+    /// Requested or applied duration (STS, GenerateSessionAccessKey).
+    pub duration_seconds: Option<u64>,
+    /// Requested policy (STS).
+    pub policy: Option<String>,
+    /// Requested external id (AssumeRole).
+    pub external_id: Option<String>,
+    /// OIDC provider of the request (AssumeRoleWithOIDC).
+    pub oidc_provider_arn: Option<String>,
+    /// The AccessKey id that signed the request (AssumeRole, GenerateSessionAccessKey).
+    pub caller_access_key_id: Option<String>,
+    /// Expiration as sent.
+    pub expiration: SystemTime,
+    /// Expiration in the wire text form `YYYY-MM-DDThh:mm:ssZ`.
+    pub expiration_text: String,
+}
