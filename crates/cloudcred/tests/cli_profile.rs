@@ -125,12 +125,6 @@ fn network_modes_are_validated_then_reported_unsupported() {
         "oidc-role-session-name-key",
         "ram-with-ecs",
         "sso",
-        "oauth-cn",
-        "oauth-intl-no-refresh",
-        "chain-over-oauth",
-        "external-sts",
-        "external-fails",
-        "external-echo-ak",
         "uri",
         "rsa",
     ] {

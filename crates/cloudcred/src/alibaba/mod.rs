@@ -1,11 +1,14 @@
 //! Alibaba Cloud providers, one per file, and the default chain.
 
 pub mod cli_profile;
+pub mod command_split;
 pub mod default_chain;
 pub mod env;
+pub mod external;
 pub mod ignored_vars;
 pub mod ini_profile;
 pub mod network_slots;
+pub mod oauth;
 pub mod profile_file;
 pub mod profile_spec;
 pub mod ram_role_arn;
