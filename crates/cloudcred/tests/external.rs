@@ -9,7 +9,7 @@ mod common;
 use cloudcred::alibaba::external::ExternalProcess;
 use cloudcred::alibaba::CliProfileProvider;
 use cloudcred::{CredentialKind, ProvideCredentials, Resolution, SharedProvider};
-use common::{assert_no_secret, fixture, Home};
+use common::{assert_no_secret, assert_only_owned_changed, fixture, Home};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -42,39 +42,6 @@ fn resolve(home: &Home, profile: &str) -> cloudcred::Result<Resolution> {
 
 fn parse(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// The write-back check of the fixtures README: only `owned` fields of profile `target` differ;
-/// every other value and every key order is unchanged.
-pub fn assert_only_owned_changed(before: &Value, after: &Value, target: &str, owned: &[&str]) {
-    let top_keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(top_keys(before), top_keys(after));
-    for (k, v) in before.as_object().unwrap() {
-        if k != "profiles" {
-            assert_eq!(v, &after[k], "top-level {k}");
-        }
-    }
-    let (b, a) = (
-        before["profiles"].as_array().unwrap(),
-        after["profiles"].as_array().unwrap(),
-    );
-    assert_eq!(b.len(), a.len());
-    for (pb, pa) in b.iter().zip(a) {
-        let (pb, pa) = (pb.as_object().unwrap(), pa.as_object().unwrap());
-        if pb["name"] != target {
-            assert_eq!(pb, pa);
-            assert_eq!(pb.keys().collect::<Vec<_>>(), pa.keys().collect::<Vec<_>>());
-            continue;
-        }
-        // Existing keys keep their order; new keys (owned only) come after them.
-        let kb: Vec<_> = pb.keys().collect();
-        assert_eq!(kb, pa.keys().take(kb.len()).collect::<Vec<_>>());
-        for (k, v) in pa {
-            if !owned.contains(&k.as_str()) {
-                assert_eq!(Some(v), pb.get(k), "{target}.{k} must not change");
-            }
-        }
-    }
 }
 
 const STS_FIELDS: &[&str] = &[

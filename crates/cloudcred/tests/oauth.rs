@@ -63,34 +63,8 @@ fn profile<'a>(root: &'a Value, name: &str) -> &'a Value {
         .unwrap()
 }
 
-/// The write-back check of the fixtures README.
 fn assert_only_owned_changed(before: &Value, after: &Value, target: &str) {
-    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(before), keys(after));
-    for (k, v) in before.as_object().unwrap() {
-        if k != "profiles" {
-            assert_eq!(v, &after[k], "top-level {k}");
-        }
-    }
-    let (b, a) = (
-        before["profiles"].as_array().unwrap(),
-        after["profiles"].as_array().unwrap(),
-    );
-    assert_eq!(b.len(), a.len());
-    for (pb, pa) in b.iter().zip(a) {
-        if pb["name"] != target {
-            assert_eq!(pb, pa);
-            assert_eq!(keys(pb), keys(pa));
-            continue;
-        }
-        let kb = keys(pb);
-        assert_eq!(kb, keys(pa)[..kb.len()].to_vec(), "key order of {target}");
-        for (k, v) in pa.as_object().unwrap() {
-            if !OAUTH_OWNED.contains(&k.as_str()) {
-                assert_eq!(Some(v), pb.get(k), "{target}.{k} must not change");
-            }
-        }
-    }
+    common::assert_only_owned_changed(before, after, target, OAUTH_OWNED);
 }
 
 fn assert_clean(cloud: &FakeCloud, text: &str) {
