@@ -72,3 +72,31 @@ where
     rx.recv()
         .map_err(|_| Error::internal("the credential resolution task was cancelled".to_owned()))?
 }
+
+/// Runs `fut` in a tokio context: directly when the caller is on a tokio runtime, else on the
+/// shared runtime (child processes and `spawn_blocking` need tokio).
+pub(crate) async fn in_tokio<T, F>(fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        fut.await
+    } else {
+        on_shared_runtime(fut).await
+    }
+}
+
+/// Runs blocking work (file locks, fsync) on tokio's blocking pool, never on an async worker.
+pub(crate) async fn unblock<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    in_tokio(async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|_| Error::internal("a blocking file task was cancelled"))
+    })
+    .await
+}

@@ -141,20 +141,6 @@ fn network_modes_are_validated_then_reported_unsupported() {
         e.to_string().contains("http://127.0.0.1:9/uri/fixture"),
         "{e}"
     );
-    for profile in [
-        "oauth-cn",
-        "oauth-intl-no-refresh",
-        "chain-over-oauth",
-        "external-sts",
-        "external-fails",
-        "external-echo-ak",
-    ] {
-        let e = error(&home, profile);
-        assert!(
-            matches!(e.kind(), ErrorKind::Unsupported { .. }),
-            "{profile}: {e}"
-        );
-    }
 }
 
 #[test]

@@ -190,7 +190,12 @@ fn trace_logs_of_success_and_failure_contain_no_secret() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || sink.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    // A global subscriber, not a scoped one: tracing caches a callsite's interest process-wide,
+    // and another test of this binary hitting a callsite first (with no subscriber in its
+    // thread) would otherwise disable it here now and then. Other tests' logs are then
+    // captured too, and checked as well.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    {
         let home = Home::new().with_ini().with_cli_config();
         for profile in [
             "default",
@@ -210,7 +215,7 @@ fn trace_logs_of_success_and_failure_contain_no_secret() {
         let invalid = Home::new();
         invalid.install("aliyun/config-invalid.json", ".aliyun/config.json");
         let _ = futures::executor::block_on(DefaultChain::builder(&invalid.ctx()).build().get());
-    });
+    }
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("provider failed; the chain stops"),

@@ -300,6 +300,7 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
             external_processes_allowed(ctx, p, mode)?;
             ProfileSpec::External {
                 command: required(p, "process_command")?,
+                write_back: Some((config.path().to_owned(), p.name().to_owned())),
             }
         }
         Mode::BearerToken => ProfileSpec::Bearer {
@@ -350,6 +351,7 @@ fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec
             ProfileSpec::OAuth {
                 profile_name: p.name().to_owned(),
                 site_type: site,
+                config_path: config.path().to_owned(),
             }
         }
         Mode::Anonymous => ProfileSpec::Anonymous,
@@ -495,7 +497,7 @@ mod tests {
             panic!()
         };
         assert!(
-            matches!(*source, ProfileSpec::OAuth { ref profile_name, ref site_type } if profile_name == "oauth-cn" && site_type == "CN")
+            matches!(*source, ProfileSpec::OAuth { ref profile_name, ref site_type, .. } if profile_name == "oauth-cn" && site_type == "CN")
         );
     }
 
@@ -520,7 +522,7 @@ mod tests {
             matches!(spec("uri"), ProfileSpec::CredentialsUri { ref uri } if uri.ends_with("/uri/fixture"))
         );
         assert!(
-            matches!(spec("external-echo-ak"), ProfileSpec::External { ref command } if command.starts_with("/bin/echo '"))
+            matches!(spec("external-echo-ak"), ProfileSpec::External { ref command, .. } if command.starts_with("/bin/echo '"))
         );
         assert!(
             matches!(spec("rsa"), ProfileSpec::RsaKeyPair { ref public_key_id, duration_seconds: 3600, .. } if public_key_id == "TMPSK.FAKEPUBLICKEY0021")

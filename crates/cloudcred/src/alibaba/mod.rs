@@ -2,15 +2,18 @@
 
 pub mod cli_profile;
 pub mod cloud_sso;
+pub mod command_split;
 pub mod credential_document;
 pub mod credentials_uri;
 pub mod default_chain;
 pub mod ecs_ram_role;
 pub mod env;
+pub mod external;
 pub mod function_compute;
 pub mod ignored_vars;
 pub mod ini_profile;
 pub mod named_keys_ini;
+pub mod oauth;
 pub mod oidc_role_arn;
 pub mod product_chains;
 pub mod profile_file;

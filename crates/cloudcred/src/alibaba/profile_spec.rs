@@ -94,9 +94,13 @@ pub enum ProfileSpec {
     OAuth {
         profile_name: String,
         site_type: String,
+        /// The config.json holding the tokens (re-read and written back).
+        config_path: std::path::PathBuf,
     },
     External {
         command: String,
+        /// config.json and profile to write the credentials back to.
+        write_back: Option<(std::path::PathBuf, String)>,
     },
 }
 
@@ -217,14 +221,35 @@ impl ProfileSpec {
                 .origin(origin)
                 .build()?
                 .into()),
-            network => Err(Error::unsupported(
-                origin,
-                format!(
-                    "the {} source needs the network providers, which this build of cloudcred \
-                     does not include yet; use an access_key, sts or bearer profile meanwhile",
-                    network.kind_name()
-                ),
-            )),
+            ProfileSpec::OAuth {
+                profile_name,
+                site_type,
+                config_path,
+            } => {
+                let site = super::oauth::Site::parse(site_type).ok_or_else(|| {
+                    Error::invalid_config(origin, "oauth_site_type must be CN or INTL")
+                })?;
+                Ok(
+                    super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
+                        .with_site(site)
+                        .with_name(name)
+                        .build()?
+                        .into(),
+                )
+            }
+            ProfileSpec::External {
+                command,
+                write_back,
+            } => {
+                let mut b = super::external::ExternalProcess::builder(ctx)
+                    .with_command(command)
+                    .with_name(name)
+                    .with_origin(origin);
+                if let Some((path, profile)) = write_back {
+                    b = b.with_write_back(path, profile);
+                }
+                Ok(b.build()?.into())
+            }
         }
     }
 }

@@ -127,3 +127,42 @@ pub fn assert_no_secret(text: &str) {
         assert!(!text.contains(&s), "secret {s:?} leaked into: {text}");
     }
 }
+
+/// The write-back check of the fixtures README: only `owned` fields of profile `target` differ;
+/// every other value and every key order is unchanged.
+pub fn assert_only_owned_changed(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    target: &str,
+    owned: &[&str],
+) {
+    let top_keys =
+        |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(top_keys(before), top_keys(after));
+    for (k, v) in before.as_object().unwrap() {
+        if k != "profiles" {
+            assert_eq!(v, &after[k], "top-level {k}");
+        }
+    }
+    let (b, a) = (
+        before["profiles"].as_array().unwrap(),
+        after["profiles"].as_array().unwrap(),
+    );
+    assert_eq!(b.len(), a.len());
+    for (pb, pa) in b.iter().zip(a) {
+        let (pb, pa) = (pb.as_object().unwrap(), pa.as_object().unwrap());
+        if pb["name"] != target {
+            assert_eq!(pb, pa);
+            assert_eq!(pb.keys().collect::<Vec<_>>(), pa.keys().collect::<Vec<_>>());
+            continue;
+        }
+        // Existing keys keep their order; new keys (owned only) come after them.
+        let kb: Vec<_> = pb.keys().collect();
+        assert_eq!(kb, pa.keys().take(kb.len()).collect::<Vec<_>>());
+        for (k, v) in pa {
+            if !owned.contains(&k.as_str()) {
+                assert_eq!(Some(v), pb.get(k), "{target}.{k} must not change");
+            }
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! External credential process (spec 6.11, D28), provider `external`.
+//!
+//! Runs `process_command` and reads credentials from its stdout:
+//! `{"mode":"AK"|"StsToken","access_key_id","access_key_secret","sts_token","expiration"}`.
+//!
+//! - The command is split by [`split_command`](super::command_split::split_command) and run
+//!   without a shell; the environment is inherited, stdin is the null device.
+//! - stdout is read up to 1 MiB and stderr up to 64 KiB (a runaway process cannot exhaust
+//!   memory); the process is killed (with its process group on Unix, so a wrapper script's
+//!   children die too) when it outlives the timeout (default 60 s).
+//! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
+//!   last 1 KiB of stderr, the command's own diagnostic channel.
+//! - With `expiration`, the refresh engine re-runs the command ahead of expiry; without, the
+//!   credentials are kept for the provider's lifetime, like AWS `credential_process` (the SDKs
+//!   re-run the command on every call and rewrite config.json each time).
+//! - Profiles of config.json get the four STS fields written back (spec 7.3) when they changed.
+//!
+//! The process runs on tokio's process driver: nothing blocks an async worker.
+
+use super::command_split::split_command;
+use super::sts;
+use crate::context::Context;
+use crate::engine::{RefreshConfig, Refreshing, Source};
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::cli_config_write;
+use crate::model::{Credentials, ProviderName};
+use crate::provider::{Inspection, Resolution};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::fmt;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Default timeout of the command.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Largest stdout read.
+pub const MAX_STDOUT: usize = 1 << 20;
+/// Largest stderr kept.
+pub const MAX_STDERR: usize = 64 << 10;
+/// How much of stderr an error shows (its end).
+pub const STDERR_TAIL: usize = 1 << 10;
+
+/// The External source; use it through [`ExternalProvider`].
+pub struct ExternalProcess {
+    ctx: Context,
+    runner: Runner,
+    write_back: Option<(PathBuf, String)>,
+    name: ProviderName,
+}
+
+/// What running the command needs; owned, so a run can move to the shared runtime.
+#[derive(Clone)]
+struct Runner {
+    argv: Vec<String>,
+    timeout: Duration,
+    origin: String,
+}
+
+/// The External process behind the refresh engine.
+pub type ExternalProvider = Refreshing<ExternalProcess>;
+
+impl fmt::Debug for ExternalProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only the program: arguments may carry secrets (a JSON document, a password flag).
+        f.debug_struct("ExternalProcess")
+            .field("program", &self.runner.argv[0])
+            .field("args", &(self.runner.argv.len() - 1))
+            .field("timeout", &self.runner.timeout)
+            .field("origin", &self.runner.origin)
+            .finish()
+    }
+}
+
+impl Runner {
+    fn error(&self, message: impl Into<String>) -> Error {
+        ErrorKind::Transport {
+            provider: format!("external ({})", self.origin),
+            endpoint: format!("command {}", self.argv[0]),
+            message: message.into(),
+        }
+        .into()
+    }
+
+    /// Runs the command; returns its stdout, or an error without it.
+    async fn run(&self) -> Result<Vec<u8>> {
+        let mut cmd = tokio::process::Command::new(&self.argv[0]);
+        cmd.args(&self.argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        #[cfg(unix)]
+        cmd.process_group(0);
+        let mut child = cmd.spawn().map_err(|e| {
+            self.error(format!(
+                "cannot start the command ({}): check process_command",
+                e.kind()
+            ))
+        })?;
+        let pid = child.id();
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut stderr = child.stderr.take().expect("piped");
+        let work = async {
+            let (out, err) = tokio::join!(
+                read_capped(&mut stdout, MAX_STDOUT, false),
+                read_capped(&mut stderr, MAX_STDERR, true)
+            );
+            let status = child.wait().await;
+            (out, err, status)
+        };
+        let (out, err, status) = match tokio::time::timeout(self.timeout, work).await {
+            Ok(r) => r,
+            Err(_) => {
+                kill_tree(pid);
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                return Err(self.error(format!(
+                    "command process timed out after {} milliseconds and was killed",
+                    self.timeout.as_millis()
+                )));
+            }
+        };
+        let status = status
+            .map_err(|e| self.error(format!("cannot wait for the command ({})", e.kind())))?;
+        let (out, out_truncated) =
+            out.map_err(|e| self.error(format!("cannot read stdout ({})", e.kind())))?;
+        let (err, _) = err.unwrap_or_default();
+        if !status.success() {
+            let code = match status.code() {
+                Some(c) => format!("exit status {c}"),
+                None => "killed by a signal".to_owned(),
+            };
+            let tail = stderr_tail(&err);
+            return Err(self.error(if tail.is_empty() {
+                format!("failed to execute external command: {code}")
+            } else {
+                format!("failed to execute external command: {code}\nstderr: {tail}")
+            }));
+        }
+        if out_truncated {
+            return Err(self.error(format!("the output exceeds {} bytes", MAX_STDOUT)));
+        }
+        Ok(out)
+    }
+}
+
+impl ExternalProcess {
+    pub fn builder(ctx: &Context) -> ExternalBuilder {
+        ExternalBuilder {
+            ctx: ctx.clone(),
+            command: None,
+            argv: None,
+            timeout: DEFAULT_TIMEOUT,
+            write_back: None,
+            name: None,
+            refresh: RefreshConfig::default(),
+            origin: "external".to_owned(),
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        self.runner.error(message)
+    }
+
+    fn parse(&self, out: &[u8]) -> Result<Credentials> {
+        let not_json = || self.error(format!("output is not valid JSON ({} bytes)", out.len()));
+        let json: Value = serde_json::from_slice(out).map_err(|_| not_json())?;
+        if !json.is_object() {
+            return Err(not_json());
+        }
+        let s = |k: &str| {
+            json.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let mode = s("mode").unwrap_or_default();
+        let is_sts = if mode.eq_ignore_ascii_case("StsToken") {
+            true
+        } else if mode.eq_ignore_ascii_case("AK") {
+            false
+        } else {
+            // The mode is a keyword, not a secret; cap it anyway.
+            let shown: String = mode.chars().take(32).collect();
+            return Err(self.error(format!(
+                "the output has mode {shown:?}; only AK and StsToken are supported"
+            )));
+        };
+        let (Some(id), Some(secret)) = (s("access_key_id"), s("access_key_secret")) else {
+            return Err(self.error(
+                "invalid credential response: access_key_id or access_key_secret is empty",
+            ));
+        };
+        let origin = format!("external ({})", self.runner.origin);
+        let expiration = match s("expiration") {
+            Some(raw) => Some(sts::expiration(&self.ctx, raw, &origin)?),
+            None => None,
+        };
+        let creds = if is_sts {
+            let token = s("sts_token").ok_or_else(|| {
+                self.error("invalid StsToken credential response: sts_token is empty")
+            })?;
+            Credentials::sts(id, secret, token, expiration, self.name.clone())
+        } else {
+            Credentials::access_key(id, secret, self.name.clone()).with_expiration(expiration)
+        };
+        Ok(creds)
+    }
+}
+
+/// The fields External writes back (spec 7.3): `sts_expiration` only with an expiration.
+pub(crate) fn sts_fields(creds: &Credentials) -> Vec<(&'static str, Value)> {
+    let mut fields = vec![
+        ("access_key_id", Value::from(creds.access_key_id())),
+        (
+            "access_key_secret",
+            Value::from(creds.access_key_secret().expose()),
+        ),
+    ];
+    if let Some(t) = creds.security_token() {
+        fields.push(("sts_token", Value::from(t.expose())));
+    }
+    if let Some(e) = creds.expiration() {
+        fields.push(("sts_expiration", Value::from(e.timestamp())));
+    }
+    fields
+}
+
+/// Reads to the end, keeping at most `cap` bytes: the first ones (stdout: a longer output is an
+/// error anyway) or, with `keep_tail`, the last ones (stderr: the final lines say what failed).
+/// The rest is drained so the child never blocks on a full pipe; the flag says whether anything
+/// was dropped.
+async fn read_capped<R: AsyncRead + Unpin>(
+    r: &mut R,
+    cap: usize,
+    keep_tail: bool,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut truncated = false;
+    loop {
+        let n = r.read(&mut buf).await?;
+        if n == 0 {
+            if out.len() > cap {
+                out.drain(..out.len() - cap);
+            }
+            return Ok((out, truncated));
+        }
+        if keep_tail {
+            out.extend_from_slice(&buf[..n]);
+            if out.len() > 2 * cap {
+                truncated = true;
+                out.drain(..out.len() - cap);
+            }
+        } else {
+            let room = cap - out.len().min(cap);
+            truncated |= n > room;
+            out.extend_from_slice(&buf[..n.min(room)]);
+        }
+    }
+}
+
+/// At most the last [`STDERR_TAIL`] bytes of stderr, on a character boundary, trimmed.
+fn stderr_tail(err: &[u8]) -> String {
+    let start = err.len().saturating_sub(STDERR_TAIL);
+    String::from_utf8_lossy(&err[start..])
+        .trim_start_matches('\u{fffd}')
+        .trim()
+        .to_owned()
+}
+
+/// Kills the process group the child leads (it was started with `process_group(0)`).
+fn kill_tree(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: killpg only sends a signal; a stale id at worst signals nothing.
+        unsafe {
+            libc::killpg(pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}
+
+impl Source for ExternalProcess {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            // Child processes need tokio's driver; a caller on another executor borrows the
+            // shared runtime. The process is owned by the future: cancelling kills it.
+            let runner = self.runner.clone();
+            let out = crate::blocking::in_tokio(async move { runner.run().await }).await?;
+            let creds = self.parse(&out)?;
+            if let Some((path, profile)) = &self.write_back {
+                cli_config_write::update_profile(path, profile, sts_fields(&creds)).await;
+            }
+            Ok(Resolution::Credentials(Arc::new(creds)))
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        Inspection {
+            reads: vec![format!(
+                "process {} (timeout {} ms, from {})",
+                self.runner.argv[0],
+                self.runner.timeout.as_millis(),
+                self.runner.origin
+            )],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Builds an [`ExternalProvider`].
+pub struct ExternalBuilder {
+    ctx: Context,
+    command: Option<String>,
+    argv: Option<Vec<String>>,
+    timeout: Duration,
+    write_back: Option<(PathBuf, String)>,
+    name: Option<ProviderName>,
+    refresh: RefreshConfig,
+    origin: String,
+}
+
+impl ExternalBuilder {
+    /// A command line, split by the go/java rules of this platform.
+    pub fn with_command(mut self, command: impl Into<String>) -> Self {
+        self.command = Some(command.into());
+        self
+    }
+
+    /// An argument vector, used as is.
+    pub fn with_argv(mut self, argv: Vec<String>) -> Self {
+        self.argv = Some(argv);
+        self
+    }
+
+    /// How long the command may run (default 60 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Write the credentials back into `profile` of the config.json at `path`.
+    pub fn with_write_back(mut self, path: impl Into<PathBuf>, profile: impl Into<String>) -> Self {
+        self.write_back = Some((path.into(), profile.into()));
+        self
+    }
+
+    pub fn with_name(mut self, name: ProviderName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    pub fn with_refresh(mut self, config: RefreshConfig) -> Self {
+        self.refresh = config;
+        self
+    }
+
+    /// Where the command came from (a profile), for errors.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = origin.into();
+        self
+    }
+
+    pub fn build(self) -> Result<ExternalProvider> {
+        let argv = match (self.argv, self.command) {
+            (Some(argv), _) => argv,
+            (None, Some(cmd)) => split_command(&cmd)
+                .map_err(|e| Error::invalid_config(&self.origin, e.to_string()))?,
+            (None, None) => {
+                return Err(Error::invalid_config(
+                    &self.origin,
+                    "process_command is empty",
+                ))
+            }
+        };
+        if !matches!(argv.first(), Some(p) if !p.is_empty()) {
+            return Err(Error::invalid_config(
+                &self.origin,
+                "process_command is empty",
+            ));
+        }
+        let source = ExternalProcess {
+            ctx: self.ctx.clone(),
+            runner: Runner {
+                argv,
+                timeout: self.timeout,
+                origin: self.origin,
+            },
+            write_back: self.write_back,
+            name: self.name.unwrap_or_else(|| ProviderName::new("external")),
+        };
+        Ok(Refreshing::with_config(
+            source,
+            self.ctx.get_clock().clone(),
+            self.refresh,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tails_and_caps() {
+        let long = "x".repeat(5000) + "the end\n";
+        let t = stderr_tail(long.as_bytes());
+        assert!(t.len() <= STDERR_TAIL && t.ends_with("the end"));
+        assert_eq!(stderr_tail(b"  short \n"), "short");
+        // A cut through a multi-byte character does not leave a replacement char in front.
+        let mut s = vec![b'a'; 10];
+        s.extend("é".repeat(600).as_bytes());
+        assert!(!stderr_tail(&s).starts_with('\u{fffd}'));
+    }
+
+    #[tokio::test]
+    async fn read_capped_drains() {
+        let data = vec![7u8; 100_000];
+        let (out, truncated) = read_capped(&mut &data[..], 1000, false).await.unwrap();
+        assert_eq!((out.len(), truncated), (1000, true));
+        let (out, truncated) = read_capped(&mut &data[..10], 1000, false).await.unwrap();
+        assert_eq!((out.len(), truncated), (10, false));
+        let mut tail = vec![1u8; 50_000];
+        tail.extend_from_slice(b"end");
+        let (out, _) = read_capped(&mut &tail[..], 1000, true).await.unwrap();
+        assert_eq!((out.len(), &out[997..]), (1000, &b"end"[..]));
+    }
+}

@@ -1,0 +1,608 @@
+//! OAuth (spec 6.10, D27), provider `oauth`: the tokens aliyun-cli stored in config.json,
+//! exchanged for STS credentials.
+//!
+//! - The access token is refreshed (`POST <base>/v1/token`) when a refresh token exists and the
+//!   access token is missing, has expire 0, or has ≤ 1200 s left (so ≥ 15 minutes remain for the
+//!   exchange).
+//! - Refresh tokens rotate: the first use kills the old one. The refresh therefore runs under the
+//!   cross-process lock of the config file (spec 7.3): take it, re-read the file, use the tokens
+//!   another process rotated meanwhile if any, else refresh and persist the new tokens before the
+//!   lock is released. Without this two CLIs invalidate each other (aliyun/iac-code PR #251).
+//! - `POST <base>/v1/exchange` with the bearer access token; camelCase keys first, PascalCase
+//!   accepted (credentials-python's reading); `expiration` as an ISO 8601 string or epoch seconds.
+//! - STS credentials persisted in the profile are reused while outside the refresh window, and
+//!   new ones are written back (only when they changed) to the OAuth profile.
+//!
+//! The access token is small protocol state re-read from the file on each fetch; the credentials
+//! themselves are cached only by the refresh engine.
+
+use super::external::sts_fields;
+use crate::context::Context;
+use crate::engine::{RefreshConfig, Refreshing, Source};
+use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::format::cli_config_write::{self, ConfigLock, Outcome, LOCK_TIMEOUT};
+use crate::http::endpoint::{checked_url, describe, HttpAllowed};
+use crate::http::{send_with_retries, RequestOptions};
+use crate::model::{Credentials, ProviderName, SecretString};
+use crate::provider::{Inspection, Resolution};
+use chrono::{DateTime, TimeZone, Utc};
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// `ALIBABA_CLOUD_OAUTH_ENDPOINT`: cloudcred extension overriding the OAuth base URL (https, or
+/// http to a loopback address), for tests and private deployments.
+pub const OAUTH_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_OAUTH_ENDPOINT";
+/// Refresh the access token when this little validity is left.
+pub const ACCESS_TOKEN_MARGIN_SECS: i64 = 1200;
+/// `expires_in` when the token endpoint omits it.
+pub const DEFAULT_EXPIRES_IN: i64 = 3600;
+
+/// An OAuth site of aliyun-cli.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    Cn,
+    Intl,
+}
+
+impl Site {
+    /// `CN` or `INTL`, case-insensitive.
+    pub fn parse(s: &str) -> Option<Site> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "CN" => Some(Site::Cn),
+            "INTL" => Some(Site::Intl),
+            _ => None,
+        }
+    }
+
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Site::Cn => "https://oauth.aliyun.com",
+            Site::Intl => "https://oauth.alibabacloud.com",
+        }
+    }
+
+    pub fn client_id(self) -> &'static str {
+        match self {
+            Site::Cn => "4038181954557748008",
+            Site::Intl => "4103531455503354461",
+        }
+    }
+}
+
+/// The OAuth source; use it through [`OAuthProvider`].
+#[derive(Debug)]
+pub struct OAuthSource {
+    ctx: Context,
+    site: Site,
+    base: Url,
+    config_path: PathBuf,
+    profile: String,
+    options: RequestOptions,
+    reuse_window: Duration,
+    name: ProviderName,
+}
+
+/// OAuth behind the refresh engine.
+pub type OAuthProvider = Refreshing<OAuthSource>;
+
+/// The tokens of the profile as last read.
+struct Tokens {
+    access: Option<SecretString>,
+    expire: i64,
+    refresh: Option<SecretString>,
+}
+
+fn str_field(p: &Map<String, Value>, key: &str) -> Option<String> {
+    p.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn int_field(p: &Map<String, Value>, key: &str) -> Option<i64> {
+    match p.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl Tokens {
+    fn from_profile(p: &Map<String, Value>) -> Tokens {
+        Tokens {
+            access: str_field(p, "oauth_access_token").map(SecretString::new),
+            expire: int_field(p, "oauth_access_token_expire").unwrap_or(0),
+            refresh: str_field(p, "oauth_refresh_token").map(SecretString::new),
+        }
+    }
+
+    fn needs_refresh(&self, now: i64) -> bool {
+        self.refresh.is_some()
+            && (self.access.is_none()
+                || self.expire == 0
+                || self.expire - now <= ACCESS_TOKEN_MARGIN_SECS)
+    }
+}
+
+impl OAuthSource {
+    pub fn builder(
+        ctx: &Context,
+        config_path: impl Into<PathBuf>,
+        profile: impl Into<String>,
+    ) -> OAuthBuilder {
+        OAuthBuilder {
+            ctx: ctx.clone(),
+            config_path: config_path.into(),
+            profile: profile.into(),
+            site: None,
+            base_url: None,
+            options: RequestOptions::credential_service(),
+            refresh: RefreshConfig::default(),
+            name: None,
+        }
+    }
+
+    fn origin(&self) -> String {
+        format!("{} profile {}", self.config_path.display(), self.profile)
+    }
+
+    fn provider(&self) -> String {
+        format!("oauth ({})", self.origin())
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}{path}"));
+        url
+    }
+
+    /// The profile's raw object as the file holds it now (unlocked read).
+    fn read_profile(&self) -> Result<Map<String, Value>> {
+        let text = self.ctx.read_to_string(&self.config_path)?;
+        let config = crate::format::cli_config::CliConfig::parse(&text, &self.config_path)?;
+        config
+            .profile(&self.profile)
+            .map(|p| p.raw().clone())
+            .ok_or_else(|| {
+                Error::invalid_config(
+                    format!("CLI config {}", self.config_path.display()),
+                    format!("has no profile {} any more", self.profile),
+                )
+            })
+    }
+
+    /// Persisted STS credentials still outside the refresh window.
+    fn persisted_sts(&self, p: &Map<String, Value>) -> Option<Credentials> {
+        let expiration = Utc
+            .timestamp_opt(int_field(p, "sts_expiration")?, 0)
+            .single()?;
+        let left = (expiration - self.ctx.get_clock().server_now())
+            .to_std()
+            .ok()?;
+        if left <= self.reuse_window {
+            return None;
+        }
+        Some(Credentials::sts(
+            str_field(p, "access_key_id")?,
+            str_field(p, "access_key_secret")?,
+            str_field(p, "sts_token")?,
+            Some(expiration),
+            self.name.clone(),
+        ))
+    }
+
+    /// The access token to exchange, refreshed under the lock when due.
+    async fn access_token(&self, tokens: Tokens) -> Result<SecretString> {
+        let now = self.ctx.get_clock().now().timestamp();
+        if !tokens.needs_refresh(now) {
+            return tokens
+                .access
+                .ok_or_else(|| self.relogin("the profile has no oauth_access_token"));
+        }
+        let lock = match ConfigLock::acquire(&self.config_path, LOCK_TIMEOUT).await {
+            Ok(Some(lock)) => Some(lock),
+            Ok(None) => {
+                tracing::warn!(
+                    profile = self.profile.as_str(),
+                    "config.json stayed locked; refreshing the OAuth token without the lock"
+                );
+                None
+            }
+            Err(msg) => {
+                tracing::warn!(
+                    "cannot lock config.json ({msg}); refreshing the OAuth token without the lock"
+                );
+                None
+            }
+        };
+        // Another process may have rotated the tokens while we waited.
+        let tokens = match &lock {
+            Some(l) => {
+                let path = l.path().to_owned();
+                match self.reread_locked(&path).await {
+                    Some(t) => t,
+                    None => tokens,
+                }
+            }
+            None => tokens,
+        };
+        if !tokens.needs_refresh(self.ctx.get_clock().now().timestamp()) {
+            return tokens
+                .access
+                .ok_or_else(|| self.relogin("the profile has no oauth_access_token"));
+        }
+        let refresh = tokens
+            .refresh
+            .expect("needs_refresh implies a refresh token");
+        let (access, new_refresh, expire) = self.refresh_token(&refresh).await?;
+        let updates = vec![
+            ("oauth_access_token", Value::from(access.expose())),
+            ("oauth_access_token_expire", Value::from(expire)),
+            ("oauth_refresh_token", Value::from(new_refresh.expose())),
+        ];
+        let outcome = match lock {
+            Some(lock) => {
+                let profile = self.profile.clone();
+                crate::blocking::unblock(move || lock.update_owned(profile, updates))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+            }
+            None => Ok(
+                cli_config_write::update_profile(&self.config_path, &self.profile, updates).await,
+            ),
+        };
+        match outcome {
+            Ok(Outcome::Written | Outcome::Unchanged) => {}
+            Ok(other) => {
+                cli_config_write::warn_outcome(other);
+                tracing::warn!("the rotated OAuth refresh token was not saved: a re-login with aliyun-cli may be needed");
+            }
+            Err(msg) => tracing::warn!(
+                "the rotated OAuth refresh token was not saved ({msg}): a re-login with aliyun-cli may be needed"
+            ),
+        }
+        Ok(access)
+    }
+
+    async fn reread_locked(&self, path: &Path) -> Option<Tokens> {
+        let (path, profile) = (path.to_owned(), self.profile.clone());
+        let raw = crate::blocking::unblock(move || {
+            crate::format::cli_config_write::read_profile_at(&path, &profile)
+        })
+        .await
+        .ok()?
+        .ok()??;
+        Some(Tokens::from_profile(&raw))
+    }
+
+    fn relogin(&self, why: &str) -> Error {
+        Error::invalid_config(
+            self.origin(),
+            format!("{why}: log in again with aliyun-cli (`aliyun configure --profile {} --mode OAuth`)", self.profile),
+        )
+    }
+
+    fn upstream(&self, url: &Url, status: u16, body: &[u8]) -> Error {
+        let json: Option<Value> = serde_json::from_slice(body).ok();
+        let field = |k: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let mut message = field("error_description").map(|m| sanitize_service_message(&m));
+        if status == 400 || status == 401 {
+            let hint = "log in again with aliyun-cli if this persists";
+            message = Some(match message {
+                Some(m) => format!("{m} ({hint})"),
+                None => hint.to_owned(),
+            });
+        }
+        ErrorKind::Upstream {
+            provider: self.provider(),
+            endpoint: describe(url),
+            status,
+            code: field("error"),
+            message,
+            request_id: field("requestId").or_else(|| field("RequestId")),
+        }
+        .into()
+    }
+
+    fn transport(&self, url: &Url, message: String) -> Error {
+        ErrorKind::Transport {
+            provider: self.provider(),
+            endpoint: describe(url),
+            message,
+        }
+        .into()
+    }
+
+    async fn post(&self, url: &Url, req: http::request::Builder, body: Vec<u8>) -> Result<Value> {
+        let req = req
+            .method(http::Method::POST)
+            .uri(url.as_str())
+            .header(http::header::ACCEPT, "application/json")
+            .body(body)
+            .map_err(|_| {
+                Error::invalid_config(
+                    self.origin(),
+                    "the OAuth endpoint does not form a valid request",
+                )
+            })?;
+        let response = send_with_retries(self.ctx.http(), req, &self.options)
+            .await
+            .map_err(|e| self.transport(url, e.message))?;
+        if let Some(date) = response.date() {
+            self.ctx.get_clock().observe_server_time(date);
+        }
+        if !response.is_success() {
+            return Err(self.upstream(url, response.status, &response.body));
+        }
+        serde_json::from_slice(&response.body)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| {
+                self.transport(
+                    url,
+                    format!(
+                        "the response is not a JSON object ({} bytes)",
+                        response.body.len()
+                    ),
+                )
+            })
+    }
+
+    /// `POST /v1/token`: new access token, new refresh token, new expire (epoch s).
+    async fn refresh_token(
+        &self,
+        refresh: &SecretString,
+    ) -> Result<(SecretString, SecretString, i64)> {
+        let url = self.url("/v1/token");
+        let timestamp = self
+            .ctx
+            .get_clock()
+            .server_now()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh.expose())
+            .append_pair("client_id", self.site.client_id())
+            .append_pair("Timestamp", &timestamp)
+            .finish();
+        let req = http::Request::builder().header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+        let json = self.post(&url, req, body.into_bytes()).await?;
+        let get = |k: &str| {
+            json.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let (Some(access), Some(new_refresh)) = (get("access_token"), get("refresh_token")) else {
+            return Err(self.transport(
+                &url,
+                "the token response lacks access_token or refresh_token".to_owned(),
+            ));
+        };
+        let expires_in = match json.get("expires_in") {
+            Some(Value::Number(n)) => n.as_i64().unwrap_or(DEFAULT_EXPIRES_IN),
+            Some(Value::String(s)) => s.trim().parse().unwrap_or(DEFAULT_EXPIRES_IN),
+            _ => DEFAULT_EXPIRES_IN,
+        };
+        let expire = self.ctx.get_clock().now().timestamp() + expires_in;
+        Ok((
+            SecretString::new(access.to_owned()),
+            SecretString::new(new_refresh.to_owned()),
+            expire,
+        ))
+    }
+
+    /// `POST /v1/exchange`: STS credentials for the access token.
+    async fn exchange(&self, access: &SecretString) -> Result<Credentials> {
+        let url = self.url("/v1/exchange");
+        let req = http::Request::builder()
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {}", access.expose()),
+            );
+        let json = self.post(&url, req, Vec::new()).await?;
+        // camelCase (aliyun-cli, go, java, node) first, then PascalCase (python).
+        let pick = |camel: &str, pascal: &str| json.get(camel).or_else(|| json.get(pascal));
+        let text = |camel: &str, pascal: &str| {
+            pick(camel, pascal)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| self.transport(&url, format!("the exchange response lacks {camel}")))
+        };
+        let id = text("accessKeyId", "AccessKeyId")?;
+        let secret = text("accessKeySecret", "AccessKeySecret")?;
+        let token = text("securityToken", "SecurityToken")?;
+        let expiration: DateTime<Utc> = match pick("expiration", "Expiration") {
+            Some(Value::String(s)) => super::sts::parse_time(s).or_else(|| {
+                s.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| Utc.timestamp_opt(n, 0).single())
+            }),
+            Some(Value::Number(n)) => n.as_i64().and_then(|n| Utc.timestamp_opt(n, 0).single()),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            self.transport(
+                &url,
+                "the exchange response lacks a valid expiration".to_owned(),
+            )
+        })?;
+        if expiration <= self.ctx.get_clock().server_now() {
+            return Err(ErrorKind::Expired {
+                provider: self.provider(),
+                expired_at: expiration,
+            }
+            .into());
+        }
+        Ok(Credentials::sts(
+            id,
+            secret,
+            token,
+            Some(expiration),
+            self.name.clone(),
+        ))
+    }
+}
+
+impl Source for OAuthSource {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            let profile = self.read_profile()?;
+            if let Some(creds) = self.persisted_sts(&profile) {
+                return Ok(Resolution::Credentials(Arc::new(creds)));
+            }
+            let access = self.access_token(Tokens::from_profile(&profile)).await?;
+            let creds = self.exchange(&access).await?;
+            cli_config_write::update_profile(&self.config_path, &self.profile, sts_fields(&creds))
+                .await;
+            Ok(Resolution::Credentials(Arc::new(creds)))
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        Inspection {
+            reads: vec![
+                format!(
+                    "file {} (profile {})",
+                    self.config_path.display(),
+                    self.profile
+                ),
+                format!("OAuth at {}", describe(&self.base)),
+                self.ctx.describe_var(OAUTH_ENDPOINT_VAR),
+            ],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Builds an [`OAuthProvider`]. Builder values win over the environment.
+pub struct OAuthBuilder {
+    ctx: Context,
+    config_path: PathBuf,
+    profile: String,
+    site: Option<Site>,
+    base_url: Option<String>,
+    options: RequestOptions,
+    refresh: RefreshConfig,
+    name: Option<ProviderName>,
+}
+
+impl OAuthBuilder {
+    pub fn with_site(mut self, site: Site) -> Self {
+        self.site = Some(site);
+        self
+    }
+
+    /// Overrides the site's base URL (https, or http to a loopback address).
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    pub fn with_request_options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    pub fn with_refresh(mut self, config: RefreshConfig) -> Self {
+        self.refresh = config;
+        self
+    }
+
+    pub fn with_name(mut self, name: ProviderName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Reads `oauth_site_type` from the profile when no site was given.
+    pub fn build(self) -> Result<OAuthProvider> {
+        let origin = format!("{} profile {}", self.config_path.display(), self.profile);
+        let site = match self.site {
+            Some(s) => s,
+            None => {
+                let text = self.ctx.read_to_string(&self.config_path)?;
+                let config = crate::format::cli_config::CliConfig::parse(&text, &self.config_path)?;
+                config
+                    .profile(&self.profile)
+                    .and_then(|p| p.str("oauth_site_type"))
+                    .and_then(Site::parse)
+                    .ok_or_else(|| {
+                        Error::invalid_config(
+                            &origin,
+                            "oauth_site_type must be CN or INTL: set it, or log in again with aliyun-cli",
+                        )
+                    })?
+            }
+        };
+        let base = match (self.base_url, self.ctx.var(OAUTH_ENDPOINT_VAR)) {
+            (Some(u), _) => checked_url(&u, "OAuth base URL", HttpAllowed::Loopback)?,
+            (None, Some(u)) => checked_url(
+                &u,
+                &format!("environment variable {OAUTH_ENDPOINT_VAR}"),
+                HttpAllowed::Loopback,
+            )?,
+            (None, None) => Url::parse(site.base_url()).expect("constant URL"),
+        };
+        let source = OAuthSource {
+            ctx: self.ctx.clone(),
+            site,
+            base,
+            config_path: self.config_path,
+            profile: self.profile,
+            options: self.options,
+            reuse_window: self.refresh.window,
+            name: self.name.unwrap_or_else(|| ProviderName::new("oauth")),
+        };
+        Ok(Refreshing::with_config(
+            source,
+            self.ctx.get_clock().clone(),
+            self.refresh,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_and_refresh_rule() {
+        assert_eq!(Site::parse("cn"), Some(Site::Cn));
+        assert_eq!(
+            Site::parse("INTL").unwrap().client_id(),
+            "4103531455503354461"
+        );
+        assert_eq!(Site::parse("EU"), None);
+        let t = |access: bool, expire: i64, refresh: bool| Tokens {
+            access: access.then(|| SecretString::new("a".to_owned())),
+            expire,
+            refresh: refresh.then(|| SecretString::new("r".to_owned())),
+        };
+        let now = 1_000_000;
+        assert!(t(false, now + 9999, true).needs_refresh(now));
+        assert!(t(true, 0, true).needs_refresh(now));
+        assert!(t(true, now + 1200, true).needs_refresh(now));
+        assert!(!t(true, now + 1201, true).needs_refresh(now));
+        assert!(!t(true, 10, false).needs_refresh(now));
+    }
+}
