@@ -33,6 +33,8 @@ enum Command {
     Sign(cmd::sign::Args),
     /// Serve temporary credentials to local programs as a credentials URI.
     Serve(cmd::serve::Args),
+    /// Start the fake cloud in-process and resolve credentials against it, offline.
+    Sandbox(cmd::sandbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Presign(args) => cmd::presign::run(&ctx, args),
         Command::Sign(args) => cmd::sign::run(&ctx, args),
         Command::Serve(args) => cmd::serve::run(&ctx, args),
+        Command::Sandbox(args) => cmd::sandbox::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -551,3 +551,32 @@ fn serve_refuses_long_term_keys_and_foreign_addresses() {
     let out = home.run(&["serve", "--profile", "sts", "--token", "short"], &[]);
     assert!(stderr(&out).contains("at least 16"), "{}", stderr(&out));
 }
+
+#[test]
+fn sandbox_resolves_against_the_embedded_fake_cloud() {
+    let out = Home::new().run(&["sandbox"], &[]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("fake cloud listening on http://127.0.0.1:"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("Action=AssumeRole -> StsAssumeRole: accepted")
+            .count(),
+        3,
+        "{text}"
+    );
+    assert!(text.contains("GET /latest/meta-data/ram/security-credentials/FakeFixtureEcsRole -> ImdsCredentials: accepted"), "{text}");
+    assert!(
+        text.contains("from default/cli_profile/ram_role_arn/ram_role_arn/static_ak"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("same snapshot from the cache (0 new requests)")
+            .count(),
+        3,
+        "{text}"
+    );
+    assert!(!text.contains("fake-cli-secret-ram-00005"), "{text}");
+}

@@ -4,6 +4,7 @@ pub mod doctor;
 pub mod exec;
 pub mod get;
 pub mod presign;
+pub mod sandbox;
 pub mod serve;
 pub mod sign;
 
