@@ -136,8 +136,8 @@ fn script(dir: &Path, name: &str, body: &str) -> String {
 
 fn external(home: &Home, command: &str) -> SharedProvider {
     ExternalProcess::builder(&home.ctx())
-        .with_command(command)
-        .with_timeout(Duration::from_millis(800))
+        .command(command)
+        .timeout(Duration::from_millis(800))
         .build()
         .unwrap()
         .into()
@@ -215,7 +215,7 @@ async fn errors_never_contain_stdout() {
     );
     // Unsplittable commands fail at build time with the splitter's message.
     let e = ExternalProcess::builder(&home.ctx())
-        .with_command("tool 'unclosed")
+        .command("tool 'unclosed")
         .build()
         .unwrap_err()
         .to_string();
@@ -248,8 +248,8 @@ async fn a_hanging_command_is_killed_with_its_process_group() {
         &format!("sleep 30 &\necho $! > '{}'\nwait", pidfile.display()),
     );
     let p: SharedProvider = ExternalProcess::builder(&home.ctx())
-        .with_command(&cmd)
-        .with_timeout(Duration::from_millis(300))
+        .command(&cmd)
+        .timeout(Duration::from_millis(300))
         .build()
         .unwrap()
         .into();

@@ -231,8 +231,8 @@ async fn chain_over_oauth_writes_back_to_the_oauth_profile() {
 
 fn direct(home: &Home, cloud: &FakeCloud, config: &Path, name: &str) -> SharedProvider {
     OAuthSource::builder(&home.ctx(), config, name)
-        .with_site(Site::Cn)
-        .with_base_url(cloud.base_url())
+        .site(Site::Cn)
+        .base_url(cloud.base_url())
         .build()
         .unwrap()
         .into()

@@ -218,22 +218,6 @@ impl CloudSsoBuilder {
         self
     }
 
-    pub fn request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `cloud_sso`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Validates everything before any request: the URL (https, or http to loopback), the ids,
     /// and a token that has not expired.
     pub fn build(self) -> Result<CloudSsoProvider> {
@@ -288,3 +272,5 @@ impl CloudSsoBuilder {
         ))
     }
 }
+
+source_builder_setters!(CloudSsoBuilder, "cloud_sso", request_options);

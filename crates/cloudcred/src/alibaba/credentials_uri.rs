@@ -167,22 +167,6 @@ impl CredentialsUriBuilder {
         self
     }
 
-    pub fn request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `credential_uri`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Validates the URI before any request.
     pub fn build(self) -> Result<CredentialsUriProvider> {
         let ctx = self.ctx;
@@ -237,3 +221,5 @@ fn checked(raw: &str, origin: &str, allow_http: bool) -> Result<Url> {
     }
     Ok(url)
 }
+
+source_builder_setters!(CredentialsUriBuilder, "credential_uri", request_options);

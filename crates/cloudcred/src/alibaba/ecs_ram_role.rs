@@ -599,18 +599,6 @@ impl EcsRamRoleBuilder {
         self
     }
 
-    /// Refresh settings (default: the engine's, with a maximum age of 60 minutes).
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `ecs_ram_role`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Where the settings came from (a profile), for errors.
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
@@ -677,3 +665,5 @@ impl EcsRamRoleBuilder {
         ))
     }
 }
+
+source_builder_setters!(EcsRamRoleBuilder, "ecs_ram_role");

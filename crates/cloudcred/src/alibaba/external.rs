@@ -331,41 +331,31 @@ pub struct ExternalBuilder {
 
 impl ExternalBuilder {
     /// A command line, split by the go/java rules of this platform.
-    pub fn with_command(mut self, command: impl Into<String>) -> Self {
+    pub fn command(mut self, command: impl Into<String>) -> Self {
         self.command = Some(command.into());
         self
     }
 
     /// An argument vector, used as is.
-    pub fn with_argv(mut self, argv: Vec<String>) -> Self {
+    pub fn argv(mut self, argv: Vec<String>) -> Self {
         self.argv = Some(argv);
         self
     }
 
     /// How long the command may run (default 60 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Write the credentials back into `profile` of the config.json at `path`.
-    pub fn with_write_back(mut self, path: impl Into<PathBuf>, profile: impl Into<String>) -> Self {
+    pub fn write_back(mut self, path: impl Into<PathBuf>, profile: impl Into<String>) -> Self {
         self.write_back = Some((path.into(), profile.into()));
         self
     }
 
-    pub fn with_name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
-    pub fn with_refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
     /// Where the command came from (a profile), for errors.
-    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = origin.into();
         self
     }
@@ -435,3 +425,5 @@ mod tests {
         assert_eq!((out.len(), &out[997..]), (1000, &b"end"[..]));
     }
 }
+
+source_builder_setters!(ExternalBuilder, "external");

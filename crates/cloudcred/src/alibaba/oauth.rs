@@ -508,29 +508,14 @@ pub struct OAuthBuilder {
 }
 
 impl OAuthBuilder {
-    pub fn with_site(mut self, site: Site) -> Self {
+    pub fn site(mut self, site: Site) -> Self {
         self.site = Some(site);
         self
     }
 
     /// Overrides the site's base URL (https, or http to a loopback address).
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
-        self
-    }
-
-    pub fn with_request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn with_refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    pub fn with_name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
         self
     }
 
@@ -606,3 +591,5 @@ mod tests {
         assert!(!t(true, 10, false).needs_refresh(now));
     }
 }
+
+source_builder_setters!(OAuthBuilder, "oauth", request_options);

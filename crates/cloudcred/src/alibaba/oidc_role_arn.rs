@@ -217,22 +217,6 @@ impl OidcRoleArnBuilder {
         self
     }
 
-    pub fn request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `oidc_role_arn`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Validates everything before any request: the three required values (else their
     /// variables), duration, endpoint. The token file is not read here but at each refresh.
     pub fn build(mut self) -> Result<OidcRoleArnProvider> {
@@ -369,3 +353,5 @@ impl ProvideCredentials for OidcFromEnv {
         i
     }
 }
+
+source_builder_setters!(OidcRoleArnBuilder, "oidc_role_arn", request_options);

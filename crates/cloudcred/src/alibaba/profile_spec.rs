@@ -231,8 +231,8 @@ impl ProfileSpec {
                 })?;
                 Ok(
                     super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
-                        .with_site(site)
-                        .with_name(name)
+                        .site(site)
+                        .name(name)
                         .build()?
                         .into(),
                 )
@@ -242,11 +242,11 @@ impl ProfileSpec {
                 write_back,
             } => {
                 let mut b = super::external::ExternalProcess::builder(ctx)
-                    .with_command(command)
-                    .with_name(name)
-                    .with_origin(origin);
+                    .command(command)
+                    .name(name)
+                    .origin(origin);
                 if let Some((path, profile)) = write_back {
-                    b = b.with_write_back(path, profile);
+                    b = b.write_back(path, profile);
                 }
                 Ok(b.build()?.into())
             }

@@ -205,22 +205,6 @@ impl RamRoleArnBuilder {
         self
     }
 
-    pub fn request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `ram_role_arn/<previous>`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Validates everything before any request: role ARN (or `ALIBABA_CLOUD_ROLE_ARN`),
     /// duration, endpoint.
     pub fn build(mut self) -> Result<RamRoleArnProvider> {
@@ -275,3 +259,9 @@ impl RamRoleArnBuilder {
         ))
     }
 }
+
+source_builder_setters!(
+    RamRoleArnBuilder,
+    "ram_role_arn/<previous>",
+    request_options
+);

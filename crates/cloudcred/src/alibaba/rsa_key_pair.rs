@@ -266,22 +266,6 @@ impl RsaKeyPairBuilder {
         self
     }
 
-    pub fn request_options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The full provider name of the credentials (default `rsa_key_pair`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Validates everything before any request; the key itself is read at each refresh.
     pub fn build(self) -> Result<RsaKeyPairProvider> {
         let ctx = self.ctx;
@@ -385,3 +369,5 @@ mod tests {
             .is_err());
     }
 }
+
+source_builder_setters!(RsaKeyPairBuilder, "rsa_key_pair", request_options);
