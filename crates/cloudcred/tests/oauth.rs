@@ -9,7 +9,9 @@ use cloudcred::alibaba::oauth::{OAuthSource, Site};
 use cloudcred::alibaba::CliProfileProvider;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, Resolution, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault};
-use common::{assert_no_secret, fixture, Home};
+use common::assert_no_secret;
+use common::cloud::assert_clean;
+use common::{fixture, Home};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -65,18 +67,6 @@ fn profile<'a>(root: &'a Value, name: &str) -> &'a Value {
 
 fn assert_only_owned_changed(before: &Value, after: &Value, target: &str) {
     common::assert_only_owned_changed(before, after, target, OAUTH_OWNED);
-}
-
-fn assert_clean(cloud: &FakeCloud, text: &str) {
-    assert_no_secret(text);
-    for i in cloud.issued() {
-        assert!(!text.contains(&i.access_key_secret), "{text}");
-        if let Some(t) = &i.security_token {
-            assert!(!text.contains(t), "{text}");
-        }
-    }
-    assert!(!text.contains(&cloud.oauth_refresh_token()), "{text}");
-    assert!(!text.contains("fake-oauth-access-"), "{text}");
 }
 
 #[tokio::test]

@@ -55,22 +55,33 @@ pub fn short() -> RequestOptions {
     o
 }
 
-/// No fixture secret, issued secret or token, nor the OIDC token, in `text`.
+/// No fixture secret, nothing secret the fake cloud handed out or was handed (issued secrets
+/// and security tokens, metadata tokens, OAuth tokens) and not the OIDC token, in `text`.
 pub fn assert_clean(cloud: &FakeCloud, text: &str) {
     assert_no_secret(text);
     assert!(
         !text.contains(FIXTURE_OIDC_TOKEN),
         "OIDC token leaked: {text}"
     );
-    for i in cloud.issued() {
-        assert!(
-            !text.contains(&i.access_key_secret),
-            "issued secret leaked: {text}"
-        );
-        if let Some(t) = &i.security_token {
-            assert!(!text.contains(t.as_str()), "issued token leaked: {text}");
-        }
+    let issued = cloud
+        .issued()
+        .into_iter()
+        .flat_map(|i| [Some(i.access_key_secret), i.security_token])
+        .flatten();
+    let metadata_tokens = cloud
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.header("x-aliyun-ecs-metadata-token").map(str::to_owned));
+    for s in issued
+        .chain(metadata_tokens)
+        .chain([cloud.oauth_refresh_token()])
+    {
+        assert!(!text.contains(&s), "a secret leaked into: {text}");
     }
+    assert!(
+        !text.contains("fake-oauth-access-"),
+        "OAuth access token leaked: {text}"
+    );
 }
 
 /// [`assert_clean`] over an error's `Display` and `Debug`.

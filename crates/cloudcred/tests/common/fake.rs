@@ -1,7 +1,6 @@
 //! Helpers for tests against the fake cloud: a manual-clock context and the leak check over
 //! everything the fake cloud handed out.
 
-use super::assert_no_secret;
 use chrono::Utc;
 use cloudcred::context::ManualClock;
 use cloudcred::{Clock, Context, ErrorKind, MapEnv, SharedProvider};
@@ -19,24 +18,7 @@ pub fn manual_ctx(vars: &[(&str, &str)]) -> (Context, ManualClock) {
     (Context::with_env(env).clock(clock), manual)
 }
 
-/// Neither a fixture secret nor any secret, security token or metadata token the fake cloud
-/// issued appears in the error's `Display` or `Debug`.
-pub fn assert_clean(cloud: &FakeCloud, e: &cloudcred::Error) {
-    let text = format!("{e} {e:?}");
-    assert_no_secret(&text);
-    let issued = cloud
-        .issued()
-        .into_iter()
-        .flat_map(|i| [Some(i.access_key_secret), i.security_token])
-        .flatten();
-    let tokens = cloud
-        .requests()
-        .into_iter()
-        .filter_map(|r| r.header("x-aliyun-ecs-metadata-token").map(str::to_owned));
-    for s in issued.chain(tokens) {
-        assert!(!text.contains(&s), "an issued secret leaked into: {text}");
-    }
-}
+pub use super::cloud::assert_clean_error as assert_clean;
 
 /// The fault switches every credential endpoint must survive (plus endpoint-specific ones).
 pub fn common_faults() -> Vec<Fault> {
