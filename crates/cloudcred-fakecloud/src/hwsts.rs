@@ -90,9 +90,10 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
         Some(_) => return bad("policy must be a JSON document in a string."),
     };
     if let Some(ids) = body.get("policy_ids") {
-        let ok = ids
-            .as_array()
-            .is_some_and(|a| a.iter().all(|i| field_value_str(i).is_some()));
+        let ok = ids.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|i| i.as_str().is_some_and(|s| !s.trim().is_empty()))
+        });
         if !ok {
             return bad("policy_ids must be an array of non-empty strings.");
         }
@@ -151,8 +152,4 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
             },
         }),
     )
-}
-
-fn field_value_str(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.trim().is_empty())
 }
