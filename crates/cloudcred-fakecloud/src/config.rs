@@ -27,6 +27,16 @@ pub const OAUTH_CLIENT_ID_INTL: &str = "4103531455503354461";
 /// read so the binary works from any directory.
 pub const FIXTURE_OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJpc3MiOiJodHRwczovL2Zha2Utb2lkYy5pbnZhbGlkIiwic3ViIjoiZmFrZS1zdWJqZWN0IiwiYXVkIjoic3RzLmFsaXl1bmNzLmNvbSJ9.ZmFrZS1zaWduYXR1cmUtbm90LXJlYWw";
 
+/// The id token of `testdata/fixtures/tokens/huawei-id-token`, trimmed: what Huawei IAM
+/// (`/v3.0/OS-AUTH/id-token/tokens`) and STS (`/v5/agencies/assume-with-oidc`) accept by default.
+pub const FIXTURE_HUAWEI_ID_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJpc3MiOiJodHRwczovL2Zha2UtaWRwLmludmFsaWQiLCJzdWIiOiJmYWtlLWh1YXdlaS1zdWJqZWN0In0.ZmFrZS1odWF3ZWktc2lnbmF0dXJl";
+
+/// The identity provider id of `testdata/fixtures/huaweicloud/credentials-federated`.
+pub const FIXTURE_HUAWEI_IDP_ID: &str = "fake-fixture-idp";
+
+/// The body of Huawei metadata's 401 when no agency is attached to the instance (spec 7.2 H3).
+pub const HW_NO_AGENCY_MESSAGE: &str = "Please configure Cloud Service Agency first";
+
 /// Every AccessKey pair of the INI and config.json fixtures that a profile may sign with
 /// (static ones too: a chain may start from any of them).
 const FIXTURE_ACCESS_KEYS: &[(&str, &str)] = &[
@@ -122,6 +132,29 @@ pub struct FakeCloudConfig {
     pub default_lifetime: Duration,
     /// Allowed distance between a request `Timestamp` and the server clock.
     pub timestamp_tolerance: Duration,
+    /// Huawei metadata token behaviour: `TokenRequired` refuses `securitykey` GETs without a
+    /// valid `X-Metadata-Token` (401), `V1Only` answers the token PUT with 404 and ignores
+    /// tokens, `Both` checks a token only when one is sent.
+    pub hw_imds_mode: ImdsMode,
+    /// Largest `X-Metadata-Token-Ttl-Seconds` the Huawei metadata token PUT grants (1..=this).
+    pub hw_metadata_token_ttl_max: u64,
+    /// Lifetime of Huawei metadata `securitykey` credentials.
+    pub hw_metadata_lifetime: Duration,
+    /// Whether an agency is attached to the Huawei instance; `false` answers `securitykey` with
+    /// 401 and a body containing [`HW_NO_AGENCY_MESSAGE`].
+    pub hw_metadata_agency: bool,
+    /// The `X-Idp-Id` Huawei IAM federation accepts.
+    pub hw_idp_id: String,
+    /// The id token Huawei IAM federation and STS `assume-with-oidc` accept.
+    pub hw_id_token: String,
+    /// Lifetime of the `X-Subject-Token` federation tokens Huawei IAM issues.
+    pub hw_subject_token_lifetime: Duration,
+    /// The `provider_urn` Huawei STS `assume-with-oidc` accepts; `None` accepts any non-empty one.
+    pub hw_oidc_provider_urn: Option<String>,
+    /// The `agency_urn` Huawei STS `assume-with-oidc` accepts; `None` accepts any non-empty one.
+    pub hw_oidc_agency_urn: Option<String>,
+    /// Largest `duration_seconds` of Huawei STS `assume-with-oidc` (smallest is 900).
+    pub hw_oidc_max_duration: u64,
 }
 
 impl Default for FakeCloudConfig {
@@ -157,6 +190,16 @@ impl Default for FakeCloudConfig {
             oauth_expiration_as_epoch: false,
             default_lifetime: Duration::from_secs(3600),
             timestamp_tolerance: Duration::from_secs(15 * 60),
+            hw_imds_mode: ImdsMode::Both,
+            hw_metadata_token_ttl_max: 21600,
+            hw_metadata_lifetime: Duration::from_secs(24 * 3600),
+            hw_metadata_agency: true,
+            hw_idp_id: FIXTURE_HUAWEI_IDP_ID.into(),
+            hw_id_token: FIXTURE_HUAWEI_ID_TOKEN.into(),
+            hw_subject_token_lifetime: Duration::from_secs(24 * 3600),
+            hw_oidc_provider_urn: None,
+            hw_oidc_agency_urn: None,
+            hw_oidc_max_duration: 43200,
         }
     }
 }
@@ -194,6 +237,30 @@ impl FakeCloudConfig {
     /// Sets the metadata token behaviour.
     pub fn with_imds_mode(mut self, mode: ImdsMode) -> Self {
         self.imds_mode = mode;
+        self
+    }
+
+    /// Sets the Huawei metadata token behaviour.
+    pub fn with_hw_imds_mode(mut self, mode: ImdsMode) -> Self {
+        self.hw_imds_mode = mode;
+        self
+    }
+
+    /// Attaches (`true`) or detaches an agency from the Huawei instance.
+    pub fn with_hw_metadata_agency(mut self, attached: bool) -> Self {
+        self.hw_metadata_agency = attached;
+        self
+    }
+
+    /// Sets the identity provider id Huawei IAM federation accepts.
+    pub fn with_hw_idp_id(mut self, idp_id: impl Into<String>) -> Self {
+        self.hw_idp_id = idp_id.into();
+        self
+    }
+
+    /// Sets the id token Huawei IAM federation and STS accept.
+    pub fn with_hw_id_token(mut self, token: impl Into<String>) -> Self {
+        self.hw_id_token = token.into();
         self
     }
 

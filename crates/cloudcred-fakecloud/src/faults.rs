@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::http::{Ctx, Reply};
 use crate::model::{Endpoint, Fault};
-use crate::{imds, oauth, sso, sts, uri};
+use crate::{hwiam, hwmeta, hwsts, imds, oauth, sso, sts, uri};
 
 /// The answer for a fault that replaces the service's answer; `None` for the others.
 pub(crate) fn replacement(ctx: &Ctx, endpoint: Endpoint, fault: &Fault) -> Option<Reply> {
@@ -59,6 +59,11 @@ fn error_for(ctx: &Ctx, endpoint: Endpoint, status: u16) -> Reply {
         }
         Endpoint::CredentialsUri => uri::error(ctx, status, code, message),
         Endpoint::CloudSso => sso::error(ctx, status, code, message),
+        Endpoint::HwMetadataToken | Endpoint::HwSecurityKey => hwmeta::error(status, None),
+        Endpoint::HwIdTokenTokens | Endpoint::HwSecurityTokens => {
+            hwiam::error(status, &format!("IAM.Fault{status}"), message)
+        }
+        Endpoint::HwOidcSts => hwsts::error(ctx, status, &format!("STS.Fault{status}"), message),
         _ => {
             let code = match status {
                 400 => "invalid_request",

@@ -1,8 +1,11 @@
-//! A verifying local fake of the Alibaba Cloud credential endpoints, for offline tests.
+//! A verifying local fake of the Alibaba Cloud and Huawei Cloud credential endpoints, for offline
+//! tests.
 //!
 //! [`FakeCloud`] is a real HTTP server on a loopback address that speaks the wire formats of STS
 //! (`AssumeRole`, `AssumeRoleWithOIDC`, `GenerateSessionAccessKey`), the ECS instance metadata
-//! service, a credentials URI, CloudSSO and the OAuth token/exchange endpoints, and checks requests
+//! service, a credentials URI, CloudSSO and the OAuth token/exchange endpoints, and of Huawei
+//! Cloud's ECS metadata `securitykey`, IAM id-token federation and temporary AK/SK
+//! (`OS-CREDENTIAL/securitytokens`) and STS `assume-with-oidc`, and checks requests
 //! the way the real services do: RPC signatures (HMAC-SHA1 and SHA256withRSA), nonces, timestamps,
 //! security tokens of the keys it issued, durations, role ARNs, bearer and metadata tokens.
 //!
@@ -24,6 +27,9 @@
 mod config;
 mod faults;
 mod http;
+mod hwiam;
+mod hwmeta;
+mod hwsts;
 mod imds;
 mod model;
 mod oauth;
@@ -43,7 +49,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use config::{
-    FakeCloudConfig, ImdsMode, FIXTURE_OIDC_TOKEN, OAUTH_CLIENT_ID_CN, OAUTH_CLIENT_ID_INTL,
+    FakeCloudConfig, ImdsMode, FIXTURE_HUAWEI_IDP_ID, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_OIDC_TOKEN,
+    HW_NO_AGENCY_MESSAGE, OAUTH_CLIENT_ID_CN, OAUTH_CLIENT_ID_INTL,
 };
 pub use model::{Endpoint, Fault, Issued, RecordedRequest, Verdict};
 

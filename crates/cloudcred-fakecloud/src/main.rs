@@ -7,7 +7,8 @@ use clap::Parser;
 use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, ImdsMode};
 
 /// A local fake of the Alibaba Cloud credential endpoints (STS, ECS metadata, credentials URI,
-/// CloudSSO, OAuth). Listens on loopback only.
+/// CloudSSO, OAuth) and the Huawei Cloud ones (ECS metadata securitykey, IAM federation and
+/// temporary AK/SK, STS assume-with-oidc). Listens on loopback only.
 #[derive(Parser, Debug)]
 #[command(name = "cloudcred-fakecloud", version)]
 struct Args {
@@ -20,6 +21,9 @@ struct Args {
     /// Metadata token behaviour: both, token-required or v1-only.
     #[arg(long, default_value = "both", value_parser = parse_imds_mode)]
     imds_mode: ImdsMode,
+    /// Huawei metadata token behaviour: both, token-required or v1-only.
+    #[arg(long, default_value = "both", value_parser = parse_imds_mode)]
+    hw_imds_mode: ImdsMode,
     /// PEM public key that verifies GenerateSessionAccessKey.
     #[arg(long, value_name = "FILE")]
     rsa_public_key: Option<std::path::PathBuf>,
@@ -44,7 +48,9 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let mut config = FakeCloudConfig::default().with_imds_mode(args.imds_mode);
+    let mut config = FakeCloudConfig::default()
+        .with_imds_mode(args.imds_mode)
+        .with_hw_imds_mode(args.hw_imds_mode);
     if let Some(path) = &args.rsa_public_key {
         match std::fs::read_to_string(path) {
             Ok(pem) => config = config.with_rsa_public_key_pem(pem),
@@ -69,6 +75,9 @@ async fn main() -> ExitCode {
         "export ALIBABA_CLOUD_CREDENTIALS_URI={}",
         cloud.url(&cloud.config().credentials_uri_path)
     );
+    println!("export HUAWEICLOUD_SDK_METADATA_ENDPOINT={base}");
+    println!("export HUAWEICLOUD_SDK_IAM_ENDPOINT={base}");
+    println!("export HUAWEICLOUD_SDK_STS_ENDPOINT={base}");
     println!("Press Ctrl-C to stop.");
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("cloudcred-fakecloud: cannot listen for Ctrl-C; stopping");

@@ -27,11 +27,21 @@ pub enum Endpoint {
     OAuthToken,
     /// `POST /v1/exchange`.
     OAuthExchange,
+    /// Huawei ECS metadata `PUT /meta-data/latest/api/token`.
+    HwMetadataToken,
+    /// Huawei ECS metadata `GET /openstack/latest/securitykey`.
+    HwSecurityKey,
+    /// Huawei IAM `POST /v3.0/OS-AUTH/id-token/tokens` (IdP id-token federation).
+    HwIdTokenTokens,
+    /// Huawei IAM `POST /v3.0/OS-CREDENTIAL/securitytokens` (temporary AK/SK by token).
+    HwSecurityTokens,
+    /// Huawei STS `POST /v5/agencies/assume-with-oidc`.
+    HwOidcSts,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 15] = [
         Endpoint::StsAssumeRole,
         Endpoint::StsAssumeRoleWithOidc,
         Endpoint::StsGenerateSessionAccessKey,
@@ -42,6 +52,11 @@ impl Endpoint {
         Endpoint::CloudSso,
         Endpoint::OAuthToken,
         Endpoint::OAuthExchange,
+        Endpoint::HwMetadataToken,
+        Endpoint::HwSecurityKey,
+        Endpoint::HwIdTokenTokens,
+        Endpoint::HwSecurityTokens,
+        Endpoint::HwOidcSts,
     ];
 
     /// Whether errors of this endpoint use the STS (RPC) error format.
@@ -51,6 +66,18 @@ impl Endpoint {
             Endpoint::StsAssumeRole
                 | Endpoint::StsAssumeRoleWithOidc
                 | Endpoint::StsGenerateSessionAccessKey
+        )
+    }
+
+    /// Whether this is one of the Huawei Cloud endpoints.
+    pub(crate) fn is_huawei(self) -> bool {
+        matches!(
+            self,
+            Endpoint::HwMetadataToken
+                | Endpoint::HwSecurityKey
+                | Endpoint::HwIdTokenTokens
+                | Endpoint::HwSecurityTokens
+                | Endpoint::HwOidcSts
         )
     }
 }
@@ -158,28 +185,31 @@ pub(crate) fn first_param<'a>(
 pub struct Issued {
     /// Which endpoint issued it.
     pub endpoint: Endpoint,
-    /// The issued AccessKey id (`STS.…`, or `TMPSK.…` for session access keys).
+    /// The issued AccessKey id (`STS.…`, or `TMPSK.…` for session access keys; Huawei: 20
+    /// upper-case alphanumerics).
     pub access_key_id: String,
     /// The issued secret.
     pub access_key_secret: String,
     /// The issued security token (none for session access keys).
     pub security_token: Option<String>,
-    /// Requested role (STS), or the metadata role as an ARN.
+    /// Requested role (STS), or the metadata role as an ARN; Huawei OIDC STS: the agency URN.
     pub role_arn: Option<String>,
-    /// Requested session name (STS).
+    /// Requested session name (STS; Huawei OIDC STS: `agency_session_name`).
     pub role_session_name: Option<String>,
-    /// Requested or applied duration (STS, GenerateSessionAccessKey).
+    /// Requested or applied duration (STS, GenerateSessionAccessKey, every Huawei endpoint).
     pub duration_seconds: Option<u64>,
     /// Requested policy (STS).
     pub policy: Option<String>,
     /// Requested external id (AssumeRole).
     pub external_id: Option<String>,
-    /// OIDC provider of the request (AssumeRoleWithOIDC).
+    /// OIDC provider of the request (AssumeRoleWithOIDC; Huawei OIDC STS: `provider_urn`).
     pub oidc_provider_arn: Option<String>,
     /// The AccessKey id that signed the request (AssumeRole, GenerateSessionAccessKey).
     pub caller_access_key_id: Option<String>,
     /// Expiration as sent.
     pub expiration: SystemTime,
-    /// Expiration in the wire text form `YYYY-MM-DDThh:mm:ssZ`.
+    /// Expiration in the wire text form: `YYYY-MM-DDThh:mm:ssZ` (Alibaba),
+    /// `YYYY-MM-DDThh:mm:ss.ffffffZ` (Huawei metadata and IAM), `YYYY-MM-DDThh:mm:ss.fffZ`
+    /// (Huawei STS v5).
     pub expiration_text: String,
 }

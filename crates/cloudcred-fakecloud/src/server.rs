@@ -18,7 +18,7 @@ use crate::faults;
 use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault, RecordedRequest, Verdict};
 use crate::state::{self, Shared};
-use crate::{imds, oauth, sso, sts, uri};
+use crate::{hwiam, hwmeta, hwsts, imds, oauth, sso, sts, uri};
 
 /// Request bodies above this are refused: no credential call comes near it.
 const MAX_BODY: usize = 1 << 20;
@@ -73,6 +73,12 @@ pub(crate) async fn serve(
 
 fn route(config: &FakeCloudConfig, req: &Req) -> Option<Endpoint> {
     if let Some(e) = imds::route(&req.path) {
+        return Some(e);
+    }
+    if let Some(e) = hwmeta::route(&req.path)
+        .or_else(|| hwiam::route(&req.path))
+        .or_else(|| hwsts::route(&req.path))
+    {
         return Some(e);
     }
     if req.path == config.credentials_uri_path {
@@ -149,6 +155,10 @@ async fn handle(
                 .unwrap_or_else(|| reply.status.to_string()),
         }
     };
+    if endpoint.is_some_and(Endpoint::is_huawei) {
+        // Huawei services name the request id `X-Request-Id`.
+        reply = reply.with_header("X-Request-Id", request_id.to_lowercase().replace('-', ""));
+    }
     let response = build(&shared, &request_id, reply);
     record(&shared, req, endpoint, verdict, fault);
     Ok(response)
@@ -162,8 +172,18 @@ fn dispatch(ctx: &Ctx, req: &Req, endpoint: Option<Endpoint>) -> Reply {
         }
         Some(Endpoint::CredentialsUri) => uri::handle(ctx, req),
         Some(Endpoint::CloudSso) => sso::handle(ctx, req),
+        Some(e @ (Endpoint::HwMetadataToken | Endpoint::HwSecurityKey)) => {
+            hwmeta::handle(ctx, req, e)
+        }
+        Some(e @ (Endpoint::HwIdTokenTokens | Endpoint::HwSecurityTokens)) => {
+            hwiam::handle(ctx, req, e)
+        }
+        Some(Endpoint::HwOidcSts) => hwsts::handle(ctx, req),
         Some(e) => oauth::handle(ctx, req, e),
         None if req.path.starts_with("/latest/") => imds::error(404),
+        None if req.path.starts_with("/openstack/") || req.path.starts_with("/meta-data/") => {
+            hwmeta::error(404, None)
+        }
         None => sts::unknown_action(ctx, req),
     }
 }

@@ -49,6 +49,10 @@ pub(crate) struct Mutable {
     /// The one refresh token `/v1/token` accepts; rotation replaces it.
     pub oauth_refresh_token: String,
     pub oauth_access_tokens: HashMap<String, DateTime<Utc>>,
+    /// Huawei metadata tokens (`X-Metadata-Token`) → expiry; apart from the Alibaba ones.
+    pub hw_metadata_tokens: HashMap<String, DateTime<Utc>>,
+    /// Huawei IAM federation tokens (`X-Subject-Token`) → expiry.
+    pub hw_subject_tokens: HashMap<String, DateTime<Utc>>,
 }
 
 pub(crate) struct Shared {
@@ -213,6 +217,31 @@ impl Shared {
         }
     }
 
+    /// Makes a random Huawei temporary credential (20 upper-case alphanumerics AK, 40-character
+    /// SK, a Base64 security token). `expired` backdates it by an hour.
+    pub fn new_hw_credential(&self, lifetime: Duration, expired: bool) -> NewCredential {
+        let now = self.now();
+        let expiration = if expired {
+            now - TimeDelta::hours(1)
+        } else {
+            now + TimeDelta::seconds(lifetime.as_secs() as i64)
+        };
+        let mut raw = [0u8; 180];
+        rand::thread_rng().fill_bytes(&mut raw);
+        NewCredential {
+            access_key_id: alnum(20).to_ascii_uppercase(),
+            access_key_secret: alnum(40),
+            security_token: Some(format!("gQpjbi1ub3J0aC00{}", B64.encode(raw))),
+            expiration,
+        }
+    }
+
+    /// Logs a Huawei credential. Unlike [`Shared::record_issued`] it is not registered as an
+    /// Alibaba STS caller key.
+    pub fn record_hw_issued(&self, issued: Issued) {
+        self.lock().issued.push(issued);
+    }
+
     /// Registers an issued credential as a usable caller key and logs who asked for it.
     pub fn record_issued(&self, issued: Issued) {
         let mut m = self.lock();
@@ -231,6 +260,17 @@ impl Shared {
 /// `YYYY-MM-DDThh:mm:ssZ`, the strict form every official parser expects.
 pub(crate) fn iso8601(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `YYYY-MM-DDThh:mm:ss.ffffffZ`: Huawei metadata and IAM `expires_at` (microseconds, as the
+/// official parser's `%Y-%m-%dT%H:%M:%S.%fZ` expects).
+pub(crate) fn iso8601_micros(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// `YYYY-MM-DDThh:mm:ss.fffZ`: Huawei STS v5 `expiration` (milliseconds).
+pub(crate) fn iso8601_millis(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 pub(crate) fn alnum(n: usize) -> String {

@@ -31,7 +31,7 @@ fn prints_base_url_and_env_and_serves() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..7 {
         printed.push(lines.next().unwrap().unwrap());
     }
     let base = printed[0]
@@ -51,6 +51,13 @@ fn prints_base_url_and_env_and_serves() {
         printed[3],
         format!("export ALIBABA_CLOUD_CREDENTIALS_URI={base}/uri/fixture")
     );
+    for (line, var) in printed[4..].iter().zip([
+        "HUAWEICLOUD_SDK_METADATA_ENDPOINT",
+        "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        "HUAWEICLOUD_SDK_STS_ENDPOINT",
+    ]) {
+        assert_eq!(*line, format!("export {var}={base}"));
+    }
     let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
         common::client()
             .get(format!("{base}/uri/fixture"))
