@@ -580,3 +580,75 @@ fn sandbox_resolves_against_the_embedded_fake_cloud() {
     );
     assert!(!text.contains("fake-cli-secret-ram-00005"), "{text}");
 }
+
+const HW_ENV: [(&str, &str); 2] = [
+    ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+    ("HUAWEICLOUD_SDK_IAM_ENDPOINT", "http://127.0.0.1:9"),
+];
+
+#[test]
+fn huawei_get_exec_and_doctor() {
+    let home = Home::new().install("huaweicloud/credentials", ".huaweicloud/credentials");
+    let o = home.run(&["get", "--cloud", "huawei", "--format", "json"], &HW_ENV);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["access_key_id"], "FAKEHWBASICAK0000001");
+    assert_eq!(v["provider"], "default/profile/static_ak");
+    assert_eq!(v["project_id"], "0000000000000000fakeproject00001");
+    let o = home.run(
+        &[
+            "get",
+            "--cloud",
+            "huawei",
+            "--profile",
+            "global",
+            "--format",
+            "env",
+        ],
+        &HW_ENV,
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("export OBS_ACCESS_KEY_ID='FAKEHWGLOBALAK000002'"),
+        "{out}"
+    );
+    assert!(out.contains("export HUAWEICLOUD_SDK_DOMAIN_ID="), "{out}");
+    assert!(out.contains("unset OBS_SECURITY_TOKEN"), "{out}");
+    let o = home.run(
+        &[
+            "exec",
+            "--cloud",
+            "huawei",
+            "--",
+            "sh",
+            "-c",
+            "test \"$OBS_ACCESS_KEY_ID\" = FAKEHWBASICAK0000001 && test \"$HUAWEICLOUD_SDK_AK\" = \"$OBS_ACCESS_KEY_ID\" && test -n \"$HUAWEICLOUD_SDK_PROJECT_ID\"",
+        ],
+        &HW_ENV,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&["doctor", "--cloud", "huawei"], &HW_ENV);
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(text.contains("Huawei Cloud chain"), "{text}");
+    assert!(text.contains("default/profile"), "{text}");
+    assert!(
+        !text.contains("fake-hw-basic-sk-00000000000000000001"),
+        "{text}"
+    );
+    let o = home.run(&["get", "--cloud", "huawei", "--profile", "x"], &HW_ENV);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("basic or global"), "{}", stderr(&o));
+}
+
+#[test]
+fn huawei_partial_profile_is_an_error_without_secrets() {
+    let home = Home::new().install(
+        "huaweicloud/credentials-partial",
+        ".huaweicloud/credentials",
+    );
+    let o = home.run(&["get", "--cloud", "huawei"], &HW_ENV);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("[basic]") && e.contains("sk is not"), "{e}");
+    assert!(stdout(&o).is_empty());
+}

@@ -10,6 +10,7 @@
 //! - [`format`]: the file formats (the INI dialect, the aliyun CLI `config.json`);
 //! - [`http`]: the HTTP client of credential endpoints and its endpoint rules;
 //! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
+//! - [`huawei`]: one file per Huawei Cloud provider, the Huawei and OBS chains;
 //! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs.
 
 pub mod alibaba;
@@ -20,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod format;
 pub mod http;
+pub mod huawei;
 pub mod model;
 pub mod provider;
 pub mod sign;

@@ -10,12 +10,18 @@ pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
     #[arg(long)]
     profile: Option<String>,
+    /// Which cloud's chain: alibaba (default) or huawei.
+    #[arg(long, value_enum, default_value_t = super::Cloud::Alibaba)]
+    cloud: super::Cloud,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let chain = super::chain(ctx, args.profile.as_deref());
+    let chain = super::chain_for(ctx, args.cloud, args.profile.as_deref())?;
     let rt = super::runtime();
-    let mut out = String::from("Alibaba Cloud default chain (env → OIDC → CLI config.json → INI file → credentials URI → ECS metadata)\n\n");
+    let mut out = String::from(match args.cloud {
+        super::Cloud::Alibaba => "Alibaba Cloud default chain (env → OIDC → CLI config.json → INI file → credentials URI → ECS metadata)\n\n",
+        super::Cloud::Huawei => "Huawei Cloud chain (IdP federation → HUAWEICLOUD_SDK_* env → ~/.huaweicloud/credentials → ECS securitykey metadata)\n\n",
+    });
     let mut winner: Option<String> = None;
     let mut stopped = false;
     for (i, p) in chain.providers().iter().enumerate() {
@@ -48,7 +54,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             out.push_str(&format!("      warning {w}\n"));
         }
     }
-    let ignored = ignored_variables(ctx);
+    let ignored = if args.cloud == super::Cloud::Alibaba {
+        ignored_variables(ctx)
+    } else {
+        Vec::new()
+    };
     if !ignored.is_empty() {
         out.push_str("\nVariables that are set but ignored (cloudcred reads only the ALIBABA_CLOUD_* names):\n");
         for (var, advice) in ignored {

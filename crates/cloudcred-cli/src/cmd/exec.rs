@@ -10,13 +10,16 @@ pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
     #[arg(long)]
     profile: Option<String>,
+    /// Which cloud's chain: alibaba (default) or huawei.
+    #[arg(long, value_enum, default_value_t = super::Cloud::Alibaba)]
+    cloud: super::Cloud,
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<OsString>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let creds = super::resolve(ctx, args.profile.as_deref())?;
+    let creds = super::resolve_for(ctx, args.cloud, args.profile.as_deref())?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut cmd = Command::new(program);
     cmd.args(rest);
@@ -28,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         CredentialKind::Anonymous => {}
         _ => {
-            for (name, value) in super::exported_vars(&creds) {
+            for (name, value) in super::exported_vars_for(&creds, args.cloud) {
                 match value {
                     Some(v) => cmd.env(name, v),
                     None => cmd.env_remove(name),

@@ -10,6 +10,9 @@ pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials (as ALIBABA_CLOUD_PROFILE).
     #[arg(long)]
     profile: Option<String>,
+    /// Which cloud's chain: alibaba (default) or huawei.
+    #[arg(long, value_enum, default_value_t = super::Cloud::Alibaba)]
+    cloud: super::Cloud,
     /// Output format; `text` (masked) on a terminal, `json` otherwise.
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -23,7 +26,7 @@ enum Format {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
-    let creds = super::resolve(ctx, args.profile.as_deref())?;
+    let creds = super::resolve_for(ctx, args.cloud, args.profile.as_deref())?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Text
     } else {
@@ -31,7 +34,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     });
     let text = match format {
         Format::Json => format!("{}\n", to_json(&creds)),
-        Format::Env => to_env(&creds),
+        Format::Env => to_env(&creds, args.cloud),
         Format::Text => to_text(&creds),
     };
     let mut out = std::io::stdout().lock();
@@ -61,13 +64,23 @@ fn to_json(c: &Credentials) -> Value {
             "provider": c.provider_name().as_str(),
             "anonymous": true,
         }),
-        _ => json!({
-            "access_key_id": c.access_key_id(),
-            "access_key_secret": c.access_key_secret().expose(),
-            "security_token": c.security_token().map(|t| t.expose()),
-            "expiration": expiration,
-            "provider": c.provider_name().as_str(),
-        }),
+        _ => {
+            let mut v = json!({
+                "access_key_id": c.access_key_id(),
+                "access_key_secret": c.access_key_secret().expose(),
+                "security_token": c.security_token().map(|t| t.expose()),
+                "expiration": expiration,
+                "provider": c.provider_name().as_str(),
+            });
+            // Huawei scope ids, only when the source named one.
+            if let Some(p) = c.project_id() {
+                v["project_id"] = json!(p);
+            }
+            if let Some(d) = c.domain_id() {
+                v["domain_id"] = json!(d);
+            }
+            v
+        }
     }
 }
 
@@ -76,7 +89,7 @@ pub fn shell_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', r"'\''"))
 }
 
-fn to_env(c: &Credentials) -> String {
+fn to_env(c: &Credentials, cloud: super::Cloud) -> String {
     let mut s = String::new();
     if c.kind() == CredentialKind::Bearer {
         if let Some(t) = c.bearer_token() {
@@ -87,7 +100,13 @@ fn to_env(c: &Credentials) -> String {
         }
         return s;
     }
-    for (name, value) in super::exported_vars(c).into_iter().take(3) {
+    let vars = super::exported_vars_for(c, cloud);
+    let n = if cloud == super::Cloud::Alibaba {
+        3
+    } else {
+        vars.len()
+    };
+    for (name, value) in vars.into_iter().take(n) {
         match value {
             Some(v) => s.push_str(&format!("export {name}={}\n", shell_quote(&v))),
             None => s.push_str(&format!("unset {name}\n")),

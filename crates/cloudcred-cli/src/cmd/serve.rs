@@ -25,6 +25,9 @@ pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
     #[arg(long)]
     profile: Option<String>,
+    /// Which cloud's chain: alibaba (default) or huawei.
+    #[arg(long, value_enum, default_value_t = super::Cloud::Alibaba)]
+    cloud: super::Cloud,
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -62,7 +65,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         }
         None => hex::encode(rand::random::<[u8; 24]>()),
     };
-    let chain = super::chain(ctx, args.profile.as_deref());
+    let chain = super::chain_for(ctx, args.cloud, args.profile.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -198,7 +198,10 @@ impl ProvideCredentials for ProfileGuard {
 }
 
 /// The provider, or one that reports why it could not be built.
-fn or_failing<P: Into<SharedProvider>>(name: &'static str, built: Result<P>) -> SharedProvider {
+pub(crate) fn or_failing<P: Into<SharedProvider>>(
+    name: &'static str,
+    built: Result<P>,
+) -> SharedProvider {
     match built {
         Ok(p) => p.into(),
         Err(error) => Failing { name, error }.into(),

@@ -85,7 +85,7 @@ fn unreachable_memo() -> &'static Mutex<HashSet<String>> {
     MEMO.get_or_init(Default::default)
 }
 
-fn memo_lock() -> std::sync::MutexGuard<'static, HashSet<String>> {
+pub(crate) fn memo_lock() -> std::sync::MutexGuard<'static, HashSet<String>> {
     unreachable_memo()
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -108,6 +108,17 @@ impl EnvProvider {
     }
 }
 
+impl EnvProvider {
+    /// The same provider with its credentials passed through `f` (e.g. to add the Huawei project
+    /// or domain id); "not configured" and errors are kept.
+    pub fn map_credentials(mut self, f: impl FnOnce(Credentials) -> Credentials) -> Self {
+        if let Ok(Resolution::Credentials(c)) = &self.outcome {
+            self.outcome = Ok(Resolution::Credentials(Arc::new(f((**c).clone()))));
+        }
+        self
+    }
+}
+
 impl EnvNames {
     /// The variable names, the token's last when there is one.
     fn all(&self) -> impl Iterator<Item = &'static str> {

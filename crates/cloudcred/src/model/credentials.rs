@@ -49,6 +49,10 @@ pub struct Credentials {
     bearer_token_header: Option<String>,
     expiration: Option<DateTime<Utc>>,
     provider_name: ProviderName,
+    /// Huawei Cloud scope (not secret): the project of "basic" credentials.
+    project_id: Option<String>,
+    /// Huawei Cloud scope (not secret): the domain of "global" credentials.
+    domain_id: Option<String>,
 }
 
 impl Credentials {
@@ -67,6 +71,8 @@ impl Credentials {
             bearer_token_header: None,
             expiration: None,
             provider_name,
+            project_id: None,
+            domain_id: None,
         }
     }
 
@@ -87,6 +93,8 @@ impl Credentials {
             bearer_token_header: None,
             expiration,
             provider_name,
+            project_id: None,
+            domain_id: None,
         }
     }
 
@@ -101,6 +109,8 @@ impl Credentials {
             bearer_token_header: None,
             expiration: None,
             provider_name,
+            project_id: None,
+            domain_id: None,
         }
     }
 
@@ -115,6 +125,8 @@ impl Credentials {
             bearer_token_header: None,
             expiration: None,
             provider_name,
+            project_id: None,
+            domain_id: None,
         }
     }
 
@@ -127,6 +139,28 @@ impl Credentials {
     pub fn with_bearer_token_header(mut self, header: impl Into<String>) -> Self {
         self.bearer_token_header = Some(header.into());
         self
+    }
+
+    /// The Huawei Cloud project id (`X-Project-Id`) of "basic" credentials.
+    pub fn with_project_id(mut self, project_id: Option<String>) -> Self {
+        self.project_id = project_id;
+        self
+    }
+
+    /// The Huawei Cloud domain id (`X-Domain-Id`) of "global" credentials.
+    pub fn with_domain_id(mut self, domain_id: Option<String>) -> Self {
+        self.domain_id = domain_id;
+        self
+    }
+
+    /// The Huawei Cloud project id, if the source named one.
+    pub fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref()
+    }
+
+    /// The Huawei Cloud domain id, if the source named one.
+    pub fn domain_id(&self) -> Option<&str> {
+        self.domain_id.as_deref()
     }
 
     pub fn with_provider_name(mut self, provider_name: ProviderName) -> Self {
@@ -206,6 +240,8 @@ impl fmt::Debug for Credentials {
             .field("bearer_token", &self.bearer_token)
             .field("expiration", &self.expiration)
             .field("provider_name", &self.provider_name)
+            .field("project_id", &self.project_id)
+            .field("domain_id", &self.domain_id)
             .finish()
     }
 }

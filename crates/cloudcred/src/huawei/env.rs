@@ -1,0 +1,139 @@
+//! Huawei Cloud environment variables (spec 3, 4.2, 5.2): `HUAWEICLOUD_SDK_AK`, `_SK`,
+//! `_SECURITY_TOKEN` with `_PROJECT_ID` / `_DOMAIN_ID`, and the OBS SDK's `OBS_ACCESS_KEY_ID`,
+//! `OBS_SECRET_ACCESS_KEY`, `OBS_SECURITY_TOKEN` (OBS-scoped chain only, H4).
+//!
+//! The rules are those of the Alibaba environment provider, which this reuses: read when built,
+//! blank is unset, none set → not configured, a partial set → an error naming the missing
+//! variable. IdP federation from `HUAWEICLOUD_SDK_IDP_ID` + `_ID_TOKEN_FILE` is
+//! [`super::federation::IdpFederation::from_env`].
+
+use super::CredentialType;
+use crate::alibaba::env::{EnvNames, EnvProvider};
+use crate::context::Context;
+use crate::model::ProviderName;
+
+pub const AK_VAR: &str = "HUAWEICLOUD_SDK_AK";
+pub const SK_VAR: &str = "HUAWEICLOUD_SDK_SK";
+pub const SECURITY_TOKEN_VAR: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+pub const PROJECT_ID_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+pub const DOMAIN_ID_VAR: &str = "HUAWEICLOUD_SDK_DOMAIN_ID";
+
+/// The Huawei Cloud SDK names.
+pub const HUAWEICLOUD_SDK: EnvNames = EnvNames {
+    access_key_id: AK_VAR,
+    access_key_secret: SK_VAR,
+    security_token: Some(SECURITY_TOKEN_VAR),
+};
+
+/// The OBS SDK's names (`loadtoken.ENV`).
+pub const OBS: EnvNames = EnvNames {
+    access_key_id: "OBS_ACCESS_KEY_ID",
+    access_key_secret: "OBS_SECRET_ACCESS_KEY",
+    security_token: Some("OBS_SECURITY_TOKEN"),
+};
+
+/// The id variable of a credential type: project id for basic, domain id for global.
+pub fn scope_var(kind: CredentialType) -> &'static str {
+    match kind {
+        CredentialType::Basic => PROJECT_ID_VAR,
+        CredentialType::Global => DOMAIN_ID_VAR,
+    }
+}
+
+/// `HUAWEICLOUD_SDK_*` under the provider name `name` (usually `env`), with the project or
+/// domain id of `kind`.
+pub fn env_provider(ctx: &Context, kind: CredentialType, name: ProviderName) -> EnvProvider {
+    let id = ctx.var(scope_var(kind));
+    EnvProvider::with_names(ctx, HUAWEICLOUD_SDK, name).map_credentials(|c| kind.scope(c, id))
+}
+
+/// `OBS_*` under the provider name `name` (usually `obs_env`).
+pub fn obs_env_provider(ctx: &Context, name: ProviderName) -> EnvProvider {
+    EnvProvider::with_names(ctx, OBS, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MapEnv;
+    use crate::model::CredentialKind;
+    use crate::provider::{ProvideCredentials, Resolution};
+
+    fn ctx(pairs: &[(&str, &str)]) -> Context {
+        Context::with_env(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<MapEnv>(),
+        )
+    }
+
+    fn outcome(p: &EnvProvider) -> crate::Result<Resolution> {
+        futures::executor::block_on(p.resolve())
+    }
+
+    #[test]
+    fn basic_and_global_ids() {
+        let c = ctx(&[
+            (AK_VAR, "FAKEHWAK"),
+            (SK_VAR, "planted-sk"),
+            (PROJECT_ID_VAR, "proj"),
+            (DOMAIN_ID_VAR, "dom"),
+        ]);
+        let p = env_provider(&c, CredentialType::Basic, ProviderName::new("env"));
+        let creds = p.cached().unwrap();
+        assert_eq!(creds.kind(), CredentialKind::AccessKey);
+        assert_eq!(
+            (creds.project_id(), creds.domain_id()),
+            (Some("proj"), None)
+        );
+        assert_eq!(creds.provider_name().as_str(), "env");
+        let p = env_provider(&c, CredentialType::Global, ProviderName::new("env"));
+        let creds = p.cached().unwrap();
+        assert_eq!((creds.project_id(), creds.domain_id()), (None, Some("dom")));
+        assert!(!format!("{creds:?}").contains("planted"));
+    }
+
+    #[test]
+    fn token_and_not_configured() {
+        let c = ctx(&[(AK_VAR, "a"), (SK_VAR, "s"), (SECURITY_TOKEN_VAR, "t")]);
+        let p = env_provider(&c, CredentialType::Basic, ProviderName::new("env"));
+        assert_eq!(p.cached().unwrap().kind(), CredentialKind::Sts);
+        let p = env_provider(
+            &ctx(&[(PROJECT_ID_VAR, "p")]),
+            CredentialType::Basic,
+            "env".into(),
+        );
+        assert!(matches!(outcome(&p), Ok(Resolution::NotConfigured(_))));
+    }
+
+    #[test]
+    fn partial_sets_name_the_missing_variable() {
+        let p = env_provider(
+            &ctx(&[(SK_VAR, "planted-sk")]),
+            CredentialType::Basic,
+            "env".into(),
+        );
+        let e = outcome(&p).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("but {AK_VAR} is not")) && !e.contains("planted"),
+            "{e}"
+        );
+        let p = obs_env_provider(&ctx(&[("OBS_ACCESS_KEY_ID", "a")]), "obs_env".into());
+        let e = outcome(&p).unwrap_err().to_string();
+        assert!(e.contains("but OBS_SECRET_ACCESS_KEY is not"), "{e}");
+        let p = obs_env_provider(
+            &ctx(&[
+                ("OBS_ACCESS_KEY_ID", "a"),
+                ("OBS_SECRET_ACCESS_KEY", "s"),
+                ("OBS_SECURITY_TOKEN", "t"),
+            ]),
+            "obs_env".into(),
+        );
+        let c = p.cached().unwrap();
+        assert_eq!(
+            (c.kind(), c.provider_name().as_str()),
+            (CredentialKind::Sts, "obs_env")
+        );
+    }
+}

@@ -1,0 +1,501 @@
+//! IdP id-token federation through IAM (spec 8.1, H6), provider `idp_federation`.
+//!
+//! Each refresh re-reads the id token file (content trimmed; empty or unreadable is an error
+//! naming the path), then:
+//!
+//! 1. `POST {iam}/v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id` and
+//!    `{"auth": {"id_token": {"id": <JWT>}}}` (plus a `scope` object only when one is
+//!    configured); the federation token is the `X-Subject-Token` response header;
+//! 2. temporary AK/SK for that token ([`super::temporary_keys`]).
+//!
+//! Configured from `HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (core), from a
+//! profile's `idp_id` + `id_token_file`, or, in the OBS-scoped chain, from `HUAWEI_CLOUD_IDP_ID`
+//! and `OIDC_TOKEN_FILE` (obs `OIDC`). One of a pair alone is an error. The id token and the
+//! federation token are secrets: never in errors, logs or `Debug` (H10).
+
+use super::env::scope_var;
+use super::temporary_keys::{
+    self, check_duration, iam_endpoint, join, IAM_ENDPOINT_VAR, JSON_CONTENT_TYPE as JSON,
+};
+use super::CredentialType;
+use crate::alibaba::sts::read_input_file;
+use crate::context::Context;
+use crate::engine::{RefreshConfig, Refreshing, Source};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::endpoint::describe;
+use crate::http::{send_with_retries, RequestOptions};
+use crate::model::{Credentials, ProviderName, SecretString};
+use crate::provider::{Inspection, ProvideCredentials, Resolution};
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::sync::Arc;
+use url::Url;
+
+pub const IDP_ID_VAR: &str = "HUAWEICLOUD_SDK_IDP_ID";
+pub const ID_TOKEN_FILE_VAR: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
+/// The OBS SDK's IdP variable (note the different prefix).
+pub const OBS_IDP_ID_VAR: &str = "HUAWEI_CLOUD_IDP_ID";
+pub const OBS_TOKEN_FILE_VAR: &str = "OIDC_TOKEN_FILE";
+/// The OBS SDK's default token file (CCE pod path).
+pub const OBS_DEFAULT_TOKEN_FILE: &str = "/var/run/secrets/tokens/oidc-token";
+
+const NAME: &str = "idp_federation";
+const ID_TOKEN_PATH: &str = "/v3.0/OS-AUTH/id-token/tokens";
+
+/// A scope of the federation token (obs `IdTokenCredentialsProvider`); none → unscoped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    ProjectId(String),
+    DomainId(String),
+}
+
+/// The federation source; use it through [`IdpFederationProvider`].
+pub struct IdpFederation {
+    ctx: Context,
+    idp_id: String,
+    token_file: PathBuf,
+    iam: Url,
+    scope: Option<Scope>,
+    duration: u32,
+    kind: CredentialType,
+    scope_id: Option<String>,
+    name: ProviderName,
+    origin: String,
+}
+
+impl std::fmt::Debug for IdpFederation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdpFederation")
+            .field("idp_id", &self.idp_id)
+            .field("token_file", &self.token_file)
+            .field("iam", &describe(&self.iam))
+            .field("duration", &self.duration)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// IdP federation behind the refresh engine.
+pub type IdpFederationProvider = Refreshing<IdpFederation>;
+
+impl IdpFederation {
+    /// Federation with this IdP and id token file.
+    pub fn builder(
+        ctx: &Context,
+        idp_id: impl Into<String>,
+        id_token_file: impl Into<PathBuf>,
+    ) -> IdpFederationBuilder {
+        IdpFederationBuilder {
+            ctx: ctx.clone(),
+            idp_id: idp_id.into(),
+            token_file: id_token_file.into(),
+            iam_endpoint: None,
+            scope: None,
+            duration: temporary_keys::DEFAULT_DURATION_SECONDS,
+            kind: CredentialType::Basic,
+            scope_id: None,
+            name: None,
+            origin: None,
+            refresh: super::refresh_config(),
+        }
+    }
+
+    /// `HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (core, spec 5.2): neither set →
+    /// not configured, one alone → error.
+    pub fn from_env(ctx: &Context, kind: CredentialType, name: ProviderName) -> FederationFromEnv {
+        let idp = ctx.var(IDP_ID_VAR);
+        let file = ctx.var(ID_TOKEN_FILE_VAR);
+        let inner = match (idp, file) {
+            (None, None) => Ok(None),
+            (Some(idp), Some(file)) => Self::builder(ctx, idp, ctx.expand_path(&file))
+                .credential_type(kind)
+                .scope_id(ctx.var(scope_var(kind)))
+                .name(name.clone())
+                .origin(format!(
+                    "environment variables {IDP_ID_VAR} and {ID_TOKEN_FILE_VAR}"
+                ))
+                .build()
+                .map(Some),
+            (idp, _) => {
+                let (set, unset) = if idp.is_some() {
+                    (IDP_ID_VAR, ID_TOKEN_FILE_VAR)
+                } else {
+                    (ID_TOKEN_FILE_VAR, IDP_ID_VAR)
+                };
+                Err(Error::invalid_config(
+                    "environment",
+                    format!("{set} is set but {unset} is not: IdP federation needs both"),
+                ))
+            }
+        };
+        FederationFromEnv {
+            name,
+            inner,
+            reason: format!("{IDP_ID_VAR} and {ID_TOKEN_FILE_VAR} are not set"),
+            vars: &[IDP_ID_VAR, ID_TOKEN_FILE_VAR],
+            ctx: ctx.clone(),
+        }
+    }
+
+    /// The OBS SDK's `OIDC` provider: configured when `HUAWEI_CLOUD_IDP_ID` is set; token file
+    /// `OIDC_TOKEN_FILE`, else the CCE pod path.
+    pub fn from_obs_env(ctx: &Context, name: ProviderName) -> FederationFromEnv {
+        let inner = match ctx.var(OBS_IDP_ID_VAR) {
+            None => Ok(None),
+            Some(idp) => {
+                let file = ctx
+                    .var(OBS_TOKEN_FILE_VAR)
+                    .unwrap_or_else(|| OBS_DEFAULT_TOKEN_FILE.to_owned());
+                Self::builder(ctx, idp, ctx.expand_path(&file))
+                    .name(name.clone())
+                    .origin(format!("environment variable {OBS_IDP_ID_VAR}"))
+                    .build()
+                    .map(Some)
+            }
+        };
+        FederationFromEnv {
+            name,
+            inner,
+            reason: format!("{OBS_IDP_ID_VAR} is not set"),
+            vars: &[OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR],
+            ctx: ctx.clone(),
+        }
+    }
+
+    fn who(&self) -> String {
+        format!("{NAME} (IdP {}, from {})", self.idp_id, self.origin)
+    }
+
+    /// Step 1: the federation token (`X-Subject-Token`).
+    async fn federation_token(&self, id_token: &str, who: &str) -> Result<SecretString> {
+        let url = join(&self.iam, ID_TOKEN_PATH);
+        let mut auth = serde_json::json!({"id_token": {"id": id_token}});
+        match &self.scope {
+            Some(Scope::ProjectId(p)) => auth["scope"] = serde_json::json!({"project": {"id": p}}),
+            Some(Scope::DomainId(d)) => auth["scope"] = serde_json::json!({"domain": {"id": d}}),
+            None => {}
+        }
+        let request = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(url.as_str())
+            .header(http::header::CONTENT_TYPE, JSON)
+            .header("X-Idp-Id", self.idp_id.as_str())
+            .body(serde_json::json!({ "auth": auth }).to_string().into_bytes())
+            .map_err(|_| {
+                Error::invalid_config(
+                    who,
+                    "the IdP id or IAM endpoint does not form a valid request",
+                )
+            })?;
+        let response = send_with_retries(
+            self.ctx.http(),
+            request,
+            &RequestOptions::credential_service(),
+        )
+        .await
+        .map_err(|e| -> Error {
+            ErrorKind::Transport {
+                provider: who.to_owned(),
+                endpoint: describe(&url),
+                message: e.message,
+            }
+            .into()
+        })?;
+        if let Some(date) = response.date() {
+            self.ctx.get_clock().observe_server_time(date);
+        }
+        if !response.is_success() {
+            let err = super::response::upstream_error(&response, who, &describe(&url));
+            if response.status == 401 {
+                let expired = err.to_string().to_ascii_lowercase().contains("expired");
+                let hint = if expired {
+                    format!(
+                        "the id token in {} has expired: renew it",
+                        self.token_file.display()
+                    )
+                } else {
+                    format!(
+                        "the id token in {} was refused by IdP {}: check the token and the IdP's mapping",
+                        self.token_file.display(),
+                        self.idp_id
+                    )
+                };
+                return Err(Error::invalid_config(format!("{err}"), hint));
+            }
+            return Err(err);
+        }
+        response
+            .headers
+            .get("x-subject-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(SecretString::new)
+            .ok_or_else(|| {
+                ErrorKind::Transport {
+                    provider: who.to_owned(),
+                    endpoint: describe(&url),
+                    message: "the answer has no X-Subject-Token header".to_owned(),
+                }
+                .into()
+            })
+    }
+}
+
+impl Source for IdpFederation {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            let who = self.who();
+            let raw = read_input_file(&self.ctx, &self.token_file, "id token", &self.origin)?;
+            let id_token = SecretString::new(raw.trim());
+            if id_token.expose().is_empty() {
+                return Err(Error::invalid_config(
+                    &self.origin,
+                    format!("the id token file {} is empty", self.token_file.display()),
+                ));
+            }
+            let federation = self.federation_token(id_token.expose(), &who).await?;
+            let creds: Credentials = temporary_keys::create(
+                &self.ctx,
+                &self.iam,
+                &federation,
+                self.duration,
+                &who,
+                self.name.clone(),
+            )
+            .await?;
+            let creds = self.kind.scope(creds, self.scope_id.clone());
+            Ok(Resolution::Credentials(Arc::new(creds)))
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        Inspection {
+            reads: vec![
+                format!("id token file {}", self.token_file.display()),
+                format!("IAM at {}", describe(&self.iam)),
+                self.ctx.describe_var(IAM_ENDPOINT_VAR),
+            ],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Builds an [`IdpFederationProvider`].
+pub struct IdpFederationBuilder {
+    ctx: Context,
+    idp_id: String,
+    token_file: PathBuf,
+    iam_endpoint: Option<(String, String)>,
+    scope: Option<Scope>,
+    duration: u32,
+    kind: CredentialType,
+    scope_id: Option<String>,
+    name: Option<ProviderName>,
+    origin: Option<String>,
+    refresh: RefreshConfig,
+}
+
+impl IdpFederationBuilder {
+    /// The IAM endpoint (wins over `HUAWEICLOUD_SDK_IAM_ENDPOINT`).
+    pub fn iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some((url.into(), "the iam_endpoint option".to_owned()));
+        self
+    }
+
+    /// The IAM endpoint with the origin to name in errors (a profile's `iam_endpoint`).
+    pub fn iam_endpoint_from(mut self, url: impl Into<String>, origin: impl Into<String>) -> Self {
+        self.iam_endpoint = Some((url.into(), origin.into()));
+        self
+    }
+
+    /// Scopes the federation token (default unscoped).
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = Some(scope);
+        self
+    }
+
+    /// Lifetime of the temporary keys, 900–86400 s (default 21600).
+    pub fn duration_seconds(mut self, seconds: u32) -> Self {
+        self.duration = seconds;
+        self
+    }
+
+    /// The credential type (which id [`scope_id`](Self::scope_id) is).
+    pub fn credential_type(mut self, kind: CredentialType) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The project (basic) or domain (global) id attached to the credentials.
+    pub fn scope_id(mut self, id: Option<String>) -> Self {
+        self.scope_id = id;
+        self
+    }
+
+    /// The provider name (default `idp_federation`).
+    pub fn name(mut self, name: ProviderName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Where the settings came from, for errors.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    pub fn refresh(mut self, config: RefreshConfig) -> Self {
+        self.refresh = config;
+        self
+    }
+
+    /// Validates the settings; no I/O (the token file is read at each refresh).
+    pub fn build(self) -> Result<IdpFederationProvider> {
+        let origin = self.origin.unwrap_or_else(|| NAME.to_owned());
+        if self.idp_id.trim().is_empty() {
+            return Err(Error::invalid_config(&origin, "idp_id is empty"));
+        }
+        let iam = iam_endpoint(
+            &self.ctx,
+            self.iam_endpoint
+                .as_ref()
+                .map(|(v, o)| (v.as_str(), o.as_str())),
+        )?;
+        let duration = check_duration(self.duration, &origin)?;
+        let source = IdpFederation {
+            ctx: self.ctx.clone(),
+            idp_id: self.idp_id.trim().to_owned(),
+            token_file: self.token_file,
+            iam,
+            scope: self.scope,
+            duration,
+            kind: self.kind,
+            scope_id: self.scope_id,
+            name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
+            origin,
+        };
+        Ok(Refreshing::with_config(
+            source,
+            self.ctx.get_clock().clone(),
+            self.refresh,
+        ))
+    }
+}
+
+/// Federation configured by environment variables: not configured, an error, or the provider.
+#[derive(Debug)]
+pub struct FederationFromEnv {
+    name: ProviderName,
+    inner: Result<Option<IdpFederationProvider>>,
+    reason: String,
+    vars: &'static [&'static str],
+    ctx: Context,
+}
+
+impl ProvideCredentials for FederationFromEnv {
+    fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
+        match &self.inner {
+            Ok(Some(p)) => p.resolve(),
+            Ok(None) => Box::pin(futures::future::ready(Ok(Resolution::NotConfigured(
+                self.reason.clone(),
+            )))),
+            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
+        }
+    }
+
+    fn cached(&self) -> Option<Arc<Credentials>> {
+        match &self.inner {
+            Ok(Some(p)) => p.cached(),
+            _ => None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        let mut i = match &self.inner {
+            Ok(Some(p)) => p.inspect(),
+            _ => Inspection::default(),
+        };
+        for v in self.vars {
+            i.reads.insert(0, self.ctx.describe_var(v));
+        }
+        i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::MapEnv;
+
+    fn run(p: &FederationFromEnv) -> Result<Resolution> {
+        futures::executor::block_on(p.resolve())
+    }
+
+    #[test]
+    fn env_pairs() {
+        let ctx = Context::with_env(MapEnv::default());
+        let p = IdpFederation::from_env(&ctx, CredentialType::Basic, NAME.into());
+        assert!(matches!(run(&p), Ok(Resolution::NotConfigured(_))));
+        let ctx = Context::with_env(MapEnv::from([(IDP_ID_VAR, "idp")]));
+        let e = run(&IdpFederation::from_env(
+            &ctx,
+            CredentialType::Basic,
+            NAME.into(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(&format!("but {ID_TOKEN_FILE_VAR} is not")),
+            "{e}"
+        );
+        let ctx = Context::with_env(MapEnv::from([(ID_TOKEN_FILE_VAR, "/f")]));
+        let e = run(&IdpFederation::from_env(
+            &ctx,
+            CredentialType::Basic,
+            NAME.into(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(&format!("but {IDP_ID_VAR} is not")), "{e}");
+        let ctx = Context::with_env(MapEnv::default());
+        assert!(matches!(
+            run(&IdpFederation::from_obs_env(&ctx, "obs_oidc".into())),
+            Ok(Resolution::NotConfigured(_))
+        ));
+    }
+
+    #[test]
+    fn unreadable_or_empty_token_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "  \n").unwrap();
+        let ctx = Context::with_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9")]));
+        for file in [empty.clone(), dir.path().join("missing")] {
+            let p = IdpFederation::builder(&ctx, "idp", &file).build().unwrap();
+            let e = futures::executor::block_on(p.resolve())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&file.display().to_string()), "{e}");
+        }
+    }
+
+    #[test]
+    fn bad_duration_is_an_error_before_any_request() {
+        let ctx = Context::with_env(MapEnv::default());
+        let e = IdpFederation::builder(&ctx, "idp", "/f")
+            .duration_seconds(600)
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("600"), "{e}");
+    }
+}

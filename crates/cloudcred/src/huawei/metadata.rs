@@ -1,0 +1,383 @@
+//! ECS `securitykey` metadata (spec 7.2, H1–H3, H14), provider `metadata`.
+//!
+//! - Token: `PUT /meta-data/latest/api/token` with `X-Metadata-Token-Ttl-Seconds: 21600` (the
+//!   documented names, H1). A 200 with a body is the token, reused until 5 minutes before its
+//!   TTL; 404, 405, 503 or an empty 2xx mean "no token" (v1), and no new PUT is tried for 24
+//!   hours; a connection that cannot be made means the endpoint is unreachable ("not
+//!   configured" in a chain, memoised process-wide like the Alibaba metadata provider); any
+//!   other status is an error.
+//! - Credentials: `GET /openstack/latest/securitykey`, with `X-Metadata-Token` when a token is
+//!   held. A 401 whose body says "Please configure Cloud Service Agency first" means no agency
+//!   is attached ("not configured" in a chain, an error otherwise); another 401 with a token
+//!   drops it, asks for a new one and retries once; any other status ≥ 400 is an error with the
+//!   parsed `error_code` / `error_msg`.
+//! - Response `credential.{access, secret, securitytoken, expires_at}` ([`super::response`]).
+//!
+//! Base URL: builder, else `HUAWEICLOUD_SDK_METADATA_ENDPOINT` (a cloudcred extension for
+//! offline tests), else `http://169.254.169.254`. Never proxied, no HTTP-level retries (the refresh
+//! engine's refresh-ahead and backoff, with stale-but-valid credentials served on failure,
+//! handle outages). `HUAWEICLOUD_SDK_METADATA_DISABLED=true` removes it from the chain and makes
+//! an explicitly built one fail.
+
+use super::response;
+use crate::alibaba::ecs_ram_role::memo_lock;
+use crate::context::{Context, MonoTime};
+use crate::engine::{RefreshConfig, Refreshing, Source};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::endpoint::{describe, metadata_endpoint};
+use crate::http::{
+    send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind,
+};
+use crate::model::{ProviderName, SecretString};
+use crate::provider::{Inspection, Resolution};
+use futures::future::BoxFuture;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// The metadata base URL (cloudcred extension, H14).
+pub const METADATA_ENDPOINT_VAR: &str = "HUAWEICLOUD_SDK_METADATA_ENDPOINT";
+/// `true` disables the metadata provider (cloudcred extension, H14).
+pub const METADATA_DISABLED_VAR: &str = "HUAWEICLOUD_SDK_METADATA_DISABLED";
+/// The metadata service of every Huawei Cloud ECS instance.
+pub const DEFAULT_ENDPOINT: &str = "http://169.254.169.254";
+/// TTL requested for metadata tokens.
+pub const TOKEN_TTL: Duration = Duration::from_secs(21600);
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+/// After a "no token" answer, no new PUT for this long (core).
+const NO_TOKEN_PAUSE: Duration = Duration::from_secs(24 * 3600);
+const TOKEN_PATH: &str = "/meta-data/latest/api/token";
+const SECURITYKEY_PATH: &str = "/openstack/latest/securitykey";
+const TTL_HEADER: &str = "X-Metadata-Token-Ttl-Seconds";
+const TOKEN_HEADER: &str = "X-Metadata-Token";
+const AGENCY_MESSAGE: &str = "Please configure Cloud Service Agency first";
+const NAME: &str = "metadata";
+
+#[derive(Clone)]
+enum TokenState {
+    Unknown,
+    Token {
+        value: SecretString,
+        until: MonoTime,
+    },
+    Absent {
+        until: MonoTime,
+    },
+}
+
+/// Why a fetch stopped before credentials.
+enum Stop {
+    /// Nothing accepted the connection.
+    Unreachable(TransportError),
+    Error(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Error(e)
+    }
+}
+
+/// The metadata source; use it through [`HuaweiMetadataProvider`].
+pub struct HuaweiMetadata {
+    ctx: Context,
+    base: Url,
+    in_chain: bool,
+    options: RequestOptions,
+    name: ProviderName,
+    token: Mutex<TokenState>,
+}
+
+impl std::fmt::Debug for HuaweiMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HuaweiMetadata")
+            .field("endpoint", &describe(&self.base))
+            .field("in_chain", &self.in_chain)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `securitykey` metadata behind the refresh engine.
+pub type HuaweiMetadataProvider = Refreshing<HuaweiMetadata>;
+
+impl HuaweiMetadata {
+    pub fn builder(ctx: &Context) -> HuaweiMetadataBuilder {
+        HuaweiMetadataBuilder {
+            ctx: ctx.clone(),
+            endpoint: None,
+            in_chain: false,
+            options: RequestOptions::metadata()
+                .with_timeouts(Duration::from_secs(1), Duration::from_secs(3)),
+            refresh: super::refresh_config(),
+            name: None,
+        }
+    }
+
+    fn url(&self, path: &str) -> Url {
+        super::temporary_keys::join(&self.base, path)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TokenState> {
+        self.token.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn send(
+        &self,
+        method: http::Method,
+        url: &Url,
+        token: Option<&SecretString>,
+    ) -> std::result::Result<Response, TransportError> {
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str());
+        if method == http::Method::PUT {
+            request = request.header(TTL_HEADER, TOKEN_TTL.as_secs().to_string());
+        }
+        if let Some(t) = token {
+            request = request.header(TOKEN_HEADER, t.expose());
+        }
+        let request = request.body(Vec::new()).map_err(|_| {
+            TransportError::new(TransportErrorKind::Other, "the request could not be formed")
+        })?;
+        let response = send_with_retries(self.ctx.http(), request, &self.options).await?;
+        if let Some(date) = response.date() {
+            self.ctx.get_clock().observe_server_time(date);
+        }
+        memo_lock().remove(self.base.as_str());
+        Ok(response)
+    }
+
+    fn transport(&self, url: &Url, e: &TransportError) -> Error {
+        ErrorKind::Transport {
+            provider: NAME.to_owned(),
+            endpoint: describe(url),
+            message: e.message.clone(),
+        }
+        .into()
+    }
+
+    /// The held token (`None`: v1), or a new one (H2).
+    async fn token(&self, force: bool) -> std::result::Result<Option<SecretString>, Stop> {
+        let now = self.ctx.get_clock().mono();
+        if !force {
+            match &*self.lock() {
+                TokenState::Token { value, until } if now < *until => {
+                    return Ok(Some(value.clone()))
+                }
+                TokenState::Absent { until } if now < *until => return Ok(None),
+                _ => {}
+            }
+        }
+        let url = self.url(TOKEN_PATH);
+        let response = match self.send(http::Method::PUT, &url, None).await {
+            Err(e)
+                if matches!(
+                    e.kind,
+                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
+                ) =>
+            {
+                *self.lock() = TokenState::Unknown;
+                return Err(Stop::Unreachable(e));
+            }
+            Err(e) => return Err(Stop::Error(self.transport(&url, &e))),
+            Ok(r) => r,
+        };
+        let body = std::str::from_utf8(&response.body).unwrap_or("").trim();
+        if response.status == 200 && !body.is_empty() {
+            let value = SecretString::new(body);
+            *self.lock() = TokenState::Token {
+                value: value.clone(),
+                until: now.saturating_add(TOKEN_TTL - TOKEN_MARGIN),
+            };
+            return Ok(Some(value));
+        }
+        if matches!(response.status, 404 | 405 | 503) || response.is_success() {
+            tracing::debug!(endpoint = %describe(&url), status = response.status, "no metadata token; continuing without one (v1)");
+            *self.lock() = TokenState::Absent {
+                until: now.saturating_add(NO_TOKEN_PAUSE),
+            };
+            return Ok(None);
+        }
+        Err(Stop::Error(response::upstream_error(
+            &response,
+            NAME,
+            &describe(&url),
+        )))
+    }
+
+    fn no_agency(&self) -> Result<Resolution> {
+        let reason = format!(
+            "no agency is attached to this instance (metadata service at {})",
+            describe(&self.base)
+        );
+        if self.in_chain {
+            Ok(Resolution::NotConfigured(reason))
+        } else {
+            Err(Error::invalid_config(
+                NAME,
+                format!("{reason}: attach a cloud service agency to the ECS instance"),
+            ))
+        }
+    }
+
+    async fn fetch_inner(&self) -> std::result::Result<Resolution, Stop> {
+        let mut token = self.token(false).await?;
+        let url = self.url(SECURITYKEY_PATH);
+        let mut retried = false;
+        let response = loop {
+            let response = self
+                .send(http::Method::GET, &url, token.as_ref())
+                .await
+                .map_err(|e| Stop::Error(self.transport(&url, &e)))?;
+            if response.status == 401 {
+                if String::from_utf8_lossy(&response.body).contains(AGENCY_MESSAGE) {
+                    return Ok(self.no_agency()?);
+                }
+                if token.is_some() && !retried {
+                    retried = true;
+                    *self.lock() = TokenState::Unknown;
+                    token = self.token(true).await?;
+                    continue;
+                }
+            }
+            break response;
+        };
+        if !response.is_success() {
+            return Err(Stop::Error(response::upstream_error(
+                &response,
+                NAME,
+                &describe(&url),
+            )));
+        }
+        let creds = response::parse_credentials(
+            &self.ctx,
+            &response.body,
+            NAME,
+            &describe(&url),
+            self.name.clone(),
+        )?;
+        Ok(Resolution::Credentials(Arc::new(creds)))
+    }
+}
+
+impl Source for HuaweiMetadata {
+    fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
+        Box::pin(async move {
+            if self.in_chain && memo_lock().contains(self.base.as_str()) {
+                return Ok(Resolution::NotConfigured(format!(
+                    "the metadata service at {} was unreachable earlier in this process (not a Huawei Cloud ECS instance?)",
+                    describe(&self.base)
+                )));
+            }
+            match self.fetch_inner().await {
+                Ok(r) => Ok(r),
+                Err(Stop::Error(e)) => Err(e),
+                Err(Stop::Unreachable(e)) => {
+                    memo_lock().insert(self.base.as_str().to_owned());
+                    if self.in_chain {
+                        Ok(Resolution::NotConfigured(format!(
+                            "the metadata service at {} is unreachable ({}): not a Huawei Cloud ECS instance",
+                            describe(&self.base),
+                            e.message
+                        )))
+                    } else {
+                        Err(self.transport(&self.url(TOKEN_PATH), &e))
+                    }
+                }
+            }
+        })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        Inspection {
+            reads: vec![
+                format!("instance metadata at {}", describe(&self.base)),
+                self.ctx.describe_var(METADATA_ENDPOINT_VAR),
+                self.ctx.describe_var(METADATA_DISABLED_VAR),
+            ],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Builds a [`HuaweiMetadataProvider`]. Builder values win over the environment.
+pub struct HuaweiMetadataBuilder {
+    ctx: Context,
+    endpoint: Option<String>,
+    in_chain: bool,
+    options: RequestOptions,
+    refresh: RefreshConfig,
+    name: Option<ProviderName>,
+}
+
+impl HuaweiMetadataBuilder {
+    /// The metadata base URL (wins over `HUAWEICLOUD_SDK_METADATA_ENDPOINT`).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Chain semantics: unreachable or no agency → "not configured"; the disable switch is left
+    /// to the chain.
+    pub fn in_chain(mut self) -> Self {
+        self.in_chain = true;
+        self
+    }
+
+    /// Connect and read timeouts (default 1 s and 3 s).
+    pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.options = self.options.with_timeouts(connect, read);
+        self
+    }
+
+    pub fn refresh(mut self, config: RefreshConfig) -> Self {
+        self.refresh = config;
+        self
+    }
+
+    /// The provider name (default `metadata`).
+    pub fn name(mut self, name: ProviderName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Reads the environment and validates the endpoint; no I/O.
+    pub fn build(self) -> Result<HuaweiMetadataProvider> {
+        let ctx = self.ctx;
+        if !self.in_chain && ctx.flag(METADATA_DISABLED_VAR)? {
+            return Err(Error::invalid_config(
+                NAME,
+                format!("the Huawei metadata provider is disabled by the environment variable {METADATA_DISABLED_VAR}"),
+            ));
+        }
+        let base = match self.endpoint {
+            Some(e) => metadata_endpoint(&e, "the metadata endpoint option")?,
+            None => match ctx.var(METADATA_ENDPOINT_VAR) {
+                Some(e) => {
+                    metadata_endpoint(&e, &format!("environment variable {METADATA_ENDPOINT_VAR}"))?
+                }
+                None => metadata_endpoint(DEFAULT_ENDPOINT, "the default metadata endpoint")?,
+            },
+        };
+        let mut options = self.options;
+        options.direct = true;
+        options.retries = 0;
+        let source = HuaweiMetadata {
+            ctx: ctx.clone(),
+            base,
+            in_chain: self.in_chain,
+            options,
+            name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
+            token: Mutex::new(TokenState::Unknown),
+        };
+        Ok(Refreshing::with_config(
+            source,
+            ctx.get_clock().clone(),
+            self.refresh,
+        ))
+    }
+}
