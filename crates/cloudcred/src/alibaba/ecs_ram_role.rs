@@ -45,16 +45,15 @@ use crate::context::{Context, MonoTime};
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{
-    send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind,
-};
+use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
+
+use crate::http::metadata::{exchange, unreachable_endpoints, TokenHeaders};
 
 /// The role name (skips discovery).
 pub const ECS_ROLE_VAR: &str = "ALIBABA_CLOUD_ECS_METADATA";
@@ -76,20 +75,10 @@ pub const MAX_AGE: Duration = Duration::from_secs(3600);
 const NAME: &str = "ecs_ram_role";
 const TOKEN_PATH: &str = "/latest/api/token";
 const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
-const TTL_HEADER: &str = "x-aliyun-ecs-metadata-token-ttl-seconds";
-const TOKEN_HEADER: &str = "x-aliyun-ecs-metadata-token";
-
-/// Endpoints that refused a connection in this process (D24).
-fn unreachable_memo() -> &'static Mutex<HashSet<String>> {
-    static MEMO: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    MEMO.get_or_init(Default::default)
-}
-
-pub(crate) fn memo_lock() -> std::sync::MutexGuard<'static, HashSet<String>> {
-    unreachable_memo()
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+const HEADERS: TokenHeaders = TokenHeaders {
+    ttl: "x-aliyun-ecs-metadata-token-ttl-seconds",
+    token: "x-aliyun-ecs-metadata-token",
+};
 
 /// The metadata token, or the knowledge that there is none to be had (v1 only).
 #[derive(Clone)]
@@ -165,12 +154,13 @@ impl EcsRamRole {
 
     /// Forgets every endpoint remembered as unreachable (D24), e.g. after the network came up.
     pub fn forget_unreachable_endpoints() {
-        memo_lock().clear();
+        unreachable_endpoints().clear();
     }
 
     /// Whether `endpoint` (a metadata base URL as configured) is remembered as unreachable.
     pub fn is_remembered_unreachable(endpoint: &str) -> bool {
-        metadata_endpoint(endpoint, "endpoint").is_ok_and(|u| memo_lock().contains(u.as_str()))
+        metadata_endpoint(endpoint, "endpoint")
+            .is_ok_and(|u| unreachable_endpoints().contains(u.as_str()))
     }
 
     fn url(&self, path: &str, role: Option<&str>) -> Url {
@@ -238,24 +228,10 @@ impl EcsRamRole {
         token: Option<&SecretString>,
         options: &RequestOptions,
     ) -> Got {
-        let mut request = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str());
-        if method == http::Method::PUT {
-            request = request.header(TTL_HEADER, TOKEN_TTL.as_secs().to_string());
-        }
-        if let Some(t) = token {
-            request = request.header(TOKEN_HEADER, t.expose());
-        }
-        let request = request.body(Vec::new()).map_err(|_| {
-            TransportError::new(TransportErrorKind::Other, "the request could not be formed")
-        })?;
-        let response = send_with_retries(self.ctx.http(), request, options).await?;
-        if let Some(date) = response.date() {
-            self.ctx.get_clock().observe_server_time(date);
-        }
-        memo_lock().remove(self.base.as_str());
-        Ok(response)
+        exchange(
+            &self.ctx, &self.base, HEADERS, method, url, token, TOKEN_TTL, options,
+        )
+        .await
     }
 
     fn cached_token(&self) -> Option<Option<SecretString>> {
@@ -419,7 +395,7 @@ impl Source for EcsRamRole {
             let configured = self.role.as_ref().map(|(r, _)| r.clone());
             // Only a default-chain guess may turn an unreachable endpoint into "not configured".
             let guess = self.in_chain && configured.is_none();
-            if guess && memo_lock().contains(self.base.as_str()) {
+            if guess && unreachable_endpoints().contains(self.base.as_str()) {
                 return Ok(Resolution::NotConfigured(format!(
                     "the metadata service at {} was unreachable earlier in this process (not an ECS instance?)",
                     describe(&self.base)
@@ -433,7 +409,7 @@ impl Source for EcsRamRole {
                 Ok(t) => t,
                 Err(TokenFailure::Error(e)) => return Err(e),
                 Err(TokenFailure::Unreachable(e)) => {
-                    memo_lock().insert(self.base.as_str().to_owned());
+                    unreachable_endpoints().insert(self.base.as_str().to_owned());
                     if guess {
                         return Ok(Resolution::NotConfigured(format!(
                             "the metadata service at {} is unreachable ({}): not an ECS instance",
@@ -536,7 +512,10 @@ impl Source for EcsRamRole {
             reads.push(self.ctx.describe_var(var));
         }
         let mut warnings = Vec::new();
-        if self.in_chain && self.role.is_none() && memo_lock().contains(self.base.as_str()) {
+        if self.in_chain
+            && self.role.is_none()
+            && unreachable_endpoints().contains(self.base.as_str())
+        {
             warnings.push(format!(
                 "{} was unreachable earlier in this process; it is not asked again",
                 describe(&self.base)

@@ -7,6 +7,7 @@
 
 mod client;
 pub mod endpoint;
+pub(crate) mod metadata;
 
 pub use client::ReqwestClient;
 

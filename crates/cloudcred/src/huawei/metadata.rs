@@ -20,14 +20,12 @@
 //! an explicitly built one fail.
 
 use super::response;
-use crate::alibaba::ecs_ram_role::memo_lock;
 use crate::context::{Context, MonoTime};
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{
-    send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind,
-};
+use crate::http::metadata::{exchange, unreachable_endpoints, TokenHeaders};
+use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
@@ -48,8 +46,10 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 const NO_TOKEN_PAUSE: Duration = Duration::from_secs(24 * 3600);
 const TOKEN_PATH: &str = "/meta-data/latest/api/token";
 const SECURITYKEY_PATH: &str = "/openstack/latest/securitykey";
-const TTL_HEADER: &str = "X-Metadata-Token-Ttl-Seconds";
-const TOKEN_HEADER: &str = "X-Metadata-Token";
+const HEADERS: TokenHeaders = TokenHeaders {
+    ttl: "X-Metadata-Token-Ttl-Seconds",
+    token: "X-Metadata-Token",
+};
 const AGENCY_MESSAGE: &str = "Please configure Cloud Service Agency first";
 const NAME: &str = "metadata";
 
@@ -127,24 +127,17 @@ impl HuaweiMetadata {
         url: &Url,
         token: Option<&SecretString>,
     ) -> std::result::Result<Response, TransportError> {
-        let mut request = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str());
-        if method == http::Method::PUT {
-            request = request.header(TTL_HEADER, TOKEN_TTL.as_secs().to_string());
-        }
-        if let Some(t) = token {
-            request = request.header(TOKEN_HEADER, t.expose());
-        }
-        let request = request.body(Vec::new()).map_err(|_| {
-            TransportError::new(TransportErrorKind::Other, "the request could not be formed")
-        })?;
-        let response = send_with_retries(self.ctx.http(), request, &self.options).await?;
-        if let Some(date) = response.date() {
-            self.ctx.get_clock().observe_server_time(date);
-        }
-        memo_lock().remove(self.base.as_str());
-        Ok(response)
+        exchange(
+            &self.ctx,
+            &self.base,
+            HEADERS,
+            method,
+            url,
+            token,
+            TOKEN_TTL,
+            &self.options,
+        )
+        .await
     }
 
     fn transport(&self, url: &Url, e: &TransportError) -> Error {
@@ -263,7 +256,7 @@ impl HuaweiMetadata {
 impl Source for HuaweiMetadata {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
-            if self.in_chain && memo_lock().contains(self.base.as_str()) {
+            if self.in_chain && unreachable_endpoints().contains(self.base.as_str()) {
                 return Ok(Resolution::NotConfigured(format!(
                     "the metadata service at {} was unreachable earlier in this process (not a Huawei Cloud ECS instance?)",
                     describe(&self.base)
@@ -273,7 +266,7 @@ impl Source for HuaweiMetadata {
                 Ok(r) => Ok(r),
                 Err(Stop::Error(e)) => Err(e),
                 Err(Stop::Unreachable(e)) => {
-                    memo_lock().insert(self.base.as_str().to_owned());
+                    unreachable_endpoints().insert(self.base.as_str().to_owned());
                     if self.in_chain {
                         Ok(Resolution::NotConfigured(format!(
                             "the metadata service at {} is unreachable ({}): not a Huawei Cloud ECS instance",
