@@ -13,6 +13,38 @@
 //! - [`huawei`]: one file per Huawei Cloud provider, the Huawei and OBS chains;
 //! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs.
 
+/// The setters every refreshing source's builder shares, for builders with the fields
+/// `options: RequestOptions` (optional arm), `refresh: RefreshConfig` and
+/// `name: Option<ProviderName>`.
+macro_rules! source_builder_setters {
+    ($builder:ty, $default_name:literal) => {
+        impl $builder {
+            /// Refresh-engine tuning (window, maximum age, deadline).
+            pub fn refresh(mut self, config: $crate::engine::RefreshConfig) -> Self {
+                self.refresh = config;
+                self
+            }
+
+            #[doc = concat!("The full provider name of the credentials (default `", $default_name, "`).")]
+            pub fn name(mut self, name: $crate::model::ProviderName) -> Self {
+                self.name = Some(name);
+                self
+            }
+        }
+    };
+    ($builder:ty, $default_name:literal, request_options) => {
+        source_builder_setters!($builder, $default_name);
+
+        impl $builder {
+            /// Timeouts and retries of the HTTP exchange.
+            pub fn request_options(mut self, options: $crate::http::RequestOptions) -> Self {
+                self.options = options;
+                self
+            }
+        }
+    };
+}
+
 pub mod alibaba;
 pub mod blocking;
 pub mod chain;

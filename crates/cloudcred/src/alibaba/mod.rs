@@ -1,37 +1,5 @@
 //! Alibaba Cloud providers, one per file, and the default chain.
 
-/// The setters every refreshing source's builder shares, for builders with the fields
-/// `options: RequestOptions` (optional arm), `refresh: RefreshConfig` and
-/// `name: Option<ProviderName>`.
-macro_rules! source_builder_setters {
-    ($builder:ty, $default_name:literal) => {
-        impl $builder {
-            /// Refresh-engine tuning (window, maximum age, deadline).
-            pub fn refresh(mut self, config: $crate::engine::RefreshConfig) -> Self {
-                self.refresh = config;
-                self
-            }
-
-            #[doc = concat!("The full provider name of the credentials (default `", $default_name, "`).")]
-            pub fn name(mut self, name: $crate::model::ProviderName) -> Self {
-                self.name = Some(name);
-                self
-            }
-        }
-    };
-    ($builder:ty, $default_name:literal, request_options) => {
-        source_builder_setters!($builder, $default_name);
-
-        impl $builder {
-            /// Timeouts and retries of the HTTP exchange.
-            pub fn request_options(mut self, options: $crate::http::RequestOptions) -> Self {
-                self.options = options;
-                self
-            }
-        }
-    };
-}
-
 pub mod cli_profile;
 pub mod cloud_sso;
 pub mod command_split;

@@ -337,20 +337,9 @@ impl IdpFederationBuilder {
         self
     }
 
-    /// The provider name (default `idp_federation`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Where the settings came from, for errors.
     pub fn origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
         self
     }
 
@@ -499,3 +488,5 @@ mod tests {
         assert!(e.contains("600"), "{e}");
     }
 }
+
+source_builder_setters!(IdpFederationBuilder, "idp_federation");

@@ -327,17 +327,6 @@ impl HuaweiMetadataBuilder {
         self
     }
 
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
-    /// The provider name (default `metadata`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
     /// Reads the environment and validates the endpoint; no I/O.
     pub fn build(self) -> Result<HuaweiMetadataProvider> {
         let ctx = self.ctx;
@@ -374,3 +363,5 @@ impl HuaweiMetadataBuilder {
         ))
     }
 }
+
+source_builder_setters!(HuaweiMetadataBuilder, "metadata");

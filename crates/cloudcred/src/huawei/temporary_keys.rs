@@ -218,17 +218,6 @@ impl TemporaryKeysBuilder {
         self
     }
 
-    /// The provider name (default `temporary_keys`).
-    pub fn name(mut self, name: ProviderName) -> Self {
-        self.name = Some(name);
-        self
-    }
-
-    pub fn refresh(mut self, config: RefreshConfig) -> Self {
-        self.refresh = config;
-        self
-    }
-
     /// Validates the token, endpoint and duration; no I/O.
     pub fn build(self) -> Result<TemporaryKeysProvider> {
         if self.token.expose().trim().is_empty() {
@@ -297,3 +286,5 @@ mod tests {
         assert!(!format!("{p:?}").contains("planted"));
     }
 }
+
+source_builder_setters!(TemporaryKeysBuilder, "temporary_keys");
