@@ -208,8 +208,8 @@ fn no_credentials_text(attempts: &[Attempt]) -> String {
         s.push_str(&a.to_string());
     }
     s.push_str(
-        "\nset ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, create \
-         ~/.alibabacloud/credentials, or run `aliyun configure`; `cloudcred doctor` explains each source",
+        "\nconfigure one of these sources (each line says what it looked for); \
+         `cloudcred doctor` explains every source",
     );
     s
 }
