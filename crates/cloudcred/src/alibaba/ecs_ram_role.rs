@@ -48,8 +48,9 @@ use crate::http::endpoint::{describe, metadata_endpoint};
 use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
+use arc_swap::{ArcSwap, ArcSwapOption};
 use futures::future::BoxFuture;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -114,8 +115,9 @@ pub struct EcsRamRole {
     probe_connect_timeout: Duration,
     name: ProviderName,
     origin: String,
-    token: Mutex<TokenState>,
-    discovered: Mutex<Option<String>>,
+    // Lock-free: read and replaced whole, never held across an await.
+    token: ArcSwap<TokenState>,
+    discovered: ArcSwapOption<String>,
 }
 
 impl std::fmt::Debug for EcsRamRole {
@@ -236,7 +238,7 @@ impl EcsRamRole {
 
     fn cached_token(&self) -> Option<Option<SecretString>> {
         let now = self.ctx.get_clock().mono();
-        match &*self.token.lock().unwrap_or_else(|p| p.into_inner()) {
+        match &**self.token.load() {
             TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
             TokenState::Absent { until } if now < *until => Some(None),
             _ => None,
@@ -244,7 +246,7 @@ impl EcsRamRole {
     }
 
     fn set_token(&self, state: TokenState) {
-        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = state;
+        self.token.store(Arc::new(state));
     }
 
     /// The cached token, or a new one (D21, D23).
@@ -367,7 +369,7 @@ impl EcsRamRole {
             .map(str::trim)
             .find(|l| !l.is_empty())
             .map(str::to_owned);
-        *self.discovered.lock().unwrap_or_else(|p| p.into_inner()) = role.clone();
+        self.discovered.store(role.clone().map(Arc::new));
         Ok(role)
     }
 
@@ -401,10 +403,7 @@ impl Source for EcsRamRole {
                     describe(&self.base)
                 )));
             }
-            let first_contact = matches!(
-                *self.token.lock().unwrap_or_else(|p| p.into_inner()),
-                TokenState::Unknown
-            );
+            let first_contact = matches!(**self.token.load(), TokenState::Unknown);
             let mut token = match self.token(guess && first_contact).await {
                 Ok(t) => t,
                 Err(TokenFailure::Error(e)) => return Err(e),
@@ -424,11 +423,7 @@ impl Source for EcsRamRole {
                     ));
                 }
             };
-            let cached_role = self
-                .discovered
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
+            let cached_role = self.discovered.load_full().map(|r| (*r).clone());
             let (mut role, discovered) = match (configured, cached_role) {
                 (Some(r), _) => (r, false),
                 (None, Some(r)) => (r, true),
@@ -634,8 +629,8 @@ impl EcsRamRoleBuilder {
             probe_connect_timeout: self.probe_connect_timeout,
             name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
             origin,
-            token: Mutex::new(TokenState::Unknown),
-            discovered: Mutex::new(None),
+            token: ArcSwap::from_pointee(TokenState::Unknown),
+            discovered: ArcSwapOption::empty(),
         };
         Ok(Refreshing::with_config(
             source,

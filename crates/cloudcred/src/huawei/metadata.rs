@@ -28,8 +28,9 @@ use crate::http::metadata::{exchange, unreachable_endpoints, TokenHeaders};
 use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
+use arc_swap::ArcSwap;
 use futures::future::BoxFuture;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -85,7 +86,8 @@ pub struct HuaweiMetadata {
     in_chain: bool,
     options: RequestOptions,
     name: ProviderName,
-    token: Mutex<TokenState>,
+    // Lock-free: read and replaced whole, never held across an await.
+    token: ArcSwap<TokenState>,
 }
 
 impl std::fmt::Debug for HuaweiMetadata {
@@ -117,8 +119,8 @@ impl HuaweiMetadata {
         super::temporary_keys::join(&self.base, path)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, TokenState> {
-        self.token.lock().unwrap_or_else(|p| p.into_inner())
+    fn set_token(&self, state: TokenState) {
+        self.token.store(Arc::new(state));
     }
 
     async fn send(
@@ -153,7 +155,7 @@ impl HuaweiMetadata {
     async fn token(&self, force: bool) -> std::result::Result<Option<SecretString>, Stop> {
         let now = self.ctx.get_clock().mono();
         if !force {
-            match &*self.lock() {
+            match &**self.token.load() {
                 TokenState::Token { value, until } if now < *until => {
                     return Ok(Some(value.clone()))
                 }
@@ -169,7 +171,7 @@ impl HuaweiMetadata {
                     TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
                 ) =>
             {
-                *self.lock() = TokenState::Unknown;
+                self.set_token(TokenState::Unknown);
                 return Err(Stop::Unreachable(e));
             }
             Err(e) => return Err(Stop::Error(self.transport(&url, &e))),
@@ -178,17 +180,17 @@ impl HuaweiMetadata {
         let body = std::str::from_utf8(&response.body).unwrap_or("").trim();
         if response.status == 200 && !body.is_empty() {
             let value = SecretString::new(body);
-            *self.lock() = TokenState::Token {
+            self.set_token(TokenState::Token {
                 value: value.clone(),
                 until: now.saturating_add(TOKEN_TTL - TOKEN_MARGIN),
-            };
+            });
             return Ok(Some(value));
         }
         if matches!(response.status, 404 | 405 | 503) || response.is_success() {
             tracing::debug!(endpoint = %describe(&url), status = response.status, "no metadata token; continuing without one (v1)");
-            *self.lock() = TokenState::Absent {
+            self.set_token(TokenState::Absent {
                 until: now.saturating_add(NO_TOKEN_PAUSE),
-            };
+            });
             return Ok(None);
         }
         Err(Stop::Error(response::upstream_error(
@@ -228,7 +230,7 @@ impl HuaweiMetadata {
                 }
                 if token.is_some() && !retried {
                     retried = true;
-                    *self.lock() = TokenState::Unknown;
+                    self.set_token(TokenState::Unknown);
                     token = self.token(true).await?;
                     continue;
                 }
@@ -354,7 +356,7 @@ impl HuaweiMetadataBuilder {
             in_chain: self.in_chain,
             options,
             name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
-            token: Mutex::new(TokenState::Unknown),
+            token: ArcSwap::from_pointee(TokenState::Unknown),
         };
         Ok(Refreshing::with_config(
             source,
