@@ -54,7 +54,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-use crate::http::metadata::{exchange, unreachable_endpoints, TokenHeaders};
+use crate::http::metadata::{
+    exchange, forget_unreachable, is_unreachable, mark_unreachable, TokenHeaders,
+};
 
 /// The role name (skips discovery).
 pub const ECS_ROLE_VAR: &str = "ALIBABA_CLOUD_ECS_METADATA";
@@ -156,13 +158,12 @@ impl EcsRamRole {
 
     /// Forgets every endpoint remembered as unreachable (D24), e.g. after the network came up.
     pub fn forget_unreachable_endpoints() {
-        unreachable_endpoints().clear();
+        forget_unreachable();
     }
 
     /// Whether `endpoint` (a metadata base URL as configured) is remembered as unreachable.
     pub fn is_remembered_unreachable(endpoint: &str) -> bool {
-        metadata_endpoint(endpoint, "endpoint")
-            .is_ok_and(|u| unreachable_endpoints().contains(u.as_str()))
+        metadata_endpoint(endpoint, "endpoint").is_ok_and(|u| is_unreachable(&u))
     }
 
     fn url(&self, path: &str, role: Option<&str>) -> Url {
@@ -397,7 +398,7 @@ impl Source for EcsRamRole {
             let configured = self.role.as_ref().map(|(r, _)| r.clone());
             // Only a default-chain guess may turn an unreachable endpoint into "not configured".
             let guess = self.in_chain && configured.is_none();
-            if guess && unreachable_endpoints().contains(self.base.as_str()) {
+            if guess && is_unreachable(&self.base) {
                 return Ok(Resolution::NotConfigured(format!(
                     "the metadata service at {} was unreachable earlier in this process (not an ECS instance?)",
                     describe(&self.base)
@@ -408,7 +409,7 @@ impl Source for EcsRamRole {
                 Ok(t) => t,
                 Err(TokenFailure::Error(e)) => return Err(e),
                 Err(TokenFailure::Unreachable(e)) => {
-                    unreachable_endpoints().insert(self.base.as_str().to_owned());
+                    mark_unreachable(&self.base);
                     if guess {
                         return Ok(Resolution::NotConfigured(format!(
                             "the metadata service at {} is unreachable ({}): not an ECS instance",
@@ -507,10 +508,7 @@ impl Source for EcsRamRole {
             reads.push(self.ctx.describe_var(var));
         }
         let mut warnings = Vec::new();
-        if self.in_chain
-            && self.role.is_none()
-            && unreachable_endpoints().contains(self.base.as_str())
-        {
+        if self.in_chain && self.role.is_none() && is_unreachable(&self.base) {
             warnings.push(format!(
                 "{} was unreachable earlier in this process; it is not asked again",
                 describe(&self.base)

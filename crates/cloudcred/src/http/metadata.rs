@@ -6,8 +6,9 @@
 use super::{send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::context::Context;
 use crate::model::SecretString;
+use arc_swap::ArcSwap;
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use url::Url;
 
@@ -20,13 +21,37 @@ pub(crate) struct TokenHeaders {
     pub token: &'static str,
 }
 
-/// Endpoints (base URLs) that refused a connection in this process. The lock guards a small set
-/// for a few instructions and is never held across an await.
-pub(crate) fn unreachable_endpoints() -> MutexGuard<'static, HashSet<String>> {
-    static MEMO: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+/// Endpoints (base URLs) that refused a connection in this process. Lock-free: readers load a
+/// snapshot, writers replace it (writes happen once per endpoint, not per request).
+fn memo() -> &'static ArcSwap<HashSet<String>> {
+    static MEMO: OnceLock<ArcSwap<HashSet<String>>> = OnceLock::new();
     MEMO.get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn is_unreachable(base: &Url) -> bool {
+    memo().load().contains(base.as_str())
+}
+
+pub(crate) fn mark_unreachable(base: &Url) {
+    memo().rcu(|set| {
+        let mut set = HashSet::clone(set);
+        set.insert(base.as_str().to_owned());
+        Arc::new(set)
+    });
+}
+
+fn mark_reachable(base: &Url) {
+    if is_unreachable(base) {
+        memo().rcu(|set| {
+            let mut set = HashSet::clone(set);
+            set.remove(base.as_str());
+            Arc::new(set)
+        });
+    }
+}
+
+pub(crate) fn forget_unreachable() {
+    memo().store(Arc::default());
 }
 
 /// One metadata request: a `PUT` asks for a token of `ttl`, a `GET` carries `token` when held.
@@ -58,6 +83,6 @@ pub(crate) async fn exchange(
     if let Some(date) = response.date() {
         ctx.get_clock().observe_server_time(date);
     }
-    unreachable_endpoints().remove(base.as_str());
+    mark_reachable(base);
     Ok(response)
 }

@@ -24,7 +24,7 @@ use crate::context::{Context, MonoTime};
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::metadata::{exchange, unreachable_endpoints, TokenHeaders};
+use crate::http::metadata::{exchange, is_unreachable, mark_unreachable, TokenHeaders};
 use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
@@ -258,7 +258,7 @@ impl HuaweiMetadata {
 impl Source for HuaweiMetadata {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
-            if self.in_chain && unreachable_endpoints().contains(self.base.as_str()) {
+            if self.in_chain && is_unreachable(&self.base) {
                 return Ok(Resolution::NotConfigured(format!(
                     "the metadata service at {} was unreachable earlier in this process (not a Huawei Cloud ECS instance?)",
                     describe(&self.base)
@@ -268,7 +268,7 @@ impl Source for HuaweiMetadata {
                 Ok(r) => Ok(r),
                 Err(Stop::Error(e)) => Err(e),
                 Err(Stop::Unreachable(e)) => {
-                    unreachable_endpoints().insert(self.base.as_str().to_owned());
+                    mark_unreachable(&self.base);
                     if self.in_chain {
                         Ok(Resolution::NotConfigured(format!(
                             "the metadata service at {} is unreachable ({}): not a Huawei Cloud ECS instance",
