@@ -6,12 +6,9 @@
 //! token must equal `hw_pod_identity_token`. Errors use the IAM shape
 //! `{"error": {"code", "message"}}`.
 
-use serde_json::json;
-
 use crate::http::{Ctx, Reply, Req};
 use crate::hwiam;
 use crate::model::Endpoint;
-use crate::state;
 
 pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
     if req.method != "POST" {
@@ -30,23 +27,11 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
     if !object {
         return hwiam::error(400, "POD.0001", "The request body is not a JSON object.");
     }
-    let cred = ctx
-        .shared
-        .new_hw_credential(config.default_lifetime, ctx.expired);
-    let expires_at = state::iso8601_micros(cred.expiration);
-    let mut issued = cred.issued(Endpoint::HwPodIdentity);
-    issued.duration_seconds = Some(config.default_lifetime.as_secs());
-    issued.expiration_text = expires_at.clone();
-    ctx.shared.record_hw_issued(issued);
-    Reply::json(
+    hwiam::credential_reply(
+        ctx,
+        Endpoint::HwPodIdentity,
         200,
-        &json!({
-            "credential": {
-                "access": cred.access_key_id,
-                "secret": cred.access_key_secret,
-                "securitytoken": cred.security_token,
-                "expires_at": expires_at,
-            }
-        }),
+        config.default_lifetime,
+        None,
     )
 }

@@ -193,7 +193,7 @@ async fn oidc_sts_env_rules() {
         ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
         (STS_ENDPOINT_VAR, &base),
     ];
-    let with = |extra: &[(&'static str, &'static str)]| {
+    let with = |extra: &[(&str, &str)]| {
         let vars: Vec<(&str, &str)> = common.iter().chain(extra).copied().collect();
         manual_ctx(&vars).0
     };
@@ -207,44 +207,37 @@ async fn oidc_sts_env_rules() {
             )),
         "{e}"
     );
-    // One URN only: an error naming the other.
-    let e = default_chain(&with(&[
-        (PROVIDER_URN_VAR, PROVIDER),
-        (ID_TOKEN_VAR, FIXTURE_HUAWEI_ID_TOKEN),
-    ]))
-    .get()
-    .await
-    .unwrap_err();
-    assert!(
-        e.to_string()
-            .contains(&format!("but {AGENCY_URN_VAR} is not set")),
-        "{e}"
-    );
-    assert!(!matches!(e.kind(), ErrorKind::NoCredentials { .. }), "{e}");
-    // Both URNs, no token.
-    let e = default_chain(&with(&[
-        (PROVIDER_URN_VAR, PROVIDER),
-        (AGENCY_URN_VAR, AGENCY),
-    ]))
-    .get()
-    .await
-    .unwrap_err();
-    assert!(
-        e.to_string().contains(ID_TOKEN_VAR) && e.to_string().contains(TOKEN_FILE_VAR),
-        "{e}"
-    );
-    // Both token sources: ambiguous.
-    let e = default_chain(&with(&[
-        (PROVIDER_URN_VAR, PROVIDER),
-        (AGENCY_URN_VAR, AGENCY),
-        (ID_TOKEN_VAR, FIXTURE_HUAWEI_ID_TOKEN),
-        (TOKEN_FILE_VAR, "/some/token"),
-    ]))
-    .get()
-    .await
-    .unwrap_err();
-    assert!(e.to_string().contains("ambiguous"), "{e}");
-    assert_no_leak(&cloud, &format!("{e} {e:?}"), &[]);
+    // A partial or contradictory set stops the chain with an error naming what is wrong.
+    let missing_agency = format!("but {AGENCY_URN_VAR} is not set");
+    let missing_token = format!("but {ID_TOKEN_VAR} or {TOKEN_FILE_VAR} is not set");
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[
+                (PROVIDER_URN_VAR, PROVIDER),
+                (ID_TOKEN_VAR, FIXTURE_HUAWEI_ID_TOKEN),
+            ],
+            &missing_agency,
+        ),
+        (
+            &[(PROVIDER_URN_VAR, PROVIDER), (AGENCY_URN_VAR, AGENCY)],
+            &missing_token,
+        ),
+        (
+            &[
+                (PROVIDER_URN_VAR, PROVIDER),
+                (AGENCY_URN_VAR, AGENCY),
+                (ID_TOKEN_VAR, FIXTURE_HUAWEI_ID_TOKEN),
+                (TOKEN_FILE_VAR, "/some/token"),
+            ],
+            "ambiguous",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let e = default_chain(&with(extra)).get().await.unwrap_err();
+        assert!(!matches!(e.kind(), ErrorKind::NoCredentials { .. }), "{e}");
+        assert!(e.to_string().contains(expected), "{e}");
+        assert_no_leak(&cloud, &format!("{e} {e:?}"), &[]);
+    }
     assert_eq!(
         cloud.count(Endpoint::HwOidcSts),
         0,

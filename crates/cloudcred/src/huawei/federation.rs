@@ -310,24 +310,6 @@ impl IdpFederationBuilder {
         self
     }
 
-    /// The credential type (which id [`scope_id`](Self::scope_id) is).
-    pub fn credential_type(mut self, kind: CredentialType) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    /// The project (basic) or domain (global) id attached to the credentials.
-    pub fn scope_id(mut self, id: Option<String>) -> Self {
-        self.scope_id = id;
-        self
-    }
-
-    /// Where the settings came from, for errors.
-    pub fn origin(mut self, origin: impl Into<String>) -> Self {
-        self.origin = Some(origin.into());
-        self
-    }
-
     /// Validates the settings; no I/O (the token file is read at each refresh).
     pub fn build(self) -> Result<IdpFederationProvider> {
         let origin = self.origin.unwrap_or_else(|| NAME.to_owned());
@@ -435,3 +417,4 @@ mod tests {
 }
 
 source_builder_setters!(IdpFederationBuilder, "idp_federation");
+scoped_builder_setters!(IdpFederationBuilder, origin);

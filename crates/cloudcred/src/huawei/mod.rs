@@ -11,6 +11,37 @@
 //! - [`response`]: the credential response and IAM error shapes shared by them;
 //! - [`default_chain`]: the Huawei SDK order and the OBS-scoped chain.
 
+/// The setters every Huawei builder with a credential type shares: `credential_type` and
+/// `scope_id`, plus `origin` when asked for (fields `kind`, `scope_id`, `origin`).
+macro_rules! scoped_builder_setters {
+    ($builder:ty) => {
+        impl $builder {
+            /// The credential type (which id [`scope_id`](Self::scope_id) is).
+            pub fn credential_type(mut self, kind: $crate::huawei::CredentialType) -> Self {
+                self.kind = kind;
+                self
+            }
+
+            /// The project (basic) or domain (global) id attached to the credentials.
+            pub fn scope_id(mut self, id: Option<String>) -> Self {
+                self.scope_id = id;
+                self
+            }
+        }
+    };
+    ($builder:ty, origin) => {
+        scoped_builder_setters!($builder);
+
+        impl $builder {
+            /// Where the settings came from, for errors.
+            pub fn origin(mut self, origin: impl Into<String>) -> Self {
+                self.origin = Some(origin.into());
+                self
+            }
+        }
+    };
+}
+
 pub mod default_chain;
 pub mod env;
 pub mod federation;

@@ -256,14 +256,15 @@ impl Source for OidcSts {
                 .map_err(|_| {
                     Error::invalid_config(&who, "the STS endpoint does not form a valid request")
                 })?;
-            let answer = response::exchange(&self.ctx, request, &self.options, &who, &url).await?;
-            let creds = response::parse_credentials(
+            let creds = response::fetch_credentials(
                 &self.ctx,
-                &answer.body,
+                request,
+                &self.options,
                 &who,
-                &describe(&url),
+                &url,
                 self.name.clone(),
-            )?;
+            )
+            .await?;
             let creds = self.kind.scope(creds, self.scope_id.clone());
             Ok(Resolution::Credentials(Arc::new(creds)))
         })
@@ -339,24 +340,6 @@ impl OidcStsBuilder {
         self
     }
 
-    /// The credential type (which id [`scope_id`](Self::scope_id) is).
-    pub fn credential_type(mut self, kind: CredentialType) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    /// The project (basic) or domain (global) id attached to the credentials.
-    pub fn scope_id(mut self, id: Option<String>) -> Self {
-        self.scope_id = id;
-        self
-    }
-
-    /// Where the settings came from, for errors.
-    pub fn origin(mut self, origin: impl Into<String>) -> Self {
-        self.origin = Some(origin.into());
-        self
-    }
-
     /// Validates the settings; no I/O (a token file is read at each refresh).
     pub fn build(self) -> Result<OidcStsProvider> {
         let origin = self.origin.unwrap_or_else(|| NAME.to_owned());
@@ -408,6 +391,7 @@ impl OidcStsBuilder {
 }
 
 source_builder_setters!(OidcStsBuilder, "oidc_sts", request_options);
+scoped_builder_setters!(OidcStsBuilder, origin);
 
 #[cfg(test)]
 mod tests {

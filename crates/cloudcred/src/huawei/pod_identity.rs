@@ -12,11 +12,12 @@
 
 use super::env::scope_var;
 use super::{response, CredentialType, FromEnv};
+use crate::alibaba::credentials_uri;
 use crate::alibaba::sts::read_input_file;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, Result};
-use crate::http::endpoint::{checked_url, describe, HttpAllowed};
+use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
@@ -135,15 +136,15 @@ impl Source for PodIdentity {
                         "the URI or the authorization token does not form a valid request",
                     )
                 })?;
-            let answer =
-                response::exchange(&self.ctx, request, &self.options, &who, &self.url).await?;
-            let creds = response::parse_credentials(
+            let creds = response::fetch_credentials(
                 &self.ctx,
-                &answer.body,
+                request,
+                &self.options,
                 &who,
-                &describe(&self.url),
+                &self.url,
                 self.name.clone(),
-            )?;
+            )
+            .await?;
             let creds = self.kind.scope(creds, self.scope_id.clone());
             Ok(Resolution::Credentials(Arc::new(creds)))
         })
@@ -189,18 +190,6 @@ impl PodIdentityBuilder {
         self
     }
 
-    /// The credential type (which id [`scope_id`](Self::scope_id) is).
-    pub fn credential_type(mut self, kind: CredentialType) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    /// The project (basic) or domain (global) id attached to the credentials.
-    pub fn scope_id(mut self, id: Option<String>) -> Self {
-        self.scope_id = id;
-        self
-    }
-
     /// Validates the URI and that a token file is named; no I/O.
     pub fn build(self) -> Result<PodIdentityProvider> {
         let ctx = self.ctx;
@@ -214,13 +203,8 @@ impl PodIdentityBuilder {
         let raw = raw.ok_or_else(|| {
             Error::invalid_config(&origin, format!("no pod identity URI: set {FULL_URI_VAR}"))
         })?;
-        let url = checked_url(&raw, &origin, HttpAllowed::LoopbackOrLinkLocal)?;
-        if url.fragment().is_some() {
-            return Err(Error::invalid_config(
-                &origin,
-                "the pod identity URI must not have a fragment",
-            ));
-        }
+        // The credentials-URI rule: https, or http to loopback and link-local hosts (H12).
+        let url = credentials_uri::checked(&raw, &origin, false)?;
         let token_file = match self.token_file {
             Some(f) => f,
             None => ctx
@@ -254,6 +238,7 @@ impl PodIdentityBuilder {
 }
 
 source_builder_setters!(PodIdentityBuilder, "pod_identity", request_options);
+scoped_builder_setters!(PodIdentityBuilder);
 
 #[cfg(test)]
 mod tests {

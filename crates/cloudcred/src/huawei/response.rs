@@ -59,6 +59,19 @@ pub(crate) async fn exchange(
     Ok(response)
 }
 
+/// [`exchange`], then [`parse_credentials`] on the answer.
+pub(crate) async fn fetch_credentials(
+    ctx: &Context,
+    request: http::Request<Vec<u8>>,
+    options: &RequestOptions,
+    who: &str,
+    url: &Url,
+    name: ProviderName,
+) -> Result<Credentials> {
+    let answer = exchange(ctx, request, options, who, url).await?;
+    parse_credentials(ctx, &answer.body, who, &describe(url), name)
+}
+
 /// Temporary credentials from a successful answer: AK, SK, token and expiry all required, an
 /// expiry already passed is an error.
 pub fn parse_credentials(

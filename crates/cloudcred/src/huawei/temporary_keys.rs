@@ -118,15 +118,8 @@ pub(crate) async fn create(
         .map_err(|_| {
             Error::invalid_config(who, "the IAM endpoint does not form a valid request")
         })?;
-    let response = response::exchange(
-        ctx,
-        request,
-        &RequestOptions::credential_service(),
-        who,
-        &url,
-    )
-    .await?;
-    response::parse_credentials(ctx, &response.body, who, &describe(&url), name)
+    let options = RequestOptions::credential_service();
+    response::fetch_credentials(ctx, request, &options, who, &url, name).await
 }
 
 /// Temporary keys for a token the caller holds; use it through [`TemporaryKeysProvider`].
