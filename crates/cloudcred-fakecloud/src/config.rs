@@ -31,6 +31,9 @@ pub const FIXTURE_OIDC_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJ
 /// (`/v3.0/OS-AUTH/id-token/tokens`) and STS (`/v5/agencies/assume-with-oidc`) accept by default.
 pub const FIXTURE_HUAWEI_ID_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImZha2UifQ.eyJpc3MiOiJodHRwczovL2Zha2UtaWRwLmludmFsaWQiLCJzdWIiOiJmYWtlLWh1YXdlaS1zdWJqZWN0In0.ZmFrZS1odWF3ZWktc2lnbmF0dXJl";
 
+/// The authorization token the Huawei pod-identity endpoint accepts by default.
+pub const FIXTURE_HUAWEI_POD_TOKEN: &str = "fake-fixture-pod-identity-token-00001";
+
 /// The identity provider id of `testdata/fixtures/huaweicloud/credentials-federated`.
 pub const FIXTURE_HUAWEI_IDP_ID: &str = "fake-fixture-idp";
 
@@ -155,6 +158,10 @@ pub struct FakeCloudConfig {
     pub hw_oidc_agency_urn: Option<String>,
     /// Largest `duration_seconds` of Huawei STS `assume-with-oidc` (smallest is 900).
     pub hw_oidc_max_duration: u64,
+    /// Path of the Huawei pod-identity endpoint.
+    pub hw_pod_identity_path: String,
+    /// The `Authorization` value the pod-identity endpoint accepts.
+    pub hw_pod_identity_token: String,
 }
 
 impl Default for FakeCloudConfig {
@@ -200,6 +207,8 @@ impl Default for FakeCloudConfig {
             hw_oidc_provider_urn: None,
             hw_oidc_agency_urn: None,
             hw_oidc_max_duration: 43200,
+            hw_pod_identity_path: "/v1/pod-identity/credentials".into(),
+            hw_pod_identity_token: FIXTURE_HUAWEI_POD_TOKEN.into(),
         }
     }
 }
@@ -261,6 +270,18 @@ impl FakeCloudConfig {
     /// Sets the id token Huawei IAM federation and STS accept.
     pub fn with_hw_id_token(mut self, token: impl Into<String>) -> Self {
         self.hw_id_token = token.into();
+        self
+    }
+
+    /// Sets the path of the Huawei pod-identity endpoint.
+    pub fn with_hw_pod_identity_path(mut self, path: impl Into<String>) -> Self {
+        self.hw_pod_identity_path = path.into();
+        self
+    }
+
+    /// Sets the authorization token the Huawei pod-identity endpoint accepts.
+    pub fn with_hw_pod_identity_token(mut self, token: impl Into<String>) -> Self {
+        self.hw_pod_identity_token = token.into();
         self
     }
 

@@ -63,6 +63,7 @@ fn error_for(ctx: &Ctx, endpoint: Endpoint, status: u16) -> Reply {
         Endpoint::HwIdTokenTokens | Endpoint::HwSecurityTokens => {
             hwiam::error(status, &format!("IAM.Fault{status}"), message)
         }
+        Endpoint::HwPodIdentity => hwiam::error(status, &format!("POD.Fault{status}"), message),
         Endpoint::HwOidcSts => hwsts::error(ctx, status, &format!("STS.Fault{status}"), message),
         _ => {
             let code = match status {

@@ -219,17 +219,34 @@ fn security_tokens(ctx: &Ctx, req: &Req, body: &Value) -> Reply {
     if policy.is_some_and(|p| !p.is_object()) {
         return error(400, "IAM.0001", "auth.identity.policy must be an object.");
     }
-    let cred = ctx
-        .shared
-        .new_hw_credential(std::time::Duration::from_secs(duration), ctx.expired);
+    credential_reply(
+        ctx,
+        Endpoint::HwSecurityTokens,
+        201,
+        std::time::Duration::from_secs(duration),
+        policy.map(Value::to_string),
+    )
+}
+
+/// Issues a Huawei temporary credential of `lifetime` and answers with IAM's `credential`
+/// object (`access`, `secret`, `securitytoken`, `expires_at` with microseconds): the shape of
+/// the metadata `securitykey`, the temporary AK/SK API and pod identity.
+pub(crate) fn credential_reply(
+    ctx: &Ctx,
+    endpoint: Endpoint,
+    status: u16,
+    lifetime: std::time::Duration,
+    policy: Option<String>,
+) -> Reply {
+    let cred = ctx.shared.new_hw_credential(lifetime, ctx.expired);
     let expires_at = state::iso8601_micros(cred.expiration);
-    let mut issued = cred.issued(Endpoint::HwSecurityTokens);
-    issued.duration_seconds = Some(duration);
-    issued.policy = policy.map(Value::to_string);
+    let mut issued = cred.issued(endpoint);
+    issued.duration_seconds = Some(lifetime.as_secs());
+    issued.policy = policy;
     issued.expiration_text = expires_at.clone();
     ctx.shared.record_hw_issued(issued);
     Reply::json(
-        201,
+        status,
         &json!({
             "credential": {
                 "access": cred.access_key_id,

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::config::{ImdsMode, HW_NO_AGENCY_MESSAGE};
 use crate::http::{Ctx, Reply, Req};
+use crate::hwiam;
 use crate::model::Endpoint;
 use crate::state;
 
@@ -124,23 +125,11 @@ fn security_key(ctx: &Ctx) -> Reply {
     if !config.hw_metadata_agency {
         return error(401, Some(HW_NO_AGENCY_MESSAGE)).with_code("NoAgency");
     }
-    let cred = ctx
-        .shared
-        .new_hw_credential(config.hw_metadata_lifetime, ctx.expired);
-    let expires_at = state::iso8601_micros(cred.expiration);
-    let mut issued = cred.issued(Endpoint::HwSecurityKey);
-    issued.duration_seconds = Some(config.hw_metadata_lifetime.as_secs());
-    issued.expiration_text = expires_at.clone();
-    ctx.shared.record_hw_issued(issued);
-    Reply::json(
+    hwiam::credential_reply(
+        ctx,
+        Endpoint::HwSecurityKey,
         200,
-        &json!({
-            "credential": {
-                "access": cred.access_key_id,
-                "secret": cred.access_key_secret,
-                "securitytoken": cred.security_token,
-                "expires_at": expires_at,
-            }
-        }),
+        config.hw_metadata_lifetime,
+        None,
     )
 }

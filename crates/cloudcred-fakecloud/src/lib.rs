@@ -5,7 +5,7 @@
 //! (`AssumeRole`, `AssumeRoleWithOIDC`, `GenerateSessionAccessKey`), the ECS instance metadata
 //! service, a credentials URI, CloudSSO and the OAuth token/exchange endpoints, and of Huawei
 //! Cloud's ECS metadata `securitykey`, IAM id-token federation and temporary AK/SK
-//! (`OS-CREDENTIAL/securitytokens`) and STS `assume-with-oidc`, and checks requests
+//! (`OS-CREDENTIAL/securitytokens`), STS `assume-with-oidc` and CCE pod identity, and checks requests
 //! the way the real services do: RPC signatures (HMAC-SHA1 and SHA256withRSA), nonces, timestamps,
 //! security tokens of the keys it issued, durations, role ARNs, bearer and metadata tokens.
 //!
@@ -29,6 +29,7 @@ mod faults;
 mod http;
 mod hwiam;
 mod hwmeta;
+mod hwpod;
 mod hwsts;
 mod imds;
 mod model;
@@ -49,8 +50,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use config::{
-    FakeCloudConfig, ImdsMode, FIXTURE_HUAWEI_IDP_ID, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_OIDC_TOKEN,
-    HW_NO_AGENCY_MESSAGE, OAUTH_CLIENT_ID_CN, OAUTH_CLIENT_ID_INTL,
+    FakeCloudConfig, ImdsMode, FIXTURE_HUAWEI_IDP_ID, FIXTURE_HUAWEI_ID_TOKEN,
+    FIXTURE_HUAWEI_POD_TOKEN, FIXTURE_OIDC_TOKEN, HW_NO_AGENCY_MESSAGE, OAUTH_CLIENT_ID_CN,
+    OAUTH_CLIENT_ID_INTL,
 };
 pub use model::{Endpoint, Fault, Issued, RecordedRequest, Verdict};
 

@@ -37,11 +37,13 @@ pub enum Endpoint {
     HwSecurityTokens,
     /// Huawei STS `POST /v5/agencies/assume-with-oidc`.
     HwOidcSts,
+    /// Huawei CCE pod identity `POST <hw_pod_identity_path>`.
+    HwPodIdentity,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 15] = [
+    pub const ALL: [Endpoint; 16] = [
         Endpoint::StsAssumeRole,
         Endpoint::StsAssumeRoleWithOidc,
         Endpoint::StsGenerateSessionAccessKey,
@@ -57,6 +59,7 @@ impl Endpoint {
         Endpoint::HwIdTokenTokens,
         Endpoint::HwSecurityTokens,
         Endpoint::HwOidcSts,
+        Endpoint::HwPodIdentity,
     ];
 
     /// Whether errors of this endpoint use the STS (RPC) error format.
@@ -78,6 +81,7 @@ impl Endpoint {
                 | Endpoint::HwIdTokenTokens
                 | Endpoint::HwSecurityTokens
                 | Endpoint::HwOidcSts
+                | Endpoint::HwPodIdentity
         )
     }
 }

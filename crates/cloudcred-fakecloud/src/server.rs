@@ -18,7 +18,7 @@ use crate::faults;
 use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault, RecordedRequest, Verdict};
 use crate::state::{self, Shared};
-use crate::{hwiam, hwmeta, hwsts, imds, oauth, sso, sts, uri};
+use crate::{hwiam, hwmeta, hwpod, hwsts, imds, oauth, sso, sts, uri};
 
 /// Request bodies above this are refused: no credential call comes near it.
 const MAX_BODY: usize = 1 << 20;
@@ -80,6 +80,9 @@ fn route(config: &FakeCloudConfig, req: &Req) -> Option<Endpoint> {
         .or_else(|| hwsts::route(&req.path))
     {
         return Some(e);
+    }
+    if req.path == config.hw_pod_identity_path {
+        return Some(Endpoint::HwPodIdentity);
     }
     if req.path == config.credentials_uri_path {
         return Some(Endpoint::CredentialsUri);
@@ -179,6 +182,7 @@ fn dispatch(ctx: &Ctx, req: &Req, endpoint: Option<Endpoint>) -> Reply {
             hwiam::handle(ctx, req, e)
         }
         Some(Endpoint::HwOidcSts) => hwsts::handle(ctx, req),
+        Some(Endpoint::HwPodIdentity) => hwpod::handle(ctx, req),
         Some(e) => oauth::handle(ctx, req, e),
         None if req.path.starts_with("/latest/") => imds::error(404),
         None if req.path.starts_with("/openstack/") || req.path.starts_with("/meta-data/") => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, ImdsMode, Verdict, FIXTURE_HUAWEI_ID_TOKEN,
-    HW_NO_AGENCY_MESSAGE,
+    FIXTURE_HUAWEI_POD_TOKEN, HW_NO_AGENCY_MESSAGE,
 };
 use common::{client, status_json};
 use serde_json::{json, Value};
@@ -707,13 +707,14 @@ async fn faults_on_huawei_endpoints() {
 
 #[test]
 fn endpoint_all_lists_the_huawei_endpoints() {
-    assert_eq!(Endpoint::ALL.len(), 15);
+    assert_eq!(Endpoint::ALL.len(), 16);
     for e in [
         Endpoint::HwMetadataToken,
         Endpoint::HwSecurityKey,
         Endpoint::HwIdTokenTokens,
         Endpoint::HwSecurityTokens,
         Endpoint::HwOidcSts,
+        Endpoint::HwPodIdentity,
     ] {
         assert!(Endpoint::ALL.contains(&e), "{e:?}");
     }
@@ -732,4 +733,51 @@ fn fixture_id_token_matches_the_file() {
     );
     let text = std::fs::read_to_string(path).unwrap();
     assert_eq!(text.trim(), FIXTURE_HUAWEI_ID_TOKEN);
+}
+
+async fn pod_identity(cloud: &FakeCloud, path: &str, auth: Option<&str>) -> (u16, Value) {
+    let mut req = client().post(cloud.url(path)).body("{}");
+    if let Some(a) = auth {
+        req = req.header("Authorization", a);
+    }
+    status_json(req.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn pod_identity_checks_the_token_and_faults_apply() {
+    const POD: &str = "/v1/pod-identity/credentials";
+    let cloud = start().await;
+    let (status, v) = pod_identity(&cloud, POD, Some(FIXTURE_HUAWEI_POD_TOKEN)).await;
+    assert_eq!(status, 200, "{v}");
+    let (ak, _) = check_credential(&v);
+    let issued = cloud.issued();
+    assert_eq!(issued.last().unwrap().endpoint, Endpoint::HwPodIdentity);
+    assert_eq!(issued.last().unwrap().access_key_id, ak);
+    for auth in [None, Some("wrong-token")] {
+        let (status, v) = pod_identity(&cloud, POD, auth).await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (401, Some("POD.0003"))
+        );
+    }
+    let resp = client().get(cloud.url(POD)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    cloud.set_fault_times(Endpoint::HwPodIdentity, Fault::Status(503), 1);
+    let (status, v) = pod_identity(&cloud, POD, Some(FIXTURE_HUAWEI_POD_TOKEN)).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (503, Some("POD.Fault503"))
+    );
+    assert_eq!(cloud.count(Endpoint::HwPodIdentity), 5);
+
+    // A configured path and token.
+    let cloud = start_with(
+        FakeCloudConfig::default()
+            .with_hw_pod_identity_path("/custom/pod")
+            .with_hw_pod_identity_token("my-pod-token"),
+    )
+    .await;
+    let (status, _) = pod_identity(&cloud, "/custom/pod", Some("my-pod-token")).await;
+    assert_eq!(status, 200);
+    assert_eq!(cloud.count(Endpoint::HwPodIdentity), 1);
 }

@@ -206,7 +206,7 @@ impl CredentialsUriBuilder {
 }
 
 /// The scheme rule of spec 6.6 (plain HTTP beyond loopback/link-local only when allowed).
-fn checked(raw: &str, origin: &str, allow_http: bool) -> Result<Url> {
+pub(crate) fn checked(raw: &str, origin: &str, allow_http: bool) -> Result<Url> {
     let url = match checked_url(raw, origin, HttpAllowed::LoopbackOrLinkLocal) {
         Err(e) if allow_http && raw.trim().starts_with("http://") => {
             Url::parse(raw.trim()).map_err(|_| e)?

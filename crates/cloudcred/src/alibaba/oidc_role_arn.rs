@@ -74,7 +74,7 @@ impl AssumeRoleWithOidc {
 }
 
 /// The token: the file's content without surrounding whitespace. Errors name the path only.
-fn read_token(ctx: &Context, path: &Path, origin: &str) -> Result<String> {
+pub(crate) fn read_token(ctx: &Context, path: &Path, origin: &str) -> Result<String> {
     let text = sts::read_input_file(ctx, path, "OIDC token", origin)?;
     let token = text.trim();
     if token.is_empty() {

@@ -1,9 +1,9 @@
 //! The Huawei Cloud chains (spec 10).
 //!
-//! Generic chain `default` in the Huawei SDK's order: IdP federation from
+//! Generic chain `default` (spec 10.2): OIDC STS (`HUAWEICLOUD_OIDC_*`) → IdP federation from
 //! `HUAWEICLOUD_SDK_IDP_ID` + `_ID_TOKEN_FILE` (which beats AK/SK, 5.2) → `HUAWEICLOUD_SDK_*`
-//! AK/SK → the profile file → ECS `securitykey` metadata (left out with
-//! `HUAWEICLOUD_SDK_METADATA_DISABLED=true` or the builder switch).
+//! AK/SK → the profile file → CCE pod identity (before metadata, H7) → ECS `securitykey`
+//! metadata (left out with `HUAWEICLOUD_SDK_METADATA_DISABLED=true` or the builder switch).
 //!
 //! OBS-scoped chain `obs_default` (H4, the OBS SDK's `OBS_DEFAULT` policy): `OBS_*` variables →
 //! the OBS `OIDC` federation (`HUAWEI_CLOUD_IDP_ID`) → the generic chain's providers. obs's own
@@ -15,6 +15,8 @@
 use super::env::{env_provider, obs_env_provider};
 use super::federation::IdpFederation;
 use super::metadata::{HuaweiMetadata, METADATA_DISABLED_VAR};
+use super::oidc_sts::OidcSts;
+use super::pod_identity::PodIdentity;
 use super::profile::HuaweiProfileProvider;
 use super::CredentialType;
 use crate::alibaba::default_chain::{or_failing, Failing};
@@ -70,13 +72,15 @@ impl HuaweiChainBuilder {
                 .provider(IdpFederation::from_obs_env(ctx, name("obs_oidc")));
         }
         chain = chain
+            .provider(OidcSts::from_env(ctx, self.kind, name("oidc_sts")))
             .provider(IdpFederation::from_env(
                 ctx,
                 self.kind,
                 name("idp_federation"),
             ))
             .provider(env_provider(ctx, self.kind, name("env")))
-            .provider(HuaweiProfileProvider::builder(ctx, self.kind, None, outer));
+            .provider(HuaweiProfileProvider::builder(ctx, self.kind, None, outer))
+            .provider(PodIdentity::from_env(ctx, self.kind, name("pod_identity")));
         let metadata = match self.metadata {
             Some(enabled) => Ok(enabled),
             None => ctx.flag(METADATA_DISABLED_VAR).map(|d| !d),
@@ -147,22 +151,29 @@ mod tests {
         assert_eq!(
             names(&default_chain(&ctx)),
             [
+                "default/oidc_sts",
                 "default/idp_federation",
                 "default/env",
                 "default/profile",
+                "default/pod_identity",
                 "default/metadata"
             ]
         );
         assert_eq!(
-            names(&obs_chain(&ctx))[..3],
+            names(&obs_chain(&ctx)),
             [
                 "obs_default/obs_env",
                 "obs_default/obs_oidc",
-                "obs_default/idp_federation"
+                "obs_default/oidc_sts",
+                "obs_default/idp_federation",
+                "obs_default/env",
+                "obs_default/profile",
+                "obs_default/pod_identity",
+                "obs_default/metadata"
             ]
         );
         let ctx = Context::with_env(MapEnv::from([(METADATA_DISABLED_VAR, "true")]));
-        assert_eq!(default_chain(&ctx).providers().len(), 3);
+        assert_eq!(default_chain(&ctx).providers().len(), 5);
     }
 
     #[test]
@@ -194,7 +205,13 @@ mod tests {
             (METADATA_DISABLED_VAR, "true"),
         ]));
         let e = default_chain(&ctx).get_blocking().unwrap_err().to_string();
-        for n in ["default/idp_federation", "default/env", "default/profile"] {
+        for n in [
+            "default/oidc_sts",
+            "default/idp_federation",
+            "default/env",
+            "default/profile",
+            "default/pod_identity",
+        ] {
             assert!(e.contains(n), "{e}");
         }
     }

@@ -17,15 +17,15 @@ use super::env::scope_var;
 use super::temporary_keys::{
     self, check_duration, iam_endpoint, join, IAM_ENDPOINT_VAR, JSON_CONTENT_TYPE as JSON,
 };
-use super::CredentialType;
+use super::{CredentialType, FromEnv};
 use crate::alibaba::sts::read_input_file;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::describe;
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::RequestOptions;
 use crate::model::{Credentials, ProviderName, SecretString};
-use crate::provider::{Inspection, ProvideCredentials, Resolution};
+use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -128,13 +128,13 @@ impl IdpFederation {
                 ))
             }
         };
-        FederationFromEnv {
+        FromEnv::new(
+            ctx,
             name,
             inner,
-            reason: format!("{IDP_ID_VAR} and {ID_TOKEN_FILE_VAR} are not set"),
-            vars: &[IDP_ID_VAR, ID_TOKEN_FILE_VAR],
-            ctx: ctx.clone(),
-        }
+            format!("{IDP_ID_VAR} and {ID_TOKEN_FILE_VAR} are not set"),
+            &[IDP_ID_VAR, ID_TOKEN_FILE_VAR],
+        )
     }
 
     /// The OBS SDK's `OIDC` provider: configured when `HUAWEI_CLOUD_IDP_ID` is set; token file
@@ -153,13 +153,13 @@ impl IdpFederation {
                     .map(Some)
             }
         };
-        FederationFromEnv {
+        FromEnv::new(
+            ctx,
             name,
             inner,
-            reason: format!("{OBS_IDP_ID_VAR} is not set"),
-            vars: &[OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR],
-            ctx: ctx.clone(),
-        }
+            format!("{OBS_IDP_ID_VAR} is not set"),
+            &[OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR],
+        )
     }
 
     fn who(&self) -> String {
@@ -187,26 +187,11 @@ impl IdpFederation {
                     "the IdP id or IAM endpoint does not form a valid request",
                 )
             })?;
-        let response = send_with_retries(
-            self.ctx.http(),
-            request,
-            &RequestOptions::credential_service(),
-        )
-        .await
-        .map_err(|e| -> Error {
-            ErrorKind::Transport {
-                provider: who.to_owned(),
-                endpoint: describe(&url),
-                message: e.message,
-            }
-            .into()
-        })?;
-        if let Some(date) = response.date() {
-            self.ctx.get_clock().observe_server_time(date);
-        }
-        if !response.is_success() {
-            let err = super::response::upstream_error(&response, who, &describe(&url));
-            if response.status == 401 {
+        let options = RequestOptions::credential_service();
+        let response = match super::response::exchange(&self.ctx, request, &options, who, &url)
+            .await
+        {
+            Err(err) if matches!(err.kind(), ErrorKind::Upstream { status: 401, .. }) => {
                 let expired = err.to_string().to_ascii_lowercase().contains("expired");
                 let hint = if expired {
                     format!(
@@ -222,8 +207,8 @@ impl IdpFederation {
                 };
                 return Err(Error::invalid_config(format!("{err}"), hint));
             }
-            return Err(err);
-        }
+            other => other?,
+        };
         response
             .headers
             .get("x-subject-token")
@@ -325,24 +310,6 @@ impl IdpFederationBuilder {
         self
     }
 
-    /// The credential type (which id [`scope_id`](Self::scope_id) is).
-    pub fn credential_type(mut self, kind: CredentialType) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    /// The project (basic) or domain (global) id attached to the credentials.
-    pub fn scope_id(mut self, id: Option<String>) -> Self {
-        self.scope_id = id;
-        self
-    }
-
-    /// Where the settings came from, for errors.
-    pub fn origin(mut self, origin: impl Into<String>) -> Self {
-        self.origin = Some(origin.into());
-        self
-    }
-
     /// Validates the settings; no I/O (the token file is read at each refresh).
     pub fn build(self) -> Result<IdpFederationProvider> {
         let origin = self.origin.unwrap_or_else(|| NAME.to_owned());
@@ -377,53 +344,13 @@ impl IdpFederationBuilder {
 }
 
 /// Federation configured by environment variables: not configured, an error, or the provider.
-#[derive(Debug)]
-pub struct FederationFromEnv {
-    name: ProviderName,
-    inner: Result<Option<IdpFederationProvider>>,
-    reason: String,
-    vars: &'static [&'static str],
-    ctx: Context,
-}
-
-impl ProvideCredentials for FederationFromEnv {
-    fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        match &self.inner {
-            Ok(Some(p)) => p.resolve(),
-            Ok(None) => Box::pin(futures::future::ready(Ok(Resolution::NotConfigured(
-                self.reason.clone(),
-            )))),
-            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
-        }
-    }
-
-    fn cached(&self) -> Option<Arc<Credentials>> {
-        match &self.inner {
-            Ok(Some(p)) => p.cached(),
-            _ => None,
-        }
-    }
-
-    fn name(&self) -> &str {
-        self.name.as_str()
-    }
-
-    fn inspect(&self) -> Inspection {
-        let mut i = match &self.inner {
-            Ok(Some(p)) => p.inspect(),
-            _ => Inspection::default(),
-        };
-        for v in self.vars {
-            i.reads.insert(0, self.ctx.describe_var(v));
-        }
-        i
-    }
-}
+pub type FederationFromEnv = FromEnv<IdpFederationProvider>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::context::MapEnv;
+    use crate::provider::ProvideCredentials;
 
     fn run(p: &FederationFromEnv) -> Result<Resolution> {
         futures::executor::block_on(p.resolve())
@@ -490,3 +417,4 @@ mod tests {
 }
 
 source_builder_setters!(IdpFederationBuilder, "idp_federation");
+scoped_builder_setters!(IdpFederationBuilder, origin);

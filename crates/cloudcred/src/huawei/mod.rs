@@ -5,14 +5,49 @@
 //! - [`profile`]: `~/.huaweicloud/credentials`, `[basic]` / `[global]`;
 //! - [`metadata`]: the ECS `securitykey` metadata service;
 //! - [`federation`]: IdP id-token federation (IAM), from the environment or a profile;
+//! - [`oidc_sts`]: OIDC STS `assume-with-oidc` from the `HUAWEICLOUD_OIDC_*` variables;
+//! - [`pod_identity`]: CCE pod identity (`HC_CONTAINER_CREDENTIALS_FULL_URI`);
 //! - [`temporary_keys`]: temporary AK/SK from an IAM token (`OS-CREDENTIAL/securitytokens`);
 //! - [`response`]: the credential response and IAM error shapes shared by them;
 //! - [`default_chain`]: the Huawei SDK order and the OBS-scoped chain.
+
+/// The setters every Huawei builder with a credential type shares: `credential_type` and
+/// `scope_id`, plus `origin` when asked for (fields `kind`, `scope_id`, `origin`).
+macro_rules! scoped_builder_setters {
+    ($builder:ty) => {
+        impl $builder {
+            /// The credential type (which id [`scope_id`](Self::scope_id) is).
+            pub fn credential_type(mut self, kind: $crate::huawei::CredentialType) -> Self {
+                self.kind = kind;
+                self
+            }
+
+            /// The project (basic) or domain (global) id attached to the credentials.
+            pub fn scope_id(mut self, id: Option<String>) -> Self {
+                self.scope_id = id;
+                self
+            }
+        }
+    };
+    ($builder:ty, origin) => {
+        scoped_builder_setters!($builder);
+
+        impl $builder {
+            /// Where the settings came from, for errors.
+            pub fn origin(mut self, origin: impl Into<String>) -> Self {
+                self.origin = Some(origin.into());
+                self
+            }
+        }
+    };
+}
 
 pub mod default_chain;
 pub mod env;
 pub mod federation;
 pub mod metadata;
+pub mod oidc_sts;
+pub mod pod_identity;
 pub mod profile;
 pub mod response;
 pub mod temporary_keys;
@@ -21,11 +56,18 @@ pub use default_chain::{default_chain, obs_chain, HuaweiChain, HuaweiChainBuilde
 pub use env::{env_provider, obs_env_provider};
 pub use federation::{IdpFederation, IdpFederationProvider};
 pub use metadata::{HuaweiMetadata, HuaweiMetadataProvider};
+pub use oidc_sts::{IdToken, OidcSts, OidcStsProvider};
+pub use pod_identity::{PodIdentity, PodIdentityProvider};
 pub use profile::HuaweiProfileProvider;
 pub use temporary_keys::{TemporaryKeysFromToken, TemporaryKeysProvider};
 
+use crate::context::Context;
 use crate::engine::RefreshConfig;
-use crate::model::Credentials;
+use crate::error::Result;
+use crate::model::{Credentials, ProviderName};
+use crate::provider::{Inspection, ProvideCredentials, Resolution};
+use futures::future::BoxFuture;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which credential type a provider or chain yields (spec 5.1, 6): `basic` carries a project id,
@@ -62,4 +104,68 @@ pub const REFRESH_WINDOW: Duration = Duration::from_secs(40 * 60);
 /// The engine settings of every Huawei temporary source.
 pub fn refresh_config() -> RefreshConfig {
     RefreshConfig::default().window(REFRESH_WINDOW)
+}
+
+/// A provider configured by environment variables, decided when built: not configured (with the
+/// reason), an error (a partial or contradictory set), or the provider itself. `doctor` lists the
+/// variables it reads.
+#[derive(Debug)]
+pub struct FromEnv<P> {
+    name: ProviderName,
+    inner: Result<Option<P>>,
+    reason: String,
+    vars: &'static [&'static str],
+    ctx: Context,
+}
+
+impl<P> FromEnv<P> {
+    pub(crate) fn new(
+        ctx: &Context,
+        name: ProviderName,
+        inner: Result<Option<P>>,
+        reason: String,
+        vars: &'static [&'static str],
+    ) -> Self {
+        FromEnv {
+            name,
+            inner,
+            reason,
+            vars,
+            ctx: ctx.clone(),
+        }
+    }
+}
+
+impl<P: ProvideCredentials> ProvideCredentials for FromEnv<P> {
+    fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
+        match &self.inner {
+            Ok(Some(p)) => p.resolve(),
+            Ok(None) => Box::pin(futures::future::ready(Ok(Resolution::NotConfigured(
+                self.reason.clone(),
+            )))),
+            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
+        }
+    }
+
+    fn cached(&self) -> Option<Arc<Credentials>> {
+        match &self.inner {
+            Ok(Some(p)) => p.cached(),
+            _ => None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    fn inspect(&self) -> Inspection {
+        let mut i = match &self.inner {
+            Ok(Some(p)) => p.inspect(),
+            _ => Inspection::default(),
+        };
+        for v in self.vars {
+            i.reads.insert(0, self.ctx.describe_var(v));
+        }
+        i
+    }
 }

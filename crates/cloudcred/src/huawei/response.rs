@@ -9,9 +9,11 @@
 use crate::alibaba::sts;
 use crate::context::Context;
 use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
-use crate::http::Response;
+use crate::http::endpoint::describe;
+use crate::http::{send_with_retries, RequestOptions, Response};
 use crate::model::{Credentials, ProviderName};
 use serde_json::Value;
+use url::Url;
 
 const AK: &[&str] = &["access", "accessKeyId", "access_key_id"];
 const SK: &[&str] = &["secret", "secretAccessKey", "secret_access_key"];
@@ -33,6 +35,41 @@ fn first_of<'a>(obj: &'a Value, names: &[&str]) -> Option<&'a str> {
         .filter_map(|n| obj.get(n).and_then(Value::as_str))
         .map(str::trim)
         .find(|v| !v.is_empty())
+}
+
+/// One exchange with a Huawei credential service: transport failures and non-2xx answers become
+/// errors naming `who` and the endpoint (scheme, host, port and path only: never the request);
+/// the answer's `Date` header feeds the clock's skew estimate.
+pub(crate) async fn exchange(
+    ctx: &Context,
+    request: http::Request<Vec<u8>>,
+    options: &RequestOptions,
+    who: &str,
+    url: &Url,
+) -> Result<Response> {
+    let response = send_with_retries(ctx.http(), request, options)
+        .await
+        .map_err(|e| malformed(who, &describe(url), e.message))?;
+    if let Some(date) = response.date() {
+        ctx.get_clock().observe_server_time(date);
+    }
+    if !response.is_success() {
+        return Err(upstream_error(&response, who, &describe(url)));
+    }
+    Ok(response)
+}
+
+/// [`exchange`], then [`parse_credentials`] on the answer.
+pub(crate) async fn fetch_credentials(
+    ctx: &Context,
+    request: http::Request<Vec<u8>>,
+    options: &RequestOptions,
+    who: &str,
+    url: &Url,
+    name: ProviderName,
+) -> Result<Credentials> {
+    let answer = exchange(ctx, request, options, who, url).await?;
+    parse_credentials(ctx, &answer.body, who, &describe(url), name)
 }
 
 /// Temporary credentials from a successful answer: AK, SK, token and expiry all required, an
@@ -67,7 +104,7 @@ pub fn parse_credentials(
             malformed(
                 origin,
                 endpoint,
-                format!("the response lacks credential.{}", names[0]),
+                format!("the response lacks credential.{}", names.join(" / ")),
             )
         })
     };

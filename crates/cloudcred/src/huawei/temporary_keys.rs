@@ -11,9 +11,9 @@
 use super::response;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::RequestOptions;
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
@@ -35,18 +35,36 @@ const NAME: &str = "temporary_keys";
 
 /// The IAM endpoint: `explicit` (value, origin), else the variable, else the default.
 pub fn iam_endpoint(ctx: &Context, explicit: Option<(&str, &str)>) -> Result<Url> {
+    service_endpoint(
+        ctx,
+        explicit,
+        IAM_ENDPOINT_VAR,
+        DEFAULT_IAM_ENDPOINT,
+        "an IAM endpoint",
+    )
+}
+
+/// A service base URL (IAM, STS): `explicit` (value, origin), else the variable `var`, else
+/// `default`; HTTPS except for loopback (H12), no query or fragment, trailing `/` dropped.
+pub(crate) fn service_endpoint(
+    ctx: &Context,
+    explicit: Option<(&str, &str)>,
+    var: &str,
+    default: &str,
+    what: &str,
+) -> Result<Url> {
     let (raw, origin) = match explicit {
         Some((v, o)) => (v.to_owned(), o.to_owned()),
-        None => match ctx.var(IAM_ENDPOINT_VAR) {
-            Some(v) => (v, format!("environment variable {IAM_ENDPOINT_VAR}")),
-            None => (DEFAULT_IAM_ENDPOINT.to_owned(), "the default".to_owned()),
+        None => match ctx.var(var) {
+            Some(v) => (v, format!("environment variable {var}")),
+            None => (default.to_owned(), "the default".to_owned()),
         },
     };
     let mut url = checked_url(&raw, &origin, HttpAllowed::Loopback)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_config(
             origin,
-            "an IAM endpoint must not have a query or fragment",
+            format!("{what} must not have a query or fragment"),
         ));
     }
     let path = url.path().trim_end_matches('/').to_owned();
@@ -100,23 +118,8 @@ pub(crate) async fn create(
         .map_err(|_| {
             Error::invalid_config(who, "the IAM endpoint does not form a valid request")
         })?;
-    let response = send_with_retries(ctx.http(), request, &RequestOptions::credential_service())
-        .await
-        .map_err(|e| -> Error {
-            ErrorKind::Transport {
-                provider: who.to_owned(),
-                endpoint: describe(&url),
-                message: e.message,
-            }
-            .into()
-        })?;
-    if let Some(date) = response.date() {
-        ctx.get_clock().observe_server_time(date);
-    }
-    if !response.is_success() {
-        return Err(response::upstream_error(&response, who, &describe(&url)));
-    }
-    response::parse_credentials(ctx, &response.body, who, &describe(&url), name)
+    let options = RequestOptions::credential_service();
+    response::fetch_credentials(ctx, request, &options, who, &url, name).await
 }
 
 /// Temporary keys for a token the caller holds; use it through [`TemporaryKeysProvider`].
