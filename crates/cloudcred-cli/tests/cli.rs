@@ -432,7 +432,12 @@ fn sign_prints_the_headers_to_add() {
 
 /// A raw HTTP/1.1 GET, so the test depends on no client library: (status, body).
 fn http_get(port: u16, target: &str, auth: Option<&str>) -> (u16, String) {
-    use std::io::{Read, Write};
+    http_read(http_send(port, target, auth))
+}
+
+/// Connects and sends the GET of [`http_get`], without waiting for the answer.
+fn http_send(port: u16, target: &str, auth: Option<&str>) -> std::net::TcpStream {
+    use std::io::Write;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let auth = auth
         .map(|a| format!("Authorization: {a}\r\n"))
@@ -442,6 +447,12 @@ fn http_get(port: u16, target: &str, auth: Option<&str>) -> (u16, String) {
         "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n"
     )
     .unwrap();
+    s
+}
+
+/// Reads the answer to [`http_send`]: (status, body).
+fn http_read(mut s: std::net::TcpStream) -> (u16, String) {
+    use std::io::Read;
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let status = raw[9..12].parse().unwrap();
@@ -464,39 +475,18 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn serve_answers_only_with_the_token() {
-    use std::io::BufRead;
     let home = Home::new().with_files();
     let token = "test-serve-token-0123456789";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcred"))
-        .args(["serve", "--profile", "sts", "--port", "0", "--token", token])
-        .env_clear()
-        .env("HOME", home.0.path())
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _guard = KillOnDrop(child);
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
+    let (_guard, line, port) = start_serve(&home, token);
     let url = line
         .trim()
         .trim_start_matches("export ALIBABA_CLOUD_CREDENTIALS_URI='")
         .trim_end_matches('\'');
     assert!(
-        url.starts_with("http://127.0.0.1:")
+        url.starts_with(&format!("http://127.0.0.1:{port}/"))
             && url.ends_with(&format!("/credentials?token={token}")),
         "{line}"
     );
-    let port: u16 = url["http://127.0.0.1:".len()..]
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
 
     let (status, body) = http_get(port, &format!("/credentials?token={token}"), None);
     assert_eq!(status, 200, "{body}");
@@ -651,4 +641,152 @@ fn huawei_partial_profile_is_an_error_without_secrets() {
     let e = stderr(&o);
     assert!(e.contains("[basic]") && e.contains("sk is not"), "{e}");
     assert!(stdout(&o).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn doctor_warns_about_exposed_credential_files() {
+    use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let home = Home::new()
+        .install("alibabacloud/credentials", ".alibabacloud/credentials")
+        .install("huaweicloud/credentials", ".huaweicloud/credentials");
+    let ini = home.0.path().join(".alibabacloud/credentials");
+    let hw = home.0.path().join(".huaweicloud/credentials");
+    chmod(&ini, 0o640);
+    chmod(&hw, 0o604);
+
+    // config.json: a private file (0600) behind a symlink, owned by another user.
+    let me = std::fs::metadata(home.0.path()).unwrap().uid();
+    let target = if me == 0 {
+        let t = home.0.path().join("elsewhere.json");
+        std::fs::write(&t, r#"{"current": "", "profiles": []}"#).unwrap();
+        chmod(&t, 0o600);
+        std::os::unix::fs::chown(&t, Some(65534), Some(65534)).unwrap();
+        t
+    } else {
+        // Not root: any root-owned file is another user's.
+        PathBuf::from("/etc/passwd")
+    };
+    let owner = std::fs::metadata(&target).unwrap().uid();
+    assert_ne!(owner, me);
+    let config = home.0.path().join(".aliyun/config.json");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    symlink(&target, &config).unwrap();
+
+    let out = home.run(&["doctor"], &[]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "warning {} is readable by group or others (mode 640): run chmod 600",
+            ini.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("warning {} is a symlink to ", config.display()))
+            && text.contains(&format!("another user (uid {owner}) owns")),
+        "{text}"
+    );
+    assert_no_secret(&text);
+
+    let out = home.run(&["doctor", "--cloud", "huawei"], &HW_ENV);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "warning {} is readable by group or others (mode 604)",
+            hw.display()
+        )),
+        "{text}"
+    );
+
+    // Private files, no symlink: no such warning.
+    chmod(&ini, 0o600);
+    chmod(&hw, 0o600);
+    std::fs::remove_file(&config).unwrap();
+    for args in [&["doctor"][..], &["doctor", "--cloud", "huawei"][..]] {
+        let text = stdout(&home.run(args, &HW_ENV));
+        assert!(!text.contains("readable by group"), "{text}");
+        assert!(!text.contains("symlink"), "{text}");
+    }
+}
+
+/// Starts `cloudcred serve` for profile `sts` of the fixtures: (guard, first stdout line, port).
+fn start_serve(home: &Home, token: &str) -> (KillOnDrop, String, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcred"))
+        .args(["serve", "--profile", "sts", "--port", "0", "--token", token])
+        .env_clear()
+        .env("HOME", home.0.path())
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let guard = KillOnDrop(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    (guard, line, port)
+}
+
+#[test]
+fn serve_answers_a_thousand_concurrent_clients() {
+    const CLIENTS: usize = 1000;
+    const THREADS: usize = 50;
+    let home = Home::new().with_files();
+    let token = "test-serve-token-0123456789";
+    let (_guard, _, port) = start_serve(&home, token);
+    let started = std::time::Instant::now();
+    // All 1,000 connections open with their requests sent before any answer is read; then 50
+    // threads read the answers.
+    let target = format!("/credentials?token={token}");
+    let mut streams: Vec<_> = (0..CLIENTS)
+        .map(|_| http_send(port, &target, None))
+        .collect();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let mine: Vec<_> = streams.drain(..CLIENTS / THREADS).collect();
+            std::thread::spawn(move || mine.into_iter().map(http_read).collect::<Vec<_>>())
+        })
+        .collect();
+    let mut ok = 0;
+    for h in handles {
+        for (status, body) in h.join().unwrap() {
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("STS.FAKECLISTATIC004"), "{body}");
+            ok += 1;
+        }
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(ok, CLIENTS);
+    assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
+    println!("serve: {CLIENTS} concurrent connections answered 200 in {elapsed:?}");
+
+    // Wrong or missing tokens, also under load: 401 with an empty body.
+    let handles: Vec<_> = (0..THREADS)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let (target, auth) = match i % 3 {
+                    0 => ("/credentials".to_owned(), None),
+                    1 => ("/credentials?token=wrong-token-0123456789".to_owned(), None),
+                    _ => ("/credentials".to_owned(), Some("Bearer wrong-token-0123")),
+                };
+                http_get(port, &target, auth)
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), (401, String::new()));
+    }
 }

@@ -8,34 +8,12 @@ use cloudcred::engine::RefreshConfig;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Verdict};
 use common::cloud::{self, assert_clean, assert_clean_error, TimeMachine};
+use common::rsa_keys::keys;
 use common::Home;
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-use std::sync::OnceLock;
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use std::time::Duration;
 
 const KEY_ID: &str = "TMPSK.FAKEPUBLICKEY0021";
-
-struct Keys {
-    pkcs8: String,
-    pkcs1: String,
-    public: String,
-}
-
-/// One 2048-bit key per test binary (generation is slow in debug builds).
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
-        Keys {
-            pkcs8: private.to_pkcs8_pem(LineEnding::LF).unwrap().to_string(),
-            pkcs1: private.to_pkcs1_pem(LineEnding::LF).unwrap().to_string(),
-            public: rsa::RsaPublicKey::from(&private)
-                .to_public_key_pem(LineEnding::LF)
-                .unwrap(),
-        }
-    })
-}
 
 /// The Base64 body of the PKCS#8 PEM: the form go legacy reads.
 fn bare_base64() -> String {

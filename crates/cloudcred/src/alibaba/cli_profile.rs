@@ -386,6 +386,8 @@ impl ProvideCredentials for CliProfileProvider {
         }
         if let Ok(Ok(path)) = self.locate() {
             out.reads.push(format!("file {}", path.display()));
+            out.warnings
+                .extend(self.options.ctx.exposure_warnings(&path));
             if let Ok(text) = self.options.ctx.read_to_string(&path) {
                 if let Ok(config) = CliConfig::parse(&text, &path) {
                     out.warnings.extend(config.warnings());

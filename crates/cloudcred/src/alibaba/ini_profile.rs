@@ -381,6 +381,8 @@ impl ProvideCredentials for IniProfileProvider {
         ));
         if let Ok(Ok(located)) = self.locate() {
             out.reads.push(format!("file {}", located.path.display()));
+            out.warnings
+                .extend(self.options.ctx.exposure_warnings(&located.path));
             if let Some(legacy) = located.ignored_legacy {
                 out.warnings.push(format!(
                     "{} is ignored because {} exists; merge the two files",

@@ -186,6 +186,12 @@ impl Context {
     pub fn exists(&self, path: &Path) -> bool {
         self.fs.exists(path)
     }
+
+    /// Who else can reach the credentials in `path` (group/other access, a symlink to a file
+    /// another user owns), as `doctor` warnings. See [`FileSystem::exposure_warnings`].
+    pub fn exposure_warnings(&self, path: &Path) -> Vec<String> {
+        self.fs.exposure_warnings(path)
+    }
 }
 
 /// Spec D6: case-insensitive `true/1/yes/on` and `false/0/no/off`; anything else is `None`.

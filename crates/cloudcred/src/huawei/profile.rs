@@ -198,23 +198,24 @@ impl ProvideCredentials for HuaweiProfileProvider {
 
     fn inspect(&self) -> Inspection {
         let mut reads = vec![self.ctx.describe_var(CREDENTIALS_FILE_VAR)];
+        let mut warnings = Vec::new();
         match self.path() {
-            Some((p, _)) => reads.push(format!(
-                "file {} [{}] ({})",
-                p.display(),
-                self.kind.as_str(),
-                if self.ctx.exists(&p) {
-                    "exists"
-                } else {
-                    "absent"
-                }
-            )),
+            Some((p, _)) => {
+                warnings = self.ctx.exposure_warnings(&p);
+                reads.push(format!(
+                    "file {} [{}] ({})",
+                    p.display(),
+                    self.kind.as_str(),
+                    if self.ctx.exists(&p) {
+                        "exists"
+                    } else {
+                        "absent"
+                    }
+                ))
+            }
             None => reads.push("no home directory".to_owned()),
         }
-        Inspection {
-            reads,
-            warnings: Vec::new(),
-        }
+        Inspection { reads, warnings }
     }
 }
 

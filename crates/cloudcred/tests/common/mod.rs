@@ -5,6 +5,7 @@
 
 pub mod cloud;
 pub mod fake;
+pub mod rsa_keys;
 
 use cloudcred::context::MapEnv;
 use cloudcred::Context;
