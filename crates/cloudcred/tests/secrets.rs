@@ -182,19 +182,38 @@ impl Write for Capture {
     }
 }
 
+/// The process-wide TRACE subscriber writing into one [`Capture`], installed once for the
+/// tests of this binary that read logs.
+///
+/// A global subscriber, not a scoped one: tracing caches a callsite's interest process-wide,
+/// and another test of this binary hitting a callsite first (with no subscriber in its thread)
+/// would otherwise disable it here now and then. Other tests' logs are then captured too, and
+/// checked as well.
+fn trace_capture() -> Capture {
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            let sink = capture.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || sink.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            capture
+        })
+        .clone()
+}
+
+impl Capture {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[test]
 fn trace_logs_of_success_and_failure_contain_no_secret() {
-    let capture = Capture::default();
-    let sink = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    // A global subscriber, not a scoped one: tracing caches a callsite's interest process-wide,
-    // and another test of this binary hitting a callsite first (with no subscriber in its
-    // thread) would otherwise disable it here now and then. Other tests' logs are then
-    // captured too, and checked as well.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let capture = trace_capture();
     {
         let home = Home::new().with_ini().with_cli_config();
         for profile in [
@@ -216,10 +235,344 @@ fn trace_logs_of_success_and_failure_contain_no_secret() {
         invalid.install("aliyun/config-invalid.json", ".aliyun/config.json");
         let _ = futures::executor::block_on(DefaultChain::builder(&invalid.ctx()).build().get());
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("provider failed; the chain stops"),
         "logging is on: {logs}"
     );
     assert_clean(&logs);
+}
+
+/// A secret that is wrong for the fake cloud's access key: the signature mismatch it causes must
+/// not echo it (nor the signature made with it).
+const WRONG_SECRET: &str = "PLANTED-WRONG-SECRET-0987654321";
+/// An OIDC id token the fake cloud does not accept.
+const WRONG_ID_TOKEN: &str = "PLANTED-WRONG-ID-TOKEN.eyJzdWIiOiJ4In0.c2ln";
+
+/// The secret-leak audit (issue 7, item 2): every network provider of both clouds fails against
+/// the fake cloud (a fault on its endpoint, a wrong secret, a wrong token), every signer fails,
+/// all under the TRACE subscriber; then no log line and no error (`Display`, `Debug`, `{:#?}`)
+/// holds a fixture secret, anything the fake cloud issued or was sent as a token, the OIDC and
+/// Huawei id tokens, the pod token, the wrong secret or token, or a signature the signers made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_every_failure_path_under_trace() {
+    use cloudcred::alibaba::{AssumeRole, EcsRamRole, GenerateSessionAccessKey};
+    use cloudcred::engine::RefreshConfig;
+    use cloudcred::huawei::federation::IdpFederation;
+    use cloudcred::huawei::metadata::HuaweiMetadata;
+    use cloudcred::huawei::{oidc_sts, IdToken, OidcSts, PodIdentity};
+    use cloudcred::model::SecretString;
+    use cloudcred::sign::{acs3, huawei_apig, roa, rpc, OssV4Signer};
+    use cloudcred::SharedProvider;
+    use cloudcred_fakecloud::{
+        Endpoint, FakeCloudConfig, Fault, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_HUAWEI_POD_TOKEN,
+    };
+    use common::cloud;
+    use common::rsa_keys::keys;
+    use std::time::Duration;
+
+    let capture = trace_capture();
+    let fake =
+        cloud::start(FakeCloudConfig::default().with_rsa_public_key_pem(keys().public.clone()))
+            .await;
+    let home = cloud::with_cli_config(cloud::home(&fake), &fake);
+    let refresh = || RefreshConfig::default().background(false);
+    let hw_refresh = || cloudcred::huawei::refresh_config().background(false);
+    let mut errors: Vec<(String, cloudcred::Error)> = Vec::new();
+    let mut expect_err = |what: &str, r: cloudcred::Result<std::sync::Arc<Credentials>>| match r {
+        Err(e) => errors.push((what.to_owned(), e)),
+        Ok(_) => panic!("{what}: no error"),
+    };
+
+    // Alibaba: the config.json profiles, each with one fault on the endpoint that issues it.
+    for (profile, endpoint, fault) in [
+        ("ramrole", Endpoint::StsAssumeRole, Fault::Status(500)),
+        (
+            "oidc",
+            Endpoint::StsAssumeRoleWithOidc,
+            Fault::MalformedBody,
+        ),
+        (
+            "uri",
+            Endpoint::CredentialsUri,
+            Fault::MissingField("AccessKeySecret"),
+        ),
+        ("sso", Endpoint::CloudSso, Fault::TruncatedBody),
+        (
+            "oauth-cn",
+            Endpoint::OAuthExchange,
+            Fault::MissingField("securityToken"),
+        ),
+        (
+            "chain-one-hop",
+            Endpoint::StsAssumeRole,
+            Fault::ExpiredCredentials,
+        ),
+    ] {
+        fake.clear_faults();
+        fake.set_fault(endpoint, fault);
+        expect_err(profile, cloud::cli_get(&home, profile).await);
+    }
+    fake.clear_faults();
+    // A signature mismatch: a known access key id with a wrong secret.
+    let wrong = StaticProvider::access_key("LTAIFAKEDEFAULT00001", WRONG_SECRET).unwrap();
+    let p: SharedProvider = AssumeRole::builder(&home.ctx(), wrong)
+        .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
+        .role_session_name("audit-session")
+        .sts_endpoint(fake.base_url())
+        .request_options(cloud::short())
+        .refresh(refresh())
+        .build()
+        .unwrap()
+        .into();
+    expect_err("signature mismatch", p.get().await);
+    fake.set_fault(Endpoint::StsGenerateSessionAccessKey, Fault::Status(403));
+    let p: SharedProvider = GenerateSessionAccessKey::builder(&home.ctx())
+        .public_key_id("TMPSK.FAKEPUBLICKEY0021")
+        .private_key_pem(keys().pkcs8.clone())
+        .request_options(cloud::short())
+        .refresh(refresh())
+        .build()
+        .unwrap()
+        .into();
+    expect_err("rsa_key_pair", p.get().await);
+    fake.set_fault(
+        Endpoint::ImdsCredentials,
+        Fault::MissingField("SecurityToken"),
+    );
+    let p: SharedProvider =
+        EcsRamRole::builder(&cloudcred::Context::with_env(cloudcred::MapEnv::default()))
+            .endpoint(fake.base_url())
+            .timeouts(Duration::from_millis(500), Duration::from_millis(500))
+            .refresh(refresh())
+            .build()
+            .unwrap()
+            .into();
+    expect_err("ecs_ram_role", p.get().await);
+    fake.clear_faults();
+
+    // Huawei: a wrong id token, a malformed answer, a refused federation, a wrong pod token.
+    let (hw_ctx, _clock) = common::fake::manual_ctx(&[]);
+    let oidc = |token: &str| {
+        SharedProvider::new(
+            OidcSts::builder(
+                &hw_ctx,
+                "urn:fake:identity-provider:fixture",
+                "urn:fake:agency:fixture",
+                IdToken::Inline(SecretString::new(token)),
+            )
+            .sts_endpoint(fake.base_url())
+            .request_options(cloud::short())
+            .refresh(hw_refresh())
+            .build()
+            .unwrap(),
+        )
+    };
+    expect_err("huawei oidc wrong token", oidc(WRONG_ID_TOKEN).get().await);
+    fake.set_fault(Endpoint::HwOidcSts, Fault::MalformedBody);
+    expect_err(
+        "huawei oidc malformed",
+        oidc(FIXTURE_HUAWEI_ID_TOKEN).get().await,
+    );
+    fake.clear_faults();
+    let token_file = common::fixtures_dir().join("tokens/huawei-id-token");
+    let federation = |idp: &str| {
+        SharedProvider::new(
+            IdpFederation::builder(&hw_ctx, idp, token_file.display().to_string())
+                .iam_endpoint(fake.base_url())
+                .refresh(hw_refresh())
+                .build()
+                .unwrap(),
+        )
+    };
+    expect_err(
+        "huawei federation unknown idp",
+        federation("unknown-idp").get().await,
+    );
+    fake.set_fault(Endpoint::HwSecurityTokens, Fault::MissingField("secret"));
+    expect_err(
+        "huawei federation missing",
+        federation("fake-fixture-idp").get().await,
+    );
+    fake.clear_faults();
+    fake.set_fault(Endpoint::HwSecurityKey, Fault::MalformedBody);
+    let p = SharedProvider::new(
+        HuaweiMetadata::builder(&hw_ctx)
+            .endpoint(fake.base_url())
+            .timeouts(Duration::from_secs(1), Duration::from_millis(500))
+            .refresh(hw_refresh())
+            .build()
+            .unwrap(),
+    );
+    expect_err("huawei metadata malformed", p.get().await);
+    fake.clear_faults();
+    let pod_token = home.write("pod-token", "PLANTED-WRONG-POD-TOKEN-00001");
+    let p = SharedProvider::new(
+        PodIdentity::builder(&hw_ctx)
+            .uri(fake.url("/v1/pod-identity/credentials"))
+            .token_file(&pod_token)
+            .request_options(cloud::short())
+            .refresh(hw_refresh())
+            .build()
+            .unwrap(),
+    );
+    expect_err("huawei pod wrong token", p.get().await);
+
+    // The chains: a failing provider is logged (with its error) as the chain stops.
+    fake.set_fault(Endpoint::StsAssumeRole, Fault::Status(500));
+    let ctx = cloud::ctx_for_profile(&home, "ramrole");
+    expect_err(
+        "alibaba chain",
+        DefaultChain::builder(&ctx).build().get().await,
+    );
+    fake.clear_faults();
+    let sts = fake.base_url();
+    let (chain_ctx, _clock) = common::fake::manual_ctx(&[
+        (
+            oidc_sts::PROVIDER_URN_VAR,
+            "urn:fake:identity-provider:fixture",
+        ),
+        (oidc_sts::AGENCY_URN_VAR, "urn:fake:agency:fixture"),
+        (oidc_sts::ID_TOKEN_VAR, WRONG_ID_TOKEN),
+        (oidc_sts::STS_ENDPOINT_VAR, sts.as_str()),
+        ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ("HOME", "/nonexistent-cloudcred-home"),
+    ]);
+    expect_err(
+        "huawei chain",
+        cloudcred::huawei::default_chain(&chain_ctx).get().await,
+    );
+    // A refresh failing while cached credentials are valid is logged with its error.
+    let mut time = cloud::TimeMachine::new(&fake, 0);
+    let p: SharedProvider = AssumeRole::builder(
+        &home.ctx().clock(time.clock.clone()),
+        StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap(),
+    )
+    .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
+    .role_session_name("audit-session")
+    .sts_endpoint(fake.base_url())
+    .request_options(cloud::short())
+    .refresh(refresh())
+    .build()
+    .unwrap()
+    .into();
+    p.get().await.unwrap();
+    time.advance(50 * 60);
+    fake.set_fault(Endpoint::StsAssumeRole, Fault::Status(500));
+    p.get().await.unwrap();
+    fake.clear_faults();
+
+    // Signers: the signatures they make are planted values too; then their error paths.
+    let c = Credentials::sts(
+        "STS.AUDIT",
+        PLANTED[0],
+        PLANTED[1],
+        None,
+        ProviderName::new("audit"),
+    );
+    let t = Utc::now();
+    let req = || {
+        http::Request::builder()
+            .method(http::Method::PUT)
+            .uri("https://bucket.h.example.invalid/key?acl")
+            .body(b"{}".to_vec())
+            .unwrap()
+    };
+    let signatures = [
+        roa::sign_request(&mut req(), &c, t)
+            .unwrap()
+            .unwrap()
+            .signature,
+        acs3::sign_request(&mut req(), &c, t, "n")
+            .unwrap()
+            .unwrap()
+            .signature,
+        rpc::sign_request(&mut req(), &c, t, "n")
+            .unwrap()
+            .unwrap()
+            .signature,
+        huawei_apig::sign_request(&mut req(), &c, t)
+            .unwrap()
+            .unwrap()
+            .signature,
+        OssV4Signer::new("r", Some("bucket"))
+            .sign_request(&mut req(), &c, t)
+            .unwrap()
+            .unwrap()
+            .signature,
+    ];
+    let bearer = Credentials::bearer(PLANTED[2], ProviderName::new("bearer"));
+    let bad_header = Credentials::sts(
+        "id",
+        PLANTED[0],
+        format!("{}\n", PLANTED[1]).as_str(),
+        None,
+        ProviderName::new("bad"),
+    );
+    let mut sign_errors = vec![
+        roa::sign_request(&mut req(), &bearer, t).unwrap_err(),
+        huawei_apig::sign_request(&mut req(), &bearer, t).unwrap_err(),
+        OssV4Signer::new("r", Some("b"))
+            .sign_request(&mut req(), &bearer, t)
+            .unwrap_err(),
+        OssV4Signer::new("r", Some("b"))
+            .sign_request(&mut req(), &bad_header, t)
+            .unwrap_err(),
+    ];
+    for r in [
+        acs3::sign_request(&mut req(), &bad_header, t, "n"),
+        roa::sign_request(&mut req(), &bad_header, t),
+    ] {
+        if let Err(e) = r {
+            sign_errors.push(e);
+        }
+    }
+
+    // The scan: every error, then every log line captured.
+    let mut planted: Vec<String> = [
+        WRONG_SECRET,
+        WRONG_ID_TOKEN,
+        FIXTURE_HUAWEI_ID_TOKEN,
+        FIXTURE_HUAWEI_POD_TOKEN,
+        "PLANTED-WRONG-POD-TOKEN-00001",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(signatures)
+    .collect();
+    planted.extend(
+        keys()
+            .pkcs8
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
+    let scan = |text: &str| {
+        assert_clean(text);
+        cloud::assert_clean(&fake, text);
+        for p in &planted {
+            assert!(!text.contains(p.as_str()), "{p} leaked into: {text}");
+        }
+    };
+    assert!(
+        errors
+            .iter()
+            .any(|(_, e)| e.to_string().contains("SignatureDoesNotMatch")),
+        "the wrong secret is a signature mismatch: {errors:?}"
+    );
+    for (what, e) in &errors {
+        scan(&format!("{what}: {e} | {e:?} | {e:#?}"));
+    }
+    for e in &sign_errors {
+        scan(&format!("{e} | {e:?} | {e:#?}"));
+    }
+    let logs = capture.text();
+    for needle in [
+        "provider failed; the chain stops",
+        "credential refresh failed; serving cached credentials",
+    ] {
+        assert!(logs.contains(needle), "{needle} logged: {logs}");
+    }
+    scan(&logs);
+    fake.shutdown();
 }
