@@ -790,3 +790,128 @@ fn serve_answers_a_thousand_concurrent_clients() {
         assert_eq!(h.join().unwrap(), (401, String::new()));
     }
 }
+
+/// The CLI side of the secret-leak audit (issue 7, item 2): `get`, `doctor`, `exec` and `serve`
+/// on failing configurations, with `CLOUDCRED_LOG=trace`; neither stdout nor stderr holds a
+/// fixture secret, the serve token or a planted environment secret.
+#[test]
+fn audit_failing_commands_under_trace_print_no_secret() {
+    const SERVE_TOKEN: &str = "planted-serve-token-0123456789";
+    const ENV_SECRET: &str = "PLANTED-ENV-SECRET-0123456789";
+    const ENV_TOKEN: &str = "PLANTED-ENV-TOKEN-0123456789";
+    let files = Home::new().with_files();
+    let broken = Home::new().install("aliyun/config-invalid.json", ".aliyun/config.json");
+    let hw = Home::new().install(
+        "huaweicloud/credentials-partial",
+        ".huaweicloud/credentials",
+    );
+    let trace = [("CLOUDCRED_LOG", "trace")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v = trace.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    let cases: Vec<(&Home, Vec<&str>, Vec<(&str, &str)>)> = vec![
+        (
+            &files,
+            vec!["get"],
+            with(&[("ALIBABA_CLOUD_PROFILE", "ramrole")]),
+        ),
+        (&files, vec!["get", "--profile", "chain-cycle-a"], with(&[])),
+        (
+            &files,
+            vec!["get", "--profile", "ak-missing-secret"],
+            with(&[]),
+        ),
+        (
+            &files,
+            vec!["get"],
+            with(&[("ALIBABA_CLOUD_SECURITY_TOKEN", ENV_TOKEN)]),
+        ),
+        (
+            &files,
+            vec!["get"],
+            with(&[("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ENV_SECRET)]),
+        ),
+        (&broken, vec!["get"], with(&[])),
+        (
+            &hw,
+            [&["get", "--cloud", "huawei"][..]].concat(),
+            [&trace[..], &HW_ENV[..]].concat(),
+        ),
+        (
+            &files,
+            vec!["doctor"],
+            with(&[("ALIBABA_CLOUD_PROFILE", "ramrole")]),
+        ),
+        (&broken, vec!["doctor"], with(&[])),
+        (
+            &hw,
+            vec!["doctor", "--cloud", "huawei"],
+            [&trace[..], &HW_ENV[..]].concat(),
+        ),
+        (
+            &files,
+            vec!["exec", "--profile", "ramrole", "--", "sh", "-c", "echo ran"],
+            with(&[]),
+        ),
+        (
+            &broken,
+            vec!["exec", "--", "sh", "-c", "echo ran"],
+            with(&[]),
+        ),
+        (
+            &files,
+            vec!["serve", "--port", "0", "--token", SERVE_TOKEN],
+            with(&[]),
+        ),
+        (
+            &files,
+            vec![
+                "serve",
+                "--profile",
+                "ramrole",
+                "--port",
+                "0",
+                "--token",
+                SERVE_TOKEN,
+            ],
+            with(&[]),
+        ),
+        (
+            &files,
+            vec![
+                "serve",
+                "--profile",
+                "sts",
+                "--bind",
+                "0.0.0.0",
+                "--token",
+                SERVE_TOKEN,
+            ],
+            with(&[]),
+        ),
+    ];
+    let mut logged = false;
+    for (home, args, env) in cases {
+        let out = home.run(&args, &env);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !stdout(&out).contains("ran\n"),
+            "{args:?}: the command ran: {text}"
+        );
+        logged |= stderr(&out).contains("TRACE") || stderr(&out).contains("DEBUG");
+        assert_no_secret(&text);
+        for s in [
+            SERVE_TOKEN,
+            ENV_SECRET,
+            ENV_TOKEN,
+            "fake-hw-basic-sk-00000000000000000001",
+            "fake-cli-secret-ram-00005",
+        ] {
+            assert!(!text.contains(s), "{args:?}: {s} leaked: {text}");
+        }
+    }
+    assert!(logged, "CLOUDCRED_LOG=trace logs to stderr");
+}
