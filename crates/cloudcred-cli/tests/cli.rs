@@ -811,7 +811,8 @@ fn audit_failing_commands_under_trace_print_no_secret() {
         v.extend_from_slice(extra);
         v
     };
-    let cases: Vec<(&Home, Vec<&str>, Vec<(&str, &str)>)> = vec![
+    type Env<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&Home, Vec<&str>, Env)> = vec![
         (
             &files,
             vec!["get"],
