@@ -41,7 +41,7 @@
 
 use super::credential_document::{self, CodeRule};
 use super::default_chain::ECS_METADATA_DISABLED_VAR;
-use crate::context::{Context, MonoTime};
+use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
@@ -55,7 +55,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::http::metadata::{
-    exchange, forget_unreachable, is_unreachable, mark_unreachable, TokenHeaders,
+    exchange, forget_unreachable, is_unreachable, mark_unreachable, TokenHeaders, TokenState,
 };
 
 /// The role name (skips discovery).
@@ -82,19 +82,6 @@ const HEADERS: TokenHeaders = TokenHeaders {
     ttl: "x-aliyun-ecs-metadata-token-ttl-seconds",
     token: "x-aliyun-ecs-metadata-token",
 };
-
-/// The metadata token, or the knowledge that there is none to be had (v1 only).
-#[derive(Clone)]
-enum TokenState {
-    Unknown,
-    Token {
-        value: SecretString,
-        until: MonoTime,
-    },
-    Absent {
-        until: MonoTime,
-    },
-}
 
 /// Why no token came back.
 enum TokenFailure {

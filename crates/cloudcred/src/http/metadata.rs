@@ -5,6 +5,7 @@
 
 use super::{send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::context::Context;
+use crate::context::MonoTime;
 use crate::model::SecretString;
 use arc_swap::ArcSwap;
 use std::collections::HashSet;
@@ -19,6 +20,20 @@ pub(crate) struct TokenHeaders {
     pub ttl: &'static str,
     /// Sent with every `GET` once a token is held.
     pub token: &'static str,
+}
+
+/// A metadata token, or the knowledge that there is none to be had (v1 only), each until a
+/// monotonic deadline.
+#[derive(Clone)]
+pub(crate) enum TokenState {
+    Unknown,
+    Token {
+        value: SecretString,
+        until: MonoTime,
+    },
+    Absent {
+        until: MonoTime,
+    },
 }
 
 /// Endpoints (base URLs) that refused a connection in this process. Lock-free: readers load a

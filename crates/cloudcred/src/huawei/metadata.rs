@@ -20,11 +20,11 @@
 //! an explicitly built one fail.
 
 use super::response;
-use crate::context::{Context, MonoTime};
+use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::metadata::{exchange, is_unreachable, mark_unreachable, TokenHeaders};
+use crate::http::metadata::{exchange, is_unreachable, mark_unreachable, TokenHeaders, TokenState};
 use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
@@ -53,18 +53,6 @@ const HEADERS: TokenHeaders = TokenHeaders {
 };
 const AGENCY_MESSAGE: &str = "Please configure Cloud Service Agency first";
 const NAME: &str = "metadata";
-
-#[derive(Clone)]
-enum TokenState {
-    Unknown,
-    Token {
-        value: SecretString,
-        until: MonoTime,
-    },
-    Absent {
-        until: MonoTime,
-    },
-}
 
 /// Why a fetch stopped before credentials.
 enum Stop {
