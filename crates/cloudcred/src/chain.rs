@@ -8,13 +8,12 @@
 use crate::engine::{Joined, SingleFlight};
 use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::model::Credentials;
-use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+use crate::provider::{
+    GetCredentials, GetFrom, Inspection, ProvideCredentials, Resolution, SharedProvider,
+};
 use futures::future::BoxFuture;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context as TaskContext, Poll};
 
 type Walk = Result<std::result::Result<Arc<Credentials>, Vec<Attempt>>>;
 
@@ -116,23 +115,15 @@ impl Chain {
     /// Credentials, or an error. When no provider applies the error lists every provider with
     /// its reason ([`Error::NoCredentials`]).
     ///
-    /// A cached credential comes back in a future that is ready at the first poll, without
-    /// building the slow path's state machine (which would cost more than the lookup itself).
+    /// The future looks the cache up when first polled and only builds the slow path's boxed
+    /// state machine on a miss, so a cached credential costs one lookup: no allocation, and no
+    /// `Arc` parked in the future between construction and poll.
     #[inline]
     pub fn get(&self) -> GetCredentials<'_> {
-        match self.cached() {
-            Some(c) => GetCredentials::Ready(Some(c)),
-            None => self.get_pending(),
-        }
+        GetCredentials::new(GetFrom::Chain(self))
     }
 
-    #[cold]
-    #[inline(never)]
-    fn get_pending(&self) -> GetCredentials<'_> {
-        GetCredentials::Pending(Box::pin(self.get_slow()))
-    }
-
-    async fn get_slow(&self) -> Result<Arc<Credentials>> {
+    pub(crate) async fn get_slow(&self) -> Result<Arc<Credentials>> {
         if let Some(p) = self.remembered() {
             return match p.resolve().await? {
                 Resolution::Credentials(c) => Ok(c),
@@ -146,16 +137,23 @@ impl Chain {
     }
 
     /// The blocking facade of [`get`](Self::get).
+    #[inline]
     pub fn get_blocking(&self) -> Result<Arc<Credentials>> {
-        if let Some(c) = self.cached() {
-            return Ok(c);
+        match self.cached() {
+            Some(c) => Ok(c),
+            None => self.get_blocking_slow(),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_blocking_slow(&self) -> Result<Arc<Credentials>> {
         let this = self.clone();
         crate::blocking::run(async move { this.get_slow().await })
     }
 
     #[inline]
-    fn cached(&self) -> Option<Arc<Credentials>> {
+    pub(crate) fn cached(&self) -> Option<Arc<Credentials>> {
         let &i = self.state.remembered.get()?;
         self.state.providers[i].cached()
     }
@@ -172,24 +170,6 @@ impl Chain {
         });
         match joined {
             Joined::Existing(f) | Joined::Started(f) => f.await,
-        }
-    }
-}
-
-/// The future of [`Chain::get`]: ready at once for a cached credential.
-pub enum GetCredentials<'a> {
-    Ready(Option<Arc<Credentials>>),
-    Pending(BoxFuture<'a, Result<Arc<Credentials>>>),
-}
-
-impl Future for GetCredentials<'_> {
-    type Output = Result<Arc<Credentials>>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        match self.get_mut() {
-            GetCredentials::Ready(c) => Poll::Ready(Ok(c.take().expect("polled after completion"))),
-            GetCredentials::Pending(f) => f.as_mut().poll(cx),
         }
     }
 }

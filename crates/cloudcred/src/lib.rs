@@ -62,7 +62,7 @@ pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
-pub use provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
+pub use provider::{GetCredentials, Inspection, ProvideCredentials, Resolution, SharedProvider};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

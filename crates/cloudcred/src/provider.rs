@@ -6,10 +6,12 @@
 
 use crate::error::{Error, Result};
 use crate::model::Credentials;
-use futures::future::{BoxFuture, Either};
+use futures::future::BoxFuture;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 /// The outcome of a provider that did not fail.
 #[derive(Debug, Clone)]
@@ -82,11 +84,8 @@ impl SharedProvider {
     ///
     /// A cached credential is returned without awaiting anything.
     #[inline]
-    pub fn get(&self) -> impl Future<Output = Result<Arc<Credentials>>> + Send + '_ {
-        match self.0.cached() {
-            Some(c) => Either::Left(futures::future::ready(Ok(c))),
-            None => Either::Right(self.get_slow()),
-        }
+    pub fn get(&self) -> GetCredentials<'_> {
+        GetCredentials::new(GetFrom::Provider(self))
     }
 
     async fn get_slow(&self) -> Result<Arc<Credentials>> {
@@ -97,10 +96,17 @@ impl SharedProvider {
     }
 
     /// The blocking facade: usable from plain threads and from inside a tokio runtime alike.
+    #[inline]
     pub fn get_blocking(&self) -> Result<Arc<Credentials>> {
-        if let Some(c) = self.0.cached() {
-            return Ok(c);
+        match self.0.cached() {
+            Some(c) => Ok(c),
+            None => self.get_blocking_slow(),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_blocking_slow(&self) -> Result<Arc<Credentials>> {
         let this = self.clone();
         crate::blocking::run(async move { this.get_slow().await })
     }
@@ -117,5 +123,91 @@ impl std::ops::Deref for SharedProvider {
 impl<P: ProvideCredentials + 'static> From<P> for SharedProvider {
     fn from(p: P) -> Self {
         Self::new(p)
+    }
+}
+
+/// What a [`GetCredentials`] asks.
+#[derive(Clone, Copy)]
+pub(crate) enum GetFrom<'a> {
+    Chain(&'a crate::Chain),
+    Provider(&'a SharedProvider),
+}
+
+impl<'a> GetFrom<'a> {
+    #[inline]
+    fn cached(self) -> Option<Arc<Credentials>> {
+        match self {
+            GetFrom::Chain(c) => c.cached(),
+            GetFrom::Provider(p) => p.0.cached(),
+        }
+    }
+
+    fn slow(self) -> BoxFuture<'a, Result<Arc<Credentials>>> {
+        match self {
+            GetFrom::Chain(c) => Box::pin(c.get_slow()),
+            GetFrom::Provider(p) => Box::pin(p.get_slow()),
+        }
+    }
+
+    fn name(self) -> &'a str {
+        match self {
+            GetFrom::Chain(c) => c.name(),
+            GetFrom::Provider(p) => p.0.name(),
+        }
+    }
+}
+
+/// The future of [`Chain::get`](crate::Chain::get) and [`SharedProvider::get`]: ready at the
+/// first poll for a cached credential.
+///
+/// The cache is looked up when the future is first polled, and the slow path's boxed state
+/// machine is only built on a miss. Returning a ready value built at call time instead (an
+/// enum holding the `Arc`) measured 2.5× slower under `.await`: the value is written into the
+/// caller's future and read back at once, which the CPU cannot forward (callgrind shows the
+/// same instruction count; the time is a store-forwarding stall).
+#[must_use = "futures do nothing unless polled"]
+pub struct GetCredentials<'a> {
+    from: GetFrom<'a>,
+    slow: Option<BoxFuture<'a, Result<Arc<Credentials>>>>,
+}
+
+impl<'a> GetCredentials<'a> {
+    #[inline]
+    pub(crate) fn new(from: GetFrom<'a>) -> Self {
+        Self { from, slow: None }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<Arc<Credentials>>> {
+        let from = self.from;
+        self.slow
+            .get_or_insert_with(|| from.slow())
+            .as_mut()
+            .poll(cx)
+    }
+}
+
+impl fmt::Debug for GetCredentials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetCredentials")
+            .field("from", &self.from.name())
+            .field("pending", &self.slow.is_some())
+            .finish()
+    }
+}
+
+impl Future for GetCredentials<'_> {
+    type Output = Result<Arc<Credentials>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.slow.is_none() {
+            if let Some(c) = this.from.cached() {
+                return Poll::Ready(Ok(c));
+            }
+        }
+        this.poll_slow(cx)
     }
 }

@@ -97,7 +97,7 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
             seen = report(&cloud, seen);
             println!(
                 "    second read: {} ({} new requests)\n",
-                if std::sync::Arc::ptr_eq(&creds, &again) { "same snapshot from the cache" } else { "refreshed" },
+                if creds.access_key_id() == again.access_key_id() && creds.expiration() == again.expiration() { "same snapshot from the cache" } else { "refreshed" },
                 seen - before
             );
         }

@@ -6,7 +6,7 @@
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::model::{Credentials, ProviderName};
+use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -54,6 +54,8 @@ pub struct EnvProvider {
     name: ProviderName,
     names: EnvNames,
     outcome: std::result::Result<Resolution, Error>,
+    /// Copies of the credentials in `outcome`, for uncontended cached reads.
+    replicas: Option<Replicas>,
     set: [bool; 3],
 }
 
@@ -102,6 +104,7 @@ impl EnvProvider {
         Self {
             name,
             names,
+            replicas: replicas_of(&outcome),
             outcome,
             set,
         }
@@ -114,8 +117,16 @@ impl EnvProvider {
     pub fn map_credentials(mut self, f: impl FnOnce(Credentials) -> Credentials) -> Self {
         if let Ok(Resolution::Credentials(c)) = &self.outcome {
             self.outcome = Ok(Resolution::Credentials(Arc::new(f((**c).clone()))));
+            self.replicas = replicas_of(&self.outcome);
         }
         self
+    }
+}
+
+fn replicas_of(outcome: &std::result::Result<Resolution, Error>) -> Option<Replicas> {
+    match outcome {
+        Ok(Resolution::Credentials(c)) => Some(Replicas::new(c.clone())),
+        _ => None,
     }
 }
 
@@ -144,10 +155,7 @@ impl ProvideCredentials for EnvProvider {
 
     #[inline]
     fn cached(&self) -> Option<Arc<Credentials>> {
-        match &self.outcome {
-            Ok(Resolution::Credentials(c)) => Some(c.clone()),
-            _ => None,
-        }
+        self.replicas.as_ref().map(|r| r.get().clone())
     }
 
     fn name(&self) -> &str {

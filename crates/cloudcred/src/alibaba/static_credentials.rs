@@ -4,7 +4,7 @@
 //! No fallback to environment variables: an empty value is an error naming where it came from.
 
 use crate::error::{Error, Result};
-use crate::model::{Credentials, ProviderName};
+use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// Credentials that never change: an AccessKey pair, an STS triple or a bearer token.
 #[derive(Debug, Clone)]
 pub struct StaticProvider {
-    creds: Arc<Credentials>,
+    creds: Replicas,
 }
 
 fn required(value: &str, key: &str, origin: &str) -> Result<()> {
@@ -101,7 +101,7 @@ impl StaticProvider {
     /// Any ready-made credential.
     pub fn from_credentials(creds: Credentials) -> Self {
         Self {
-            creds: Arc::new(creds),
+            creds: Replicas::new(Arc::new(creds)),
         }
     }
 }
@@ -109,17 +109,17 @@ impl StaticProvider {
 impl ProvideCredentials for StaticProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(futures::future::ready(Ok(Resolution::Credentials(
-            self.creds.clone(),
+            self.creds.get().clone(),
         ))))
     }
 
     #[inline]
     fn cached(&self) -> Option<Arc<Credentials>> {
-        Some(self.creds.clone())
+        Some(self.creds.get().clone())
     }
 
     fn name(&self) -> &str {
-        self.creds.provider_name().as_str()
+        self.creds.first().provider_name().as_str()
     }
 }
 

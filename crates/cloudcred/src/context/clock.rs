@@ -1,10 +1,19 @@
 //! Wall and monotonic time, injectable.
 //!
-//! Expirations are wall-clock instants (UTC); the refresh engine turns them into deadlines on a
-//! monotonic clock once per fetch, so the hot path compares two integers. On Linux the monotonic
-//! clock is `CLOCK_MONOTONIC_COARSE` (a vDSO read of a few nanoseconds, millisecond resolution,
-//! which is ample for credentials that live for an hour); `CLOCK_MONOTONIC` proper costs several
-//! times more and would dominate a cached read.
+//! Expirations are wall-clock instants (UTC). The refresh engine turns them into deadlines in
+//! milliseconds of the local wall clock once per fetch (precise clock, skew-corrected), and the
+//! hot path compares them with [`Clock::deadline_now`]: on Linux `time(2)`, a vDSO read of the
+//! kernel's seconds counter (about 2 ns, against about 5 ns for `CLOCK_MONOTONIC_COARSE` and 20
+//! for a precise clock) rounded *up* to the end of the second, so a deadline is only ever seen
+//! early, never late.
+//!
+//! Why the wall clock and not a monotonic one: the monotonic clock stops while the machine is
+//! suspended, so a laptop that sleeps through an expiry would wake up serving credentials the
+//! service already rejects (measured against `CLOCK_MONOTONIC`, the deadline would still be
+//! ahead). Expirations are wall-clock facts, which is also how every official SDK compares them.
+//! The price is a clock stepped backwards after a fetch, which delays that snapshot's refresh by
+//! the step; a service that rejects it is handled like any refused credential. The monotonic
+//! reading ([`Clock::mono`]) stays for local durations (token TTLs, probe memos).
 
 use chrono::{DateTime, Utc};
 use std::fmt;
@@ -28,6 +37,32 @@ impl MonoTime {
 
     pub fn saturating_duration_since(self, earlier: MonoTime) -> Duration {
         Duration::from_nanos(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// A deadline on the local wall clock, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Deadline(pub u64);
+
+impl Deadline {
+    pub const NEVER: Deadline = Deadline(u64::MAX);
+
+    pub fn saturating_add(self, d: Duration) -> Deadline {
+        Deadline(
+            self.0
+                .saturating_add(d.as_millis().min(u64::MAX as u128) as u64),
+        )
+    }
+
+    pub fn saturating_sub(self, d: Duration) -> Deadline {
+        Deadline(
+            self.0
+                .saturating_sub(d.as_millis().min(u64::MAX as u128) as u64),
+        )
+    }
+
+    pub fn saturating_duration_since(self, earlier: Deadline) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 }
 
@@ -100,6 +135,25 @@ impl Clock {
         }
     }
 
+    /// Now, on the scale of [`Deadline`]s, exactly (one precise clock read): used when deadlines
+    /// are set.
+    pub fn deadline_base(&self) -> Deadline {
+        match &self.inner {
+            Inner::System => Deadline(Utc::now().timestamp_millis().max(0) as u64),
+            Inner::Manual(s) => Deadline(s.wall_millis.load(Ordering::Acquire).max(0) as u64),
+        }
+    }
+
+    /// Now, on the scale of [`Deadline`]s, cheaply and never behind: the system clock's seconds
+    /// rounded up to the end of the second, so `deadline_now() < d` can only turn false early.
+    #[inline]
+    pub fn deadline_now(&self) -> Deadline {
+        match &self.inner {
+            Inner::System => Deadline(system_wall_secs() * 1000 + 999),
+            Inner::Manual(s) => Deadline(s.wall_millis.load(Ordering::Acquire).max(0) as u64),
+        }
+    }
+
     /// Monotonic time.
     #[inline]
     pub fn mono(&self) -> MonoTime {
@@ -159,6 +213,14 @@ impl ManualClock {
             .fetch_add(d.as_nanos() as u64, Ordering::AcqRel);
     }
 
+    /// Moves the wall clock only, as a suspended machine sees it on waking: the monotonic
+    /// clock does not count the time spent asleep.
+    pub fn suspend(&self, d: Duration) {
+        self.0
+            .wall_millis
+            .fetch_add(d.as_millis() as i64, Ordering::AcqRel);
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.0.wall_millis.load(Ordering::Acquire))
             .unwrap_or_default()
@@ -176,6 +238,20 @@ fn system_mono() -> MonoTime {
     // since 2.6.32 and clock_gettime cannot fail for it.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
     MonoTime(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[cfg(target_os = "linux")]
+#[inline]
+fn system_wall_secs() -> u64 {
+    // SAFETY: time(2) with a null pointer only returns the value; it cannot fail on Linux.
+    unsafe { libc::time(std::ptr::null_mut()) }.max(0) as u64
+}
+
+#[cfg(not(target_os = "linux"))]
+fn system_wall_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -221,6 +297,27 @@ mod tests {
         assert_eq!(shared.server_now(), start + chrono::Duration::seconds(300));
         clock.observe_server_time(start - chrono::Duration::seconds(90));
         assert_eq!(shared.skew(), chrono::Duration::seconds(-90));
+    }
+
+    #[test]
+    fn deadline_now_is_never_behind_the_precise_clock() {
+        let c = Clock::system();
+        for _ in 0..1000 {
+            let precise = c.deadline_base();
+            let coarse = c.deadline_now();
+            assert!(coarse >= precise, "{coarse:?} < {precise:?}");
+            assert!(coarse.0 - precise.0 < 2_000);
+        }
+    }
+
+    #[test]
+    fn manual_deadlines_follow_the_hand() {
+        let start = DateTime::from_timestamp(1_700_000_000, 250_000_000).unwrap();
+        let (clock, hand) = Clock::manual(start);
+        assert_eq!(clock.deadline_now(), Deadline(1_700_000_000_250));
+        assert_eq!(clock.deadline_base(), clock.deadline_now());
+        hand.advance(Duration::from_millis(1500));
+        assert_eq!(clock.deadline_now(), Deadline(1_700_000_001_750));
     }
 
     #[test]

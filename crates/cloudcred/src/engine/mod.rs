@@ -2,9 +2,11 @@
 //! (spec 9.2, D40).
 //!
 //! Sources ([`Source`]) are stateless fetchers; [`Refreshing`] decides when to call them. A
-//! cached snapshot carries its deadlines on the monotonic clock, computed once per fetch, so a
-//! cached read is one atomic load, two integer compares and an `Arc` clone: no lock, no
-//! allocation, no system call beyond a coarse clock read.
+//! cached snapshot carries its deadlines on the wall clock in milliseconds, computed once per
+//! fetch, so a cached read is one atomic load, one integer compare against a vDSO seconds read
+//! ([`Clock::deadline_now`]: wall time, so a suspended machine wakes up refreshing instead of
+//! serving what expired while it slept) and an `Arc` clone: no lock, no allocation, no system
+//! call.
 //!
 //! With E = expiration, F = fetch time, L = E − F:
 //! - refresh window W = min(window, L/2), expiry margin M = min(60 s, L/10), jitter J ∈ [0, W/5];
@@ -18,10 +20,11 @@
 //! 60 s and at E − M, full jitter). Expired credentials are never returned.
 
 mod single_flight;
+mod thread_cache;
 
-use crate::context::{Clock, MonoTime};
+use crate::context::{Clock, Deadline};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Credentials;
+use crate::model::{Credentials, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use arc_swap::ArcSwapOption;
 use futures::future::BoxFuture;
@@ -99,11 +102,13 @@ impl RefreshConfig {
     }
 }
 
-/// A cached credential with its deadlines on the monotonic clock.
+/// A cached credential with its deadlines on the local wall clock.
 struct Snapshot {
-    creds: Arc<Credentials>,
-    fresh_until: MonoTime,
-    usable_until: MonoTime,
+    /// Never reused, so a per-thread cache entry can be matched to it by number alone.
+    generation: u64,
+    creds: Replicas,
+    fresh_until: Deadline,
+    usable_until: Deadline,
 }
 
 type Outcome = Result<Resolution>;
@@ -113,6 +118,8 @@ struct State<S> {
     config: RefreshConfig,
     clock: Clock,
     current: ArcSwapOption<Snapshot>,
+    /// The generation of `current`, stored after it: the per-thread caches' key.
+    generation: AtomicU64,
     flight: SingleFlight<Outcome>,
     consecutive_failures: AtomicU32,
     retry_after: AtomicU64,
@@ -152,6 +159,7 @@ impl<S: Source> Refreshing<S> {
                 config,
                 clock,
                 current: ArcSwapOption::empty(),
+                generation: AtomicU64::new(0),
                 flight: SingleFlight::default(),
                 consecutive_failures: AtomicU32::new(0),
                 retry_after: AtomicU64::new(0),
@@ -163,13 +171,30 @@ impl<S: Source> Refreshing<S> {
         &self.state.source
     }
 
-    /// The hot path: fresh cached credentials, or `None`.
+    /// The hot path: fresh cached credentials, or `None`. A thread that read this snapshot
+    /// before gets it from its own cache (see `thread_cache`), otherwise from the shared slot.
     #[inline]
     pub fn cached_fresh(&self) -> Option<Arc<Credentials>> {
+        let now = self.state.clock.deadline_now();
+        let generation = self.state.generation.load(Ordering::Acquire);
+        if generation != 0 {
+            if let Some(c) = thread_cache::lookup(generation, now) {
+                return Some(c);
+            }
+        }
+        self.cached_fresh_shared(now)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn cached_fresh_shared(&self, now: Deadline) -> Option<Arc<Credentials>> {
         let guard = self.state.current.load();
         let snap = guard.as_ref()?;
-        if self.state.clock.mono() < snap.fresh_until {
-            Some(snap.creds.clone())
+        if now < snap.fresh_until {
+            let creds = snap.creds.get().clone();
+            let owner = Arc::as_ptr(&self.state) as *const () as usize;
+            thread_cache::remember(owner, snap.generation, snap.fresh_until, &creds);
+            Some(creds)
         } else {
             None
         }
@@ -177,14 +202,17 @@ impl<S: Source> Refreshing<S> {
 
     /// Credentials from the cache, or from the single in-flight refresh.
     pub async fn get(&self) -> Outcome {
-        let now = self.state.clock.mono();
+        if let Some(c) = self.cached_fresh() {
+            return Ok(Resolution::Credentials(c));
+        }
+        let now = self.state.clock.deadline_now();
         if let Some(snap) = self.state.current.load_full() {
             if now < snap.fresh_until {
-                return Ok(Resolution::Credentials(snap.creds.clone()));
+                return Ok(Resolution::Credentials(snap.creds.get().clone()));
             }
             if now < snap.usable_until {
                 self.refresh_ahead(now).await;
-                return Ok(Resolution::Credentials(snap.creds.clone()));
+                return Ok(Resolution::Credentials(snap.creds.get().clone()));
             }
         }
         self.join().await
@@ -192,7 +220,7 @@ impl<S: Source> Refreshing<S> {
 
     /// In the refresh-ahead window: make sure one refresh runs, without making this caller wait
     /// for it unless it has to drive it itself.
-    async fn refresh_ahead(&self, now: MonoTime) {
+    async fn refresh_ahead(&self, now: Deadline) {
         if now.0 < self.state.retry_after.load(Ordering::Acquire) || self.state.flight.is_running()
         {
             return;
@@ -241,10 +269,10 @@ impl<S: Source> Refreshing<S> {
 impl<S: Source> State<S> {
     async fn refresh(self: Arc<Self>) -> Outcome {
         // Another flight may have published while this one was being installed.
-        let now = self.clock.mono();
+        let now = self.clock.deadline_now();
         if let Some(snap) = self.current.load_full() {
             if now < snap.fresh_until {
-                return Ok(Resolution::Credentials(snap.creds.clone()));
+                return Ok(Resolution::Credentials(snap.creds.get().clone()));
             }
         }
         let fetched = self.clone().fetch_within_deadline().await;
@@ -276,14 +304,14 @@ impl<S: Source> State<S> {
     fn publish(&self, creds: Arc<Credentials>) -> Outcome {
         // Expirations are the service's timestamps: measure them against its clock.
         let now_wall = self.clock.server_now();
-        let now = self.clock.mono();
+        let now = self.clock.deadline_base();
         let (fresh_until, usable_until) = match creds.expiration() {
             None => {
                 let fresh = self
                     .config
                     .max_age
-                    .map_or(MonoTime::MAX, |a| now.saturating_add(a));
-                (fresh, MonoTime::MAX)
+                    .map_or(Deadline::NEVER, |a| now.saturating_add(a));
+                (fresh, Deadline::NEVER)
             }
             Some(expiration) => {
                 let lifetime = match (expiration - now_wall).to_std() {
@@ -302,12 +330,8 @@ impl<S: Source> State<S> {
                 let margin = Duration::from_secs(60).min(lifetime / 10);
                 let jitter = random_duration(window / 5);
                 let expires = now.saturating_add(lifetime);
-                let usable_until = MonoTime(expires.0 - margin.as_nanos() as u64);
-                let mut fresh_until = MonoTime(
-                    expires
-                        .0
-                        .saturating_sub((window + jitter).as_nanos() as u64),
-                );
+                let usable_until = expires.saturating_sub(margin);
+                let mut fresh_until = expires.saturating_sub(window + jitter);
                 if let Some(age) = self.config.max_age {
                     fresh_until = fresh_until.min(now.saturating_add(age));
                 }
@@ -323,21 +347,24 @@ impl<S: Source> State<S> {
                     "refresh returned credentials that expire before the cached ones; keeping the cached ones"
                 );
                 self.back_off(now, old.usable_until);
-                return Ok(Resolution::Credentials(old.creds.clone()));
+                return Ok(Resolution::Credentials(old.creds.get().clone()));
             }
         }
+        let generation = thread_cache::new_generation();
         self.current.store(Some(Arc::new(Snapshot {
-            creds: creds.clone(),
+            generation,
+            creds: Replicas::new(creds.clone()),
             fresh_until,
             usable_until,
         })));
+        self.generation.store(generation, Ordering::Release);
         self.consecutive_failures.store(0, Ordering::Release);
         self.retry_after.store(0, Ordering::Release);
         Ok(Resolution::Credentials(creds))
     }
 
     fn failed(&self, err: Error) -> Outcome {
-        let now = self.clock.mono();
+        let now = self.clock.deadline_now();
         match self.current.load_full() {
             Some(old) if now < old.usable_until => {
                 let delay = self.back_off(now, old.usable_until);
@@ -347,7 +374,7 @@ impl<S: Source> State<S> {
                     retry_in_ms = delay.as_millis() as u64,
                     "credential refresh failed; serving cached credentials that are still valid"
                 );
-                Ok(Resolution::Credentials(old.creds.clone()))
+                Ok(Resolution::Credentials(old.creds.get().clone()))
             }
             _ => {
                 self.consecutive_failures.fetch_add(1, Ordering::AcqRel);
@@ -358,7 +385,7 @@ impl<S: Source> State<S> {
 
     /// Records a failure and schedules the next try: 1 s doubling per consecutive failure,
     /// capped by the configuration and by the end of usability, with full jitter.
-    fn back_off(&self, now: MonoTime, usable_until: MonoTime) -> Duration {
+    fn back_off(&self, now: Deadline, usable_until: Deadline) -> Duration {
         let n = self.consecutive_failures.fetch_add(1, Ordering::AcqRel);
         let base = self
             .config

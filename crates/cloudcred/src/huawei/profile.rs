@@ -13,7 +13,7 @@ use super::CredentialType;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
-use crate::model::{Credentials, ProviderName};
+use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ pub const DEFAULT_FILE: &str = ".huaweicloud/credentials";
 #[derive(Debug)]
 enum Inner {
     NotConfigured(String),
-    Static(Arc<Credentials>),
+    Static(Replicas),
     Federation(IdpFederationProvider),
 }
 
@@ -162,7 +162,9 @@ impl HuaweiProfileProvider {
                     "the section has no credentials: set ak and sk, or idp_id and id_token_file",
                 )),
             };
-        Ok(Inner::Static(Arc::new(self.kind.scope(creds, scope_id))))
+        Ok(Inner::Static(Replicas::new(Arc::new(
+            self.kind.scope(creds, scope_id),
+        ))))
     }
 
     fn inner(&self) -> &Result<Inner> {
@@ -175,7 +177,7 @@ impl ProvideCredentials for HuaweiProfileProvider {
         match self.inner() {
             Ok(Inner::Federation(p)) => p.resolve(),
             Ok(Inner::Static(c)) => Box::pin(futures::future::ready(Ok(Resolution::Credentials(
-                c.clone(),
+                c.get().clone(),
             )))),
             Ok(Inner::NotConfigured(r)) => Box::pin(futures::future::ready(Ok(
                 Resolution::NotConfigured(r.clone()),
@@ -186,7 +188,7 @@ impl ProvideCredentials for HuaweiProfileProvider {
 
     fn cached(&self) -> Option<Arc<Credentials>> {
         match self.inner.get()? {
-            Ok(Inner::Static(c)) => Some(c.clone()),
+            Ok(Inner::Static(c)) => Some(c.get().clone()),
             Ok(Inner::Federation(p)) => p.cached(),
             _ => None,
         }

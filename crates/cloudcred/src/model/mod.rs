@@ -5,8 +5,10 @@
 
 mod credentials;
 mod provider_name;
+mod replicas;
 mod secret;
 
 pub use credentials::{mask_access_key_id, CredentialKind, Credentials};
 pub use provider_name::ProviderName;
+pub use replicas::Replicas;
 pub use secret::{SecretString, REDACTED};
