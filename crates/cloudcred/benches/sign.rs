@@ -1,10 +1,13 @@
-//! cloudcred against reqsign (`reqsign-aliyun-oss`) on the same inputs: an OSS V4 header
-//! signature and an OSS V1 presigned URL. Both libraries read the clock once per signature
-//! (reqsign has no public way to pin it), and both start each iteration from a fresh copy of the
-//! request, so the figures compare signing work only.
+//! cloudcred against reqsign on the same inputs (issue 6, row 6): an OSS V4 header signature and
+//! an OSS V1 presigned URL (`reqsign-aliyun-oss`), an OBS V2 header signature
+//! (`reqsign-huaweicloud-obs`), and the RPC signature of an STS AssumeRole call (reqsign has no
+//! Alibaba RPC signer; `bench/python/bench.py` measures the Python SDKs on the same inputs). Both
+//! libraries read the clock once per signature (reqsign has no public way to pin it), and both
+//! start each iteration from a fresh copy of the request, so the figures compare signing work
+//! only.
 
 use chrono::Utc;
-use cloudcred::sign::{OssV1Signer, OssV4Signer};
+use cloudcred::sign::{rpc, ObsMode, ObsSigner, OssV1Signer, OssV4Signer};
 use cloudcred::{Credentials, ProviderName};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use http::request::Parts;
@@ -121,7 +124,80 @@ fn bench(c: &mut Criterion) {
         )
     });
     g.finish();
+
+    // OBS V2 (native `OBS ak:sig` header), virtual-hosted, same object and metadata header.
+    let obs_put = {
+        let mut req = Request::builder()
+            .method(Method::PUT)
+            .uri(OBS_URL.parse::<Uri>().unwrap())
+            .body(())
+            .unwrap();
+        let h = req.headers_mut();
+        h.insert(
+            "host",
+            HeaderValue::from_static("examplebucket.obs.example.invalid"),
+        );
+        h.insert("content-type", HeaderValue::from_static("image/jpeg"));
+        h.insert("x-obs-meta-author", HeaderValue::from_static("alice"));
+        req.into_parts().0
+    };
+    let ours_obs = ObsSigner::new(ObsMode::Native, Some(BUCKET));
+    let theirs_obs = reqsign_huaweicloud_obs::RequestSigner::new(BUCKET);
+    let obs_cred = reqsign_huaweicloud_obs::Credential::new(
+        "LTAI5tExampleAccessKey".to_owned(),
+        "ExampleAccessKeySecretValue0123".to_owned(),
+        None,
+    );
+    let mut g = c.benchmark_group("obs_v2_header");
+    g.bench_function("cloudcred", |b| {
+        b.iter_batched(
+            || Request::from_parts(obs_put.clone(), ()),
+            |mut req| {
+                ours_obs.sign_request(&mut req, &creds, Utc::now()).unwrap();
+                black_box(req)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("reqsign", |b| {
+        b.iter_batched(
+            || obs_put.clone(),
+            |mut p| {
+                futures::executor::block_on(theirs_obs.sign_request(
+                    &ctx,
+                    &mut p,
+                    Some(&obs_cred),
+                    None,
+                ))
+                .unwrap();
+                black_box(p)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+
+    // RPC HMAC-SHA1 of an STS AssumeRole GET: time and nonce pinned, as in bench/python.
+    let time = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut g = c.benchmark_group("rpc_assume_role");
+    g.bench_function("cloudcred", |b| {
+        b.iter_batched(
+            || Request::get(RPC_URL).body(Vec::<u8>::new()).unwrap(),
+            |mut req| {
+                rpc::sign_request(&mut req, &creds, time, RPC_NONCE).unwrap();
+                black_box(req)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
 }
+
+const OBS_URL: &str = "https://examplebucket.obs.example.invalid/dir/photo%201.jpg?versionId=v1";
+const RPC_URL: &str = "https://sts.example.invalid/?Action=AssumeRole&Format=JSON&Version=2015-04-01&DurationSeconds=3600&RoleArn=acs%3Aram%3A%3A1234567890123456%3Arole%2Fbench-role&RoleSessionName=cloudcred-bench";
+const RPC_NONCE: &str = "3b7c2f9e-5a1d-4c8b-9e2f-0a1b2c3d4e5f";
 
 criterion_group!(benches, bench);
 criterion_main!(benches);

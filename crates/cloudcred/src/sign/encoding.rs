@@ -32,7 +32,10 @@ pub fn encode_path(s: &str) -> Cow<'_, str> {
 
 /// Appends `s` encoded with `set` to `out` without an intermediate allocation.
 pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
-    out.extend(utf8_percent_encode(s, set));
+    out.reserve(s.len());
+    for chunk in utf8_percent_encode(s, set) {
+        out.push_str(chunk);
+    }
 }
 
 /// `s` encoded with `set`, as an owned string (for values that are sorted before use).

@@ -210,11 +210,14 @@ impl ObsSigner {
             }
         }
         s.push('\n');
-        let meta = format!("{prefix}meta-");
+        let meta = match self.mode {
+            ObsMode::Native => "x-obs-meta-",
+            ObsMode::AwsV2 => "x-amz-meta-",
+        };
         s.push_str(&primitives::canonical_prefixed_headers(
             headers,
             prefix,
-            |name| name.starts_with(&meta),
+            |name| name.starts_with(meta),
             V2_ALGORITHM,
         )?);
         s.push_str(&self.canonical_resource(uri, extra)?);

@@ -30,7 +30,8 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
         .filter(|(k, _)| *k != SIGNATURE)
         .collect();
     sorted.sort_unstable();
-    let mut out = String::new();
+    let mut out =
+        String::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() * 5 / 4);
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
