@@ -137,6 +137,15 @@ pub fn assert_only_owned_changed(
     target: &str,
     owned: &[&str],
 ) {
+    assert_only_owned_changed_in(before, after, &[(target, owned)]);
+}
+
+/// [`assert_only_owned_changed`] for several written-back profiles, each with its owned fields.
+pub fn assert_only_owned_changed_in(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    targets: &[(&str, &[&str])],
+) {
     let top_keys =
         |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(top_keys(before), top_keys(after));
@@ -152,11 +161,11 @@ pub fn assert_only_owned_changed(
     assert_eq!(b.len(), a.len());
     for (pb, pa) in b.iter().zip(a) {
         let (pb, pa) = (pb.as_object().unwrap(), pa.as_object().unwrap());
-        if pb["name"] != target {
+        let Some(&(target, owned)) = targets.iter().find(|(t, _)| pb["name"] == *t) else {
             assert_eq!(pb, pa);
             assert_eq!(pb.keys().collect::<Vec<_>>(), pa.keys().collect::<Vec<_>>());
             continue;
-        }
+        };
         // Existing keys keep their order; new keys (owned only) come after them.
         let kb: Vec<_> = pb.keys().collect();
         assert_eq!(kb, pa.keys().take(kb.len()).collect::<Vec<_>>());
