@@ -23,7 +23,7 @@ mod common;
 use cloudcred::alibaba::CliProfileProvider;
 use cloudcred::{Credentials, MapEnv, ProvideCredentials, Resolution};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Verdict};
-use common::{assert_only_owned_changed_in, fixture, Home};
+use common::{assert_only_owned_changed_in, fixture, profile, Home, OAUTH_OWNED, STS_OWNED};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
@@ -38,21 +38,6 @@ const OAUTH_VAR: &str = "WB_OAUTH_ENDPOINT";
 const PROCESSES: usize = 8;
 const PROFILE: &str = "external-sts";
 const OAUTH_PROFILE: &str = "oauth-cn";
-const STS_FIELDS: &[&str] = &[
-    "access_key_id",
-    "access_key_secret",
-    "sts_token",
-    "sts_expiration",
-];
-const OAUTH_FIELDS: &[&str] = &[
-    "oauth_access_token",
-    "oauth_access_token_expire",
-    "oauth_refresh_token",
-    "access_key_id",
-    "access_key_secret",
-    "sts_token",
-    "sts_expiration",
-];
 
 /// Prints fresh StsToken JSON (id unique per run, expiration two hours ahead) and logs the id.
 const SCRIPT: &str = r#"#!/bin/sh
@@ -143,15 +128,6 @@ fn oauth_cloud() -> (tokio::runtime::Runtime, FakeCloud) {
     (rt, cloud)
 }
 
-fn profile<'a>(root: &'a Value, name: &str) -> &'a Value {
-    root["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap()
-}
-
 fn parse(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -210,7 +186,7 @@ fn eight_processes_write_back_the_same_config() {
     assert_only_owned_changed_in(
         &before,
         &after,
-        &[(PROFILE, STS_FIELDS), (OAUTH_PROFILE, OAUTH_FIELDS)],
+        &[(PROFILE, STS_OWNED), (OAUTH_PROFILE, OAUTH_OWNED)],
     );
     assert_eq!(
         std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,

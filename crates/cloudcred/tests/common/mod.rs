@@ -129,6 +129,35 @@ pub fn assert_no_secret(text: &str) {
     }
 }
 
+/// The config.json fields the External write-back owns: the STS set.
+pub const STS_OWNED: &[&str] = &[
+    "access_key_id",
+    "access_key_secret",
+    "sts_token",
+    "sts_expiration",
+];
+
+/// The config.json fields the OAuth write-back owns: the tokens and the STS set.
+pub const OAUTH_OWNED: &[&str] = &[
+    "oauth_access_token",
+    "oauth_access_token_expire",
+    "oauth_refresh_token",
+    "access_key_id",
+    "access_key_secret",
+    "sts_token",
+    "sts_expiration",
+];
+
+/// Profile `name` of a parsed config.json.
+pub fn profile<'a>(root: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    root["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()
+}
+
 /// The write-back check of the fixtures README: only `owned` fields of profile `target` differ;
 /// every other value and every key order is unchanged.
 pub fn assert_only_owned_changed(
