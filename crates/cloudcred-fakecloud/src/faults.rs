@@ -95,10 +95,14 @@ pub(crate) fn reshape(mut reply: Reply, fault: &Fault) -> Reply {
             let keep = reply.body.len() / 2;
             reply.body.truncate(keep);
         }
-        Fault::MissingField(name) if reply.is_json() => {
-            if let Ok(mut v) = serde_json::from_slice::<Value>(&reply.body) {
-                remove_field(&mut v, name);
-                reply.body = serde_json::to_vec(&v).expect("JSON values serialise");
+        Fault::MissingField(name) => {
+            // A header that carries the answer (Huawei's `X-Subject-Token`) is a field too.
+            reply.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            if reply.is_json() {
+                if let Ok(mut v) = serde_json::from_slice::<Value>(&reply.body) {
+                    remove_field(&mut v, name);
+                    reply.body = serde_json::to_vec(&v).expect("JSON values serialise");
+                }
             }
         }
         _ => {}

@@ -39,6 +39,7 @@ mod server;
 mod sso;
 mod state;
 mod sts;
+mod trickle;
 mod uri;
 
 use std::fmt;

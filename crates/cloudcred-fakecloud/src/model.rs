@@ -102,12 +102,18 @@ pub enum Fault {
     TruncatedBody,
     /// Issue credentials (or a metadata token, or an OAuth access token) that are already expired.
     ExpiredCredentials,
-    /// Remove the field of this name, at any depth, from the JSON body.
+    /// Remove the field of this name, at any depth, from the JSON body, and the response header
+    /// of this name (case-insensitive) if there is one.
     MissingField(&'static str),
     /// Close the connection without answering.
     DropConnection,
     /// Flow control: STS answers 400 `Throttling.User`, the others 429.
     Throttle,
+    /// Send the status and headers (with the full `Content-Length`) at once, then the normal
+    /// body in small pieces spread evenly over this long: a server that keeps the connection
+    /// busy, so only a client with a deadline on the whole exchange (not just between reads)
+    /// gives up in time.
+    SlowBody(Duration),
 }
 
 /// What the server did with a request.

@@ -2,9 +2,10 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -18,10 +19,14 @@ use crate::faults;
 use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault, RecordedRequest, Verdict};
 use crate::state::{self, Shared};
+use crate::trickle::Trickle;
 use crate::{hwiam, hwmeta, hwpod, hwsts, imds, oauth, sso, sts, uri};
 
 /// Request bodies above this are refused: no credential call comes near it.
 const MAX_BODY: usize = 1 << 20;
+
+/// A whole answer, or the trickled one of the `SlowBody` fault.
+type Answer = Response<Either<Full<Bytes>, Trickle>>;
 
 /// Returned by the service to make hyper close the connection without writing a response.
 #[derive(Debug)]
@@ -96,10 +101,7 @@ fn route(config: &FakeCloudConfig, req: &Req) -> Option<Endpoint> {
     }
 }
 
-async fn handle(
-    shared: Arc<Shared>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answer, DropConnection> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
@@ -162,7 +164,11 @@ async fn handle(
         // Huawei services name the request id `X-Request-Id`.
         reply = reply.with_header("X-Request-Id", request_id.to_lowercase().replace('-', ""));
     }
-    let response = build(&shared, &request_id, reply);
+    let slow = match &fault {
+        Some(Fault::SlowBody(over)) => Some(*over),
+        _ => None,
+    };
+    let response = build(&shared, &request_id, reply, slow);
     record(&shared, req, endpoint, verdict, fault);
     Ok(response)
 }
@@ -192,7 +198,7 @@ fn dispatch(ctx: &Ctx, req: &Req, endpoint: Option<Endpoint>) -> Reply {
     }
 }
 
-fn build(shared: &Shared, request_id: &str, reply: Reply) -> Response<Full<Bytes>> {
+fn build(shared: &Shared, request_id: &str, reply: Reply, slow: Option<Duration>) -> Answer {
     let date = shared.now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let mut builder = Response::builder()
         .status(reply.status)
@@ -202,13 +208,17 @@ fn build(shared: &Shared, request_id: &str, reply: Reply) -> Response<Full<Bytes
     for (name, value) in &reply.headers {
         builder = builder.header(*name, value);
     }
+    let body = match slow {
+        Some(over) => Either::Right(Trickle::new(reply.body, over)),
+        None => Either::Left(Full::new(Bytes::from(reply.body))),
+    };
     builder
-        .body(Full::new(Bytes::from(reply.body)))
+        .body(body)
         .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
-fn plain(status: StatusCode) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::new()));
+fn plain(status: StatusCode) -> Answer {
+    let mut r = Response::new(Either::Left(Full::new(Bytes::new())));
     *r.status_mut() = status;
     r
 }

@@ -86,6 +86,42 @@ async fn delay_slows_the_answer_and_trips_client_timeouts() {
 }
 
 #[tokio::test]
+async fn slow_body_sends_headers_at_once_and_trickles_the_rest() {
+    let cloud = start().await;
+    let over = Duration::from_millis(800);
+    cloud.set_fault_times(Endpoint::CredentialsUri, Fault::SlowBody(over), 2);
+    let started = Instant::now();
+    let resp = client()
+        .get(cloud.url("/uri/fixture"))
+        .send()
+        .await
+        .unwrap();
+    let headers_after = started.elapsed();
+    assert_eq!(resp.status().as_u16(), 200);
+    let announced = resp.content_length().unwrap();
+    let text = resp.text().await.unwrap();
+    assert!(headers_after < over / 2, "{headers_after:?}");
+    assert!(started.elapsed() >= over, "{:?}", started.elapsed());
+    assert_eq!(text.len() as u64, announced);
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert!(body["AccessKeySecret"].is_string(), "the real answer");
+    // Only a deadline on the whole exchange trips: the pieces keep an idle timer quiet.
+    let err = client()
+        .get(cloud.url("/uri/fixture"))
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout() || err.is_body(), "{err:?}");
+    let reqs = cloud.requests();
+    assert_eq!(reqs[0].fault, Some(Fault::SlowBody(over)));
+    assert_eq!(reqs[0].verdict, Verdict::Accepted);
+}
+
+#[tokio::test]
 async fn malformed_body() {
     let cloud = start().await;
     cloud.set_fault(Endpoint::CloudSso, Fault::MalformedBody);

@@ -530,6 +530,22 @@ async fn subject_token_expires() {
     assert_eq!(security_tokens(&cloud, Some(&dead), &body).await.0, 401);
 }
 
+#[tokio::test]
+async fn missing_field_strips_the_subject_token_header() {
+    let cloud = start().await;
+    cloud.set_fault_times(
+        Endpoint::HwIdTokenTokens,
+        Fault::MissingField("X-Subject-Token"),
+        1,
+    );
+    let (status, subject, body) =
+        federate(&cloud, Some(IDP), &id_token_body(FIXTURE_HUAWEI_ID_TOKEN)).await;
+    assert_eq!(status, 201);
+    assert!(subject.is_none(), "the header is gone");
+    assert!(body["token"]["expires_at"].is_string(), "the body is whole");
+    assert!(subject_token(&cloud).await.len() > 100, "one request only");
+}
+
 // ---------------------------------------------------------------- STS assume-with-oidc
 
 #[tokio::test]

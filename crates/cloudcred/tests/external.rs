@@ -9,7 +9,7 @@ mod common;
 use cloudcred::alibaba::external::ExternalProcess;
 use cloudcred::alibaba::CliProfileProvider;
 use cloudcred::{CredentialKind, ProvideCredentials, Resolution, SharedProvider};
-use common::{assert_no_secret, assert_only_owned_changed, fixture, Home};
+use common::{assert_no_secret, assert_only_owned_changed, fixture, profile, Home, STS_OWNED};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -44,13 +44,6 @@ fn parse(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-const STS_FIELDS: &[&str] = &[
-    "access_key_id",
-    "access_key_secret",
-    "sts_token",
-    "sts_expiration",
-];
-
 #[test]
 fn external_sts_runs_the_script_and_writes_back_once() {
     let (home, config) = home();
@@ -69,13 +62,8 @@ fn external_sts_runs_the_script_and_writes_back_once() {
     assert_eq!(creds.provider_name().as_str(), "cli_profile/external");
 
     let after = parse(&config);
-    assert_only_owned_changed(&before, &after, "external-sts", STS_FIELDS);
-    let p = after["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "external-sts")
-        .unwrap();
+    assert_only_owned_changed(&before, &after, "external-sts", STS_OWNED);
+    let p = profile(&after, "external-sts");
     assert_eq!(p["access_key_id"], "STS.FAKEEXTERNAL00001");
     assert_eq!(p["access_key_secret"], "fake-external-secret-00001");
     assert_eq!(p["sts_token"], "fake-external-token-00001");

@@ -11,19 +11,9 @@ use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, Resolution, Share
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault};
 use common::assert_no_secret;
 use common::cloud::assert_clean;
-use common::{fixture, Home};
+use common::{fixture, profile, Home, OAUTH_OWNED};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-const OAUTH_OWNED: &[&str] = &[
-    "oauth_access_token",
-    "oauth_access_token_expire",
-    "oauth_refresh_token",
-    "access_key_id",
-    "access_key_secret",
-    "sts_token",
-    "sts_expiration",
-];
 
 fn setup(cloud: &FakeCloud) -> (Home, PathBuf) {
     let home = Home::new()
@@ -54,15 +44,6 @@ async fn creds(home: &Home, profile: &str) -> std::sync::Arc<cloudcred::Credenti
 
 fn parse(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn profile<'a>(root: &'a Value, name: &str) -> &'a Value {
-    root["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap()
 }
 
 fn assert_only_owned_changed(before: &Value, after: &Value, target: &str) {

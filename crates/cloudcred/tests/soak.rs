@@ -2,6 +2,10 @@
 //! refreshing provider (STS AssumeRole against the fake cloud) while every other refresh fails,
 //! with a manual clock moved through several refresh windows: zero errors (the cached
 //! credential is always still valid), the upstream calls counted, RSS bounded.
+//!
+//! Longer runs: `SOAK_GETS` (total gets, default 1,000,000) and `SOAK_STEPS` (5-minute clock
+//! steps, default 40), e.g. `SOAK_GETS=100000000 SOAK_STEPS=400 cargo test --release -p
+//! cloudcred --test soak -- --nocapture`.
 
 mod common;
 
@@ -19,6 +23,17 @@ const THREADS: u64 = 2;
 /// Steps of 5 minutes: 200 minutes, several refresh windows of one-hour credentials.
 const STEPS: u64 = 40;
 const STEP_SECS: i64 = 5 * 60;
+
+/// `name` from the environment, else `default`.
+fn setting(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a count")),
+        Err(_) => default,
+    }
+}
 /// RSS may grow by at most this much over the run (allocator noise, no per-get growth).
 const RSS_SLACK_KB: u64 = 16 * 1024;
 
@@ -59,12 +74,16 @@ async fn a_million_gets_while_half_the_refreshes_fail() {
     }
     let rss_before = rss_kb();
     let errors = Arc::new(AtomicU64::new(0));
+    let (gets, steps) = (
+        setting("SOAK_GETS", GETS),
+        setting("SOAK_STEPS", STEPS).max(1),
+    );
     let started = Instant::now();
-    let per_task = GETS / THREADS / STEPS;
+    let per_task = gets / THREADS / steps;
     let mut rotations = 0;
     // The next refresh fails.
     cloud.set_fault_times(endpoint, Fault::Status(500), 1);
-    for _ in 0..STEPS {
+    for _ in 0..steps {
         time.advance(STEP_SECS);
         let tasks: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -104,7 +123,7 @@ async fn a_million_gets_while_half_the_refreshes_fail() {
     println!(
         "soak: {} gets over {THREADS} threads in {elapsed:?}; {calls} upstream calls \
          ({failed} failed, {rotations} rotations); errors {}; RSS {rss_before} kB -> {rss_after} kB",
-        per_task * THREADS * STEPS,
+        per_task * THREADS * steps,
         errors.load(Ordering::Relaxed)
     );
     assert_eq!(

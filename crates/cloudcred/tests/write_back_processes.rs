@@ -1,36 +1,43 @@
-//! Concurrent write-back (issue 7, item 4): 8 OS processes at once refresh the External profile
-//! of the same config.json, round after round; every script run prints new values, so every
-//! round rewrites the file. Afterwards the file parses, every field not owned by the write-back
-//! (unknown fields included, everywhere) is unchanged against the fixture, the profile holds
-//! values some process was issued, nothing was skipped (no lock timeout, no invalid file seen),
-//! and every process ended with valid credentials.
+//! Concurrent write-back (issue 7, item 4): 8 OS processes at once refresh, round after round,
+//! the External profile and the OAuth profile of the same config.json. Every script run prints
+//! new values, and the OAuth access token the fake cloud hands out is always due for a refresh
+//! and its STS credentials never reusable, so every round of every process rewrites the file
+//! twice and rotates the OAuth refresh token once — under the config lock, against one fake
+//! cloud (started here, its address passed to the children) that accepts only the newest
+//! refresh token.
+//!
+//! Afterwards the file parses, every field not owned by a write-back (unknown fields included,
+//! everywhere) is unchanged against the fixture, each profile holds one complete set of values
+//! that was issued, nothing was skipped (no warning: lock timeout, invalid file, unsaved
+//! token), every rotation presented the then-current refresh token, the refresh token left in the
+//! file is the one the fake cloud accepts (a last refresh with it succeeds), and every process
+//! ended with valid credentials.
 //!
 //! The processes are this test binary re-run in child mode (`WB_CHILD_HOME` set). Rounds per
-//! process: `WB_ROUNDS` (default 200, the issue's figure: about 6 s here).
+//! process: `WB_ROUNDS` (default 200, the issue's figure).
 
 #![cfg(unix)]
 
 mod common;
 
 use cloudcred::alibaba::CliProfileProvider;
-use cloudcred::{MapEnv, ProvideCredentials, Resolution};
-use common::{assert_only_owned_changed, fixture, Home};
+use cloudcred::{Credentials, MapEnv, ProvideCredentials, Resolution};
+use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Verdict};
+use common::{assert_only_owned_changed_in, fixture, profile, Home, OAUTH_OWNED, STS_OWNED};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const CHILD_VAR: &str = "WB_CHILD_HOME";
 const ROUNDS_VAR: &str = "WB_ROUNDS";
+/// The fake cloud's OAuth base URL, for the children.
+const OAUTH_VAR: &str = "WB_OAUTH_ENDPOINT";
 const PROCESSES: usize = 8;
 const PROFILE: &str = "external-sts";
-const STS_FIELDS: &[&str] = &[
-    "access_key_id",
-    "access_key_secret",
-    "sts_token",
-    "sts_expiration",
-];
+const OAUTH_PROFILE: &str = "oauth-cn";
 
 /// Prints fresh StsToken JSON (id unique per run, expiration two hours ahead) and logs the id.
 const SCRIPT: &str = r#"#!/bin/sh
@@ -48,41 +55,77 @@ fn rounds() -> usize {
         .unwrap_or(200)
 }
 
-/// Child mode: `rounds()` fresh providers (a fresh provider runs the script and writes back).
+/// A context on `profile` of the config.json under `home`, OAuth pointed at `oauth`.
+fn profile_ctx(home: &str, oauth: &str, profile: &str) -> cloudcred::Context {
+    cloudcred::Context::with_env(MapEnv::from([
+        ("HOME", home),
+        ("ALIBABA_CLOUD_PROFILE", profile),
+        ("ALIBABA_CLOUD_OAUTH_ENDPOINT", oauth),
+        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
+    ]))
+}
+
+/// One refresh through a fresh provider (so nothing is cached in the process): valid
+/// credentials of `provider_name`.
+fn refresh(ctx: &cloudcred::Context, provider_name: &str, round: usize) -> Arc<Credentials> {
+    let p = CliProfileProvider::new(ctx);
+    let c = match futures::executor::block_on(p.resolve()) {
+        Ok(Resolution::Credentials(c)) => c,
+        other => panic!("{provider_name} round {round}: {other:?}"),
+    };
+    assert_eq!(c.provider_name().as_str(), provider_name, "round {round}");
+    assert!(
+        c.expiration().unwrap() > chrono::Utc::now(),
+        "{provider_name} round {round}"
+    );
+    c
+}
+
+/// Child mode: `rounds()` rounds of an External and an OAuth refresh, each writing back.
 #[test]
 fn write_back_child() {
     let Ok(home) = std::env::var(CHILD_VAR) else {
         return;
     };
+    let oauth = std::env::var(OAUTH_VAR).expect("the parent passes the fake cloud");
     // Write-back problems are warnings: the parent fails on any in this stderr.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)
         .init();
-    let env = MapEnv::from([
-        ("HOME", home.as_str()),
-        ("ALIBABA_CLOUD_PROFILE", PROFILE),
-        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
-    ]);
-    let ctx = cloudcred::Context::with_env(env);
+    let external = profile_ctx(&home, &oauth, PROFILE);
+    let oauth = profile_ctx(&home, &oauth, OAUTH_PROFILE);
     let mut last = None;
     for round in 0..rounds() {
-        let p = CliProfileProvider::new(&ctx);
-        let c = match futures::executor::block_on(p.resolve()) {
-            Ok(Resolution::Credentials(c)) => c,
-            other => panic!("round {round}: {other:?}"),
-        };
-        assert!(c.access_key_id().starts_with("STS.WB"), "round {round}");
-        assert!(
-            c.expiration().unwrap() > chrono::Utc::now(),
-            "round {round}"
-        );
-        last = Some(c);
+        let e = refresh(&external, "cli_profile/external", round);
+        assert!(e.access_key_id().starts_with("STS.WB"), "round {round}");
+        let o = refresh(&oauth, "cli_profile/oauth", round);
+        last = Some((e, o));
     }
-    let c = last.expect("at least one round");
+    let (e, o) = last.expect("at least one round");
     // The last credentials are still valid at the end.
-    assert!(c.expiration().unwrap() > chrono::Utc::now());
-    println!("CHILD-OK {}", c.access_key_id());
+    let now = chrono::Utc::now();
+    assert!(e.expiration().unwrap() > now && o.expiration().unwrap() > now);
+    println!("CHILD-OK {} {}", e.access_key_id(), o.access_key_id());
+}
+
+/// The fake cloud of the OAuth profile, on its own runtime (the parent test is synchronous and
+/// blocks on the children). Access tokens live 1,200 s, so each is due for a refresh at once
+/// (≤ 1,200 s left); exchanged STS credentials live 900 s, inside the 15-minute window, so a
+/// persisted set is never reused: every OAuth round rotates the refresh token and exchanges.
+fn oauth_cloud() -> (tokio::runtime::Runtime, FakeCloud) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = FakeCloudConfig {
+        oauth_access_token_lifetime: Duration::from_secs(1200),
+        ..FakeCloudConfig::default()
+    }
+    .with_default_lifetime(Duration::from_secs(900));
+    let cloud = rt.block_on(FakeCloud::start(config)).unwrap();
+    (rt, cloud)
 }
 
 fn parse(path: &std::path::Path) -> Value {
@@ -94,6 +137,7 @@ fn eight_processes_write_back_the_same_config() {
     if std::env::var(CHILD_VAR).is_ok() {
         return;
     }
+    let (_rt, cloud) = oauth_cloud();
     let home = Home::new();
     let bin = home.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -101,7 +145,8 @@ fn eight_processes_write_back_the_same_config() {
     std::fs::write(&script, SCRIPT).unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let text = fixture("aliyun/config.json")
-        .replace("@FIXTURES@/bin/external-sts", script.to_str().unwrap());
+        .replace("@FIXTURES@/bin/external-sts", script.to_str().unwrap())
+        .replace("@PORT@", &cloud.port().to_string());
     let config = home.write(".aliyun/config.json", &text);
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     let before = parse(&config);
@@ -119,6 +164,7 @@ fn eight_processes_write_back_the_same_config() {
                 ])
                 .env(CHILD_VAR, home.path())
                 .env(ROUNDS_VAR, rounds().to_string())
+                .env(OAUTH_VAR, cloud.base_url())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -131,13 +177,17 @@ fn eight_processes_write_back_the_same_config() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stdout}\n{stderr}");
         assert!(stdout.contains("CHILD-OK STS.WB"), "{stdout}\n{stderr}");
-        assert!(!stderr.contains("write-back"), "{stderr}");
+        assert!(!stderr.contains("WARN"), "{stderr}");
     }
     let elapsed = started.elapsed();
 
-    // The file parses; only the owned fields of the External profile changed.
+    // The file parses; only the owned fields of the two profiles changed.
     let after = parse(&config);
-    assert_only_owned_changed(&before, &after, PROFILE, STS_FIELDS);
+    assert_only_owned_changed_in(
+        &before,
+        &after,
+        &[(PROFILE, STS_OWNED), (OAUTH_PROFILE, OAUTH_OWNED)],
+    );
     assert_eq!(
         std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
         0o600
@@ -160,12 +210,7 @@ fn eight_processes_write_back_the_same_config() {
         PROCESSES * rounds(),
         "every run issued a new id"
     );
-    let p = after["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == PROFILE)
-        .unwrap();
+    let p = profile(&after, PROFILE);
     let id = p["access_key_id"].as_str().unwrap();
     assert!(issued.contains(id), "{id}");
     let n = id.rsplit('x').next().unwrap();
@@ -175,9 +220,80 @@ fn eight_processes_write_back_the_same_config() {
     );
     assert_eq!(p["sts_token"], format!("fake-wb-token-{n}").as_str());
     assert!(p["sts_expiration"].as_i64().unwrap() > chrono::Utc::now().timestamp());
+
+    let rotations = check_oauth_chain(&cloud, &after);
+    check_oauth_chain_continues(&cloud, &home, &config);
     println!(
-        "write-back: {PROCESSES} processes × {} rounds = {} refreshes with write-back in {elapsed:?}",
+        "write-back: {PROCESSES} processes × {} rounds = {} External + {} OAuth refreshes with \
+         write-back ({rotations} refresh-token rotations, all accepted) in {elapsed:?}; \
+         a last refresh from the token left in the file succeeded",
         rounds(),
-        PROCESSES * rounds()
+        PROCESSES * rounds(),
+        PROCESSES * rounds(),
+    );
+}
+
+/// Every rotation presented the then-current refresh token (the fake cloud accepts no other:
+/// all accepted, none presented twice), one per OAuth round; the file holds the newest refresh
+/// token and one complete set of exchanged STS values. Returns the rotations.
+fn check_oauth_chain(cloud: &FakeCloud, after: &Value) -> usize {
+    let requests = cloud.requests();
+    let tokens: Vec<_> = requests
+        .iter()
+        .filter(|r| r.endpoint == Some(Endpoint::OAuthToken))
+        .collect();
+    let rejected: Vec<_> = requests
+        .iter()
+        .filter(|r| r.verdict != Verdict::Accepted)
+        .map(|r| (&r.path, &r.verdict))
+        .collect();
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let presented: HashSet<_> = tokens.iter().map(|r| r.param("refresh_token")).collect();
+    assert_eq!(presented.len(), tokens.len(), "a refresh token used twice");
+    assert_eq!(tokens.len(), PROCESSES * rounds(), "one rotation per round");
+    assert_eq!(
+        cloud.count(Endpoint::OAuthExchange) as usize,
+        PROCESSES * rounds(),
+        "one exchange per round"
+    );
+    let p = profile(after, OAUTH_PROFILE);
+    assert_eq!(
+        p["oauth_refresh_token"],
+        cloud.oauth_refresh_token().as_str()
+    );
+    let issued = cloud.issued();
+    let id = p["access_key_id"].as_str().unwrap();
+    let set = issued
+        .iter()
+        .find(|i| i.access_key_id == id && i.endpoint == Endpoint::OAuthExchange)
+        .unwrap_or_else(|| panic!("{id} was not issued"));
+    assert_eq!(p["access_key_secret"], set.access_key_secret.as_str());
+    assert_eq!(p["sts_token"], set.security_token.as_deref().unwrap());
+    assert!(p["sts_expiration"].as_i64().unwrap() > chrono::Utc::now().timestamp());
+    assert_eq!(
+        p["x_fixture_unknown_profile_field"],
+        "must survive write-back"
+    );
+    tokens.len()
+}
+
+/// The refresh token left in the file still works: one more refresh from it rotates and
+/// exchanges, and writes the next token back.
+fn check_oauth_chain_continues(cloud: &FakeCloud, home: &Home, config: &std::path::Path) {
+    let before = cloud.count(Endpoint::OAuthToken);
+    let ctx = profile_ctx(
+        home.path().to_str().unwrap(),
+        &cloud.base_url(),
+        OAUTH_PROFILE,
+    );
+    refresh(&ctx, "cli_profile/oauth", PROCESSES * rounds());
+    assert_eq!(cloud.count(Endpoint::OAuthToken), before + 1);
+    let last = cloud.requests().pop().unwrap();
+    assert_eq!(last.verdict, Verdict::Accepted);
+    let after = parse(config);
+    let token = cloud.oauth_refresh_token();
+    assert_eq!(
+        profile(&after, OAUTH_PROFILE)["oauth_refresh_token"],
+        token.as_str()
     );
 }

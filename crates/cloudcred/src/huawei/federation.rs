@@ -57,6 +57,7 @@ pub struct IdpFederation {
     iam: Url,
     scope: Option<Scope>,
     duration: u32,
+    options: RequestOptions,
     kind: CredentialType,
     scope_id: Option<String>,
     name: ProviderName,
@@ -92,6 +93,7 @@ impl IdpFederation {
             iam_endpoint: None,
             scope: None,
             duration: temporary_keys::DEFAULT_DURATION_SECONDS,
+            options: RequestOptions::credential_service(),
             kind: CredentialType::Basic,
             scope_id: None,
             name: None,
@@ -187,8 +189,7 @@ impl IdpFederation {
                     "the IdP id or IAM endpoint does not form a valid request",
                 )
             })?;
-        let options = RequestOptions::credential_service();
-        let response = match super::response::exchange(&self.ctx, request, &options, who, &url)
+        let response = match super::response::exchange(&self.ctx, request, &self.options, who, &url)
             .await
         {
             Err(err) if matches!(err.kind(), ErrorKind::Upstream { status: 401, .. }) => {
@@ -245,6 +246,7 @@ impl Source for IdpFederation {
                 &self.iam,
                 &federation,
                 self.duration,
+                &self.options,
                 &who,
                 self.name.clone(),
             )
@@ -278,6 +280,7 @@ pub struct IdpFederationBuilder {
     iam_endpoint: Option<(String, String)>,
     scope: Option<Scope>,
     duration: u32,
+    options: RequestOptions,
     kind: CredentialType,
     scope_id: Option<String>,
     name: Option<ProviderName>,
@@ -330,6 +333,7 @@ impl IdpFederationBuilder {
             iam,
             scope: self.scope,
             duration,
+            options: self.options,
             kind: self.kind,
             scope_id: self.scope_id,
             name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
@@ -416,5 +420,5 @@ mod tests {
     }
 }
 
-source_builder_setters!(IdpFederationBuilder, "idp_federation");
+source_builder_setters!(IdpFederationBuilder, "idp_federation", request_options);
 scoped_builder_setters!(IdpFederationBuilder, origin);

@@ -101,6 +101,7 @@ pub(crate) async fn create(
     iam: &Url,
     token: &SecretString,
     duration: u32,
+    options: &RequestOptions,
     who: &str,
     name: ProviderName,
 ) -> Result<Credentials> {
@@ -118,8 +119,7 @@ pub(crate) async fn create(
         .map_err(|_| {
             Error::invalid_config(who, "the IAM endpoint does not form a valid request")
         })?;
-    let options = RequestOptions::credential_service();
-    response::fetch_credentials(ctx, request, &options, who, &url, name).await
+    response::fetch_credentials(ctx, request, options, who, &url, name).await
 }
 
 /// Temporary keys for a token the caller holds; use it through [`TemporaryKeysProvider`].
@@ -128,6 +128,7 @@ pub struct TemporaryKeysFromToken {
     token: SecretString,
     iam: Url,
     duration: u32,
+    options: RequestOptions,
     name: ProviderName,
     project_id: Option<String>,
 }
@@ -152,6 +153,7 @@ impl TemporaryKeysFromToken {
             token: token.into(),
             iam_endpoint: None,
             duration: DEFAULT_DURATION_SECONDS,
+            options: RequestOptions::credential_service(),
             name: None,
             project_id: None,
             refresh: super::refresh_config(),
@@ -167,6 +169,7 @@ impl Source for TemporaryKeysFromToken {
                 &self.iam,
                 &self.token,
                 self.duration,
+                &self.options,
                 NAME,
                 self.name.clone(),
             )
@@ -197,6 +200,7 @@ pub struct TemporaryKeysBuilder {
     token: SecretString,
     iam_endpoint: Option<String>,
     duration: u32,
+    options: RequestOptions,
     name: Option<ProviderName>,
     project_id: Option<String>,
     refresh: RefreshConfig,
@@ -238,6 +242,7 @@ impl TemporaryKeysBuilder {
             token: self.token,
             iam,
             duration,
+            options: self.options,
             name: self.name.unwrap_or_else(|| ProviderName::new(NAME)),
             project_id: self.project_id,
         };
@@ -290,4 +295,4 @@ mod tests {
     }
 }
 
-source_builder_setters!(TemporaryKeysBuilder, "temporary_keys");
+source_builder_setters!(TemporaryKeysBuilder, "temporary_keys", request_options);

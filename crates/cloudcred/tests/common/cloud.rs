@@ -7,7 +7,10 @@ use cloudcred::alibaba::{CliProfileProvider, IniProfileProvider};
 use cloudcred::context::ManualClock;
 use cloudcred::http::RequestOptions;
 use cloudcred::{Clock, Credentials, SharedProvider};
-use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_OIDC_TOKEN};
+use cloudcred_fakecloud::{
+    Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_HUAWEI_POD_TOKEN,
+    FIXTURE_OIDC_TOKEN,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,25 +58,43 @@ pub fn short() -> RequestOptions {
     o
 }
 
+/// Request headers whose values are secrets: metadata tokens of both clouds, Huawei IAM
+/// federation tokens and bearer or pod-identity authorizations.
+const SECRET_HEADERS: &[&str] = &[
+    "x-aliyun-ecs-metadata-token",
+    "x-metadata-token",
+    "x-auth-token",
+    "authorization",
+];
+
 /// No fixture secret, nothing secret the fake cloud handed out or was handed (issued secrets
-/// and security tokens, metadata tokens, OAuth tokens) and not the OIDC token, in `text`.
+/// and security tokens, metadata and federation tokens, bearer and OAuth tokens) and neither
+/// cloud's OIDC id token nor the pod-identity token, in `text`.
 pub fn assert_clean(cloud: &FakeCloud, text: &str) {
     assert_no_secret(text);
-    assert!(
-        !text.contains(FIXTURE_OIDC_TOKEN),
-        "OIDC token leaked: {text}"
-    );
+    for token in [
+        FIXTURE_OIDC_TOKEN,
+        FIXTURE_HUAWEI_ID_TOKEN,
+        FIXTURE_HUAWEI_POD_TOKEN,
+    ] {
+        assert!(!text.contains(token), "an id or pod token leaked: {text}");
+    }
     let issued = cloud
         .issued()
         .into_iter()
         .flat_map(|i| [Some(i.access_key_secret), i.security_token])
         .flatten();
-    let metadata_tokens = cloud
+    let sent_tokens: Vec<String> = cloud
         .requests()
-        .into_iter()
-        .filter_map(|r| r.header("x-aliyun-ecs-metadata-token").map(str::to_owned));
+        .iter()
+        .flat_map(|r| SECRET_HEADERS.iter().filter_map(|h| r.header(h)))
+        // `Bearer <token>`: the token part.
+        .filter_map(|v| v.rsplit(' ').next())
+        .filter(|t| t.len() >= 8)
+        .map(str::to_owned)
+        .collect();
     for s in issued
-        .chain(metadata_tokens)
+        .chain(sent_tokens)
         .chain([cloud.oauth_refresh_token()])
     {
         assert!(!text.contains(&s), "a secret leaked into: {text}");

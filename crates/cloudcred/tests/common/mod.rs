@@ -129,6 +129,35 @@ pub fn assert_no_secret(text: &str) {
     }
 }
 
+/// The config.json fields the External write-back owns: the STS set.
+pub const STS_OWNED: &[&str] = &[
+    "access_key_id",
+    "access_key_secret",
+    "sts_token",
+    "sts_expiration",
+];
+
+/// The config.json fields the OAuth write-back owns: the tokens and the STS set.
+pub const OAUTH_OWNED: &[&str] = &[
+    "oauth_access_token",
+    "oauth_access_token_expire",
+    "oauth_refresh_token",
+    "access_key_id",
+    "access_key_secret",
+    "sts_token",
+    "sts_expiration",
+];
+
+/// Profile `name` of a parsed config.json.
+pub fn profile<'a>(root: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    root["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap()
+}
+
 /// The write-back check of the fixtures README: only `owned` fields of profile `target` differ;
 /// every other value and every key order is unchanged.
 pub fn assert_only_owned_changed(
@@ -136,6 +165,15 @@ pub fn assert_only_owned_changed(
     after: &serde_json::Value,
     target: &str,
     owned: &[&str],
+) {
+    assert_only_owned_changed_in(before, after, &[(target, owned)]);
+}
+
+/// [`assert_only_owned_changed`] for several written-back profiles, each with its owned fields.
+pub fn assert_only_owned_changed_in(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    targets: &[(&str, &[&str])],
 ) {
     let top_keys =
         |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
@@ -152,11 +190,11 @@ pub fn assert_only_owned_changed(
     assert_eq!(b.len(), a.len());
     for (pb, pa) in b.iter().zip(a) {
         let (pb, pa) = (pb.as_object().unwrap(), pa.as_object().unwrap());
-        if pb["name"] != target {
+        let Some(&(target, owned)) = targets.iter().find(|(t, _)| pb["name"] == *t) else {
             assert_eq!(pb, pa);
             assert_eq!(pb.keys().collect::<Vec<_>>(), pa.keys().collect::<Vec<_>>());
             continue;
-        }
+        };
         // Existing keys keep their order; new keys (owned only) come after them.
         let kb: Vec<_> = pb.keys().collect();
         assert_eq!(kb, pa.keys().take(kb.len()).collect::<Vec<_>>());
