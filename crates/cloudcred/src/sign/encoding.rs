@@ -32,10 +32,43 @@ pub fn encode_path(s: &str) -> Cow<'_, str> {
 
 /// Appends `s` encoded with `set` to `out` without an intermediate allocation.
 pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
-    out.reserve(s.len());
-    for chunk in utf8_percent_encode(s, set) {
-        out.push_str(chunk);
+    if set == RFC3986 {
+        push_unreserved_encoded(out, s, false);
+    } else if set == RFC3986_KEEP_SLASH {
+        push_unreserved_encoded(out, s, true);
+    } else {
+        out.reserve(s.len());
+        for chunk in utf8_percent_encode(s, set) {
+            out.push_str(chunk);
+        }
     }
+}
+
+/// The two RFC 3986 variants, written by hand: `percent_encoding`'s iterator (a chunk per escaped
+/// byte, each appended separately) was a quarter of an RPC signature under callgrind.
+fn push_unreserved_encoded(out: &mut String, s: &str, keep_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + bytes.len() / 4);
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
+            continue;
+        }
+        // A non-empty run of kept bytes is ASCII and every byte of a multi-byte character is
+        // escaped, so `run..i` then falls on character boundaries (an empty one may not).
+        if run < i {
+            out.push_str(&s[run..i]);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
 }
 
 /// `s` encoded with `set`, as an owned string (for values that are sorted before use).
@@ -43,6 +76,34 @@ pub fn encode_owned(s: &str, set: &'static AsciiSet) -> String {
     let mut out = String::with_capacity(s.len());
     push_encoded(&mut out, s, set);
     out
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn hand_written_variants_match_percent_encoding(s in "\\PC{0,40}") {
+            for set in [RFC3986, RFC3986_KEEP_SLASH] {
+                let mut fast = String::new();
+                push_encoded(&mut fast, &s, set);
+                let reference: String = utf8_percent_encode(&s, set).collect();
+                prop_assert_eq!(fast, reference);
+            }
+        }
+    }
+
+    #[test]
+    fn every_byte_value() {
+        let all: String = (0u32..0x800).filter_map(char::from_u32).collect();
+        for set in [RFC3986, RFC3986_KEEP_SLASH] {
+            let mut fast = String::new();
+            push_encoded(&mut fast, &all, set);
+            assert_eq!(fast, utf8_percent_encode(&all, set).collect::<String>());
+        }
+    }
 }
 
 /// Percent-decodes `s`. `+` stays `+`: the wire contract encodes a space as `%20`. Fails when the
