@@ -48,27 +48,20 @@ pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
 /// byte, each appended separately) was a quarter of an RPC signature under callgrind.
 fn push_unreserved_encoded(out: &mut String, s: &str, keep_slash: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + bytes.len() / 4);
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    // SAFETY: only ASCII bytes are pushed (kept bytes are ASCII by the test below, escapes are
+    // `%` and hex digits), so `out` stays valid UTF-8.
+    let buf = unsafe { out.as_mut_vec() };
+    buf.reserve(s.len() + s.len() / 2);
+    for &b in s.as_bytes() {
         if b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b'.' | b'~')
             || (keep_slash && b == b'/')
         {
-            continue;
+            buf.push(b);
+        } else {
+            buf.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         }
-        // A non-empty run of kept bytes is ASCII and every byte of a multi-byte character is
-        // escaped, so `run..i` then falls on character boundaries (an empty one may not).
-        if run < i {
-            out.push_str(&s[run..i]);
-        }
-        out.push('%');
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-        run = i + 1;
     }
-    out.push_str(&s[run..]);
 }
 
 /// `s` encoded with `set`, as an owned string (for values that are sorted before use).

@@ -289,6 +289,7 @@ impl ObsSigner {
 #[derive(Debug, Clone)]
 pub struct ObsV4Signer {
     region: String,
+    keys: std::sync::Arc<primitives::V4KeyCache>,
 }
 
 impl ObsV4Signer {
@@ -297,6 +298,7 @@ impl ObsV4Signer {
     pub fn new(region: &str) -> Self {
         Self {
             region: region.to_owned(),
+            keys: Default::default(),
         }
     }
 
@@ -361,7 +363,7 @@ impl ObsV4Signer {
             "{V4_ALGORITHM}\n{datetime}\n{scope}\n{}",
             primitives::sha256_hex(canonical.as_bytes())
         );
-        let key = primitives::derive_v4_key(
+        let key = self.keys.key(
             "AWS4",
             secret,
             &datetime[..8],
@@ -369,7 +371,7 @@ impl ObsV4Signer {
             "s3",
             "aws4_request",
         );
-        let signature = hex::encode(primitives::hmac_sha256(&key, sts.as_bytes()));
+        let signature = hex::encode(primitives::hmac_sha256(&*key, sts.as_bytes()));
         (sts, signature)
     }
 

@@ -30,6 +30,7 @@ pub struct OssV4Signer {
     addressing: Addressing,
     /// Lower-cased, sorted, de-duplicated.
     additional_headers: Vec<String>,
+    keys: std::sync::Arc<primitives::V4KeyCache>,
 }
 
 fn signed_by_default(name: &str) -> bool {
@@ -45,6 +46,7 @@ impl OssV4Signer {
             bucket: bucket.map(str::to_owned),
             addressing: Addressing::default(),
             additional_headers: Vec::new(),
+            keys: Default::default(),
         }
     }
 
@@ -157,7 +159,7 @@ impl OssV4Signer {
     }
 
     fn signature(&self, secret: &str, date: &str, sts: &str) -> String {
-        let key = primitives::derive_v4_key(
+        let key = self.keys.key(
             "aliyun_v4",
             secret,
             date,
@@ -165,7 +167,7 @@ impl OssV4Signer {
             &self.product,
             TERMINATOR,
         );
-        hex::encode(primitives::hmac_sha256(&key, sts.as_bytes()))
+        hex::encode(primitives::hmac_sha256(&*key, sts.as_bytes()))
     }
 
     /// Signs a request in place: adds `x-oss-date`, `x-oss-content-sha256: UNSIGNED-PAYLOAD`

@@ -69,6 +69,57 @@ pub fn derive_v4_key(
     hmac_sha256(&k3, terminator.as_bytes())
 }
 
+/// Derived V4 signing keys, one per signer.
+///
+/// The key depends only on the secret, the date, the region and the product, and deriving it is
+/// four HMAC-SHA256s: over half the hashing of a header signature. AWS's SDKs keep it per day
+/// for the same reason. The cache holds the derived key (zeroized on drop) and a SHA-256
+/// fingerprint of the secret it came from, never the secret; a different secret or a new day
+/// derives again. Shared by clones of the signer, lock-free to read.
+#[derive(Default)]
+pub(crate) struct V4KeyCache(arc_swap::ArcSwapOption<CachedV4Key>);
+
+struct CachedV4Key {
+    fingerprint: [u8; 32],
+    date: String,
+    key: zeroize::Zeroizing<[u8; 32]>,
+}
+
+impl fmt::Debug for V4KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("V4KeyCache")
+    }
+}
+
+impl V4KeyCache {
+    /// [`derive_v4_key`] for this signer's fixed region, product and terminator.
+    pub(crate) fn key(
+        &self,
+        prefix: &str,
+        secret: &str,
+        date: &str,
+        region: &str,
+        product: &str,
+        terminator: &str,
+    ) -> zeroize::Zeroizing<[u8; 32]> {
+        let fingerprint: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+        if let Some(c) = &*self.0.load() {
+            if c.fingerprint == fingerprint && c.date == date {
+                return c.key.clone();
+            }
+        }
+        let key = zeroize::Zeroizing::new(derive_v4_key(
+            prefix, secret, date, region, product, terminator,
+        ));
+        self.0.store(Some(std::sync::Arc::new(CachedV4Key {
+            fingerprint,
+            date: date.to_owned(),
+            key: key.clone(),
+        })));
+        key
+    }
+}
+
 fn push_digits(out: &mut String, value: u32, width: usize) {
     let mut buf = [b'0'; 10];
     let mut v = value;
@@ -95,7 +146,23 @@ pub fn iso8601_basic(t: DateTime<Utc>) -> String {
 
 /// `2016-02-23T12:46:24Z` (RPC `Timestamp`, ACS3 `x-acs-date`).
 pub fn iso8601_extended(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    if !(0..10_000).contains(&t.year()) {
+        return t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    let mut s = String::with_capacity(20);
+    push_digits(&mut s, t.year() as u32, 4);
+    s.push('-');
+    push_digits(&mut s, t.month(), 2);
+    s.push('-');
+    push_digits(&mut s, t.day(), 2);
+    s.push('T');
+    push_digits(&mut s, t.hour(), 2);
+    s.push(':');
+    push_digits(&mut s, t.minute(), 2);
+    s.push(':');
+    push_digits(&mut s, t.second(), 2);
+    s.push('Z');
+    s
 }
 
 /// `Wed, 28 Dec 2022 10:27:41 GMT`.
@@ -585,14 +652,39 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn v4_key_cache_follows_secret_and_date() {
+        let cache = V4KeyCache::default();
+        let derive = |secret: &str, date: &str| derive_v4_key("p", secret, date, "r", "s", "t");
+        for (secret, date) in [
+            ("secret-a", "20240101"),
+            ("secret-a", "20240101"),
+            ("secret-b", "20240101"),
+            ("secret-b", "20240102"),
+            ("secret-a", "20240102"),
+        ] {
+            assert_eq!(
+                *cache.key("p", secret, date, "r", "s", "t"),
+                derive(secret, date)
+            );
+        }
+        assert_eq!(format!("{cache:?}"), "V4KeyCache");
+    }
+
+    #[test]
     fn http_date_matches_the_strftime_form() {
         // Every day of a leap year and a non-leap year, at varying times of day.
         for start in [946_684_800i64, 1_700_000_000, 4_102_444_800] {
             for i in 0..400i64 {
-                let t = Utc.timestamp_opt(start + i * 86_400 + i * 3_917, 0).unwrap();
+                let t = Utc
+                    .timestamp_opt(start + i * 86_400 + i * 3_917, 0)
+                    .unwrap();
                 assert_eq!(
                     http_date(t),
                     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+                );
+                assert_eq!(
+                    iso8601_extended(t),
+                    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
                 );
             }
         }

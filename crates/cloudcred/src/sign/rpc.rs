@@ -30,8 +30,14 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
         .filter(|(k, _)| *k != SIGNATURE)
         .collect();
     sorted.sort_unstable();
-    let mut out =
-        String::with_capacity(sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() * 5 / 4);
+    let mut out = String::with_capacity(
+        sorted
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 2)
+            .sum::<usize>()
+            * 5
+            / 4,
+    );
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -45,11 +51,14 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
 
 /// `METHOD&%2F&enc(CanonicalizedQuery)` (§2.2 step 5).
 pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, V)]) -> String {
-    let query = canonicalized_query(params);
+    string_to_sign_of_query(method, &canonicalized_query(params))
+}
+
+fn string_to_sign_of_query(method: &str, query: &str) -> String {
     let mut out = String::with_capacity(method.len() + 5 + query.len() * 3 / 2);
     out.push_str(method);
     out.push_str("&%2F&");
-    push_encoded(&mut out, &query, RFC3986);
+    push_encoded(&mut out, query, RFC3986);
     out
 }
 
@@ -170,15 +179,12 @@ impl Params {
         place: Place<B>,
         sign: impl FnOnce(&str) -> Result<String>,
     ) -> Result<SigningDetails> {
-        let sts = string_to_sign(req.method().as_str(), &self.all);
+        let query = canonicalized_query(&self.all);
+        let sts = string_to_sign_of_query(req.method().as_str(), &query);
         let signature = sign(&sts)?;
         push_pair(&mut self.appended, SIGNATURE, &signature);
         place(req, &self.appended)?;
-        Ok(SigningDetails::new(
-            Some(canonicalized_query(&self.all)),
-            sts,
-            signature,
-        ))
+        Ok(SigningDetails::new(Some(query), sts, signature))
     }
 }
 
