@@ -8,10 +8,12 @@
 //! thread; the baseline is measured both on one shared `Arc` and on an `Arc` per thread.
 
 use chrono::Utc;
+mod common;
+
 use cloudcred::alibaba::DefaultChain;
-use cloudcred::context::{Clock, MapEnv};
+use cloudcred::context::Clock;
 use cloudcred::engine::{Refreshing, Source};
-use cloudcred::{Context, Credentials, ProviderName, Resolution, Result, SharedProvider};
+use cloudcred::{Credentials, ProviderName, Resolution, Result, SharedProvider};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -47,17 +49,7 @@ struct Subjects {
 }
 
 fn subjects() -> Subjects {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
-    std::fs::write(
-        home.path().join(".alibabacloud/credentials"),
-        "[default]\ntype = access_key\naccess_key_id = LTAIBENCH\naccess_key_secret = bench-secret\n",
-    )
-    .unwrap();
-    let ctx = Context::with_env(MapEnv::from([
-        ("HOME", home.path().to_str().unwrap()),
-        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
-    ]));
+    let (home, ctx) = common::ini_profile_context();
     let chain = DefaultChain::builder(&ctx).build();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()

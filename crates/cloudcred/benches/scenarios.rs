@@ -17,6 +17,8 @@
 //!
 //! Prints a summary on stderr and one JSON object on stdout (or into `$CLOUDCRED_BENCH_JSON`).
 
+mod common;
+
 use cloudcred::alibaba::{AssumeRole, DefaultChain, EcsRamRole, StaticProvider};
 use cloudcred::context::{Clock, ManualClock};
 use cloudcred::engine::RefreshConfig;
@@ -281,17 +283,7 @@ fn off_cloud() -> Value {
 }
 
 fn allocations() -> Value {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join(".alibabacloud")).unwrap();
-    std::fs::write(
-        home.path().join(".alibabacloud/credentials"),
-        "[default]\ntype = access_key\naccess_key_id = LTAIBENCH\naccess_key_secret = bench-secret\n",
-    )
-    .unwrap();
-    let ctx = Context::with_env(MapEnv::from([
-        ("HOME", home.path().to_str().unwrap()),
-        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
-    ]));
+    let (_home, ctx) = common::ini_profile_context();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
