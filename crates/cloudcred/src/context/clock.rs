@@ -4,8 +4,9 @@
 //! milliseconds of the local wall clock once per fetch (precise clock, skew-corrected), and the
 //! hot path compares them with [`Clock::deadline_now`]: on Linux `time(2)`, a vDSO read of the
 //! kernel's seconds counter (about 2 ns, against about 5 ns for `CLOCK_MONOTONIC_COARSE` and 20
-//! for a precise clock) rounded *up* to the end of the second, so a deadline is only ever seen
-//! early, never late.
+//! for a precise clock) rounded *up* to the end of the second, so a deadline is seen up to a
+//! second early and at most one kernel tick (a few milliseconds, the counter's lag behind the
+//! precise clock) late: nothing next to the expiry margin of at least a tenth of the lifetime.
 //!
 //! Why the wall clock and not a monotonic one: the monotonic clock stops while the machine is
 //! suspended, so a laptop that sleeps through an expiry would wake up serving credentials the
@@ -144,8 +145,9 @@ impl Clock {
         }
     }
 
-    /// Now, on the scale of [`Deadline`]s, cheaply and never behind: the system clock's seconds
-    /// rounded up to the end of the second, so `deadline_now() < d` can only turn false early.
+    /// Now, on the scale of [`Deadline`]s, cheaply: the kernel's seconds counter rounded up to
+    /// the end of the second, so `deadline_now() < d` turns false up to a second early and at
+    /// most one kernel tick late.
     #[inline]
     pub fn deadline_now(&self) -> Deadline {
         match &self.inner {
@@ -300,13 +302,14 @@ mod tests {
     }
 
     #[test]
-    fn deadline_now_is_never_behind_the_precise_clock() {
+    fn deadline_now_is_at_most_a_tick_behind_the_precise_clock() {
         let c = Clock::system();
         for _ in 0..1000 {
             let precise = c.deadline_base();
             let coarse = c.deadline_now();
-            assert!(coarse >= precise, "{coarse:?} < {precise:?}");
-            assert!(coarse.0 - precise.0 < 2_000);
+            // The seconds counter moves at the kernel's tick (≤ 10 ms at HZ=100).
+            assert!(coarse.0 + 50 >= precise.0, "{coarse:?} < {precise:?}");
+            assert!(coarse.0 < precise.0 + 2_000);
         }
     }
 
