@@ -377,6 +377,29 @@ async fn steady_state_refresh_is_one_request() {
     }
 }
 
+#[tokio::test]
+async fn a_token_outlived_by_a_suspend_is_not_presented() {
+    let cloud = start(ImdsMode::TokenRequired).await;
+    let s = setup(&[]);
+    let p = provider(&s, &cloud, None);
+    p.get().await.unwrap();
+    assert_eq!(cloud.count(Endpoint::ImdsToken), 1);
+    // Asleep for 7 hours: the 6-hour token and the credentials expired; the monotonic clock
+    // did not move.
+    s.clock.suspend(Duration::from_secs(7 * 3600));
+    let c = p.get().await.unwrap();
+    assert_eq!(cloud.count(Endpoint::ImdsToken), 2, "a fresh token");
+    assert_eq!(
+        cloud.count(Endpoint::ImdsCredentials),
+        2,
+        "fresh credentials"
+    );
+    assert_eq!(
+        c.access_key_id(),
+        cloud.issued().last().unwrap().access_key_id
+    );
+}
+
 #[test]
 fn ten_thousand_tasks_at_expiry_make_one_request() {
     let rt = tokio::runtime::Builder::new_multi_thread()

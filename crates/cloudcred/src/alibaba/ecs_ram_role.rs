@@ -225,7 +225,7 @@ impl EcsRamRole {
     }
 
     fn cached_token(&self) -> Option<Option<SecretString>> {
-        let now = self.ctx.get_clock().mono();
+        let now = self.ctx.get_clock().deadline_now();
         match &**self.token.load() {
             TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
             TokenState::Absent { until } if now < *until => Some(None),
@@ -250,7 +250,7 @@ impl EcsRamRole {
         probe: bool,
     ) -> std::result::Result<Option<SecretString>, TokenFailure> {
         let clock = self.ctx.get_clock();
-        let started = clock.mono();
+        let started = clock.deadline_base();
         let until = started.saturating_add(TOKEN_TTL - TOKEN_MARGIN);
         let mut options = self.options.clone();
         if probe {

@@ -5,7 +5,7 @@
 
 use super::{send_with_retries, RequestOptions, Response, TransportError, TransportErrorKind};
 use crate::context::Context;
-use crate::context::MonoTime;
+use crate::context::Deadline;
 use crate::model::SecretString;
 use arc_swap::ArcSwap;
 use std::collections::HashSet;
@@ -23,16 +23,16 @@ pub(crate) struct TokenHeaders {
 }
 
 /// A metadata token, or the knowledge that there is none to be had (v1 only), each until a
-/// monotonic deadline.
+/// wall-clock deadline (a token outlived by a suspend must not be presented on waking).
 #[derive(Clone)]
 pub(crate) enum TokenState {
     Unknown,
     Token {
         value: SecretString,
-        until: MonoTime,
+        until: Deadline,
     },
     Absent {
-        until: MonoTime,
+        until: Deadline,
     },
 }
 

@@ -141,7 +141,7 @@ impl HuaweiMetadata {
 
     /// The held token (`None`: v1), or a new one (H2).
     async fn token(&self, force: bool) -> std::result::Result<Option<SecretString>, Stop> {
-        let now = self.ctx.get_clock().mono();
+        let now = self.ctx.get_clock().deadline_now();
         if !force {
             match &**self.token.load() {
                 TokenState::Token { value, until } if now < *until => {
