@@ -516,6 +516,45 @@ fn closed_port_url() -> String {
 }
 
 #[tokio::test]
+async fn a_silent_host_is_not_a_metadata_service_for_the_chain_guess() {
+    // Accepts connections and never answers: the token PUT's read timeout ends the guess, with
+    // no token-less requests after it, and the endpoint is remembered.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = listener.accept() {
+            conns.push(c);
+            if conns.len() > 4 {
+                break;
+            }
+        }
+    });
+    let home = Home::new()
+        .set("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "false")
+        .set("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", &url);
+    let sent = Arc::new(AtomicUsize::new(0));
+    let ctx = home.ctx().http_client(Counting {
+        inner: ReqwestClient::from_context(&home.ctx()),
+        sent: sent.clone(),
+    });
+    let started = std::time::Instant::now();
+    let e = DefaultChain::builder(&ctx).build().get().await.unwrap_err();
+    let elapsed = started.elapsed();
+    let ErrorKind::NoCredentials { attempts } = e.kind() else {
+        panic!("{e}")
+    };
+    assert!(
+        attempts.last().unwrap().reason.contains("unreachable"),
+        "{e}"
+    );
+    assert_eq!(sent.load(Ordering::SeqCst), 1, "the PUT only");
+    assert!(elapsed < Duration::from_millis(1_900), "{elapsed:?}");
+    assert!(EcsRamRole::is_remembered_unreachable(&url));
+    drop(held);
+}
+
+#[tokio::test]
 async fn unreachable_endpoint_is_not_configured_once_per_process() {
     let url = closed_port_url();
     let home = Home::new()

@@ -29,9 +29,11 @@
 //! - the first contact (the token PUT) of such a guess uses a short *probe* connect timeout
 //!   (default 500 ms; the metadata service sits on the hypervisor's link and accepts within
 //!   microseconds, so a healthy instance never comes near it);
-//! - a connect-level failure (refused, unreachable, connect timeout) is memoised process-wide,
-//!   keyed by the endpoint URL, and later guesses at that endpoint answer "not configured"
-//!   without any I/O, so the timeout is paid at most once per process.
+//! - a connect-level failure (refused, unreachable, connect timeout), or during the guess a host
+//!   that accepts but does not answer the token PUT within the read timeout (a metadata service
+//!   answers it at once, with a token or a refusal), is memoised process-wide, keyed by the
+//!   endpoint URL, and later guesses at that endpoint answer "not configured" without any I/O,
+//!   so the timeout is paid at most once per process.
 //!
 //! The memo is only *read* by that guess. A provider with a configured role name (builder,
 //! profile, `ALIBABA_CLOUD_ECS_METADATA`) or built explicitly always tries and reports an
@@ -258,11 +260,15 @@ impl EcsRamRole {
         }
         let url = self.url(TOKEN_PATH, None);
         let why = match self.send(http::Method::PUT, &url, None, &options).await {
+            // While the chain guesses, a host that accepts the connection but does not answer the
+            // token PUT within the read timeout is not a metadata service either (a real one
+            // answers it at once, with a token or a refusal): stop here rather than pay the
+            // timeouts of the token-less requests too.
             Err(e)
                 if matches!(
                     e.kind,
                     TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
-                ) =>
+                ) || (probe && e.kind == TransportErrorKind::Timeout) =>
             {
                 self.set_token(TokenState::Unknown);
                 return Err(TokenFailure::Unreachable(e));
