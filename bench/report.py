@@ -157,15 +157,20 @@ def main():
         ("refreshing provider, `get_blocking()`",
          C("cached_get_2t", "refreshing_provider_blocking"), rows1[2][1], None),
     ]
+    scale = base2o / base1
     w(f"Two threads at once, time per get on each thread. Baselines: every thread cloning one "
       f"shared `Arc` **{ns(base2s)}** (its reference count bounces between the cores), each "
-      f"thread its own `Arc` **{ns(base2o)}** (the limit when nothing is shared):")
+      f"thread its own `Arc` **{ns(base2o)}** (the limit when nothing is shared). The machine "
+      f"itself scales by {scale:.2f}× from one thread to two on that unshared baseline (a shared "
+      "VM: other tenants and our own background jobs take cycles), so \"no slowdown\" is judged "
+      "as cloudcred's own 2-thread/1-thread factor against the machine's:")
     w("")
-    w("| path | cloudcred | vs own-`Arc` limit | vs shared `Arc` | vs 1 thread | no slowdown (≤ 1.25× 1 thread) | Python SDK | Python / cloudcred |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| path | cloudcred | vs own-`Arc` limit (≤ 2×) | vs shared `Arc` | 2 threads / 1 thread | the same, over the machine's factor | no slowdown (≤ 1.25) | Python SDK | Python / cloudcred |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for name, v, one, p in rows2:
-        w(f"| {name} | {ns(v)} | {ratio(v, base2o)} | {ratio(v, base2s)} | {ratio(v, one)} | "
-          f"{ok(v <= 1.25 * one)} | {ns(p)} | {times(v, p)} |")
+        rel = (v / one) / scale
+        w(f"| {name} | {ns(v)} | {ratio(v, base2o)} {ok(v <= 2 * base2o)} | {ratio(v, base2s)} | "
+          f"{ratio(v, one)} | {rel:.2f} | {ok(rel <= 1.25)} | {ns(p)} | {times(v, p)} |")
     w("")
     w("Parts of a cached read (same run): "
       f"`time(2)` deadline clock {ns(C('parts', 'deadline_clock_time2'))}, "
