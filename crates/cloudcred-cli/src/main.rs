@@ -3,39 +3,9 @@
 //! Every subcommand resolves credentials through the library's default chain, so the CLI sees
 //! exactly what a Rust program built on cloudcred sees.
 
-mod cmd;
-
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use cloudcred_cli::{cmd, Cli, Command};
 use std::process::ExitCode;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "cloudcred",
-    version,
-    about = "Resolve, explain and use Alibaba Cloud credentials"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Resolve credentials and print them.
-    Get(cmd::get::Args),
-    /// Explain every source of the chain: what it reads, whether it applies, which one wins.
-    Doctor(cmd::doctor::Args),
-    /// Run a command with the credentials in its environment.
-    Exec(cmd::exec::Args),
-    /// Print a presigned URL for an OSS or OBS object.
-    Presign(cmd::presign::Args),
-    /// Sign a request and print the headers to add (for curl -H @file).
-    Sign(cmd::sign::Args),
-    /// Serve temporary credentials to local programs as a credentials URI.
-    Serve(cmd::serve::Args),
-    /// Start the fake cloud in-process and resolve credentials against it, offline.
-    Sandbox(cmd::sandbox::Args),
-}
 
 fn main() -> ExitCode {
     cmd::init_logging();

@@ -52,6 +52,8 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod huawei;
 pub mod model;

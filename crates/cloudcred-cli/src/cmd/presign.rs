@@ -102,7 +102,8 @@ pub fn object_url(
         .map_err(|_| usage("the bucket, key or endpoint does not form a valid URL"))
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+/// The scheme (`oss`, `obs`), the bucket and the URL to presign, from the arguments alone.
+pub fn target_url(args: &Args) -> Result<(&str, &str, Uri)> {
     let (scheme, bucket, key) = parse_target(&args.target)?;
     let url = object_url(
         scheme,
@@ -111,6 +112,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         args.region.as_deref(),
         args.endpoint.as_deref(),
     )?;
+    Ok((scheme, bucket, url))
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let (scheme, bucket, url) = target_url(&args)?;
     let creds = super::resolve(ctx, args.profile.as_deref())?;
     let method = args.method.as_method();
     let headers = HeaderMap::new();

@@ -71,7 +71,8 @@ fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue)> {
     Ok((name, value))
 }
 
-pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+/// The URL, its host and the `--header`s, from the arguments alone.
+pub fn url_and_headers(args: &Args) -> Result<(Uri, String, HeaderMap)> {
     let uri: Uri = args
         .url
         .parse()
@@ -80,6 +81,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .host()
         .ok_or_else(|| usage("--url needs a host"))?
         .to_owned();
+    let mut headers = HeaderMap::new();
+    for raw in &args.headers {
+        let (n, v) = parse_header(raw)?;
+        headers.append(n, v);
+    }
+    Ok((uri, host, headers))
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
+    let (uri, host, headers) = url_and_headers(&args)?;
     let first_label = host.split('.').next().unwrap_or_default().to_owned();
     let body = match &args.body_file {
         Some(p) => std::fs::read(p).map_err(|e| Error::io(p, &e))?,
@@ -90,10 +101,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .uri(uri)
         .body(body)
         .map_err(|_| usage("the request cannot be built from these arguments"))?;
-    for raw in &args.headers {
-        let (n, v) = parse_header(raw)?;
-        req.headers_mut().append(n, v);
-    }
+    *req.headers_mut() = headers;
     let before: HeaderMap = req.headers().clone();
     let creds = super::resolve(ctx, args.profile.as_deref())?;
     let now = chrono::Utc::now();

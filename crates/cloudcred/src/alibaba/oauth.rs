@@ -90,7 +90,7 @@ pub struct OAuthSource {
 pub type OAuthProvider = Refreshing<OAuthSource>;
 
 /// The tokens of the profile as last read.
-struct Tokens {
+pub(crate) struct Tokens {
     access: Option<SecretString>,
     expire: i64,
     refresh: Option<SecretString>,
@@ -113,7 +113,7 @@ fn int_field(p: &Map<String, Value>, key: &str) -> Option<i64> {
 }
 
 impl Tokens {
-    fn from_profile(p: &Map<String, Value>) -> Tokens {
+    pub(crate) fn from_profile(p: &Map<String, Value>) -> Tokens {
         Tokens {
             access: str_field(p, "oauth_access_token").map(SecretString::new),
             expire: int_field(p, "oauth_access_token_expire").unwrap_or(0),
@@ -121,11 +121,12 @@ impl Tokens {
         }
     }
 
-    fn needs_refresh(&self, now: i64) -> bool {
+    pub(crate) fn needs_refresh(&self, now: i64) -> bool {
         self.refresh.is_some()
             && (self.access.is_none()
                 || self.expire == 0
-                || self.expire - now <= ACCESS_TOKEN_MARGIN_SECS)
+                // Saturating: the stored expire is whatever integer the file holds.
+                || self.expire.saturating_sub(now) <= ACCESS_TOKEN_MARGIN_SECS)
     }
 }
 
@@ -289,30 +290,7 @@ impl OAuthSource {
     }
 
     fn upstream(&self, url: &Url, status: u16, body: &[u8]) -> Error {
-        let json: Option<Value> = serde_json::from_slice(body).ok();
-        let field = |k: &str| {
-            json.as_ref()
-                .and_then(|j| j.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let mut message = field("error_description").map(|m| sanitize_service_message(&m));
-        if status == 400 || status == 401 {
-            let hint = "log in again with aliyun-cli if this persists";
-            message = Some(match message {
-                Some(m) => format!("{m} ({hint})"),
-                None => hint.to_owned(),
-            });
-        }
-        ErrorKind::Upstream {
-            provider: self.provider(),
-            endpoint: describe(url),
-            status,
-            code: field("error"),
-            message,
-            request_id: field("requestId").or_else(|| field("RequestId")),
-        }
-        .into()
+        upstream_error(self.provider(), describe(url), status, body)
     }
 
     fn transport(&self, url: &Url, message: String) -> Error {
@@ -382,28 +360,8 @@ impl OAuthSource {
             "application/x-www-form-urlencoded",
         );
         let json = self.post(&url, req, body.into_bytes()).await?;
-        let get = |k: &str| {
-            json.get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let (Some(access), Some(new_refresh)) = (get("access_token"), get("refresh_token")) else {
-            return Err(self.transport(
-                &url,
-                "the token response lacks access_token or refresh_token".to_owned(),
-            ));
-        };
-        let expires_in = match json.get("expires_in") {
-            Some(Value::Number(n)) => n.as_i64().unwrap_or(DEFAULT_EXPIRES_IN),
-            Some(Value::String(s)) => s.trim().parse().unwrap_or(DEFAULT_EXPIRES_IN),
-            _ => DEFAULT_EXPIRES_IN,
-        };
-        let expire = self.ctx.get_clock().now().timestamp() + expires_in;
-        Ok((
-            SecretString::new(access.to_owned()),
-            SecretString::new(new_refresh.to_owned()),
-            expire,
-        ))
+        token_answer(&json, self.ctx.get_clock().now().timestamp())
+            .ok_or_else(|| self.transport(&url, TOKEN_ANSWER_INCOMPLETE.to_owned()))
     }
 
     /// `POST /v1/exchange`: STS credentials for the access token.
@@ -416,48 +374,109 @@ impl OAuthSource {
                 format!("Bearer {}", access.expose()),
             );
         let json = self.post(&url, req, Vec::new()).await?;
-        // camelCase (aliyun-cli, go, java, node) first, then PascalCase (python).
-        let pick = |camel: &str, pascal: &str| json.get(camel).or_else(|| json.get(pascal));
-        let text = |camel: &str, pascal: &str| {
-            pick(camel, pascal)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| self.transport(&url, format!("the exchange response lacks {camel}")))
-        };
-        let id = text("accessKeyId", "AccessKeyId")?;
-        let secret = text("accessKeySecret", "AccessKeySecret")?;
-        let token = text("securityToken", "SecurityToken")?;
-        let expiration: DateTime<Utc> = match pick("expiration", "Expiration") {
-            Some(Value::String(s)) => super::sts::parse_time(s).or_else(|| {
-                s.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|n| Utc.timestamp_opt(n, 0).single())
-            }),
-            Some(Value::Number(n)) => n.as_i64().and_then(|n| Utc.timestamp_opt(n, 0).single()),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            self.transport(
-                &url,
-                "the exchange response lacks a valid expiration".to_owned(),
-            )
-        })?;
-        if expiration <= self.ctx.get_clock().server_now() {
-            return Err(ErrorKind::Expired {
-                provider: self.provider(),
-                expired_at: expiration,
-            }
-            .into());
-        }
-        Ok(Credentials::sts(
-            id,
-            secret,
-            token,
-            Some(expiration),
-            self.name.clone(),
-        ))
+        exchange_answer(&self.ctx, &json, &self.provider(), self.name.clone())
+            .map_err(|e| e.unwrap_or_else(|message| self.transport(&url, message)))
     }
+}
+
+const TOKEN_ANSWER_INCOMPLETE: &str = "the token response lacks access_token or refresh_token";
+
+/// The token endpoint's JSON object: the new access token, the new refresh token and the access
+/// token's expiry in epoch seconds (`now` + `expires_in`, saturating); `None` when a token is
+/// missing.
+pub(crate) fn token_answer(json: &Value, now: i64) -> Option<(SecretString, SecretString, i64)> {
+    let get = |k: &str| {
+        json.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let (access, refresh) = (get("access_token")?, get("refresh_token")?);
+    let expires_in = match json.get("expires_in") {
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(DEFAULT_EXPIRES_IN),
+        Some(Value::String(s)) => s.trim().parse().unwrap_or(DEFAULT_EXPIRES_IN),
+        _ => DEFAULT_EXPIRES_IN,
+    };
+    Some((
+        SecretString::new(access.to_owned()),
+        SecretString::new(refresh.to_owned()),
+        // Saturating: `expires_in` is whatever integer the service sent.
+        now.saturating_add(expires_in),
+    ))
+}
+
+/// The exchange endpoint's JSON object as STS credentials: camelCase keys (aliyun-cli, go, java,
+/// node) first, then PascalCase (python); `expiration` as RFC 3339 or epoch seconds. An expired
+/// answer is `Err(Ok(Expired))`; a missing or invalid field `Err(Err(message))`, for the caller
+/// to turn into a transport error naming the endpoint.
+pub(crate) fn exchange_answer(
+    ctx: &Context,
+    json: &Value,
+    provider: &str,
+    name: ProviderName,
+) -> std::result::Result<Credentials, std::result::Result<Error, String>> {
+    let pick = |camel: &str, pascal: &str| json.get(camel).or_else(|| json.get(pascal));
+    let text = |camel: &str, pascal: &str| {
+        pick(camel, pascal)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Err(format!("the exchange response lacks {camel}")))
+    };
+    let id = text("accessKeyId", "AccessKeyId")?;
+    let secret = text("accessKeySecret", "AccessKeySecret")?;
+    let token = text("securityToken", "SecurityToken")?;
+    let expiration: DateTime<Utc> = match pick("expiration", "Expiration") {
+        Some(Value::String(s)) => super::sts::parse_time(s).or_else(|| {
+            s.trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| Utc.timestamp_opt(n, 0).single())
+        }),
+        Some(Value::Number(n)) => n.as_i64().and_then(|n| Utc.timestamp_opt(n, 0).single()),
+        _ => None,
+    }
+    .ok_or_else(|| Err("the exchange response lacks a valid expiration".to_owned()))?;
+    if expiration <= ctx.get_clock().server_now() {
+        return Err(Ok(ErrorKind::Expired {
+            provider: provider.to_owned(),
+            expired_at: expiration,
+        }
+        .into()));
+    }
+    Ok(Credentials::sts(id, secret, token, Some(expiration), name))
+}
+
+/// A non-2xx answer of either OAuth endpoint: `error`, the sanitised `error_description` (with a
+/// log-in hint on 400 and 401) and the request id; never the body.
+pub(crate) fn upstream_error(
+    provider: String,
+    endpoint: String,
+    status: u16,
+    body: &[u8],
+) -> Error {
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let field = |k: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut message = field("error_description").map(|m| sanitize_service_message(&m));
+    if status == 400 || status == 401 {
+        let hint = "log in again with aliyun-cli if this persists";
+        message = Some(match message {
+            Some(m) => format!("{m} ({hint})"),
+            None => hint.to_owned(),
+        });
+    }
+    ErrorKind::Upstream {
+        provider,
+        endpoint,
+        status,
+        code: field("error"),
+        message,
+        request_id: field("requestId").or_else(|| field("RequestId")),
+    }
+    .into()
 }
 
 impl Source for OAuthSource {
@@ -589,6 +608,29 @@ mod tests {
         assert!(t(true, now + 1200, true).needs_refresh(now));
         assert!(!t(true, now + 1201, true).needs_refresh(now));
         assert!(!t(true, 10, false).needs_refresh(now));
+    }
+
+    /// Found by the fuzz targets (fuzz/regressions/cli_config/oauth-expire-underflow and
+    /// alibaba_responses/oauth-expires-in-overflow): extreme integers from the file or the
+    /// token endpoint overflowed the expiry arithmetic (a panic in debug builds).
+    #[test]
+    fn extreme_expiry_integers_saturate() {
+        let t = |expire: i64| Tokens {
+            access: Some(SecretString::new("a".to_owned())),
+            expire,
+            refresh: Some(SecretString::new("r".to_owned())),
+        };
+        assert!(t(i64::MIN).needs_refresh(1_000_000));
+        assert!(!t(i64::MAX).needs_refresh(-1_000_000));
+        let answer = |expires_in: i64| {
+            let json = serde_json::json!({
+                "access_token": "a", "refresh_token": "r", "expires_in": expires_in,
+            });
+            token_answer(&json, 1_000_000).map(|(_, _, expire)| expire)
+        };
+        assert_eq!(answer(i64::MAX), Some(i64::MAX));
+        assert_eq!(answer(i64::MIN), Some(i64::MIN + 1_000_000));
+        assert_eq!(answer(600), Some(1_000_600));
     }
 }
 

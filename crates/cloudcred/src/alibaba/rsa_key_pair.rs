@@ -143,6 +143,25 @@ impl GenerateSessionAccessKey {
     }
 }
 
+/// The `SessionAccessKey` object of a GenerateSessionAccessKey answer: an AccessKey (no token)
+/// with an expiry, refused once expired.
+pub(crate) fn session_access_key(
+    ctx: &Context,
+    json: &serde_json::Value,
+    origin: &str,
+    name: ProviderName,
+) -> Result<Credentials> {
+    let object = "SessionAccessKey";
+    let id = sts::field(json, &[object, "SessionAccessKeyId"], origin)?;
+    let secret = sts::field(json, &[object, "SessionAccessKeySecret"], origin)?;
+    let expiration = sts::expiration(
+        ctx,
+        sts::field(json, &[object, "Expiration"], origin)?,
+        origin,
+    )?;
+    Ok(Credentials::access_key(id, secret, name).with_expiration(Some(expiration)))
+}
+
 impl Source for GenerateSessionAccessKey {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
@@ -168,16 +187,7 @@ impl Source for GenerateSessionAccessKey {
                 &caller,
             )
             .await?;
-            let object = "SessionAccessKey";
-            let id = sts::field(&json, &[object, "SessionAccessKeyId"], &origin)?;
-            let secret = sts::field(&json, &[object, "SessionAccessKeySecret"], &origin)?;
-            let expiration = sts::expiration(
-                &self.ctx,
-                sts::field(&json, &[object, "Expiration"], &origin)?,
-                &origin,
-            )?;
-            let creds = Credentials::access_key(id, secret, self.name.clone())
-                .with_expiration(Some(expiration));
+            let creds = session_access_key(&self.ctx, &json, &origin, self.name.clone())?;
             Ok(Resolution::Credentials(Arc::new(creds)))
         })
     }

@@ -173,22 +173,14 @@ impl ConfigLock {
     /// Re-reads the file, sets `updates` in `profile`, and writes the file if a value changed.
     pub fn update(&self, profile: &str, updates: &[(&str, Value)]) -> Result<Outcome, String> {
         let mut root = read_root(&self.path)?;
-        let Some(target) = find_profile_mut(&mut root, profile) else {
-            return Ok(Outcome::ProfileGone);
-        };
-        let mut changed = false;
-        for (key, value) in updates {
-            if target.get(*key) != Some(value) {
-                // An existing key keeps its position; a new one goes last.
-                target.insert((*key).to_owned(), value.clone());
-                changed = true;
+        match merge(&mut root, profile, updates) {
+            None => Ok(Outcome::ProfileGone),
+            Some(false) => Ok(Outcome::Unchanged),
+            Some(true) => {
+                write_atomically(&self.path, &serialize(&root)?)?;
+                Ok(Outcome::Written)
             }
         }
-        if !changed {
-            return Ok(Outcome::Unchanged);
-        }
-        write_atomically(&self.path, &serialize(&root)?)?;
-        Ok(Outcome::Written)
     }
 }
 
@@ -245,8 +237,23 @@ fn find_profile_mut<'a>(root: &'a mut Value, name: &str) -> Option<&'a mut Map<S
         .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
 }
 
+/// Sets `updates` in the first profile named `profile` of the parsed file `root`: `None` when
+/// there is no such profile, else whether a value changed. Every other value, key order and
+/// number form is kept; an existing key keeps its position, a new one goes last.
+pub(crate) fn merge(root: &mut Value, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
+    let target = find_profile_mut(root, profile)?;
+    let mut changed = false;
+    for (key, value) in updates {
+        if target.get(*key) != Some(value) {
+            target.insert((*key).to_owned(), value.clone());
+            changed = true;
+        }
+    }
+    Some(changed)
+}
+
 /// 4-space indentation, non-ASCII as is (serde_json never escapes it), trailing newline.
-fn serialize(root: &Value) -> Result<Vec<u8>, String> {
+pub(crate) fn serialize(root: &Value) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);

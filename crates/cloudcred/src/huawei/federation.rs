@@ -210,22 +210,26 @@ impl IdpFederation {
             }
             other => other?,
         };
-        response
-            .headers
-            .get("x-subject-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(SecretString::new)
-            .ok_or_else(|| {
-                ErrorKind::Transport {
-                    provider: who.to_owned(),
-                    endpoint: describe(&url),
-                    message: "the answer has no X-Subject-Token header".to_owned(),
-                }
-                .into()
-            })
+        subject_token(&response.headers).ok_or_else(|| {
+            ErrorKind::Transport {
+                provider: who.to_owned(),
+                endpoint: describe(&url),
+                message: "the answer has no X-Subject-Token header".to_owned(),
+            }
+            .into()
+        })
     }
+}
+
+/// The federation token of an id-token answer: its `X-Subject-Token` header, trimmed, if
+/// non-empty text.
+pub(crate) fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
+    headers
+        .get("x-subject-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(SecretString::new)
 }
 
 impl Source for IdpFederation {

@@ -16,7 +16,7 @@ use crate::format::ini::{IniFile, IniSection};
 use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 /// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`.
@@ -26,7 +26,7 @@ pub const DEFAULT_FILE: &str = ".huaweicloud/credentials";
 
 /// What the selected section configures, decided once.
 #[derive(Debug)]
-enum Inner {
+pub(crate) enum Inner {
     NotConfigured(String),
     Static(Replicas),
     Federation(IdpFederationProvider),
@@ -106,7 +106,13 @@ impl HuaweiProfileProvider {
                 e
             }
         })?;
-        let ini = IniFile::parse(&text, &path)?;
+        self.configure(&text, &path)
+    }
+
+    /// What `text`, the content of the file at `path`, configures: its section's static
+    /// credentials or federation provider (built, never called), or "not configured".
+    pub(crate) fn configure(&self, text: &str, path: &Path) -> Result<Inner> {
+        let ini = IniFile::parse(text, path)?;
         let section_name = self.kind.as_str();
         let Some(section) = ini.section(section_name) else {
             return Ok(Inner::NotConfigured(format!(

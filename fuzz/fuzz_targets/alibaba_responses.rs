@@ -1,0 +1,5 @@
+//! Alibaba STS, GenerateSessionAccessKey, metadata / credentials-URI, CloudSSO and OAuth answers
+//! (the first byte selects the parser, the second the HTTP status).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred::fuzzing::alibaba_responses(data));
