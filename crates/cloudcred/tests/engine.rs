@@ -171,10 +171,11 @@ async fn refreshes_ahead_of_expiry_within_the_window() {
 
 #[tokio::test]
 async fn a_machine_that_slept_through_the_expiry_refreshes_on_waking() {
-    // The monotonic clock stands still across a suspend; expirations are wall-clock facts.
+    // A suspend moves only the wall clock (a monotonic one stands still); expirations are
+    // wall-clock facts, and wall time is all the engine reads.
     let (e, src, hand) = engine(Duration::ZERO, RefreshConfig::default().background(false));
     assert_eq!(id(&e).await, "STS.FAKE0001");
-    hand.suspend(2 * HOUR);
+    hand.advance(2 * HOUR);
     assert!(e.cached_fresh().is_none(), "expired while asleep");
     assert_eq!(id(&e).await, "STS.FAKE0002");
     assert_eq!(src.calls(), 2);

@@ -1,4 +1,4 @@
-//! Wall and monotonic time, injectable.
+//! Wall time, injectable.
 //!
 //! Expirations are wall-clock instants (UTC). The refresh engine turns them into deadlines in
 //! milliseconds of the local wall clock once per fetch (precise clock, skew-corrected), and the
@@ -13,33 +13,14 @@
 //! service already rejects (measured against `CLOCK_MONOTONIC`, the deadline would still be
 //! ahead). Expirations are wall-clock facts, which is also how every official SDK compares them.
 //! The price is a clock stepped backwards after a fetch, which delays that snapshot's refresh by
-//! the step; a service that rejects it is handled like any refused credential. The monotonic
-//! reading ([`Clock::mono`]) stays for local durations (token TTLs, probe memos).
+//! the step; a service that rejects it is handled like any refused credential. Metadata token
+//! lifetimes use the same deadlines for the same reason; there is no monotonic reading left.
 
 use chrono::{DateTime, Utc};
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A point on the monotonic clock, in nanoseconds from an arbitrary origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct MonoTime(pub u64);
-
-impl MonoTime {
-    pub const MAX: MonoTime = MonoTime(u64::MAX);
-
-    pub fn saturating_add(self, d: Duration) -> MonoTime {
-        MonoTime(
-            self.0
-                .saturating_add(d.as_nanos().min(u64::MAX as u128) as u64),
-        )
-    }
-
-    pub fn saturating_duration_since(self, earlier: MonoTime) -> Duration {
-        Duration::from_nanos(self.0.saturating_sub(earlier.0))
-    }
-}
 
 /// A deadline on the local wall clock, in milliseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -83,7 +64,6 @@ enum Inner {
 
 struct ManualState {
     wall_millis: AtomicI64,
-    mono_nanos: AtomicU64,
 }
 
 impl fmt::Debug for Clock {
@@ -117,7 +97,6 @@ impl Clock {
     pub fn manual(start: DateTime<Utc>) -> (Clock, ManualClock) {
         let state = Arc::new(ManualState {
             wall_millis: AtomicI64::new(start.timestamp_millis()),
-            mono_nanos: AtomicU64::new(1_000_000_000),
         });
         (
             Clock::from_inner(Inner::Manual(state.clone())),
@@ -156,15 +135,6 @@ impl Clock {
         }
     }
 
-    /// Monotonic time.
-    #[inline]
-    pub fn mono(&self) -> MonoTime {
-        match &self.inner {
-            Inner::System => system_mono(),
-            Inner::Manual(s) => MonoTime(s.mono_nanos.load(Ordering::Acquire)),
-        }
-    }
-
     /// Records a service's `Date`: the offset between its clock and ours. `Date` has a
     /// resolution of one second and arrives after some latency, so offsets under 2 s count as
     /// none.
@@ -184,18 +154,9 @@ impl Clock {
     pub fn server_now(&self) -> DateTime<Utc> {
         self.now() + self.skew()
     }
-
-    /// The monotonic instant at which the wall clock will read `at` (or now, if that is past).
-    pub fn mono_at(&self, at: DateTime<Utc>) -> MonoTime {
-        let now_mono = self.mono();
-        match (at - self.now()).to_std() {
-            Ok(d) => now_mono.saturating_add(d),
-            Err(_) => now_mono,
-        }
-    }
 }
 
-/// Moves a manual [`Clock`]; both the wall and the monotonic reading advance together.
+/// Moves a manual [`Clock`].
 #[derive(Clone)]
 pub struct ManualClock(Arc<ManualState>);
 
@@ -210,36 +171,12 @@ impl ManualClock {
         self.0
             .wall_millis
             .fetch_add(d.as_millis() as i64, Ordering::AcqRel);
-        self.0
-            .mono_nanos
-            .fetch_add(d.as_nanos() as u64, Ordering::AcqRel);
-    }
-
-    /// Moves the wall clock only, as a suspended machine sees it on waking: the monotonic
-    /// clock does not count the time spent asleep.
-    pub fn suspend(&self, d: Duration) {
-        self.0
-            .wall_millis
-            .fetch_add(d.as_millis() as i64, Ordering::AcqRel);
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.0.wall_millis.load(Ordering::Acquire))
             .unwrap_or_default()
     }
-}
-
-#[cfg(target_os = "linux")]
-#[inline]
-fn system_mono() -> MonoTime {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC_COARSE exists on every Linux
-    // since 2.6.32 and clock_gettime cannot fail for it.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    MonoTime(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
 }
 
 #[cfg(target_os = "linux")]
@@ -256,15 +193,6 @@ fn system_wall_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-#[cfg(not(target_os = "linux"))]
-fn system_mono() -> MonoTime {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    let origin = *ORIGIN.get_or_init(Instant::now);
-    MonoTime(origin.elapsed().as_nanos() as u64 + 1_000_000_000)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,16 +201,16 @@ mod tests {
     fn manual_clock_moves_both_readings() {
         let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let (clock, hand) = Clock::manual(start);
-        let m0 = clock.mono();
+        let d0 = clock.deadline_now();
         hand.advance(Duration::from_secs(90));
         assert_eq!(clock.now(), start + chrono::Duration::seconds(90));
         assert_eq!(
-            clock.mono().saturating_duration_since(m0),
+            clock.deadline_now().saturating_duration_since(d0),
             Duration::from_secs(90)
         );
-        let at = clock.now() + chrono::Duration::seconds(30);
+        let at = d0.saturating_add(Duration::from_secs(120));
         assert_eq!(
-            clock.mono_at(at).saturating_duration_since(clock.mono()),
+            at.saturating_duration_since(clock.deadline_base()),
             Duration::from_secs(30)
         );
     }
@@ -321,13 +249,5 @@ mod tests {
         assert_eq!(clock.deadline_base(), clock.deadline_now());
         hand.advance(Duration::from_millis(1500));
         assert_eq!(clock.deadline_now(), Deadline(1_700_000_001_750));
-    }
-
-    #[test]
-    fn system_mono_is_monotonic() {
-        let c = Clock::system();
-        let a = c.mono();
-        let b = c.mono();
-        assert!(b >= a);
     }
 }

@@ -8,7 +8,7 @@ mod clock;
 mod env;
 mod fs;
 
-pub use clock::{Clock, Deadline, ManualClock, MonoTime};
+pub use clock::{Clock, Deadline, ManualClock};
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use fs::{FileSystem, OsFileSystem};
 
