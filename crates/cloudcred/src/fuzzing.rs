@@ -470,8 +470,7 @@ fn mask_ini_secrets(text: &str) -> String {
 // --- Signers ---------------------------------------------------------------------------------
 
 /// The credentials a signer gets.
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[derive(Debug, Clone, arbitrary::Arbitrary)]
 pub enum SignerCredentials {
     AccessKey {
         id: String,
@@ -490,8 +489,7 @@ pub enum SignerCredentials {
 }
 
 /// One request and everything the signers take besides it.
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+#[derive(Debug, Clone, arbitrary::Arbitrary)]
 pub struct SignerInput {
     pub method: String,
     pub host: String,

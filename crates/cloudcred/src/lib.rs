@@ -52,6 +52,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
