@@ -23,7 +23,7 @@ use crate::huawei::profile::HuaweiProfileProvider;
 use crate::huawei::{federation, response, CredentialType};
 use crate::model::{Credentials, ProviderName};
 use crate::sign::{self, Addressing, ObsMode, TablestoreVersion};
-use crate::Context;
+use crate::{Context, ErrorKind};
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value};
 use std::fmt::{Debug, Write as _};
@@ -361,10 +361,16 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
                 let now = ctx.get_clock().now().timestamp();
                 format!("{:?}", oauth::token_answer(&json, now))
             } else {
-                match oauth::exchange_answer(ctx, &json, origin, name) {
+                let incomplete = |message: String| {
+                    crate::Error::from(ErrorKind::Transport {
+                        provider: origin.to_owned(),
+                        endpoint: "exchange".to_owned(),
+                        message,
+                    })
+                };
+                match oauth::exchange_answer(ctx, &json, origin, name, incomplete) {
                     Ok(creds) => format!("ok {creds:?}"),
-                    Err(Ok(e)) => format!("error {e} / {e:?}"),
-                    Err(Err(message)) => format!("incomplete {message}"),
+                    Err(e) => format!("error {e} / {e:?}"),
                 }
             }
         }

@@ -374,8 +374,13 @@ impl OAuthSource {
                 format!("Bearer {}", access.expose()),
             );
         let json = self.post(&url, req, Vec::new()).await?;
-        exchange_answer(&self.ctx, &json, &self.provider(), self.name.clone())
-            .map_err(|e| e.unwrap_or_else(|message| self.transport(&url, message)))
+        exchange_answer(
+            &self.ctx,
+            &json,
+            &self.provider(),
+            self.name.clone(),
+            |message| self.transport(&url, message),
+        )
     }
 }
 
@@ -406,20 +411,21 @@ pub(crate) fn token_answer(json: &Value, now: i64) -> Option<(SecretString, Secr
 
 /// The exchange endpoint's JSON object as STS credentials: camelCase keys (aliyun-cli, go, java,
 /// node) first, then PascalCase (python); `expiration` as RFC 3339 or epoch seconds. An expired
-/// answer is `Err(Ok(Expired))`; a missing or invalid field `Err(Err(message))`, for the caller
-/// to turn into a transport error naming the endpoint.
+/// answer is an `Expired` error; a missing or invalid field goes through `incomplete`, which
+/// makes the caller's error naming the endpoint.
 pub(crate) fn exchange_answer(
     ctx: &Context,
     json: &Value,
     provider: &str,
     name: ProviderName,
-) -> std::result::Result<Credentials, std::result::Result<Error, String>> {
+    incomplete: impl Fn(String) -> Error,
+) -> Result<Credentials> {
     let pick = |camel: &str, pascal: &str| json.get(camel).or_else(|| json.get(pascal));
     let text = |camel: &str, pascal: &str| {
         pick(camel, pascal)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| Err(format!("the exchange response lacks {camel}")))
+            .ok_or_else(|| incomplete(format!("the exchange response lacks {camel}")))
     };
     let id = text("accessKeyId", "AccessKeyId")?;
     let secret = text("accessKeySecret", "AccessKeySecret")?;
@@ -434,13 +440,13 @@ pub(crate) fn exchange_answer(
         Some(Value::Number(n)) => n.as_i64().and_then(|n| Utc.timestamp_opt(n, 0).single()),
         _ => None,
     }
-    .ok_or_else(|| Err("the exchange response lacks a valid expiration".to_owned()))?;
+    .ok_or_else(|| incomplete("the exchange response lacks a valid expiration".to_owned()))?;
     if expiration <= ctx.get_clock().server_now() {
-        return Err(Ok(ErrorKind::Expired {
+        return Err(ErrorKind::Expired {
             provider: provider.to_owned(),
             expired_at: expiration,
         }
-        .into()));
+        .into());
     }
     Ok(Credentials::sts(id, secret, token, Some(expiration), name))
 }
