@@ -113,3 +113,12 @@ fn replay_cli_args_corpus() {
         assert!(result.is_ok(), "{} fails", path.display());
     }
 }
+
+#[test]
+fn parsed_arguments_debug_without_the_serve_token() {
+    let planted = "fake-serve-token-0123456789abcdef";
+    let cli = cloudcred_cli::parse_args(["serve", "--token", planted]).unwrap();
+    let shown = format!("{cli:?}");
+    assert!(!shown.contains(planted), "{shown}");
+    assert!(shown.contains("Serve"), "{shown}");
+}

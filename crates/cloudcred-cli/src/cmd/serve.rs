@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use chrono::{Duration as ChronoDuration, SecondsFormat, Utc};
-use cloudcred::{Chain, Context, CredentialKind, Error, Result};
+use cloudcred::{Chain, Context, CredentialKind, Error, Result, SecretString};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -35,8 +35,13 @@ pub struct Args {
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     bind: IpAddr,
     /// The access token clients must present; default: CLOUDCRED_SERVE_TOKEN, else a random one.
-    #[arg(long, env = "CLOUDCRED_SERVE_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[arg(long, env = "CLOUDCRED_SERVE_TOKEN", hide_env_values = true, value_parser = secret)]
+    token: Option<SecretString>,
+}
+
+/// Held as a secret from parsing on, so `Args`' `Debug` shows it redacted.
+fn secret(s: &str) -> std::result::Result<SecretString, String> {
+    Ok(SecretString::new(s))
 }
 
 /// Credentials without a known expiration are served as expiring this far ahead, so that clients
@@ -56,7 +61,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         ));
     }
     let token = match args.token {
-        Some(t) if t.len() >= 16 => t,
+        Some(t) if t.expose().len() >= 16 => t.expose().to_owned(),
         Some(_) => {
             return Err(Error::invalid_config(
                 "serve --token",
