@@ -7,10 +7,13 @@
 //! it checked, so a vector file that lost its cases fails. Requests are built as the wire contract
 //! wants them (percent-encoded path and query, signing.md §1.1); nothing is sent anywhere.
 
+mod common;
+
 use chrono::{DateTime, Utc};
 use cloudcred::sign::encoding::{encode, encode_path};
 use cloudcred::sign::{acs3, roa, rpc, SigningDetails, TablestoreSigner, TablestoreVersion};
 use cloudcred::{Credentials, ProviderName};
+use common::encoded_query;
 use http::{HeaderName, HeaderValue, Request};
 use serde_json::Value;
 
@@ -51,18 +54,6 @@ fn pairs(v: &Value) -> Vec<(&str, Option<&str>)> {
         .iter()
         .map(|p| (p[0].as_str().unwrap(), p[1].as_str()))
         .collect()
-}
-
-/// `enc(name)=enc(value)` (or `enc(name)` without a value) joined with `&`.
-fn encoded(params: &[(&str, Option<&str>)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{}={}", encode(k), encode(v)),
-            None => encode(k).into_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn creds(case: &Value) -> Credentials {
@@ -134,8 +125,8 @@ fn rpc_matches_aliyun_python_sdk_core() {
     let mut checked = 0;
     for case in cases("rpc") {
         let method = s(&case, "method");
-        let query = encoded(&pairs(&case["query"]));
-        let form = encoded(&pairs(&case["form"]));
+        let query = encoded_query(&pairs(&case["query"]));
+        let form = encoded_query(&pairs(&case["form"]));
         let url = format!("https://ecs.example.invalid/?{query}");
         let mut req = request(method, &url, &[], &form);
         let (creds, time, nonce) = (creds(&case), time(&case), s(&case, "nonce"));
@@ -183,7 +174,7 @@ fn roa_matches_aliyun_python_sdk_core() {
         let url = format!(
             "https://cs.example.invalid{}?{}",
             encode_path(&path),
-            encoded(&pairs(&case["query"]))
+            encoded_query(&pairs(&case["query"]))
         );
         let headers = pairs(&case["headers"]);
         let body = case["body"].as_str().unwrap_or("");
@@ -209,7 +200,7 @@ fn acs3_matches_openapi_util() {
     let mut checked = 0;
     let mut slash_in_segment = 0;
     for case in cases("acs3") {
-        let query = encoded(&pairs(&case["query"]));
+        let query = encoded_query(&pairs(&case["query"]));
         let pathname = s(&case, "pathname");
         let mut url = format!("https://ecs.cn-hangzhou.aliyuncs.com{pathname}");
         if !query.is_empty() {
