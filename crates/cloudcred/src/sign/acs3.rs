@@ -1,7 +1,8 @@
 //! ACS3-HMAC-SHA256, the Alibaba Cloud OpenAPI signature V3 (signing.md §4).
 //!
-//! Checked against the documentation's worked example and against vectors derived from the
-//! official Darabonba util (`testdata/vectors/acs3_derived.json`).
+//! Checked against the documentation's worked example, against vectors derived from the
+//! official Darabonba util (`testdata/vectors/acs3_derived.json`) and against 320 random cases
+//! signed by alibabacloud-openapi-util (`testdata/differential/vectors/acs3.json`).
 
 use super::encoding::{canonical_query, encode_each_segment};
 use super::primitives::{
