@@ -143,7 +143,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         _ => ObsSigner::new(ObsMode::Native, Some(bucket))
             .presign(&method, &url, &headers, &creds, now, expires)?,
     };
-    Ok(super::emit(&format!("{}\n", presigned.url), ExitCode::SUCCESS))
+    Ok(super::emit(
+        &format!("{}\n", presigned.url),
+        ExitCode::SUCCESS,
+    ))
 }
 
 #[cfg(test)]
