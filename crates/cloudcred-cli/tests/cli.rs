@@ -1083,16 +1083,20 @@ fn serve_backs_off_at_the_descriptor_limit_and_recovers() {
 
     // Far more idle connections than descriptors: the server fills its table, the rest wait in
     // the backlog.
-    let held: Vec<_> = (0..200)
-        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let held: Vec<_> = (0..150)
+        .map_while(|_| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).ok()
+        })
         .collect();
+    assert!(held.len() >= 100, "only {} connections", held.len());
     std::thread::sleep(std::time::Duration::from_millis(300));
     let before = cpu_ticks(pid);
     std::thread::sleep(std::time::Duration::from_secs(1));
     let used = cpu_ticks(pid) - before;
     println!("serve at the descriptor limit: {used} CPU ticks in 1 s");
     assert!(
-        used < 20,
+        used <= 10,
         "serve used {used} ticks of CPU in 1 s at the descriptor limit"
     );
     let text = std::fs::read_to_string(&errors).unwrap();
