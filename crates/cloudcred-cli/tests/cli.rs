@@ -1267,8 +1267,13 @@ fn exec_hands_over_one_identity() {
     let home = Home::new()
         .with_files()
         .install("huaweicloud/credentials", ".huaweicloud/credentials");
-    type Expected<'a> = Vec<(&'a str, Option<&'a str>)>;
-    let cases: Vec<(&[&str], &[(&str, &str)], Expected)> = vec![
+    /// Flags of `exec`, the parent's extra environment, and variables the child must see.
+    type Case<'a> = (
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        Vec<(&'a str, Option<&'a str>)>,
+    );
+    let cases: Vec<Case> = vec![
         (
             &["--profile", "default"],
             &alibaba_planted,
