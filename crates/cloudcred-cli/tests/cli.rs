@@ -954,18 +954,24 @@ const PRINTING_COMMANDS: [&[&str]; 5] = [
     ],
 ];
 
+/// `serve` of the STS fixture profile, which prints its `export` line once resolved.
+const SERVE_STS: [&str; 5] = [
+    "serve",
+    "--profile",
+    "sts",
+    "--token",
+    "test-serve-token-0123456789",
+];
+
 #[cfg(target_os = "linux")]
 #[test]
 fn full_stdout_is_an_error_not_a_silent_success() {
     let home = Home::new().with_files();
-    let serve = [
-        "serve",
-        "--profile",
-        "sts",
-        "--token",
-        "test-serve-token-0123456789",
-    ];
-    for args in PRINTING_COMMANDS.iter().copied().chain([&serve[..]]) {
+    for args in PRINTING_COMMANDS
+        .iter()
+        .copied()
+        .chain([&SERVE_STS[..], &["sandbox"][..]])
+    {
         let full = std::fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")
@@ -998,7 +1004,7 @@ fn full_stdout_is_an_error_not_a_silent_success() {
 fn closed_stdout_pipe_ends_quietly_with_141() {
     let home = Home::new().with_files();
     // A pipe whose read end is gone before the command writes.
-    for args in PRINTING_COMMANDS {
+    for args in PRINTING_COMMANDS.iter().copied().chain([&SERVE_STS[..]]) {
         let mut child = home
             .command(args, &[])
             .stdout(std::process::Stdio::piped())
