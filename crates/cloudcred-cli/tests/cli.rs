@@ -33,7 +33,11 @@ impl Home {
     }
     /// The command [`Home::run`] runs, for a test that wires stdin/stdout/stderr itself.
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudcred"));
+        self.wrapped(env!("CARGO_BIN_EXE_cloudcred"), args, env)
+    }
+    /// `program` (a shell, `script`) in the environment of [`Home::command`].
+    fn wrapped(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
             .env("HOME", self.0.path())
@@ -1018,14 +1022,13 @@ fn closed_stdout_pipe_ends_quietly_with_141() {
     }
     // Through a real shell pipeline: the reader exits first; the shell reports the status.
     let sh = |script: &str| {
-        Command::new("sh")
-            .args(["-c", script, "sh", env!("CARGO_BIN_EXE_cloudcred")])
-            .env_clear()
-            .env("HOME", home.0.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-            .output()
-            .unwrap()
+        home.wrapped(
+            "sh",
+            &["-c", script, "sh", env!("CARGO_BIN_EXE_cloudcred")],
+            &[],
+        )
+        .output()
+        .unwrap()
     };
     let out = sh(r#"{ sleep 0.3; "$1" doctor; echo "status=$?" >&2; } | true"#);
     assert_eq!(stderr(&out), "status=141\n");
@@ -1042,6 +1045,32 @@ fn logs_have_no_colour_codes_when_stderr_is_a_pipe() {
     assert!(out.status.success());
     assert!(stderr(&out).contains("DEBUG"), "{}", stderr(&out));
     assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+}
+
+/// On a terminal (a pty from util-linux `script`) logs are coloured unless `NO_COLOR` is set
+/// and non-empty (https://no-color.org).
+#[cfg(target_os = "linux")]
+#[test]
+fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+    let home = Home::new().with_files();
+    let inner = format!(
+        "{} get --profile sts --format json >/dev/null",
+        env!("CARGO_BIN_EXE_cloudcred")
+    );
+    for (no_color, coloured) in [(None, true), (Some(""), true), (Some("1"), false)] {
+        let mut cmd = home.wrapped(
+            "script",
+            &["-qec", &inner, "/dev/null"],
+            &[("CLOUDCRED_LOG", "debug")],
+        );
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("DEBUG"), "{no_color:?}: {text}");
+        assert_eq!(out.stdout.contains(&0x1b), coloured, "{no_color:?}: {text}");
+    }
 }
 
 /// utime + stime of `pid`, in clock ticks (USER_HZ, 100 per second on Linux).
@@ -1073,17 +1102,17 @@ fn serve_backs_off_at_the_descriptor_limit_and_recovers() {
     let token = "test-serve-token-0123456789";
     let errors = home.0.path().join("serve.err");
     // A real shell's `ulimit -n`, as a user would lower it.
-    let mut cmd = Command::new("sh");
-    cmd.args([
-        "-c",
-        r#"ulimit -n 64 && exec "$0" serve --profile sts --port 0 --token "$1""#,
-        env!("CARGO_BIN_EXE_cloudcred"),
-        token,
-    ])
-    .env_clear()
-    .env("HOME", home.0.path())
-    .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-    .stderr(std::fs::File::create(&errors).unwrap());
+    let mut cmd = home.wrapped(
+        "sh",
+        &[
+            "-c",
+            r#"ulimit -n 64 && exec "$0" serve --profile sts --port 0 --token "$1""#,
+            env!("CARGO_BIN_EXE_cloudcred"),
+            token,
+        ],
+        &[],
+    );
+    cmd.stderr(std::fs::File::create(&errors).unwrap());
     let (guard, _, port) = spawn_serve(cmd);
     let pid = guard.0.id();
 
@@ -1127,22 +1156,21 @@ fn serve_disconnects_half_sent_requests_and_idle_connections() {
     use std::time::{Duration, Instant};
     let home = Home::new().with_files();
     let token = "test-serve-token-0123456789";
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudcred"));
-    cmd.args([
-        "serve",
-        "--profile",
-        "sts",
-        "--port",
-        "0",
-        "--token",
-        token,
-        "--header-read-timeout-ms",
-        "500",
-    ])
-    .env_clear()
-    .env("HOME", home.0.path())
-    .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-    .stderr(std::process::Stdio::null());
+    let mut cmd = home.command(
+        &[
+            "serve",
+            "--profile",
+            "sts",
+            "--port",
+            "0",
+            "--token",
+            token,
+            "--header-read-timeout-ms",
+            "500",
+        ],
+        &[],
+    );
+    cmd.stderr(std::process::Stdio::null());
     let (_guard, _, port) = spawn_serve(cmd);
 
     // Reads until the server closes; a read timeout (the server kept the connection) fails.
@@ -1182,6 +1210,53 @@ fn serve_disconnects_half_sent_requests_and_idle_connections() {
     let (got, waited) = read_to_close(idle);
     assert!(waited < Duration::from_secs(5), "{waited:?}");
     assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200 OK"));
+}
+
+#[test]
+fn serve_holds_at_most_max_connections() {
+    use std::time::Duration;
+    let home = Home::new().with_files();
+    let token = "test-serve-token-0123456789";
+    let mut cmd = home.command(
+        &[
+            "serve",
+            "--profile",
+            "sts",
+            "--port",
+            "0",
+            "--token",
+            token,
+            "--max-connections",
+            "2",
+        ],
+        &[],
+    );
+    cmd.stderr(std::process::Stdio::null());
+    let (_guard, _, port) = spawn_serve(cmd);
+    let idle: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    // Both slots are taken: a third request waits in the backlog, unanswered.
+    let mut third = http_send(port, &format!("/credentials?token={token}"), None);
+    third
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = std::io::Read::read(&mut third, &mut byte).unwrap_err();
+    assert!(
+        matches!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{waited}"
+    );
+    // A slot frees: the waiting request is answered.
+    drop(idle);
+    third
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let (status, body) = http_read(third);
+    assert_eq!(status, 200, "{body}");
 }
 
 #[cfg(unix)]
