@@ -731,6 +731,13 @@ fn start_serve(home: &Home, token: &str) -> (KillOnDrop, String, u16) {
     spawn_serve(cmd)
 }
 
+/// Starts [`SERVE_STS`] with `extra` arguments, stderr discarded: (guard, line, port).
+fn serve_sts(home: &Home, extra: &[&str]) -> (KillOnDrop, String, u16) {
+    let mut cmd = home.command(&[&SERVE_STS[..], extra].concat(), &[]);
+    cmd.stderr(std::process::Stdio::null());
+    spawn_serve(cmd)
+}
+
 /// Spawns a prepared `serve` command and reads its `export` line: (guard, line, port).
 fn spawn_serve(mut cmd: Command) -> (KillOnDrop, String, u16) {
     use std::io::BufRead;
@@ -1155,23 +1162,8 @@ fn serve_disconnects_half_sent_requests_and_idle_connections() {
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
     let home = Home::new().with_files();
-    let token = "test-serve-token-0123456789";
-    let mut cmd = home.command(
-        &[
-            "serve",
-            "--profile",
-            "sts",
-            "--port",
-            "0",
-            "--token",
-            token,
-            "--header-read-timeout-ms",
-            "500",
-        ],
-        &[],
-    );
-    cmd.stderr(std::process::Stdio::null());
-    let (_guard, _, port) = spawn_serve(cmd);
+    let token = SERVE_STS[4];
+    let (_guard, _, port) = serve_sts(&home, &["--header-read-timeout-ms", "500"]);
 
     // Reads until the server closes; a read timeout (the server kept the connection) fails.
     let read_to_close = |mut s: std::net::TcpStream| -> (Vec<u8>, Duration) {
@@ -1216,23 +1208,8 @@ fn serve_disconnects_half_sent_requests_and_idle_connections() {
 fn serve_holds_at_most_max_connections() {
     use std::time::Duration;
     let home = Home::new().with_files();
-    let token = "test-serve-token-0123456789";
-    let mut cmd = home.command(
-        &[
-            "serve",
-            "--profile",
-            "sts",
-            "--port",
-            "0",
-            "--token",
-            token,
-            "--max-connections",
-            "2",
-        ],
-        &[],
-    );
-    cmd.stderr(std::process::Stdio::null());
-    let (_guard, _, port) = spawn_serve(cmd);
+    let token = SERVE_STS[4];
+    let (_guard, _, port) = serve_sts(&home, &["--max-connections", "2"]);
     let idle: Vec<_> = (0..2)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
         .collect();
