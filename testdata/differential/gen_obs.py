@@ -35,6 +35,7 @@ REGIONS = ["cn-north-4", "ap-southeast-1", "eu-west-101", "cn-south-1"]
 REASONS = {
     "v2_trim": "v2_trim: RFC 9110 §5.5, the service sees prefixed header values trimmed; the SDK trims only *-meta-*",
     "v2_join": "v2_join: S8, repeated header values join with ','; the SDK concatenates them with ''",
+    "v2_subresource": "v2_subresource: huaweicloud-sdk-java-v3 signs this query name as a sub-resource; the SDK's list lacks it",
     "v4_trimall": "v4_trimall: AWS SigV4 Trimall of header values; the SDK signs them as given",
     "v4_join": "v4_join: AWS SigV4 joins repeated header values with ','; the SDK writes one sorted line per value",
     "v4_query_order": "v4_query_order: AWS SigV4 sorts the query by encoded name; the SDK by raw name",
@@ -47,6 +48,12 @@ CORRECTIONS = {
     "v2_join": "S8: a repeated header is one canonical line with its values joined by ','; "
     "esdk-obs-python concatenates the values of a list with '' (auth.py ''.join(s)). Correction: "
     "pass the values joined with ','.",
+    "v2_subresource": "The service decides which query parameters are sub-resources; the official "
+    "lists differ. huaweicloud-sdk-java-v3 (OBSSigner.java ALLOWED_RESOURCE_PARAMTER_NAMES) signs "
+    "names esdk-obs-python 3.26.6 lacks, for operations the Python SDK has no call for (PUT "
+    "/?customdomain, PUT /?mirrorBackToSource, ...); a sub-resource left out of the string to sign "
+    "fails with 403. Chosen: the union of both lists. Correction: the package's "
+    "ALLOWED_RESOURCE_PARAMTER_NAMES extended with JAVA_V3_ONLY_SUBRESOURCES.",
     "v4_trimall": "AWS SigV4 (which OBS V4 implements) canonicalises header values with Trimall: "
     "outer whitespace removed and runs of inner spaces collapsed to one; esdk-obs-python signs "
     "values as given. Correction: Trimall each value before signing.",
@@ -116,6 +123,19 @@ def draw_headers(r, prefix, others):
 
 
 SUBRESOURCES = sorted(set(const.ALLOWED_RESOURCE_PARAMTER_NAMES))
+# Sub-resources huaweicloud-sdk-java-v3 signs (ALLOWED_RESOURCE_PARAMTER_NAMES of
+# services/obs/src/main/java/com/huaweicloud/sdk/obs/v1/sts/OBSSigner.java) that esdk-obs-python
+# 3.26.6 does not: operations such as PUT /?customdomain or PUT /?mirrorBackToSource.
+JAVA_V3_ONLY_SUBRESOURCES = (
+    "asynccallback", "asyncfetchjob", "asyncfetchpolicy", "attname", "cdnnotifyconfiguration",
+    "customdomain", "extension_policy", "fscreatehardlink", "getcontentsummary",
+    "ignore-sign-in-query", "listcontentsummary", "mirrorbacktosource", "mirrorrefresh",
+    "multilistcontentsummary", "orchestration", "readahead", "replication_progress", "select",
+    "select-type", "sfsacl", "sfsmount", "sfsumount", "synccallback", "template_name",
+    "template_name_prefix", "x-obs-security-token", "x-obs-sse-kms-key-project-id",
+    "x-workflow-category", "x-workflow-create", "x-workflow-forbid", "x-workflow-status",
+    "x-workflow-type", "x_obs_dnslevel", "x_obs_resource_id", "x_obs_resource_type",
+)
 
 
 def draw_query(r, prefix):
@@ -123,7 +143,9 @@ def draw_query(r, prefix):
     out, seen = [], set()
     for _ in range(r.randint(0, 4)):
         c = r.random()
-        if c < 0.5:
+        if c < 0.08:
+            name = odd_case(r, r.choice(JAVA_V3_ONLY_SUBRESOURCES))
+        elif c < 0.5:
             name = odd_case(r, r.choice(SUBRESOURCES))
         elif c < 0.65:
             name = odd_case(r, prefix + random_text(r, NAME_CHARS, 1, 5))
@@ -132,7 +154,7 @@ def draw_query(r, prefix):
         else:
             name = random_text(r, lo=1, hi=6)
         if name in seen or name.lower().startswith(("x-amz-", "expires", "signature", "accesskeyid",
-                                                    "awsaccesskeyid")) or "security-token" in name:
+                                                    "awsaccesskeyid")) or "security-token" in name.lower():
             continue
         seen.add(name)
         v = r.random()
@@ -160,6 +182,17 @@ def grouped(headers, fix=None):
 
 def trimall(v):
     return re.sub(" +", " ", v.strip(" \t"))
+
+
+class UnionSubresources:
+    """The v2_subresource correction: the package's list extended with JAVA_V3_ONLY_SUBRESOURCES."""
+
+    def __enter__(self):
+        self.saved = const.ALLOWED_RESOURCE_PARAMTER_NAMES
+        const.ALLOWED_RESOURCE_PARAMTER_NAMES = tuple(self.saved) + JAVA_V3_ONLY_SUBRESOURCES
+
+    def __exit__(self, *exc):
+        const.ALLOWED_RESOURCE_PARAMTER_NAMES = self.saved
 
 
 class Frozen:
@@ -258,8 +291,10 @@ def v2_fix(prefix):
     return fix
 
 
-def v2_reasons(prefix, headers):
+def v2_reasons(prefix, headers, query):
     reasons = set()
+    if any(k.lower() in JAVA_V3_ONLY_SUBRESOURCES and not k.lower().startswith(prefix) for k, _ in query):
+        reasons.add("v2_subresource")
     counts = {}
     for name, value in headers:
         lk = name.lower()
@@ -320,9 +355,10 @@ def v2_header_case(r, mode, i):
                 "authorization": auth_header}
 
     case["official"] = run(None)
-    reasons = v2_reasons(prefix, case["headers"])
+    reasons = v2_reasons(prefix, case["headers"], case["query"])
     if reasons:
-        case["expected"] = run(v2_fix(prefix))
+        with UnionSubresources():
+            case["expected"] = run(v2_fix(prefix))
         case["reason"] = [REASONS[k] for k in reasons]
     return case
 
@@ -359,9 +395,10 @@ def v2_presign_case(r, mode, i):
                 "query": auth_query(res.signedUrl, names)}
 
     case["official"] = run(None)
-    reasons = v2_reasons(prefix, case["headers"])
+    reasons = v2_reasons(prefix, case["headers"], case["query"])
     if reasons:
-        case["expected"] = run(v2_fix(prefix))
+        with UnionSubresources():
+            case["expected"] = run(v2_fix(prefix))
         case["reason"] = [REASONS[k] for k in reasons]
     return case
 
