@@ -27,6 +27,8 @@ GENERATOR = "gen_obs.py"
 PACKAGES = versions("esdk-obs-python")
 CASES_PER_ALGORITHM = 320
 SERVER = "obs.cn-north-4.myhuaweicloud.com"
+# A custom domain bound to a bucket (CNAME mode, signing.md §8.2): it takes the bucket's place.
+CNAME_DOMAIN = "static.example.invalid"
 METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH"]
 REGIONS = ["cn-north-4", "ap-southeast-1", "eu-west-101", "cn-south-1"]
 
@@ -331,7 +333,9 @@ def v2_header_case(r, mode, i):
     prefix = v2_prefix(mode)
     case = draw_common(r, prefix, ["x-obs-", "x-amz-", "x-oss-", "x-acs-"])
     case["id"] = f"{mode}-header-{i:04}"
-    case["host"] = host_of(case)
+    if case["bucket"] and r.random() < 0.12:
+        case["addressing"] = "cname"
+    case["host"] = CNAME_DOMAIN if case["addressing"] == "cname" else host_of(case)
     # What ObsClient._add_auth_headers adds: the prefixed date header is the caller's choice;
     # without it the client sets Date (the signer here does the same when the caller did not).
     c = r.random()
@@ -347,8 +351,9 @@ def v2_header_case(r, mode, i):
         if case["token"]:
             headers[prefix + "security-token"] = SECURITY_TOKEN
         headers["Host"] = case["host"]
+        cname = case["addressing"] == "cname"
         a = auth.Authentication(ACCESS_KEY_ID, ACCESS_KEY_SECRET, case["addressing"] == "path",
-                                convertor.Adapter(mode), SERVER, False)
+                                convertor.Adapter(mode), CNAME_DOMAIN if cname else SERVER, cname)
         ret = a.doAuth(case["method"], case["bucket"], case["key"], dict(case["query"]), headers)
         auth_header = ret[const.AUTHORIZATION_HEADER]
         return {"string_to_sign": ret[const.CANONICAL_STRING], "signature": auth_header.rsplit(":", 1)[1],
