@@ -35,7 +35,7 @@ REGIONS = ["cn-north-4", "ap-southeast-1", "eu-west-101", "cn-south-1"]
 # Why the package's output is not what the service verifies (signing.md §8–9, decision register):
 # the full text goes into the file's notes, the short form into each case's `reason`.
 REASONS = {
-    "v2_trim": "v2_trim: RFC 9110 §5.5, the service sees prefixed header values trimmed; the SDK trims only *-meta-*",
+    "v2_trim": "v2_trim: RFC 9110 §5.5, the service sees header values trimmed; the SDK trims only *-meta-*",
     "v2_join": "v2_join: S8, repeated header values join with ','; the SDK concatenates them with ''",
     "v2_subresource": "v2_subresource: huaweicloud-sdk-java-v3 signs this query name as a sub-resource; the SDK's list lacks it",
     "v4_trimall": "v4_trimall: AWS SigV4 Trimall of header values; the SDK signs them as given",
@@ -44,9 +44,11 @@ REASONS = {
 }
 CORRECTIONS = {
     "v2_trim": "RFC 9110 §5.5: leading and trailing whitespace is not part of a header field value, "
-    "so the service only ever sees prefixed header values trimmed and signs those; esdk-obs-python "
-    "trims only x-obs-meta-*/x-amz-meta-* values (auth.py) and signs the others as given, which "
-    "cannot verify. Correction: strip SP/HTAB from every prefixed header value before signing.",
+    "so the service only ever sees header values trimmed and signs those; esdk-obs-python "
+    "trims only x-obs-meta-*/x-amz-meta-* values (auth.py) and signs Content-Type, Content-MD5 and "
+    "the other prefixed headers as given, which cannot verify. huaweicloud-sdk-java-v3 (OBSSigner.java "
+    "join(values, ',', needTrim=true)) trims every prefixed value. Correction: strip SP/HTAB from "
+    "every signed header value before signing.",
     "v2_join": "S8: a repeated header is one canonical line with its values joined by ','; "
     "esdk-obs-python concatenates the values of a list with '' (auth.py ''.join(s)). Correction: "
     "pass the values joined with ','.",
@@ -108,7 +110,10 @@ def draw_headers(r, prefix, others):
     out = []
     messy = r.random() < 0.4
     if r.random() < 0.4:
-        out.append(["Content-Type", r.choice(["text/plain", "application/octet-stream", "image/png"])])
+        ct = r.choice(["text/plain", "application/octet-stream", "image/png", "text/plain; charset=utf-8"])
+        if messy:
+            ct = r.choice(OUTER_WS) + ct + r.choice(OUTER_WS)
+        out.append(["Content-Type", ct])
     if r.random() < 0.25:
         out.append(["content-md5", r.choice(["1B2M2Y8AsgTpgAmY7PhCfg==", "XrY7u+Ae7tCTyyK7j1rNww=="])])
     for _ in range(r.randint(0, 3)):
@@ -287,7 +292,7 @@ def v2_prefix(mode):
 
 def v2_fix(prefix):
     def fix(lk, values):
-        if lk.startswith(prefix):
+        if lk.startswith(prefix) or lk in const.CONTENT_LIST:
             values = [v.strip(" \t") for v in values]
         return ",".join(values)
     return fix
@@ -301,7 +306,8 @@ def v2_reasons(prefix, headers, query):
     for name, value in headers:
         lk = name.lower()
         counts[lk] = counts.get(lk, 0) + 1
-        if lk.startswith(prefix) and not lk.startswith(prefix + "meta-") and value != value.strip(" \t"):
+        signed_raw = lk in const.CONTENT_LIST or (lk.startswith(prefix) and not lk.startswith(prefix + "meta-"))
+        if signed_raw and value != value.strip(" \t"):
             reasons.add("v2_trim")
     if any(n > 1 for lk, n in counts.items() if lk.startswith(prefix) or lk in const.CONTENT_LIST):
         reasons.add("v2_join")

@@ -6,8 +6,8 @@
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_subresources, push_v1_head, sensitive_value, set_authorization, value_str, Addressing,
-    Presigned, SigningDetails,
+    push_subresources, sensitive_value, set_authorization, value_str, Addressing, Presigned,
+    SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -249,9 +249,21 @@ impl ObsSigner {
         date_line: Option<&str>,
         extra: &[(&str, &str)],
     ) -> Result<String> {
+        // Every value trimmed, not only `x-obs-meta-*` as esdk-obs-python does: HTTP drops the
+        // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
+        // and an untrimmed signature cannot verify.
         let prefix = self.mode.prefix();
         let mut s = String::with_capacity(128);
-        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
+        s.push_str(method.as_str());
+        s.push('\n');
+        for name in ["content-md5", "content-type"] {
+            s.push_str(
+                header_str(headers, name, V2_ALGORITHM)?
+                    .unwrap_or("")
+                    .trim(),
+            );
+            s.push('\n');
+        }
         match date_line {
             Some(d) => s.push_str(d),
             None => {
@@ -261,14 +273,15 @@ impl ObsSigner {
                     "x-amz-date"
                 };
                 if !headers.contains_key(prefixed_date) {
-                    s.push_str(header_str(headers, "date", V2_ALGORITHM)?.unwrap_or(""));
+                    s.push_str(
+                        header_str(headers, "date", V2_ALGORITHM)?
+                            .unwrap_or("")
+                            .trim(),
+                    );
                 }
             }
         }
         s.push('\n');
-        // Every value trimmed, not only `x-obs-meta-*` as esdk-obs-python does: HTTP drops the
-        // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
-        // and an untrimmed signature cannot verify.
         s.push_str(&primitives::canonical_prefixed_headers(
             headers,
             prefix,
@@ -571,13 +584,14 @@ mod tests {
         h.append("x-obs-meta-a", "2".parse().unwrap());
         h.append("x-obs-acl", " public-read".parse().unwrap());
         h.append("date", "d".parse().unwrap());
+        h.append("content-type", " text/plain\t".parse().unwrap());
         let s = ObsSigner::new(ObsMode::Native, None);
         let sts = s
             .string_to_sign(&Method::GET, &uri("https://h/"), &h, None, &[])
             .unwrap();
         assert_eq!(
             sts,
-            "GET\n\n\nd\nx-obs-acl:public-read\nx-obs-meta-a:1,2\n/"
+            "GET\n\ntext/plain\nd\nx-obs-acl:public-read\nx-obs-meta-a:1,2\n/"
         );
     }
 
