@@ -361,13 +361,12 @@ fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &str) -> Res
         if i > 0 {
             out.push(',');
         }
-        let mut after_space = false;
-        for c in value_str(v, name, V4_ALGORITHM)?.trim().chars() {
-            if !(c == ' ' && after_space) {
-                out.push(c);
-            }
-            after_space = c == ' ';
+        let mut rest = value_str(v, name, V4_ALGORITHM)?.trim();
+        while let Some(run) = rest.find("  ") {
+            out.push_str(&rest[..=run]);
+            rest = rest[run..].trim_start_matches(' ');
         }
+        out.push_str(rest);
     }
     Ok(())
 }
