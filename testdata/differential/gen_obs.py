@@ -21,7 +21,7 @@ import urllib.parse
 import common  # noqa: F401  (installs the loopback-only network guard first)
 from common import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SECURITY_TOKEN, random_text, rng, versions, write
 
-from obs import ObsClient, auth, const, convertor, util
+from obs import ObsClient, auth, const, convertor
 
 GENERATOR = "gen_obs.py"
 PACKAGES = versions("esdk-obs-python")
