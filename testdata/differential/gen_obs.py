@@ -81,6 +81,8 @@ def odd_case(r, s):
 
 def header_value(r, messy):
     """A value of one to three words; `messy` adds outer whitespace and runs of inner spaces."""
+    if r.random() < 0.04:
+        return r.choice(["", " ", "  \t "]) if messy else ""
     words = [random_text(r, VALUE_CHARS, 1, 6) for _ in range(r.randint(1, 3))]
     if not messy:
         return " ".join(words)
@@ -382,7 +384,7 @@ def v2_presign_case(r, mode, i):
     if mode == "obs":
         case["addressing"] = "virtual"
     case["host"] = host_of(case)
-    case["expires"] = r.choice([1, 60, 300, 3600, 86400, 604800, r.randint(1, 10_000_000)])
+    case["expires"] = r.choice([0, 1, 60, 300, 3600, 86400, 604800, r.randint(1, 10_000_000)])
     names = [prefix + "security-token", "Expires", "AccessKeyId", "AWSAccessKeyId", "Signature"]
 
     def run(fix):
@@ -476,7 +478,7 @@ def v4_presign_case(r, i):
     case["id"] = f"v4-presign-{i:04}"
     case["region"] = r.choice(REGIONS)
     case["host"] = host_of(case)
-    case["expires"] = r.choice([1, 60, 300, 3600, 86400, 604800, r.randint(1, 604800)])
+    case["expires"] = r.choice([0, 1, 60, 300, 3600, 86400, 604800, r.randint(1, 604800)])
     if r.random() < 0.3:
         # The package takes the signing time from a Date header when there is one (and signs it).
         case["headers"].append(["Date", http_date(case["time"])])
