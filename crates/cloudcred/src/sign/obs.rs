@@ -2,6 +2,10 @@
 //! header and presigned forms), and V4 (`AWS4-HMAC-SHA256`, service `s3`, header and presigned).
 //!
 //! The signer does no signature negotiation (S9): the caller chooses the mode, native by default.
+//!
+//! Where esdk-obs-python 3.26.6 signs what the service cannot verify, this module follows the
+//! service (each case in `tests/differential_obs.rs`): every signed V2 value trimmed, V4 values
+//! with SigV4 Trimall, and the sub-resources of all official lists, not only Python's.
 
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::primitives::{
