@@ -65,8 +65,8 @@ CORRECTIONS = {
     "order, joined by ','; esdk-obs-python writes one line per value, values sorted "
     "(getCanonicalHeaders). Correction: pass the values joined with ','.",
     "v4_query_order": "AWS SigV4 sorts the canonical query by the encoded parameter name; "
-    "esdk-obs-python sorts by the raw name (getCanonicalQueryString), which differs for non-ASCII "
-    "names. Correction: re-sort the package's canonical query string by encoded name.",
+    "esdk-obs-python sorts by the raw name (getCanonicalQueryString), which differs wherever "
+    "encoding changes the order (non-ASCII names; ':' against digits). Correction: re-sort the package's canonical query string by encoded name.",
 }
 
 # Header values: printable ASCII specials, unicode, and runs of inner spaces.
