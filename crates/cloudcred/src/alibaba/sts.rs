@@ -298,20 +298,23 @@ pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc
 }
 
 /// Reads a file an STS provider needs at each refresh (the OIDC token, the RSA key): an error
-/// names `what`, the path and `origin` (the profile or variables), never the content.
+/// names `what`, the path and `origin` (the profile or variables), never the content. At most
+/// [`TOKEN_FILE_MAX_BYTES`](crate::context::TOKEN_FILE_MAX_BYTES) are read.
 pub fn read_input_file(
     ctx: &Context,
     path: &std::path::Path,
     what: &str,
     origin: &str,
 ) -> Result<String> {
-    ctx.read_to_string(path).map_err(|e| match e.kind() {
-        ErrorKind::Io { message, .. } => Error::invalid_config(
-            origin,
-            format!("cannot read the {what} file {}: {message}", path.display()),
-        ),
-        _ => e,
-    })
+    let max_bytes = crate::context::TOKEN_FILE_MAX_BYTES;
+    ctx.read_to_string_limited(path, max_bytes)
+        .map_err(|e| match e.kind() {
+            ErrorKind::Io { message, .. } => Error::invalid_config(
+                origin,
+                format!("cannot read the {what} file {}: {message}", path.display()),
+            ),
+            _ => e,
+        })
 }
 
 /// A random UUID v4 (SignatureNonce).
