@@ -475,3 +475,32 @@ fn an_explicit_path_variable_to_a_fifo_names_the_variable() {
         "{e}"
     );
 }
+
+/// `doctor` inspects every provider, reading the files again for warnings: with a FIFO at
+/// every file of both clouds, each inspection still answers at once.
+#[test]
+fn doctor_inspections_do_not_block_on_fifos() {
+    let home = Home::new();
+    for rel in [
+        ".alibabacloud/credentials",
+        ".alibabacloud/credentials.ini",
+        ".aliyun/config.json",
+        ".huaweicloud/credentials",
+    ] {
+        plant(&home.path().join(rel), Kind::Fifo, "", 0);
+    }
+    let ctx = home.ctx();
+    let chains = [
+        DefaultChain::builder(&ctx).build(),
+        cloudcred::huawei::default_chain(&ctx),
+    ];
+    for chain in chains {
+        for p in chain.providers().to_vec() {
+            let name = p.name().to_owned();
+            let started = Instant::now();
+            let inspection = bounded(format!("inspect {name}"), move || p.inspect());
+            assert!(started.elapsed() < Duration::from_secs(1), "{name}");
+            assert_no_secret(&format!("{inspection:?}"));
+        }
+    }
+}

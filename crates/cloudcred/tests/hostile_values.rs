@@ -142,3 +142,18 @@ fn a_name_inside_the_files_is_escaped_in_errors_and_doctor() {
     assert!(warnings.contains("appears again"), "{warnings}");
     assert!(!warnings.contains('\u{1b}'), "{warnings:?}");
 }
+
+#[test]
+fn the_oauth_provider_escapes_its_profile_name() {
+    let home = Home::new();
+    let path = home.write(".aliyun/config.json", r#"{"profiles": []}"#);
+    let e = cloudcred::alibaba::oauth::OAuthSource::builder(&home.ctx(), &path, EVIL)
+        .build()
+        .unwrap_err();
+    assert_escaped("OAuth builder", &e.to_string());
+    let p = cloudcred::alibaba::oauth::OAuthSource::builder(&home.ctx(), &path, EVIL)
+        .site(cloudcred::alibaba::oauth::Site::Cn)
+        .build()
+        .unwrap();
+    assert_escaped("OAuth doctor line", &p.inspect().reads.join(" "));
+}

@@ -238,3 +238,41 @@ fn os_exposure_warnings(path: &Path) -> Vec<String> {
 fn os_exposure_warnings(_path: &Path) -> Vec<String> {
     Vec::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An embedder's file system that holds files in memory and only implements `read`.
+    #[derive(Debug)]
+    struct InMemory(Vec<u8>);
+
+    impl FileSystem for InMemory {
+        fn read(&self, _path: &Path) -> io::Result<Vec<u8>> {
+            Ok(self.0.clone())
+        }
+        fn exists(&self, _path: &Path) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn the_default_read_limited_applies_the_cap_too() {
+        let fs = InMemory(vec![b'x'; 10]);
+        assert_eq!(fs.read_limited(Path::new("/m"), 10).unwrap().len(), 10);
+        let e = fs.read_limited(Path::new("/m"), 9).unwrap_err();
+        assert_eq!(
+            FileRefusal::of(&e),
+            Some(&FileRefusal::TooLarge { max_bytes: 9 })
+        );
+        let text = crate::Error::io("/m", &e).to_string();
+        assert!(text.starts_with("/m: is larger than 9 bytes"), "{text}");
+    }
+
+    #[test]
+    fn limits_read_in_the_units_people_use() {
+        assert_eq!(human_size(CONFIG_FILE_MAX_BYTES), "1 MiB");
+        assert_eq!(human_size(TOKEN_FILE_MAX_BYTES), "64 KiB");
+        assert_eq!(human_size(1500), "1500 bytes");
+    }
+}
