@@ -504,3 +504,23 @@ fn doctor_inspections_do_not_block_on_fifos() {
         }
     }
 }
+
+/// The config.json write-back locks the file before re-reading it: a FIFO swapped in after the
+/// provider read the file must not hang the lock's open, and the re-read refuses it.
+#[test]
+fn the_write_back_lock_does_not_block_on_a_fifo() {
+    use cloudcred::format::cli_config_write::ConfigLock;
+    let home = Home::new();
+    let path = home.path().join(".aliyun/config.json");
+    plant(&path, Kind::Fifo, "", 0);
+    let started = Instant::now();
+    let outcome = bounded("lock and update".into(), move || {
+        let lock = ConfigLock::acquire_blocking(&path, Duration::from_secs(1))
+            .unwrap()
+            .expect("the locks are free");
+        lock.update("p", &[("sts_token", "x".into())])
+    });
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let e = outcome.unwrap_err();
+    assert!(e.contains("config.json") && e.contains("FIFO"), "{e}");
+}

@@ -10,6 +10,7 @@ mod fs;
 
 pub use clock::{Clock, Deadline, ManualClock};
 pub use env::{Env, MapEnv, ProcessEnv};
+pub(crate) use fs::open_nonblocking;
 pub use fs::{
     read_regular_file, FileRefusal, FileSystem, OsFileSystem, CONFIG_FILE_MAX_BYTES,
     TOKEN_FILE_MAX_BYTES,

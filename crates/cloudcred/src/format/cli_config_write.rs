@@ -20,7 +20,7 @@
 //! which run it on tokio's blocking pool. Messages name the path and profile only, never a
 //! value.
 
-use crate::context::{read_regular_file, CONFIG_FILE_MAX_BYTES};
+use crate::context::{open_nonblocking, read_regular_file, CONFIG_FILE_MAX_BYTES};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -131,7 +131,7 @@ impl ConfigLock {
             return Ok(None);
         }
         // The config file may not exist yet; the sidecar alone then serialises writers.
-        let config = match File::open(&path) {
+        let config = match open_nonblocking(&path) {
             Ok(f) => {
                 if !try_file_lock(&f, deadline)
                     .map_err(|e| format!("cannot lock {}: {}", path.display(), e.kind()))?
