@@ -157,3 +157,38 @@ fn the_oauth_provider_escapes_its_profile_name() {
         .unwrap();
     assert_escaped("OAuth doctor line", &p.inspect().reads.join(" "));
 }
+
+/// The output of a `process_command` is a document of the same shape: a number there is named
+/// as such, not "empty".
+#[tokio::test]
+async fn a_numeric_secret_in_external_process_output_must_be_a_string() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new();
+    let tool = home.path().join("tool");
+    std::fs::write(
+        &tool,
+        format!(
+            "#!/bin/sh\necho '{{\"mode\": \"AK\", \"access_key_id\": \"LTAIFAKE\", \"access_key_secret\": {NUMERIC_SECRET}}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    home.write(
+        ".aliyun/config.json",
+        &format!(
+            r#"{{"current": "ext", "profiles": [{{"name": "ext", "mode": "External", "process_command": "{}"}}]}}"#,
+            tool.display()
+        ),
+    );
+    let e = DefaultChain::builder(&home.ctx())
+        .build()
+        .get()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`access_key_secret` in the output must be a JSON string, not a number"),
+        "{e}"
+    );
+    assert!(!e.contains(NUMERIC_SECRET), "the value leaked: {e}");
+}

@@ -10,7 +10,7 @@
 //! no error quotes a value or the file's text; even serde_json's message is only used when it is
 //! one of its fixed, content-free texts.
 
-use super::printable;
+use super::{json_type, printable};
 use crate::context::{bool_error, parse_bool};
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Map, Value};
@@ -411,18 +411,17 @@ impl CliProfile {
     /// the file, the profile and the key (not the value: a number may be a secret) instead of
     /// passing for "missing".
     pub fn string(&self, key: &str) -> Result<Option<&str>> {
-        let kind = match self.raw.get(key) {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::String(s)) => return Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-            Some(Value::Number(_)) => "a number",
-            Some(Value::Bool(_)) => "a boolean",
-            Some(Value::Array(_)) => "an array",
-            Some(Value::Object(_)) => "an object",
-        };
-        Err(Error::invalid_config(
-            self.origin(),
-            format!("`{key}` must be a JSON string, not {kind}: put the value in double quotes"),
-        ))
+        match self.raw.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+            Some(other) => Err(Error::invalid_config(
+                self.origin(),
+                format!(
+                    "`{key}` must be a JSON string, not {}: put the value in double quotes",
+                    json_type(other)
+                ),
+            )),
+        }
     }
 
     /// Whether `key` holds a value: a non-blank string or any other non-null JSON value (for

@@ -7,6 +7,20 @@ pub mod ini;
 
 use std::borrow::Cow;
 
+/// "a number", "a boolean", …: what a JSON value is, for an error saying a string was expected
+/// (never the value itself, which may be a secret typed without quotes).
+pub fn json_type(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// A user-given name (a profile or section name, from a file, a variable or an argument) as it
 /// may appear in an error, a log line or `doctor` output: control and other invisible
 /// characters escaped Rust-style (`\u{1b}`, `\n`), everything else as written. A raw escape
