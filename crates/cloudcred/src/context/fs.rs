@@ -2,9 +2,9 @@
 //! and token file goes through.
 //!
 //! A local file is input like any other: a FIFO in its place blocks a plain `open` forever, a
-//! symlink to `/dev/zero` is endless, a directory or a 200 MB file is a mistake. [`read_regular_file`]
-//! opens without blocking, refuses anything but a regular file, reads at most a size cap, and
-//! says which of these happened, so no provider can forget a case.
+//! symlink to `/dev/zero` never ends, a directory or a 200 MB file is a mistake.
+//! [`read_regular_file`] opens without blocking, refuses anything but a regular file, reads at
+//! most a size cap, and says which of these happened, so no provider can forget a case.
 
 use std::fmt;
 use std::fs::File;
@@ -78,7 +78,7 @@ impl FileSystem for OsFileSystem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileRefusal {
     /// A FIFO, device, socket or directory: reading one blocks, never ends or means nothing.
-    #[error("is {0}, not a regular file: point the setting at a regular file")]
+    #[error("is {0}, not a regular file: put a regular file there, or point the setting at one")]
     NotRegular(&'static str),
     #[error(
         "is larger than {}, the limit for this file: check that the setting names the right file",
