@@ -124,19 +124,18 @@ fn human_size(bytes: u64) -> String {
 
 /// Reads the regular file at `path` (symlinks followed), at most `max_bytes` of it.
 ///
-/// The open never blocks: on Unix it uses `O_NONBLOCK`, which lets a FIFO open without a writer
-/// (a plain open waits for one forever), and then `fstat` on the open descriptor decides, so the
-/// file checked is the file read. Directories, FIFOs, devices and sockets are refused;
-/// a dangling or looping symlink is named as such.
+/// The type is checked twice. First by `stat`, before any open: opening a device can act by
+/// itself (a terminal becomes the controlling one, a tape rewinds, a watchdog arms). Then by
+/// `fstat` on the open descriptor, so a path swapped in between is caught and the file checked
+/// is the file read. The open never blocks: on Unix it uses `O_NONBLOCK`, with which a FIFO
+/// opens without a writer (a plain open waits for one forever). Directories, FIFOs, devices and
+/// sockets are refused; a dangling or looping symlink is named as such.
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
-    let file = open_nonblocking(path).map_err(|e| explain_open_error(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| explain_error(path, e))?;
+    check_regular(&meta, max_bytes)?;
+    let file = open_nonblocking(path).map_err(|e| explain_error(path, e))?;
     let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(FileRefusal::NotRegular(file_kind(&meta.file_type())).into());
-    }
-    if meta.len() > max_bytes {
-        return Err(FileRefusal::TooLarge { max_bytes }.into());
-    }
+    check_regular(&meta, max_bytes)?;
     // The length can change between fstat and read (or be 0 for /proc-like files): the take
     // bounds what is read whatever the metadata said.
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -147,6 +146,16 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+fn check_regular(meta: &std::fs::Metadata, max_bytes: u64) -> io::Result<()> {
+    if !meta.is_file() {
+        return Err(FileRefusal::NotRegular(file_kind(&meta.file_type())).into());
+    }
+    if meta.len() > max_bytes {
+        return Err(FileRefusal::TooLarge { max_bytes }.into());
+    }
+    Ok(())
+}
+
 /// Opens `path` for reading without waiting for a FIFO's writer (for the readers here and the
 /// config.json write-back lock, which must not hang on a FIFO swapped in either).
 #[cfg(unix)]
@@ -154,7 +163,7 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
 }
 
@@ -163,9 +172,9 @@ pub(crate) fn open_nonblocking(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
-/// A failed open of a symlink says "not found" for a missing target and ELOOP for a loop;
-/// both are named, since the path the user configured does exist.
-fn explain_open_error(path: &Path, err: io::Error) -> io::Error {
+/// A failed stat or open of a symlink says "not found" for a missing target and ELOOP for a
+/// loop; both are named, since the path the user configured does exist.
+fn explain_error(path: &Path, err: io::Error) -> io::Error {
     #[cfg(unix)]
     if err.raw_os_error() == Some(libc::ELOOP) {
         return FileRefusal::LinkLoop.into();
@@ -269,6 +278,41 @@ mod tests {
         );
         let text = crate::Error::io("/m", &e).to_string();
         assert!(text.starts_with("/m: is larger than 9 bytes"), "{text}");
+    }
+
+    /// Opening a device can act by itself, so a special file is refused before any open. A
+    /// FIFO shows it: a writer waiting in `open` is released by any reader's open.
+    #[cfg(unix)]
+    #[test]
+    fn a_special_file_is_refused_without_being_opened() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let (tx, rx) = mpsc::channel();
+        let writer_path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            let opened = std::fs::OpenOptions::new().write(true).open(&writer_path);
+            let _ = tx.send(opened.is_ok());
+        });
+        // Time for the writer to be waiting in `open` (a late writer would only make this
+        // test pass wrongly, never fail wrongly).
+        std::thread::sleep(Duration::from_millis(200));
+        let e = read_regular_file(&fifo, 1024).unwrap_err();
+        assert_eq!(
+            FileRefusal::of(&e),
+            Some(&FileRefusal::NotRegular("a FIFO (named pipe)"))
+        );
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the reader opened the FIFO"
+        );
+        // Release the writer.
+        let _reader = open_nonblocking(&fifo).unwrap();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(true));
+        writer.join().unwrap();
     }
 
     #[test]
