@@ -192,6 +192,9 @@ impl ErrorKind {
 
 fn describe_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
+    if let Some(refusal) = crate::context::FileRefusal::of(err) {
+        return refusal.to_string();
+    }
     match err.kind() {
         NotFound => "file not found".to_owned(),
         PermissionDenied => "permission denied: check the file's owner and mode".to_owned(),

@@ -189,6 +189,21 @@ impl ExternalProcess {
                 "the output has mode {shown:?}; only AK and StsToken are supported"
             )));
         };
+        // A value of another type would otherwise pass for "empty" below.
+        for key in [
+            "mode",
+            "access_key_id",
+            "access_key_secret",
+            "sts_token",
+            "expiration",
+        ] {
+            if let Some(v) = json.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+                return Err(self.error(format!(
+                    "`{key}` in the output must be a JSON string, not {}",
+                    crate::format::json_type(v)
+                )));
+            }
+        }
         let (Some(id), Some(secret)) = (s("access_key_id"), s("access_key_secret")) else {
             return Err(self.error(
                 "invalid credential response: access_key_id or access_key_secret is empty",

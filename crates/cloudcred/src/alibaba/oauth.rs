@@ -21,6 +21,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
 use crate::format::cli_config_write::{self, ConfigLock, Outcome, LOCK_TIMEOUT};
+use crate::format::printable;
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
 use crate::http::{send_with_retries, RequestOptions};
 use crate::model::{Credentials, ProviderName, SecretString};
@@ -149,7 +150,11 @@ impl OAuthSource {
     }
 
     fn origin(&self) -> String {
-        format!("{} profile {}", self.config_path.display(), self.profile)
+        format!(
+            "{} profile {}",
+            self.config_path.display(),
+            printable(&self.profile)
+        )
     }
 
     fn provider(&self) -> String {
@@ -173,7 +178,7 @@ impl OAuthSource {
             .ok_or_else(|| {
                 Error::invalid_config(
                     format!("CLI config {}", self.config_path.display()),
-                    format!("has no profile {} any more", self.profile),
+                    format!("has no profile {} any more", printable(&self.profile)),
                 )
             })
     }
@@ -210,7 +215,7 @@ impl OAuthSource {
             Ok(Some(lock)) => Some(lock),
             Ok(None) => {
                 tracing::warn!(
-                    profile = self.profile.as_str(),
+                    profile = %printable(&self.profile),
                     "config.json stayed locked; refreshing the OAuth token without the lock"
                 );
                 None
@@ -285,7 +290,7 @@ impl OAuthSource {
     fn relogin(&self, why: &str) -> Error {
         Error::invalid_config(
             self.origin(),
-            format!("{why}: log in again with aliyun-cli (`aliyun configure --profile {} --mode OAuth`)", self.profile),
+            format!("{why}: log in again with aliyun-cli (`aliyun configure --profile {} --mode OAuth`)", printable(&self.profile)),
         )
     }
 
@@ -510,7 +515,7 @@ impl Source for OAuthSource {
                 format!(
                     "file {} (profile {})",
                     self.config_path.display(),
-                    self.profile
+                    printable(&self.profile)
                 ),
                 format!("OAuth at {}", describe(&self.base)),
                 self.ctx.describe_var(OAUTH_ENDPOINT_VAR),
@@ -546,7 +551,11 @@ impl OAuthBuilder {
 
     /// Reads `oauth_site_type` from the profile when no site was given.
     pub fn build(self) -> Result<OAuthProvider> {
-        let origin = format!("{} profile {}", self.config_path.display(), self.profile);
+        let origin = format!(
+            "{} profile {}",
+            self.config_path.display(),
+            printable(&self.profile)
+        );
         let site = match self.site {
             Some(s) => s,
             None => {

@@ -239,9 +239,20 @@ pub fn field<'a>(obj: &'a Value, path: &[&str], origin: &str) -> Result<&'a str>
     for p in path {
         v = v.get(p).ok_or_else(|| missing(origin, path))?;
     }
-    v.as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing(origin, path))
+    match v {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::String(_) | Value::Null => Err(missing(origin, path)),
+        other => Err(ErrorKind::Transport {
+            provider: origin.to_owned(),
+            endpoint: "response".to_owned(),
+            message: format!(
+                "the response's {} is {}, not a string",
+                path.join("."),
+                crate::format::json_type(other)
+            ),
+        }
+        .into()),
+    }
 }
 
 fn missing(origin: &str, path: &[&str]) -> Error {
@@ -298,20 +309,23 @@ pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc
 }
 
 /// Reads a file an STS provider needs at each refresh (the OIDC token, the RSA key): an error
-/// names `what`, the path and `origin` (the profile or variables), never the content.
+/// names `what`, the path and `origin` (the profile or variables), never the content. At most
+/// [`TOKEN_FILE_MAX_BYTES`](crate::context::TOKEN_FILE_MAX_BYTES) are read.
 pub fn read_input_file(
     ctx: &Context,
     path: &std::path::Path,
     what: &str,
     origin: &str,
 ) -> Result<String> {
-    ctx.read_to_string(path).map_err(|e| match e.kind() {
-        ErrorKind::Io { message, .. } => Error::invalid_config(
-            origin,
-            format!("cannot read the {what} file {}: {message}", path.display()),
-        ),
-        _ => e,
-    })
+    let max_bytes = crate::context::TOKEN_FILE_MAX_BYTES;
+    ctx.read_to_string_limited(path, max_bytes)
+        .map_err(|e| match e.kind() {
+            ErrorKind::Io { message, .. } => Error::invalid_config(
+                origin,
+                format!("cannot read the {what} file {}: {message}", path.display()),
+            ),
+            _ => e,
+        })
 }
 
 /// A random UUID v4 (SignatureNonce).
@@ -339,6 +353,24 @@ pub fn default_session_name(ctx: &Context) -> String {
 mod tests {
     use super::*;
     use crate::context::MapEnv;
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named_as_such() {
+        let doc = serde_json::json!({"AccessKeySecret": 12345, "Empty": "", "Id": "LTAI"});
+        let e = field(&doc, &["AccessKeySecret"], "o")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AccessKeySecret is a number, not a string"),
+            "{e}"
+        );
+        assert!(!e.contains("12345"), "{e}");
+        for key in ["Empty", "Absent"] {
+            let e = field(&doc, &[key], "o").unwrap_err().to_string();
+            assert!(e.contains(&format!("lacks {key}")), "{e}");
+        }
+        assert_eq!(field(&doc, &["Id"], "o").unwrap(), "LTAI");
+    }
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
         Context::with_env(

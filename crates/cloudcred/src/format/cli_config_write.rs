@@ -20,6 +20,7 @@
 //! which run it on tokio's blocking pool. Messages name the path and profile only, never a
 //! value.
 
+use crate::context::{open_nonblocking, read_regular_file, CONFIG_FILE_MAX_BYTES};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -130,7 +131,7 @@ impl ConfigLock {
             return Ok(None);
         }
         // The config file may not exist yet; the sidecar alone then serialises writers.
-        let config = match File::open(&path) {
+        let config = match open_nonblocking(&path) {
             Ok(f) => {
                 if !try_file_lock(&f, deadline)
                     .map_err(|e| format!("cannot lock {}: {}", path.display(), e.kind()))?
@@ -204,8 +205,10 @@ pub fn read_profile_at(path: &Path, profile: &str) -> Result<Option<Map<String, 
 }
 
 fn read_root(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), e.kind()))?;
+    let bytes = read_regular_file(path, CONFIG_FILE_MAX_BYTES)
+        .map_err(|e| crate::Error::io(path, &e).to_string())?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{}: not valid UTF-8", path.display()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // serde_json's message could quote nothing secret, but the position is all we pass on.
     serde_json::from_str(text).map_err(|e| {
