@@ -47,7 +47,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
+use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -468,8 +468,11 @@ impl Source for EcsRamRole {
             let (response, url) = response;
             let creds = credential_document::parse(
                 &self.ctx,
-                &response.body,
-                response.status,
+                &response,
+                // The metadata token is all the request carried.
+                &token
+                    .as_ref()
+                    .map_or_else(Scrubber::new, |t| Scrubber::new().with_secret(t.expose())),
                 CodeRule::Required,
                 &self.who(Some(&role)),
                 &describe(&url),
