@@ -251,3 +251,23 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
     scan(&fake, "logs", &logs);
     fake.shutdown();
 }
+
+/// A discovered ECS role name is the metadata service's text too: an error quoting it is capped
+/// like a message, not the 3000 characters the service sent.
+#[tokio::test]
+async fn a_discovered_role_name_is_capped_in_errors() {
+    let role = "r".repeat(3000);
+    let fake = cloud::start(FakeCloudConfig::default().with_imds_role(Some(role.as_str()))).await;
+    fake.set_fault(Endpoint::ImdsCredentials, Fault::Status(404));
+    let p: SharedProvider = EcsRamRole::builder(&cloudcred::Context::with_env(MapEnv::default()))
+        .endpoint(fake.base_url())
+        .timeouts(Duration::from_millis(500), Duration::from_millis(500))
+        .refresh(RefreshConfig::default().background(false))
+        .build()
+        .unwrap()
+        .into();
+    let e = p.get().await.unwrap_err().to_string();
+    assert!(e.contains("is not attached to this instance"), "{e}");
+    assert!(e.len() < 2000, "{} characters: {e}", e.len());
+    fake.shutdown();
+}

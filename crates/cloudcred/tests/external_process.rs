@@ -198,3 +198,35 @@ async fn a_stdout_flood_is_cut_at_the_cap_and_killed() {
     assert!(!e.contains("fake-process-secret"), "stdout leaked: {e}");
     assert_ends(read_pid(&pidfile));
 }
+
+#[tokio::test]
+async fn stdout_repeated_on_stderr_is_redacted_from_the_error() {
+    let home = Home::new();
+    let planted = "PLANTED-EXTERNAL-SECRET-0001";
+    // `set -x` makes the shell trace every command, the `printf` with the secret included, to
+    // stderr; the script then fails.
+    let cmd = script(
+        home.path(),
+        "traced",
+        &format!(
+            "set -x\nprintf '%s' '{{\"mode\":\"AK\",\"access_key_id\":\"LTAIFAKETRACED\",\"access_key_secret\":\"{planted}\"}}'\necho 'cannot reach the vault' >&2\nexit 3"
+        ),
+    );
+    let e = provider(&home, &cmd, Duration::from_secs(5))
+        .get()
+        .await
+        .unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(
+        text.contains("exit status 3") && text.contains("cannot reach the vault"),
+        "{text}"
+    );
+    assert!(
+        text.contains("** redacted **"),
+        "the trace was shown, redacted: {text}"
+    );
+    assert!(
+        !text.contains(planted),
+        "stdout leaked through stderr: {text}"
+    );
+}

@@ -168,7 +168,8 @@ impl EcsRamRole {
 
     fn who(&self, role: Option<&str>) -> String {
         let mut s = match role {
-            Some(r) => format!("{NAME} (role {r}"),
+            // A discovered role name is the metadata service's text, like a message.
+            Some(r) => format!("{NAME} (role {}", Scrubber::new().scrub(r)),
             None => format!("{NAME} ({}", "role discovery"),
         };
         if self.origin != NAME {
@@ -458,7 +459,8 @@ impl Source for EcsRamRole {
                 if !response.is_success() {
                     let hint = (response.status == 404).then(|| {
                         format!(
-                            "the role {role} is not attached to this instance; check the role name"
+                            "the role {} is not attached to this instance; check the role name",
+                            Scrubber::new().scrub(&role)
                         )
                     });
                     return Err(self.upstream(Some(&role), &url, response.status, hint));

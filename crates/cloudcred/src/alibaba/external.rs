@@ -11,7 +11,8 @@
 //!   refresh engine's deadline is stretched to cover it) or the fetch is cancelled; once it has
 //!   exited, a background job still holding stdout is not waited for ([`process`]).
 //! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
-//!   last 1 KiB of stderr, the command's own diagnostic channel.
+//!   last 1 KiB of stderr, the command's own diagnostic channel, with every word of stdout in
+//!   it redacted.
 //! - With `expiration`, the refresh engine re-runs the command ahead of expiry; without, the
 //!   credentials are kept for the provider's lifetime, like AWS `credential_process` (the SDKs
 //!   re-run the command on every call and rewrite config.json each time).

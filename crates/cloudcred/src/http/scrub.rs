@@ -140,6 +140,16 @@ impl Scrubber {
         s
     }
 
+    /// Every word of `text` (letters, digits and `+/=._-~%` runs) as a secret: for output that
+    /// holds secrets in no known shape, such as an External command's stdout.
+    pub fn of_words(text: &str) -> Self {
+        let mut s = Self::new();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || "+/=._-~%".contains(c))) {
+            s.add(word);
+        }
+        s
+    }
+
     /// Adds one secret (and its percent-encoded forms) the request does not show, such as a
     /// key a signature was made with.
     pub fn with_secret(mut self, secret: &str) -> Self {
@@ -195,17 +205,23 @@ impl Scrubber {
             Some(i) => &text[..i],
             None => text,
         };
-        let mut out = drop_queries(cut.trim_end());
+        self.redact(&drop_queries(cut.trim_end()))
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(MAX_SERVICE_TEXT_CHARS)
+            .collect()
+    }
+
+    /// Only the secrets of `text` replaced (whole, or cut at its edges): for text that keeps
+    /// its lines and length, such as the stderr tail of a command.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), REDACTED);
             }
         }
-        out = self.redact_edges(out);
-        out.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(MAX_SERVICE_TEXT_CHARS)
-            .collect()
+        self.redact_edges(out)
     }
 
     /// A server that truncates its echo may cut a secret: its remaining start at the end of the

@@ -6,6 +6,7 @@
 //! exits while something it started in the background still holds stdout (`sleep 30 &`) is done
 //! when it exits: the pipes are read for [`PIPE_GRACE`] more, then what was read is used.
 
+use crate::http::Scrubber;
 use futures::future::{self, Either};
 use std::fmt;
 use std::process::{ExitStatus, Stdio};
@@ -142,9 +143,12 @@ pub(super) async fn run(argv: &[String], timeout: Duration) -> Result<Vec<u8>, F
         }
     };
     if !status.success() {
+        // A script run with `set -x`, or one that reports what it printed, repeats its stdout
+        // (the secret) on stderr.
+        let stdout_words = Scrubber::of_words(&String::from_utf8_lossy(&out.buf));
         return Err(Failure::Exit {
             status,
-            stderr_tail: stderr_tail(&err.buf),
+            stderr_tail: stdout_words.redact(&stderr_tail(&err.buf)),
         });
     }
     Ok(out.buf)
