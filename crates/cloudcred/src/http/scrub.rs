@@ -31,6 +31,10 @@ pub const MAX_SERVICE_TEXT_CHARS: usize = 512;
 /// garble ordinary words and numbers of the message while no credential is that short.
 const MIN_SECRET_CHARS: usize = 6;
 
+/// Shortest piece of a header value treated as a secret on its own: the scheme words around a
+/// token (`Bearer`, `Access`, `SignedHeaders`) stay readable, tokens and signatures are longer.
+const MIN_HEADER_PIECE_CHARS: usize = 16;
+
 /// Query, form and JSON parameters whose values are public (the action, the role, the session
 /// name, the access key id, timestamps), so messages that quote them stay readable. Compared
 /// case-insensitively.
@@ -124,9 +128,15 @@ impl Scrubber {
             }
             let Ok(value) = value.to_str() else { continue };
             s.add(value);
+            // The credential after a scheme word, whatever its length.
+            if let Some((_, credential)) = value.split_once(' ') {
+                s.add(credential);
+            }
             // `Bearer <token>`, `acs <id>:<signature>`, `SDK-HMAC-SHA256 Access=…, Signature=…`.
             for piece in value.split(|c: char| c.is_whitespace() || ",;=:".contains(c)) {
-                s.add(piece);
+                if piece.chars().count() >= MIN_HEADER_PIECE_CHARS {
+                    s.add(piece);
+                }
             }
         }
         let body = request.body().as_ref();
@@ -355,6 +365,7 @@ mod tests {
             out.contains("for AssumeRole on acs:ram::1:role/r"),
             "public values stay: {out}"
         );
+        assert_eq!(s.scrub("Bearer token expired"), "Bearer token expired");
     }
 
     #[test]
