@@ -11,6 +11,9 @@ const URI_TOKEN: &str = "PLANTED-CLI-URI-TOKEN-0001";
 const OIDC_TOKEN: &str = "PLANTED-CLI-OIDC-TOKEN-0001.eyJzdWIiOiJ4In0.c2ln";
 const HW_ID_TOKEN: &str = "PLANTED-CLI-HW-ID-TOKEN-0001.eyJzdWIiOiJ4In0.c2ln";
 
+/// The echoing endpoint, the status it answers with, the arguments and the environment.
+type Case<'a> = (Endpoint, u16, &'a [&'a str], Vec<(&'a str, &'a str)>);
+
 #[test]
 fn get_against_echoing_endpoints_prints_and_logs_no_token() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -23,7 +26,7 @@ fn get_against_echoing_endpoints_prints_and_logs_no_token() {
     let base = cloud.base_url();
     let uri = cloud.url(&format!("/uri/fixture?token={URI_TOKEN}"));
     let oidc_path = oidc_file.to_str().unwrap();
-    let cases: [(Endpoint, u16, &[&str], Vec<(&str, &str)>); 3] = [
+    let cases: [Case; 3] = [
         (
             Endpoint::CredentialsUri,
             500,
