@@ -92,6 +92,14 @@ async fn the_command_timeout_not_the_engine_deadline_decides() {
         .into();
     let creds = p.get().await.unwrap();
     assert_eq!(creds.access_key_id(), "LTAIFAKEPROCESS");
+    // No timeout too long to add the engine's margin to.
+    let p: SharedProvider = ExternalProcess::builder(&home.ctx())
+        .command(&cmd)
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap()
+        .into();
+    assert_eq!(p.get().await.unwrap().access_key_id(), "LTAIFAKEPROCESS");
     // The default is what doctor shows.
     let p = ExternalProcess::builder(&home.ctx())
         .command(&cmd)

@@ -282,7 +282,9 @@ impl ExternalBuilder {
             name: self.name.unwrap_or_else(|| ProviderName::new("external")),
         };
         let mut refresh = self.refresh;
-        refresh.deadline = refresh.deadline.max(self.timeout + ENGINE_DEADLINE_MARGIN);
+        refresh.deadline = refresh
+            .deadline
+            .max(self.timeout.saturating_add(ENGINE_DEADLINE_MARGIN));
         Ok(Refreshing::with_config(
             source,
             self.ctx.get_clock().clone(),
