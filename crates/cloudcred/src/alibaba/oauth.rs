@@ -19,11 +19,11 @@
 use super::external::sts_fields;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::cli_config_write::{self, ConfigLock, Outcome, LOCK_TIMEOUT};
 use crate::format::printable;
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::{send_scrubbed, RequestOptions, Scrubber};
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use chrono::{DateTime, TimeZone, Utc};
@@ -294,8 +294,8 @@ impl OAuthSource {
         )
     }
 
-    fn upstream(&self, url: &Url, status: u16, body: &[u8]) -> Error {
-        upstream_error(self.provider(), describe(url), status, body)
+    fn upstream(&self, url: &Url, scrubber: &Scrubber, status: u16, body: &[u8]) -> Error {
+        upstream_error(scrubber, self.provider(), describe(url), status, body)
     }
 
     fn transport(&self, url: &Url, message: String) -> Error {
@@ -319,14 +319,14 @@ impl OAuthSource {
                     "the OAuth endpoint does not form a valid request",
                 )
             })?;
-        let response = send_with_retries(self.ctx.http(), req, &self.options)
+        let (response, scrubber) = send_scrubbed(self.ctx.http(), req, &self.options)
             .await
             .map_err(|e| self.transport(url, e.message))?;
         if let Some(date) = response.date() {
             self.ctx.get_clock().observe_server_time(date);
         }
         if !response.is_success() {
-            return Err(self.upstream(url, response.status, &response.body));
+            return Err(self.upstream(url, &scrubber, response.status, &response.body));
         }
         serde_json::from_slice(&response.body)
             .ok()
@@ -456,38 +456,33 @@ pub(crate) fn exchange_answer(
     Ok(Credentials::sts(id, secret, token, Some(expiration), name))
 }
 
-/// A non-2xx answer of either OAuth endpoint: `error`, the sanitised `error_description` (with a
+/// A non-2xx answer of either OAuth endpoint: `error`, `error_description` (scrubbed, with a
 /// log-in hint on 400 and 401) and the request id; never the body.
 pub(crate) fn upstream_error(
+    scrubber: &Scrubber,
     provider: String,
     endpoint: String,
     status: u16,
     body: &[u8],
 ) -> Error {
     let json: Option<Value> = serde_json::from_slice(body).ok();
-    let field = |k: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let mut message = field("error_description").map(|m| sanitize_service_message(&m));
+    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
+    let mut message = field("error_description").map(str::to_owned);
     if status == 400 || status == 401 {
         let hint = "log in again with aliyun-cli if this persists";
         message = Some(match message {
-            Some(m) => format!("{m} ({hint})"),
+            Some(m) => format!("{} ({hint})", scrubber.scrub(&m)),
             None => hint.to_owned(),
         });
     }
-    ErrorKind::Upstream {
+    scrubber.upstream(
         provider,
         endpoint,
         status,
-        code: field("error"),
-        message,
-        request_id: field("requestId").or_else(|| field("RequestId")),
-    }
-    .into()
+        field("error"),
+        message.as_deref(),
+        field("requestId").or_else(|| field("RequestId")),
+    )
 }
 
 impl Source for OAuthSource {

@@ -7,9 +7,9 @@
 //! which STS reads the same way, because the go/node split would put `SecurityToken` in the URL).
 
 use crate::context::Context;
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{self, describe};
-use crate::http::{send_with_retries, RequestOptions, Response, TransportErrorKind};
+use crate::http::{send_scrubbed, RequestOptions, Response, Scrubber, TransportErrorKind};
 use crate::model::{Credentials, ProviderName};
 use crate::sign::{encoding, rpc};
 use chrono::{DateTime, Utc};
@@ -158,7 +158,7 @@ pub async fn call(
             Auth::None => rpc::prepare_unsigned(&mut req, time)?,
         }
         let where_ = describe(url);
-        let response = send_with_retries(ctx.http(), req, options)
+        let (response, scrubber) = send_scrubbed(ctx.http(), req, options)
             .await
             .map_err(|e| -> Error {
                 let hint = match e.kind {
@@ -179,6 +179,7 @@ pub async fn call(
         }
         let answer = json_answer(
             &response,
+            &scrubber,
             format!("{} ({})", caller.provider, caller.detail),
             where_,
         );
@@ -202,26 +203,26 @@ fn is_timestamp_refusal(answer: &Result<Value>) -> bool {
 }
 
 /// The JSON body of an Alibaba credential service's answer (STS, CloudSSO): a non-2xx becomes
-/// [`ErrorKind::Upstream`] with the service's `Code`, sanitised `Message` and `RequestId`, a
-/// 2xx that is not JSON a transport error. The body itself never goes into an error.
-pub fn json_answer(response: &Response, provider: String, endpoint: String) -> Result<Value> {
+/// [`ErrorKind::Upstream`] with the service's `Code`, `Message` and `RequestId` (passed through
+/// the request's `scrubber`), a 2xx that is not JSON a transport error. The body itself never
+/// goes into an error.
+pub fn json_answer(
+    response: &Response,
+    scrubber: &Scrubber,
+    provider: String,
+    endpoint: String,
+) -> Result<Value> {
     let json: Option<Value> = serde_json::from_slice(&response.body).ok();
     if !response.is_success() {
-        let field = |k: &str| {
-            json.as_ref()
-                .and_then(|j| j.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        return Err(ErrorKind::Upstream {
+        let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
+        return Err(scrubber.upstream(
             provider,
             endpoint,
-            status: response.status,
-            code: field("Code"),
-            message: field("Message").map(|m| sanitize_service_message(&m)),
-            request_id: field("RequestId"),
-        }
-        .into());
+            response.status,
+            field("Code"),
+            field("Message"),
+            field("RequestId"),
+        ));
     }
     json.ok_or_else(|| {
         ErrorKind::Transport {
