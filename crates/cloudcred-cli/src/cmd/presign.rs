@@ -22,8 +22,8 @@ pub struct Args {
     /// Seconds the URL stays valid.
     #[arg(long, default_value_t = 3600)]
     expires: u64,
-    /// HTTP method the URL is for.
-    #[arg(long, value_enum, default_value = "get")]
+    /// HTTP method the URL is for, in any case (`GET`, `put`).
+    #[arg(long, value_enum, ignore_case = true, default_value = "get")]
     method: HttpMethod,
     /// OSS: sign with V1 (HMAC-SHA1) instead of V4.
     #[arg(long)]

@@ -4,6 +4,7 @@
 //! The signer does no signature negotiation (S9): the caller chooses the mode, native by default.
 
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
+use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
     push_joined_values, push_subresources, push_v1_head, sensitive_value, set_authorization,
@@ -263,6 +264,8 @@ impl ObsSigner {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_path(V2_ALGORITHM, url.path())?;
+        presign_checks::check_expires(V2_ALGORITHM, time, expires, None)?;
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
@@ -431,6 +434,9 @@ impl ObsV4Signer {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_region(V4_ALGORITHM, &self.region)?;
+        presign_checks::check_path(V4_ALGORITHM, url.path())?;
+        presign_checks::check_expires(V4_ALGORITHM, time, expires, Some(presign_checks::MAX_V4_PRESIGN_EXPIRES))?;
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

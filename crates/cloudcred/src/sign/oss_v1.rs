@@ -4,6 +4,7 @@
 //! The canonical resource holds the object key and the sub-resource values *raw*, so the signer
 //! decodes what the caller encoded on the wire.
 
+use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, encode_pairs, header_str, object_key, push_subresources,
     push_v1_head, sensitive_value, set_if_absent, Addressing, Presigned, SigningDetails,
@@ -262,6 +263,8 @@ impl OssV1Signer {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_path(ALGORITHM, url.path())?;
+        presign_checks::check_expires(ALGORITHM, time, expires, None)?;
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

@@ -474,7 +474,9 @@ pub(crate) fn push_joined_values(
             out.push(',');
         }
         let s = value_str(v, name, algorithm)?;
-        out.push_str(if trim { s.trim() } else { s });
+        // Only HTTP's optional whitespace (SP, HTAB; RFC 9110 §5.6.3): `str::trim` also strips
+        // Unicode spaces such as U+00A0, which reach the service and are part of what it signs.
+        out.push_str(if trim { s.trim_matches([' ', '\t']) } else { s });
     }
     Ok(())
 }
@@ -697,6 +699,19 @@ mod tests {
         assert_eq!(iso8601_extended(t), "2016-02-23T12:46:24Z");
         assert_eq!(http_date(t), "Tue, 23 Feb 2016 12:46:24 GMT");
         assert_eq!(tablestore_date(t), "2016-02-23T12:46:24.000Z");
+    }
+
+    #[test]
+    fn header_values_lose_only_http_whitespace() {
+        let mut h = HeaderMap::new();
+        h.append("x-a", HeaderValue::from_static(" \t a  b \t"));
+        h.append(
+            "x-a",
+            HeaderValue::from_bytes("\u{a0}c\u{3000}".as_bytes()).unwrap(),
+        );
+        let mut out = String::new();
+        push_joined_values(&mut out, &h, "x-a", true, "t").unwrap();
+        assert_eq!(out, "a  b,\u{a0}c\u{3000}");
     }
 
     #[test]
