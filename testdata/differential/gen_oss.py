@@ -198,11 +198,17 @@ def header_value(r):
     if r.random() < 0.3:
         mid = len(core) // 2
         core = core[:mid] + r.choice(["  ", "\t", " \t "]) + core[mid:] + "x"
+    return outer_space(r, core)
+
+
+def outer_space(r, value, http_only=False):
+    """`value`, sometimes with whitespace before or after it."""
+    spaces = OUTER_SPACE[:4] if http_only else OUTER_SPACE
     if r.random() < 0.2:
-        core = r.choice(OUTER_SPACE) + core
+        value = r.choice(spaces) + value
     if r.random() < 0.2:
-        core = core + r.choice(OUTER_SPACE)
-    return core
+        value = value + r.choice(spaces)
+    return value
 
 
 def odd_case(r, name):
@@ -226,11 +232,11 @@ def pick_headers(r, form, v4):
             continue
         headers[name] = header_value(r)
     if r.random() < 0.4:
-        headers[odd_case(r, "content-type")] = r.choice(["text/plain", "application/octet-stream", "image/jpeg"])
+        headers[odd_case(r, "content-type")] = outer_space(r, r.choice(["text/plain", "application/octet-stream", "image/jpeg"]))
     if r.random() < 0.25:
-        headers[odd_case(r, "content-md5")] = "1B2M2Y8AsgTpgAmY7PhCfg=="
+        headers[odd_case(r, "content-md5")] = outer_space(r, "1B2M2Y8AsgTpgAmY7PhCfg==")
     if form == "header" and not v4 and r.random() < 0.15:
-        headers["x-oss-date"] = oss2.utils.http_date(NOW[0] + r.randint(-900, 900))
+        headers["x-oss-date"] = outer_space(r, oss2.utils.http_date(NOW[0] + r.randint(-900, 900)), http_only=True)
     return headers
 
 

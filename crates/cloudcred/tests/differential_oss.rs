@@ -108,7 +108,12 @@ fn query_params(url: &str) -> Vec<(String, String)> {
     let mut params: Vec<(String, String)> = encoding::decode_query(query)
         .unwrap()
         .into_iter()
-        .map(|(k, v)| (k.into_owned(), v.map(|v| v.into_owned()).unwrap_or_default()))
+        .map(|(k, v)| {
+            (
+                k.into_owned(),
+                v.map(|v| v.into_owned()).unwrap_or_default(),
+            )
+        })
         .collect();
     params.sort();
     params
@@ -189,13 +194,27 @@ fn replay(algorithm: &str) -> (usize, usize) {
             }
             "oss_v1_presign" => {
                 let p = OssV1Signer::new(bucket)
-                    .presign(&method(case), &url, &headers, &creds, time, presign_expires())
+                    .presign(
+                        &method(case),
+                        &url,
+                        &headers,
+                        &creds,
+                        time,
+                        presign_expires(),
+                    )
                     .unwrap_or_else(|e| panic!("{}: {e}", case["id"]));
                 check_presigned(case, want, &p);
             }
             "oss_v4_presign" => {
                 let p = v4_signer(case)
-                    .presign(&method(case), &url, &headers, &creds, time, presign_expires())
+                    .presign(
+                        &method(case),
+                        &url,
+                        &headers,
+                        &creds,
+                        time,
+                        presign_expires(),
+                    )
                     .unwrap_or_else(|e| panic!("{}: {e}", case["id"]));
                 check_presigned(case, want, &p);
             }

@@ -436,7 +436,12 @@ impl ObsV4Signer {
     ) -> Result<Presigned> {
         presign_checks::check_region(V4_ALGORITHM, &self.region)?;
         presign_checks::check_path(V4_ALGORITHM, url.path())?;
-        presign_checks::check_expires(V4_ALGORITHM, time, expires, Some(presign_checks::MAX_V4_PRESIGN_EXPIRES))?;
+        presign_checks::check_expires(
+            V4_ALGORITHM,
+            time,
+            expires,
+            Some(presign_checks::MAX_V4_PRESIGN_EXPIRES),
+        )?;
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

@@ -244,8 +244,8 @@ impl OssV1Signer {
         }
         let h = req.headers();
         let date = match header_str(h, "x-oss-date", ALGORITHM)? {
-            Some(d) => d,
-            None => header_str(h, "date", ALGORITHM)?.unwrap_or_default(),
+            Some(d) => primitives::trim_ows(d),
+            None => header_str(h, "date", ALGORITHM)?.map_or("", primitives::trim_ows),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
         primitives::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
@@ -306,6 +306,31 @@ mod tests {
                 .canonical_resource(&root, &[])
                 .unwrap(),
             "/"
+        );
+    }
+
+    #[test]
+    fn head_and_date_line_are_signed_as_the_service_receives_them() {
+        // HTTP strips SP/HTAB around a value, so OSS computes its string from the trimmed one.
+        let mut req = Request::put("https://b.h/k").body(()).unwrap();
+        for (name, value) in [
+            ("content-type", " text/plain\t"),
+            ("content-md5", "\t1B2M2Y8AsgTpgAmY7PhCfg== "),
+            ("x-oss-date", " Tue, 02 Jan 2024 03:04:05 GMT "),
+        ] {
+            req.headers_mut()
+                .insert(name, http::HeaderValue::from_static(value));
+        }
+        let creds = Credentials::access_key("ak", "sk", crate::ProviderName::new("t"));
+        let time = DateTime::from_timestamp(1_704_164_645, 0).unwrap();
+        let d = OssV1Signer::new(Some("b"))
+            .sign_request(&mut req, &creds, time)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            d.string_to_sign,
+            "PUT\n1B2M2Y8AsgTpgAmY7PhCfg==\ntext/plain\nTue, 02 Jan 2024 03:04:05 GMT\n\
+             x-oss-date:Tue, 02 Jan 2024 03:04:05 GMT\n/b/k"
         );
     }
 

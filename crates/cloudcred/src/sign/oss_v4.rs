@@ -239,7 +239,12 @@ impl OssV4Signer {
     ) -> Result<Presigned> {
         presign_checks::check_region(ALGORITHM, &self.region)?;
         presign_checks::check_path(ALGORITHM, url.path())?;
-        presign_checks::check_expires(ALGORITHM, time, expires, Some(presign_checks::MAX_V4_PRESIGN_EXPIRES))?;
+        presign_checks::check_expires(
+            ALGORITHM,
+            time,
+            expires,
+            Some(presign_checks::MAX_V4_PRESIGN_EXPIRES),
+        )?;
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

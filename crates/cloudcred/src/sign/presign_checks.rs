@@ -89,10 +89,7 @@ pub(crate) fn check_region(algorithm: &'static str, region: &str) -> Result<()> 
 /// treat `%2e` like `.` here).
 pub fn is_dot_segment(segment: &str) -> bool {
     let s = segment.to_ascii_lowercase();
-    matches!(
-        s.as_str(),
-        "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e"
-    )
+    matches!(s.as_str(), "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e")
 }
 
 /// The URL path has no dot segment (see [`is_dot_segment`]).
@@ -121,7 +118,9 @@ mod tests {
         assert!(check_expires("a", t, Duration::from_millis(999), None).is_err());
         assert!(check_expires("a", t, Duration::from_secs(1), v4).is_ok());
         assert!(check_expires("a", t, MAX_V4_PRESIGN_EXPIRES, v4).is_ok());
-        assert!(check_expires("a", t, MAX_V4_PRESIGN_EXPIRES + Duration::from_secs(1), v4).is_err());
+        assert!(
+            check_expires("a", t, MAX_V4_PRESIGN_EXPIRES + Duration::from_secs(1), v4).is_err()
+        );
         assert!(check_expires("a", t, Duration::from_secs(10 * 365 * 86_400), None).is_ok());
         assert!(check_expires("a", t, Duration::from_secs(u64::MAX), None).is_err());
         let last = Duration::from_secs((MAX_EXPIRES_EPOCH_SECS - t.timestamp()) as u64);
@@ -134,7 +133,14 @@ mod tests {
         for ok in ["cn-hangzhou", "cb-f8z7yvzgwfkl9q0h", "ap-southeast-1"] {
             assert!(check_region("a", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "cn/hangzhou", "cn-hangzhou?x=1", "cn#", "cn hangzhou", "中"] {
+        for bad in [
+            "",
+            "cn/hangzhou",
+            "cn-hangzhou?x=1",
+            "cn#",
+            "cn hangzhou",
+            "中",
+        ] {
             assert!(check_region("a", bad).is_err(), "{bad}");
         }
     }
@@ -144,7 +150,14 @@ mod tests {
         for path in ["/a/../b", "/..", "/a/.", "/%2E%2e/b", "/.%2E", "/a/%2e/b"] {
             assert!(check_path("a", path).is_err(), "{path}");
         }
-        for path in ["/a/..%2Fb", "/...", "/a..b/.c", "/", "/a%2F..", "/%2E%2E%2E"] {
+        for path in [
+            "/a/..%2Fb",
+            "/...",
+            "/a..b/.c",
+            "/",
+            "/a%2F..",
+            "/%2E%2E%2E",
+        ] {
             assert!(check_path("a", path).is_ok(), "{path}");
         }
     }

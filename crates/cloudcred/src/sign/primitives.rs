@@ -366,8 +366,15 @@ pub(crate) fn push_canonical_headers(
     Ok(())
 }
 
+/// `value` without HTTP's optional whitespace (SP, HTAB; RFC 9110 §5.6.3) around it: what the
+/// service's HTTP parser hands its verifier. `str::trim` would also strip Unicode spaces such as
+/// U+00A0, which do reach the service and are part of what it signs.
+pub(crate) fn trim_ows(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
+}
+
 /// `METHOD\nContent-MD5\nContent-Type\n`, the head of the V1-style strings to sign (ROA without
-/// Accept, OSS V1, OBS V2).
+/// Accept, OSS V1, OBS V2), values trimmed as the service receives them.
 pub(crate) fn push_v1_head(
     out: &mut String,
     method: &str,
@@ -377,7 +384,7 @@ pub(crate) fn push_v1_head(
     out.push_str(method);
     out.push('\n');
     for name in ["content-md5", "content-type"] {
-        out.push_str(header_str(headers, name, algorithm)?.unwrap_or(""));
+        out.push_str(header_str(headers, name, algorithm)?.map_or("", trim_ows));
         out.push('\n');
     }
     Ok(())
@@ -474,9 +481,7 @@ pub(crate) fn push_joined_values(
             out.push(',');
         }
         let s = value_str(v, name, algorithm)?;
-        // Only HTTP's optional whitespace (SP, HTAB; RFC 9110 §5.6.3): `str::trim` also strips
-        // Unicode spaces such as U+00A0, which reach the service and are part of what it signs.
-        out.push_str(if trim { s.trim_matches([' ', '\t']) } else { s });
+        out.push_str(if trim { trim_ows(s) } else { s });
     }
     Ok(())
 }
