@@ -64,14 +64,19 @@ pub(crate) fn check_expires(
     }
 }
 
+/// Whether `region` is made of the characters region and CloudBox ids use (letters, digits,
+/// `-`, `_`, `.`), so it can enter a host name, a scope and a query value as is.
+pub fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// A region (or CloudBox id) enters the scope `date/region/product/…` and the credential
 /// parameter: only the characters region names use, so it cannot inject a `/`, `?` or `#`.
 pub(crate) fn check_region(algorithm: &'static str, region: &str) -> Result<()> {
-    let valid = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !valid {
+    if !is_region_name(region) {
         return Err(Error::signing(
             algorithm,
             format!(
@@ -126,6 +131,43 @@ mod tests {
         let last = Duration::from_secs((MAX_EXPIRES_EPOCH_SECS - t.timestamp()) as u64);
         assert!(check_expires("a", t, last, None).is_ok());
         assert!(check_expires("a", t, last + Duration::from_secs(1), None).is_err());
+    }
+
+    /// Every presigner of the library refuses the inputs, whatever the credentials.
+    #[test]
+    fn every_presigner_checks_its_input() {
+        use crate::sign::{ObsMode, ObsSigner, ObsV4Signer, OssV1Signer, OssV4Signer};
+        use crate::{Credentials, ProviderName};
+        use http::{HeaderMap, Method, Uri};
+        let t = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap();
+        let creds = Credentials::access_key("ak", "sk", ProviderName::new("t"));
+        let h = HeaderMap::new();
+        let presign = |url: &str, secs: u64, region: &str| -> Vec<bool> {
+            let url: Uri = url.parse().unwrap();
+            let e = Duration::from_secs(secs);
+            let m = Method::GET;
+            vec![
+                OssV1Signer::new(Some("b"))
+                    .presign(&m, &url, &h, &creds, t, e)
+                    .is_ok(),
+                OssV4Signer::new(region, Some("b"))
+                    .presign(&m, &url, &h, &creds, t, e)
+                    .is_ok(),
+                ObsSigner::new(ObsMode::Native, Some("b"))
+                    .presign(&m, &url, &h, &creds, t, e)
+                    .is_ok(),
+                ObsV4Signer::new(region)
+                    .presign(&m, &url, &h, &creds, t, e)
+                    .is_ok(),
+            ]
+        };
+        let good = "https://b.h.invalid/a%2F..%2Fb";
+        assert_eq!(presign(good, 604_800, "r1"), [true; 4]);
+        assert_eq!(presign(good, 604_801, "r1"), [true, false, true, false]);
+        assert_eq!(presign(good, 0, "r1"), [false; 4]);
+        assert_eq!(presign("https://b.h.invalid/a/../b", 60, "r1"), [false; 4]);
+        assert_eq!(presign("https://b.h.invalid/%2E%2E", 60, "r1"), [false; 4]);
+        assert_eq!(presign(good, 60, "r/1"), [true, false, true, false]);
     }
 
     #[test]
