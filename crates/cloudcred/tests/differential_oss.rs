@@ -192,30 +192,14 @@ fn replay(algorithm: &str) -> (usize, usize) {
                     case["id"]
                 );
             }
-            "oss_v1_presign" => {
-                let p = OssV1Signer::new(bucket)
-                    .presign(
-                        &method(case),
-                        &url,
-                        &headers,
-                        &creds,
-                        time,
-                        presign_expires(),
-                    )
-                    .unwrap_or_else(|e| panic!("{}: {e}", case["id"]));
-                check_presigned(case, want, &p);
-            }
-            "oss_v4_presign" => {
-                let p = v4_signer(case)
-                    .presign(
-                        &method(case),
-                        &url,
-                        &headers,
-                        &creds,
-                        time,
-                        presign_expires(),
-                    )
-                    .unwrap_or_else(|e| panic!("{}: {e}", case["id"]));
+            "oss_v1_presign" | "oss_v4_presign" => {
+                let (m, e) = (method(case), presign_expires());
+                let p = if algorithm == "oss_v1_presign" {
+                    OssV1Signer::new(bucket).presign(&m, &url, &headers, &creds, time, e)
+                } else {
+                    v4_signer(case).presign(&m, &url, &headers, &creds, time, e)
+                }
+                .unwrap_or_else(|e| panic!("{}: {e}", case["id"]));
                 check_presigned(case, want, &p);
             }
             other => panic!("no replay for {other}"),
