@@ -17,11 +17,12 @@ pub struct Args {
     /// OSS region (`cn-hangzhou`); OBS V4 region.
     #[arg(long)]
     region: Option<String>,
-    /// Endpoint host; the URL is `https://BUCKET.HOST/KEY`. Required for OBS; for OSS the
-    /// default is the region's public endpoint.
+    /// Endpoint host, optionally with `https://` (the default) or `http://` and `:PORT`; the URL
+    /// is `https://BUCKET.HOST/KEY`. Required for OBS; for OSS the default is the region's public
+    /// endpoint.
     #[arg(long)]
     endpoint: Option<String>,
-    /// Seconds the URL stays valid.
+    /// Seconds the URL stays valid: at least 1; at most 604800 (7 days) for V4 URLs.
     #[arg(long, default_value_t = 3600)]
     expires: u64,
     /// HTTP method the URL is for, in any case (`GET`, `put`).
