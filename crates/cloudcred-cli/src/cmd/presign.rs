@@ -6,7 +6,6 @@ use cloudcred::sign::{
 };
 use cloudcred::{Context, Error, Result};
 use http::{HeaderMap, Method, Uri};
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -239,9 +238,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         _ => ObsSigner::new(ObsMode::Native, Some(bucket))
             .presign(&method, &url, &headers, &creds, now, expires)?,
     };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", presigned.url).and_then(|_| out.flush());
-    Ok(ExitCode::SUCCESS)
+    Ok(super::emit(
+        &format!("{}\n", presigned.url),
+        ExitCode::SUCCESS,
+    ))
 }
 
 #[cfg(test)]
