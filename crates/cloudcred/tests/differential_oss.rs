@@ -7,10 +7,13 @@
 //! [`encoding::encode_object_key`] (dot segments kept through URL parsers), query names and
 //! values RFC 3986 strict, so the signers decode what oss2 was given raw. No Python runs here.
 
+mod common;
+
 use chrono::{DateTime, Utc};
-use cloudcred::sign::encoding::{self, encode, encode_object_key};
+use cloudcred::sign::encoding::{self, encode_object_key};
 use cloudcred::sign::{OssV1Signer, OssV4Signer, Presigned, SigningDetails};
 use cloudcred::{Credentials, ProviderName};
+use common::encoded_query;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use serde_json::Value;
 use std::time::Duration;
@@ -60,14 +63,15 @@ fn url(case: &Value) -> Uri {
         Some(b) => format!("https://{b}.{ENDPOINT}/{key}"),
         None => format!("https://{ENDPOINT}/"),
     };
-    let params = case["params"].as_array().unwrap();
-    for (i, p) in params.iter().enumerate() {
-        u.push(if i == 0 { '?' } else { '&' });
-        u.push_str(&encode(p[0].as_str().unwrap()));
-        if let Some(v) = p[1].as_str() {
-            u.push('=');
-            u.push_str(&encode(v));
-        }
+    let params: Vec<(&str, Option<&str>)> = case["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap(), p[1].as_str()))
+        .collect();
+    if !params.is_empty() {
+        u.push('?');
+        u.push_str(&encoded_query(&params));
     }
     u.parse().unwrap_or_else(|e| panic!("{u}: {e}"))
 }
