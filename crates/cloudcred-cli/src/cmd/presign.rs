@@ -79,11 +79,10 @@ fn parse_target(target: &str) -> Result<(&str, &str, &str)> {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
     {
-        return Err(usage(format!(
-            "the bucket `{}` is not a bucket name: bucket names are lower-case letters, digits, \
-             `-` (and `.` on OBS); the key follows the first `/`",
-            bucket.escape_debug()
-        )));
+        return Err(usage(
+            "the target's bucket is not a bucket name: bucket names are lower-case letters, \
+             digits, `-` (and `.` on OBS); the key follows the first `/`",
+        ));
     }
     Ok((scheme, bucket, key))
 }
@@ -111,19 +110,31 @@ fn endpoint_host(endpoint: &str) -> Result<(&'static str, &str)> {
         Some((h, p)) => (h, Some(p)),
         None => (host_port, None),
     };
-    let host_ok = !host.is_empty()
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    let port_ok = port.map_or(true, |p| p.parse::<u16>().is_ok_and(|p| p > 0));
-    if !host_ok || !port_ok {
-        return Err(usage(format!(
-            "{FIX}; `{}` is not one",
-            endpoint.escape_debug()
-        )));
+    // The value is not echoed: a pasted URL can carry a token in its query.
+    let problem = if host_port.contains('?') {
+        Some("it has a query (`?`)")
+    } else if host_port.contains('#') {
+        Some("it has a fragment (`#`)")
+    } else if host_port.contains('/') {
+        Some("it has a path (`/`)")
+    } else if host_port.contains('@') {
+        Some("it has user information (`@`)")
+    } else if port.is_some_and(|p| !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        Some("its port is not a number from 1 to 65535")
+    } else if host.is_empty() {
+        Some("it has no host name")
+    } else if !host.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        Some("its host name has characters or empty labels a host name cannot have")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Err(usage(format!("{FIX}; {problem}")));
     }
     Ok((scheme, host_port))
 }
@@ -137,12 +148,11 @@ pub fn object_url(
     region: Option<&str>,
     endpoint: Option<&str>,
 ) -> Result<Uri> {
-    if let Some(r) = region.filter(|r| !presign_checks::is_region_name(r)) {
-        return Err(usage(format!(
-            "--region `{}` is not a region name: use letters, digits and `-` only, such as \
-             cn-hangzhou",
-            r.escape_debug()
-        )));
+    if region.is_some_and(|r| !presign_checks::is_region_name(r)) {
+        return Err(usage(
+            "--region is not a region name (it has a `/`, `?`, `#`, space or other character \
+             no region has): use letters, digits and `-` only, such as cn-hangzhou",
+        ));
     }
     let (url_scheme, host) = match (scheme, endpoint, region) {
         (_, Some(e), _) => {

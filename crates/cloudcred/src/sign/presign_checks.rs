@@ -79,11 +79,8 @@ pub(crate) fn check_region(algorithm: &'static str, region: &str) -> Result<()> 
     if !is_region_name(region) {
         return Err(Error::signing(
             algorithm,
-            format!(
-                "the region `{}` is not a region name: use letters, digits and `-` only, such \
-                 as cn-hangzhou",
-                region.escape_debug()
-            ),
+            "the region is not a region name (it has a `/`, `?`, `#`, space or other character \
+             no region has): use letters, digits and `-` only, such as cn-hangzhou",
         ));
     }
     Ok(())
