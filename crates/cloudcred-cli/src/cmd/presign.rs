@@ -168,7 +168,10 @@ pub fn object_url(
         }
     };
     let key = encoding::encode_object_key(key).map_err(|_| {
-        usage("an object key of `.` or `..` cannot be presigned: every client resolves it to the bucket's root; rename the object")
+        usage(
+            "an object key of `.` or `..` cannot be presigned: every client resolves it to the \
+             bucket's root; rename the object",
+        )
     })?;
     format!("{url_scheme}://{bucket}.{host}/{key}")
         .parse()
