@@ -74,9 +74,11 @@ pub fn encode_owned(s: &str, set: &'static AsciiSet) -> String {
 /// An object key as the path of a URL: RFC 3986 strict with `/` kept, except that a `/` next to
 /// a `.` or `..` segment is written `%2F`. Every URL parser (browsers, curl, Python's urllib3, the
 /// `url` crate) removes dot segments, also when written `%2E%2E` (WHATWG), so `a/../b` sent as is
-/// reaches the object `b`; as `a/..%2Fb` no parser sees a dot segment, and OSS and OBS decode
-/// `%2F` to `/`, so the key (and what V1 and V4 sign: the decoded key) is `a/../b`. oss2 does the
-/// same for every `/` by default (`sign_url(slash_safe=False)`).
+/// reaches the object `b`; as `a/..%2Fb` no parser sees a dot segment. OSS decodes `%2F` to `/`
+/// and signs the decoded key (oss2 writes every `/` as `%2F` by default, `sign_url(slash_safe=
+/// False)`), so the key and its V1 and V4 signatures are those of `a/../b`. OBS is taken to do
+/// the same (S3 semantics; not checked against the service): were its V2 resource the path as
+/// sent, such a URL would be refused (403), never served from another object.
 ///
 /// A key that is only `.` or `..` has no such spelling and is refused.
 pub fn encode_object_key(key: &str) -> Result<String> {
