@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cloud;
+pub mod differential;
 pub mod fake;
 pub mod rsa_keys;
 pub mod trace;
