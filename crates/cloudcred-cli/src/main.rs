@@ -20,7 +20,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(&ctx, args),
         Command::Sandbox(args) => cmd::sandbox::run(&ctx, args),
     };
+    let unsaved = cmd::warn_unsaved(&ctx);
     match result {
+        Ok(_) if unsaved => ExitCode::from(cmd::UNSAVED_EXIT),
         Ok(code) => code,
         Err(err) => {
             eprintln!("cloudcred: error: {err}");

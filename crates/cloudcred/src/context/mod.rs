@@ -13,9 +13,10 @@ pub use env::{Env, MapEnv, ProcessEnv};
 pub use fs::{FileSystem, OsFileSystem};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::cli_config_write::UnsavedWriteBack;
 use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Environment, file system, clock and HTTP client shared by the providers of a chain.
 #[derive(Clone, Debug)]
@@ -26,6 +27,8 @@ pub struct Context {
     /// Created at the first request (building a chain makes no client), shared by clones.
     http: Arc<OnceLock<Arc<dyn HttpClient>>>,
     http_injected: bool,
+    /// Write-backs that did not reach their file, shared by clones: see [`Context::take_unsaved`].
+    unsaved: Arc<Mutex<Vec<UnsavedWriteBack>>>,
 }
 
 impl Default for Context {
@@ -43,6 +46,7 @@ impl Context {
             clock: Clock::system(),
             http: Arc::new(OnceLock::new()),
             http_injected: false,
+            unsaved: Arc::default(),
         }
     }
 
@@ -181,6 +185,20 @@ impl Context {
             }
             .into()
         })
+    }
+
+    /// The write-backs of this context's providers that could not be saved since the last call
+    /// (a rotated OAuth refresh token above all: losing it loses the login). Credentials were
+    /// still returned; a program should tell its user, as `cloudcred` does on stderr.
+    pub fn take_unsaved(&self) -> Vec<UnsavedWriteBack> {
+        std::mem::take(&mut *self.unsaved.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn report_unsaved(&self, unsaved: UnsavedWriteBack) {
+        self.unsaved
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(unsaved);
     }
 
     pub fn exists(&self, path: &Path) -> bool {

@@ -4,24 +4,34 @@
 //! The official SDKs lose data here (go and java re-serialise their own struct and drop the
 //! CLI's settings) or race (py takes the file lock after reading). This module:
 //!
-//! 1. takes an in-process lock for the path, then an exclusive advisory lock on the sidecar
-//!    `<config>.lock` (created if needed, never deleted: deleting it would let two processes
+//! 1. resolves a symlinked config once to its final target, so a dotfiles link (stow, chezmoi,
+//!    home-manager) stays a link and its target gets the new content;
+//! 2. takes an in-process lock for the target, then an exclusive advisory lock on the sidecar
+//!    `<target>.lock` (created if needed, never deleted: deleting it would let two processes
 //!    lock two different inodes) and on the config file itself (py and go lock that one);
 //!    waits at most [`LOCK_TIMEOUT`], then gives up;
-//! 2. re-reads and parses the file under the lock;
-//! 3. changes only the given fields of the target profile, keeping every other value, its key
+//! 3. re-reads and parses the file under the lock;
+//! 4. changes only the given fields of the target profile, keeping every other value, its key
 //!    order and integer form (serde_json `preserve_order`);
-//! 4. writes with 4-space indentation, UTF-8 unescaped and a trailing newline, into a temporary
-//!    file in the same directory with the original's permissions, fsyncs it, renames it over the
-//!    original and fsyncs the directory;
-//! 5. writes nothing when no value changed.
+//! 5. writes with 4-space indentation, UTF-8 unescaped and a trailing newline, through
+//!    `atomic-write-file`: an unnamed temporary file (O_TMPFILE on Linux) created 0600 in the
+//!    target's directory that takes the original's owner, group and mode before any byte is
+//!    written (or the write is refused: a `sudo` run must not hand the user's file to root),
+//!    fsynced and linked over the original, the directory fsynced. A writer killed midway
+//!    leaves nothing; named leftovers of older writers are swept under the lock;
+//! 6. writes nothing when no value changed.
+//!
+//! [`ConfigLock::prepare`] opens the replacement before anything irreversible happens: OAuth
+//! proves that the file can be replaced before its refresh token rotates upstream.
 //!
 //! Everything here blocks; async callers go through [`update_profile`] / [`ConfigLock::acquire`],
 //! which run it on tokio's blocking pool. Messages name the path and profile only, never a
 //! value.
 
+use crate::context::Context;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,6 +50,7 @@ fn in_process() -> &'static (Mutex<HashSet<PathBuf>>, Condvar) {
 /// Both locks on one config file, held until dropped.
 #[derive(Debug)]
 pub struct ConfigLock {
+    /// The resolved target: the file that is locked, read and replaced.
     path: PathBuf,
     // Closing the descriptors releases the advisory locks.
     _sidecar: File,
@@ -63,6 +74,12 @@ pub fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The file a write-back replaces: the final target of a symlinked `path` (resolved once, so
+/// the lock, the read and the replacement all name the same file), else `path` itself.
+pub fn target_of(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
 fn try_file_lock(file: &File, deadline: Instant) -> std::io::Result<bool> {
     loop {
         if fs4::fs_std::FileExt::try_lock_exclusive(file)? {
@@ -79,10 +96,11 @@ fn try_file_lock(file: &File, deadline: Instant) -> std::io::Result<bool> {
 }
 
 impl ConfigLock {
-    /// Blocks until both locks are held, or `timeout` passed (`Ok(None)`).
+    /// Blocks until both locks on the target of `path` are held, or `timeout` passed
+    /// (`Ok(None)`).
     pub fn acquire_blocking(path: &Path, timeout: Duration) -> Result<Option<ConfigLock>, String> {
         let deadline = Instant::now() + timeout;
-        let path = path.to_owned();
+        let path = target_of(path);
         {
             let (set, cv) = in_process();
             let mut held = set.lock().unwrap_or_else(|p| p.into_inner());
@@ -157,8 +175,39 @@ impl ConfigLock {
             .map_err(|e| e.to_string())?
     }
 
+    /// The locked file: the resolved target of the path asked for.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Opens the replacement of the locked file: an unnamed temporary file in its directory,
+    /// already with the original's owner, group and mode. Succeeds only where the later
+    /// [`Replacement::commit`] can replace the file (a writable directory, an owner this
+    /// process may give away), so callers learn it before doing anything irreversible.
+    pub fn prepare(&self) -> Result<Replacement, String> {
+        sweep_leftovers(&self.path);
+        let mut options = atomic_write_file::OpenOptions::new();
+        #[cfg(unix)]
+        {
+            use atomic_write_file::unix::OpenOptionsExt as _;
+            // 0600 until the original's mode is copied: no moment where the secret is readable.
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            // Refuse rather than silently keep the writer's own uid (the crate's default for a
+            // non-root writer): a file handed to another owner locks its owner out.
+            options.preserve_mode(true).preserve_owner(true);
+        }
+        let file = options.open(&self.path).map_err(|e| {
+            format!(
+                "cannot write a replacement of {} with its owner, group and mode ({}): \
+                 the directory must be writable and the file owned by this user (or run as root)",
+                self.path.display(),
+                e.kind()
+            )
+        })?;
+        Ok(Replacement {
+            path: self.path.clone(),
+            file,
+        })
     }
 
     /// [`update`](Self::update), then releases the locks (for a move to the blocking pool).
@@ -172,13 +221,90 @@ impl ConfigLock {
 
     /// Re-reads the file, sets `updates` in `profile`, and writes the file if a value changed.
     pub fn update(&self, profile: &str, updates: &[(&str, Value)]) -> Result<Outcome, String> {
+        self.update_with(None, profile, updates)
+    }
+
+    /// [`update`](Self::update) through a replacement opened earlier by
+    /// [`prepare`](Self::prepare) (`None`: opened here when needed).
+    pub fn update_with(
+        &self,
+        replacement: Option<Replacement>,
+        profile: &str,
+        updates: &[(&str, Value)],
+    ) -> Result<Outcome, String> {
         let mut root = read_root(&self.path)?;
         match merge(&mut root, profile, updates) {
             None => Ok(Outcome::ProfileGone),
             Some(false) => Ok(Outcome::Unchanged),
             Some(true) => {
-                write_atomically(&self.path, &serialize(&root)?)?;
+                let replacement = match replacement {
+                    Some(r) => r,
+                    None => self.prepare()?,
+                };
+                replacement.commit(&serialize(&root)?)?;
                 Ok(Outcome::Written)
+            }
+        }
+    }
+}
+
+/// The new content of a locked config file, not yet visible; dropping it leaves the file as it
+/// was and nothing behind.
+#[derive(Debug)]
+pub struct Replacement {
+    path: PathBuf,
+    file: atomic_write_file::AtomicWriteFile,
+}
+
+impl Replacement {
+    /// Writes `bytes`, fsyncs, and puts the new file in place of the old one.
+    pub fn commit(mut self, bytes: &[u8]) -> Result<(), String> {
+        let io = |what: &str, e: std::io::Error| {
+            format!("cannot {what} {}: {}", self.path.display(), e.kind())
+        };
+        self.file.write_all(bytes).map_err(|e| io("write", e))?;
+        self.file.commit().map_err(|e| io("replace", e))
+    }
+}
+
+/// Removes named temporary files of earlier writers that died mid-write (they hold full
+/// secrets): `config.json.tmp-<pid>-<ns>` of cloudcred before the unnamed temporary file, and
+/// `.config.json.XXXXXX` of `atomic-write-file` on file systems without O_TMPFILE. Only
+/// called under the lock, which every cloudcred writer holds while its temporary file exists,
+/// so none of these is in use. py's and go's `config.json.tmp-<time>` (one number) are theirs.
+fn sweep_leftovers(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+    else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let ours = |entry: &str| -> bool {
+        if let Some(rest) = entry
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix(".tmp-"))
+        {
+            let mut parts = rest.split('-');
+            let number = |p: Option<&str>| {
+                p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            };
+            return number(parts.next()) && number(parts.next()) && parts.next().is_none();
+        }
+        entry
+            .strip_prefix('.')
+            .and_then(|r| r.strip_prefix(name))
+            .and_then(|r| r.strip_prefix('.'))
+            .is_some_and(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_str().is_some_and(ours) {
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(
+                    "cannot remove the leftover temporary file {}: {}",
+                    entry.path().display(),
+                    e.kind()
+                );
             }
         }
     }
@@ -194,6 +320,78 @@ pub enum Outcome {
     ProfileGone,
     /// The locks were not free within the timeout.
     LockTimeout,
+}
+
+/// What a write-back that did not reach the file would have saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsavedKind {
+    /// The OAuth refresh token after it rotated: the stored one is dead, so this loses the
+    /// login.
+    RotatedRefreshToken,
+    /// Fresh STS credentials: they work for this run; the next run fetches new ones.
+    StsCredentials,
+}
+
+/// A write-back that did not reach the file, for the caller to tell the user even when no log
+/// is configured (the CLI prints it and exits non-zero). Names the file, the profile and the
+/// reason, never a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsavedWriteBack {
+    pub path: PathBuf,
+    pub profile: String,
+    pub kind: UnsavedKind,
+    pub reason: String,
+}
+
+impl fmt::Display for UnsavedWriteBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (path, profile, reason) = (self.path.display(), &self.profile, &self.reason);
+        match self.kind {
+            UnsavedKind::RotatedRefreshToken => write!(
+                f,
+                "{path}: the rotated OAuth refresh token of profile {profile} could not be saved \
+                 ({reason}); the stored one no longer works: fix the file, then log in again with \
+                 `aliyun configure --profile {profile} --mode OAuth`"
+            ),
+            UnsavedKind::StsCredentials => write!(
+                f,
+                "{path}: the new STS credentials of profile {profile} could not be written back \
+                 ({reason}); they work for this run, and the next run fetches new ones"
+            ),
+        }
+    }
+}
+
+/// Logs a write-back's result and reports a failure to `ctx` ([`Context::take_unsaved`]).
+pub(crate) fn report(
+    ctx: &Context,
+    path: &Path,
+    profile: &str,
+    kind: UnsavedKind,
+    result: Result<Outcome, String>,
+) {
+    let reason = match result {
+        Ok(Outcome::Written | Outcome::Unchanged) => return,
+        // A profile deleted meanwhile was deleted on purpose: nothing of value is lost.
+        Ok(Outcome::ProfileGone) if kind == UnsavedKind::StsCredentials => {
+            tracing::warn!("config.json write-back skipped: the profile is no longer in the file");
+            return;
+        }
+        Ok(Outcome::ProfileGone) => "the profile is no longer in the file".to_owned(),
+        Ok(Outcome::LockTimeout) => format!(
+            "the file stayed locked for {} s by another process",
+            LOCK_TIMEOUT.as_secs()
+        ),
+        Err(reason) => reason,
+    };
+    let unsaved = UnsavedWriteBack {
+        path: path.to_owned(),
+        profile: profile.to_owned(),
+        kind,
+        reason,
+    };
+    tracing::warn!("{unsaved}");
+    ctx.report_unsaved(unsaved);
 }
 
 /// Reads the file and returns the raw object of `profile` (`Ok(None)` if it is gone). Callers
@@ -263,107 +461,27 @@ pub(crate) fn serialize(root: &Value) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let io = |what: &str, e: std::io::Error| {
-        format!("cannot {what} for {}: {}", path.display(), e.kind())
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp-{}-{stamp}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            // Created private; the original's mode is applied before any byte is written.
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        }
-        let mut file = options
-            .open(&tmp)
-            .map_err(|e| io("create a temporary file", e))?;
-        match std::fs::metadata(path) {
-            Ok(meta) => file
-                .set_permissions(meta.permissions())
-                .map_err(|e| io("copy the permissions", e))?,
-            Err(_) => {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                        .map_err(|e| io("set the permissions", e))?;
-                }
-            }
-        }
-        file.write_all(bytes).map_err(|e| io("write", e))?;
-        file.sync_all().map_err(|e| io("flush", e))?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(|e| io("replace the file", e))?;
-        #[cfg(unix)]
-        {
-            // Makes the rename itself durable.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 /// Sets `updates` in `profile` of the config at `path` under the locks, on tokio's blocking
-/// pool. Never fails the caller: problems are logged as warnings (no values) and reported in
-/// the outcome.
+/// pool. A write-back that did not happen is logged (no values) and reported to `ctx` as
+/// `kind`.
 pub async fn update_profile(
+    ctx: &Context,
     path: &Path,
     profile: &str,
+    kind: UnsavedKind,
     updates: Vec<(&'static str, Value)>,
-) -> Outcome {
-    let (path, profile) = (path.to_owned(), profile.to_owned());
+) -> Result<Outcome, String> {
+    let (owned_path, owned_profile) = (path.to_owned(), profile.to_owned());
     let result = crate::blocking::unblock(move || -> Result<Outcome, String> {
-        match ConfigLock::acquire_blocking(&path, LOCK_TIMEOUT)? {
+        match ConfigLock::acquire_blocking(&owned_path, LOCK_TIMEOUT)? {
             None => Ok(Outcome::LockTimeout),
-            Some(lock) => lock.update(&profile, &updates),
+            Some(lock) => lock.update(&owned_profile, &updates),
         }
     })
-    .await;
-    let outcome = match result {
-        Ok(Ok(o)) => o,
-        Ok(Err(msg)) => {
-            tracing::warn!("config.json write-back skipped: {msg}");
-            return Outcome::LockTimeout;
-        }
-        Err(e) => {
-            tracing::warn!("config.json write-back skipped: {e}");
-            return Outcome::LockTimeout;
-        }
-    };
-    warn_outcome(outcome);
-    outcome
-}
-
-/// Logs the outcomes a user should hear about.
-pub fn warn_outcome(outcome: Outcome) {
-    match outcome {
-        Outcome::LockTimeout => tracing::warn!(
-            "config.json write-back skipped: the file stayed locked for {} s",
-            LOCK_TIMEOUT.as_secs()
-        ),
-        Outcome::ProfileGone => {
-            tracing::warn!("config.json write-back skipped: the profile is no longer in the file")
-        }
-        Outcome::Written | Outcome::Unchanged => {}
-    }
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    report(ctx, path, profile, kind, result.clone());
+    result
 }
 
 #[cfg(test)]
