@@ -296,8 +296,8 @@ impl Source for ExternalProcess {
             if let Some((path, profile)) = &self.write_back {
                 let kind = cli_config_write::UnsavedKind::StsCredentials;
                 let fields = sts_fields(&creds);
-                let _ = cli_config_write::update_profile(&self.ctx, path, profile, kind, fields)
-                    .await;
+                let _ =
+                    cli_config_write::update_profile(&self.ctx, path, profile, kind, fields).await;
             }
             Ok(Resolution::Credentials(Arc::new(creds)))
         })

@@ -273,8 +273,7 @@ impl Replacement {
 /// called under the lock, which every cloudcred writer holds while its temporary file exists,
 /// so none of these is in use. py's and go's `config.json.tmp-<time>` (one number) are theirs.
 fn sweep_leftovers(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
-    else {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
         return;
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
