@@ -12,7 +12,8 @@
 //!    waits at most [`LOCK_TIMEOUT`], then gives up;
 //! 3. re-reads and parses the file under the lock;
 //! 4. changes only the given fields of the target profile, keeping every other value, its key
-//!    order and integer form (serde_json `preserve_order`);
+//!    order and every number's text as written (`2.50`, `1e3`: a [`Document`] keeps numbers as
+//!    raw text, where serde_json's `Value` would rewrite them as `2.5`, `1000.0`);
 //! 5. writes with 4-space indentation, UTF-8 unescaped and a trailing newline, through
 //!    `atomic-write-file`: an unnamed temporary file (O_TMPFILE on Linux) created 0600 in the
 //!    target's directory that takes the original's owner, group and mode before any byte is
@@ -29,6 +30,9 @@
 //! value.
 
 use crate::context::Context;
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::fmt;
@@ -397,15 +401,23 @@ pub(crate) fn report(
 /// hold the [`ConfigLock`] of `path` when the answer must not change under them.
 pub fn read_profile_at(path: &Path, profile: &str) -> Result<Option<Map<String, Value>>, String> {
     let root = read_root(path)?;
-    Ok(find_profile(&root, profile).cloned())
+    let Some(found) = find_profile(&root, profile) else {
+        return Ok(None);
+    };
+    match serde_json::to_value(found) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        _ => Err(format!(
+            "cannot read profile {profile} of {}",
+            path.display()
+        )),
+    }
 }
 
-fn read_root(path: &Path) -> Result<Value, String> {
+fn read_root(path: &Path) -> Result<Document, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {}", path.display(), e.kind()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // serde_json's message could quote nothing secret, but the position is all we pass on.
-    serde_json::from_str(text).map_err(|e| {
+    Document::parse(&text).map_err(|e| {
         format!(
             "{} is not valid JSON (line {}, column {})",
             path.display(),
@@ -415,34 +427,160 @@ fn read_root(path: &Path) -> Result<Value, String> {
     })
 }
 
-fn profiles_mut(root: &mut Value) -> Option<&mut Vec<Value>> {
-    root.get_mut("profiles")?.as_array_mut()
+/// A config.json as written: objects in key order, numbers as their text. Strings, booleans
+/// and null are plain values (their escapes are normalised on write, as py's writer does).
+#[derive(Debug, Clone)]
+pub enum Document {
+    Object(IndexMap<String, Document>),
+    Array(Vec<Document>),
+    /// A number exactly as written.
+    Number(Box<RawValue>),
+    /// A string, a boolean or null.
+    Scalar(Value),
 }
 
-fn find_profile<'a>(root: &'a Value, name: &str) -> Option<&'a Map<String, Value>> {
-    root.get("profiles")?
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_object)
-        .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+/// serde_json's nesting limit, kept by the recursive [`Document::parse`] too.
+const MAX_DEPTH: usize = 128;
+
+impl Document {
+    /// Parses a JSON text (a leading BOM is ignored, as aliyun-cli does).
+    pub fn parse(text: &str) -> serde_json::Result<Document> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Document::from_raw(serde_json::from_str(text)?, 0)
+    }
+
+    fn from_raw(raw: &RawValue, depth: usize) -> serde_json::Result<Document> {
+        use serde::de::Error as _;
+        let text = raw.get();
+        let nested = |d: usize| {
+            if d >= MAX_DEPTH {
+                Err(serde_json::Error::custom("recursion limit exceeded"))
+            } else {
+                Ok(d + 1)
+            }
+        };
+        Ok(match text.as_bytes().first() {
+            Some(b'{') => {
+                let depth = nested(depth)?;
+                let map: IndexMap<String, &RawValue> = serde_json::from_str(text)?;
+                Document::Object(
+                    map.into_iter()
+                        .map(|(k, v)| Ok((k, Document::from_raw(v, depth)?)))
+                        .collect::<serde_json::Result<_>>()?,
+                )
+            }
+            Some(b'[') => {
+                let depth = nested(depth)?;
+                let items: Vec<&RawValue> = serde_json::from_str(text)?;
+                Document::Array(
+                    items
+                        .into_iter()
+                        .map(|v| Document::from_raw(v, depth))
+                        .collect::<serde_json::Result<_>>()?,
+                )
+            }
+            Some(b'-' | b'0'..=b'9') => Document::Number(raw.to_owned()),
+            _ => Document::Scalar(serde_json::from_str(text)?),
+        })
+    }
+
+    /// A value as the document holds it (a number by its shortest text).
+    pub fn from_value(value: &Value) -> Document {
+        match value {
+            Value::Object(m) => Document::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Document::from_value(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Document::Array(a.iter().map(Document::from_value).collect()),
+            Value::Number(n) => Document::Number(
+                RawValue::from_string(n.to_string()).expect("a number's text is valid JSON"),
+            ),
+            other => Document::Scalar(other.clone()),
+        }
+    }
+
+    fn object_mut(&mut self) -> Option<&mut IndexMap<String, Document>> {
+        match self {
+            Document::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Document::Scalar(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
 }
 
-fn find_profile_mut<'a>(root: &'a mut Value, name: &str) -> Option<&'a mut Map<String, Value>> {
-    profiles_mut(root)?
-        .iter_mut()
-        .filter_map(Value::as_object_mut)
-        .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+/// Equal values: numbers by their text (`1` and `1.0` differ: rewriting one as the other
+/// changes the file).
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Document::Object(a), Document::Object(b)) => a == b,
+            (Document::Array(a), Document::Array(b)) => a == b,
+            (Document::Number(a), Document::Number(b)) => a.get() == b.get(),
+            (Document::Scalar(a), Document::Scalar(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Document::Object(m) => serializer.collect_map(m),
+            Document::Array(a) => serializer.collect_seq(a),
+            Document::Number(raw) => raw.serialize(serializer),
+            Document::Scalar(v) => v.serialize(serializer),
+        }
+    }
+}
+
+fn profiles(root: &Document) -> impl Iterator<Item = &IndexMap<String, Document>> {
+    let list = match root {
+        Document::Object(m) => match m.get("profiles") {
+            Some(Document::Array(a)) => a.as_slice(),
+            _ => &[],
+        },
+        _ => &[],
+    };
+    list.iter().filter_map(|p| match p {
+        Document::Object(m) => Some(m),
+        _ => None,
+    })
+}
+
+fn find_profile<'a>(root: &'a Document, name: &str) -> Option<&'a IndexMap<String, Document>> {
+    profiles(root).find(|p| p.get("name").and_then(Document::as_str) == Some(name))
+}
+
+fn find_profile_mut<'a>(
+    root: &'a mut Document,
+    name: &str,
+) -> Option<&'a mut IndexMap<String, Document>> {
+    match root.object_mut()?.get_mut("profiles")? {
+        Document::Array(a) => a
+            .iter_mut()
+            .filter_map(Document::object_mut)
+            .find(|p| p.get("name").and_then(Document::as_str) == Some(name)),
+        _ => None,
+    }
 }
 
 /// Sets `updates` in the first profile named `profile` of the parsed file `root`: `None` when
 /// there is no such profile, else whether a value changed. Every other value, key order and
-/// number form is kept; an existing key keeps its position, a new one goes last.
-pub(crate) fn merge(root: &mut Value, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
+/// number text is kept; an existing key keeps its position, a new one goes last.
+pub(crate) fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
     let target = find_profile_mut(root, profile)?;
     let mut changed = false;
     for (key, value) in updates {
-        if target.get(*key) != Some(value) {
-            target.insert((*key).to_owned(), value.clone());
+        let value = Document::from_value(value);
+        if target.get(*key) != Some(&value) {
+            target.insert((*key).to_owned(), value);
             changed = true;
         }
     }
@@ -450,11 +588,11 @@ pub(crate) fn merge(root: &mut Value, profile: &str, updates: &[(&str, Value)]) 
 }
 
 /// 4-space indentation, non-ASCII as is (serde_json never escapes it), trailing newline.
-pub(crate) fn serialize(root: &Value) -> Result<Vec<u8>, String> {
+pub(crate) fn serialize(root: &Document) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(root, &mut ser)
+    root.serialize(&mut ser)
         .map_err(|_| "cannot serialise the config".to_owned())?;
     out.push(b'\n');
     Ok(out)
@@ -589,5 +727,76 @@ mod tests {
             !e.contains("SECRET-VALUE") && e.contains("not valid JSON"),
             "{e}"
         );
+    }
+
+    /// Issue 11 item 16: serde_json's `Value` rewrote `2.50` as `2.5` and `1e3` as `1000.0`.
+    #[test]
+    fn keeps_each_numbers_text() {
+        let (_d, path) = setup(
+            r#"{"x": {"price": 2.50, "big": 1e3, "neg": -0.0, "e": 1.0E+2, "n": [10, 0.10]},
+               "profiles": [{"name": "p", "timeout": 2.50, "sts_expiration": 1700000000}]}"#,
+        );
+        let lock = ConfigLock::acquire_blocking(&path, LOCK_TIMEOUT)
+            .unwrap()
+            .unwrap();
+        // The same integer is no change, whatever type it came from.
+        assert_eq!(
+            lock.update("p", &[("sts_expiration", json!(1_700_000_000_i64))])
+                .unwrap(),
+            Outcome::Unchanged
+        );
+        lock.update(
+            "p",
+            &[("sts_token", json!("t")), ("sts_expiration", json!(42))],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for kept in [
+            "\"price\": 2.50,",
+            "\"big\": 1e3,",
+            "\"neg\": -0.0,",
+            "\"e\": 1.0E+2,",
+            "0.10\n",
+            "\"timeout\": 2.50,",
+            "\"sts_expiration\": 42,",
+        ] {
+            assert!(text.contains(kept), "{kept} lost in {text}");
+        }
+    }
+
+    #[test]
+    fn sweeps_only_leftovers_of_cloudcred_writers() {
+        let (d, path) = setup(SAMPLE);
+        let gone = ["config.json.tmp-4242-1700000000000", ".config.json.Ab12Cd"];
+        // py's and go's temporary names (one number), and anything else, are not ours.
+        let kept = [
+            "config.json.tmp-1700000000",
+            "config.json.tmp-12-x",
+            ".config.json.Ab12Cd7",
+            "config.json.bak",
+            "other.json.tmp-1-2",
+        ];
+        for name in gone.iter().chain(&kept) {
+            std::fs::write(d.path().join(name), "x").unwrap();
+        }
+        let lock = ConfigLock::acquire_blocking(&path, LOCK_TIMEOUT)
+            .unwrap()
+            .unwrap();
+        lock.update("p", &[("sts_token", json!("t"))]).unwrap();
+        for name in gone {
+            assert!(!d.path().join(name).exists(), "{name} left");
+        }
+        for name in kept {
+            assert!(d.path().join(name).exists(), "{name} removed");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        for text in ["[".repeat(100_000), "{\"a\":".repeat(100_000)] {
+            assert!(Document::parse(&text).is_err());
+        }
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(Document::parse(&ok).is_ok());
     }
 }
