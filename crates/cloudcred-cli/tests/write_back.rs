@@ -228,6 +228,19 @@ fn a_writer_that_cannot_keep_the_owner_refuses_before_rotating() {
     assert_clean(&cloud, &stderr);
 }
 
+/// `home`'s `.aliyun` made read-only for [`OTHER_WRITER`], who owns it and the config (and the
+/// lock file, when `lock_exists`).
+fn make_read_only(home: &Home, lock_exists: bool) {
+    let lock = home.aliyun().join("config.json.lock");
+    if lock_exists {
+        std::fs::write(&lock, "").unwrap();
+        chown(&lock, OTHER_WRITER);
+    }
+    chown(&home.config(), OTHER_WRITER);
+    chown(&home.aliyun(), OTHER_WRITER);
+    std::fs::set_permissions(home.aliyun(), std::fs::Permissions::from_mode(0o555)).unwrap();
+}
+
 /// Item 4: a read-only directory (for a user who is not root; with and without an existing
 /// lock file) fails before the token rotates.
 #[test]
@@ -236,14 +249,7 @@ fn a_read_only_directory_fails_before_rotating() {
         let (_rt, cloud) = cloud();
         let home = Home::new(&cloud);
         home.write_config(&home.config());
-        let lock = home.aliyun().join("config.json.lock");
-        if lock_exists {
-            std::fs::write(&lock, "").unwrap();
-            chown(&lock, OTHER_WRITER);
-        }
-        chown(&home.config(), OTHER_WRITER);
-        chown(&home.aliyun(), OTHER_WRITER);
-        std::fs::set_permissions(home.aliyun(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        make_read_only(&home, lock_exists);
         let before = std::fs::read(home.config()).unwrap();
 
         let out = home.get_as(OTHER_WRITER, "oauth-cn");
@@ -257,6 +263,44 @@ fn a_read_only_directory_fails_before_rotating() {
         assert_eq!(std::fs::read(home.config()).unwrap(), before);
         assert_clean(&cloud, &stderr);
     }
+}
+
+/// Item 4: a refresh that is due (≤ 1,200 s left) but could not be saved is skipped while the
+/// current access token still works: it is exchanged, nothing rotates. The exchanged STS cannot
+/// be written back either: printed, reported, exit status 3.
+#[test]
+fn a_due_refresh_that_cannot_be_saved_keeps_the_current_access_token() {
+    let (_rt, cloud) = cloud();
+    let home = Home::new(&cloud);
+    let expire = chrono::Utc::now().timestamp() + 600;
+    let text_due = home.fixture_text().replace(
+        "\"oauth_access_token_expire\": 10,",
+        &format!("\"oauth_access_token_expire\": {expire},"),
+    );
+    assert!(text_due.contains(&expire.to_string()));
+    std::fs::write(home.config(), text_due).unwrap();
+    make_read_only(&home, true);
+
+    let out = home.get_as(OTHER_WRITER, "oauth-cn");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed["access_key_id"],
+        cloud.issued().last().unwrap().access_key_id.as_str()
+    );
+    assert_eq!(cloud.count(Endpoint::OAuthToken), 0, "the token rotated");
+    let exchange = cloud.requests().pop().unwrap();
+    assert_eq!(
+        exchange.header("authorization"),
+        Some("Bearer fake-oauth-access-token-00001")
+    );
+    assert!(
+        stderr.contains("new STS credentials of profile oauth-cn could not be written back")
+            && !stderr.contains("rotated"),
+        "{stderr}"
+    );
+    assert_clean(&cloud, &stderr);
 }
 
 /// Item 4: a lock another process holds past the 10 s wait (util-linux `flock`) fails before
