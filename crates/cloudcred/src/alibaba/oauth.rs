@@ -8,6 +8,12 @@
 //!   cross-process lock of the config file (spec 7.3): take it, re-read the file, use the tokens
 //!   another process rotated meanwhile if any, else refresh and persist the new tokens before the
 //!   lock is released. Without this two CLIs invalidate each other (aliyun/iac-code PR #251).
+//! - A rotated token that cannot be saved loses the login, so the refresh starts only once the
+//!   lock is held and the file's replacement is open (a writable directory, an owner that can be
+//!   kept). Otherwise nothing rotates: the current access token is used while ≥ 60 s of it are
+//!   left, else an error names the file and the reason (a change to D27, which refreshed anyway
+//!   and only logged). A save that still fails afterwards (a full disk) is reported through
+//!   [`Context::take_unsaved`], which the CLI prints and turns into exit status 3.
 //! - `POST <base>/v1/exchange` with the bearer access token; camelCase keys first, PascalCase
 //!   accepted (credentials-python's reading); `expiration` as an ISO 8601 string or epoch seconds.
 //! - STS credentials persisted in the profile are reused while outside the refresh window, and

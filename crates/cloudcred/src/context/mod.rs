@@ -195,10 +195,13 @@ impl Context {
     }
 
     pub(crate) fn report_unsaved(&self, unsaved: UnsavedWriteBack) {
-        self.unsaved
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(unsaved);
+        // A long-running program that never asks must not grow without bound: the newest count.
+        const KEPT: usize = 16;
+        let mut list = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        if list.len() == KEPT {
+            list.remove(0);
+        }
+        list.push(unsaved);
     }
 
     pub fn exists(&self, path: &Path) -> bool {

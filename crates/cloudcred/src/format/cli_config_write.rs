@@ -799,4 +799,39 @@ mod tests {
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(Document::parse(&ok).is_ok());
     }
+
+    #[test]
+    fn unsaved_write_backs_reach_the_context_bounded() {
+        let ctx = Context::from_process();
+        let path = Path::new("/h/.aliyun/config.json");
+        let kind = UnsavedKind::RotatedRefreshToken;
+        report(&ctx, path, "p", kind, Ok(Outcome::Written));
+        report(&ctx, path, "p", kind, Ok(Outcome::Unchanged));
+        // A deleted profile loses nothing for STS, but a rotated token all the same.
+        report(
+            &ctx,
+            path,
+            "p",
+            UnsavedKind::StsCredentials,
+            Ok(Outcome::ProfileGone),
+        );
+        assert!(ctx.take_unsaved().is_empty());
+        report(&ctx, path, "p", kind, Ok(Outcome::ProfileGone));
+        report(&ctx.clone(), path, "p", kind, Err("disk full".into()));
+        let taken = ctx.take_unsaved();
+        assert_eq!(taken.len(), 2);
+        let text = taken[1].to_string();
+        assert!(
+            text.starts_with(
+                "/h/.aliyun/config.json: the rotated OAuth refresh token of profile p"
+            ) && text.contains("(disk full)")
+                && text.contains("aliyun configure --profile p --mode OAuth"),
+            "{text}"
+        );
+        assert!(ctx.take_unsaved().is_empty());
+        for _ in 0..40 {
+            report(&ctx, path, "p", kind, Ok(Outcome::LockTimeout));
+        }
+        assert_eq!(ctx.take_unsaved().len(), 16);
+    }
 }
