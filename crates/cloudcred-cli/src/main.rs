@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     cmd::init_logging();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failure(&e),
+    };
     let ctx = cloudcred::Context::from_process();
     let result = match cli.command {
         Command::Get(args) => cmd::get::run(&ctx, args),
@@ -25,8 +28,20 @@ fn main() -> ExitCode {
         Ok(_) if unsaved => ExitCode::from(cmd::UNSAVED_EXIT),
         Ok(code) => code,
         Err(err) => {
-            eprintln!("cloudcred: error: {err}");
+            cmd::report_error(err);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints clap's usage error, `--help` or `--version` as `Cli::parse` would, but checks the
+/// write: `cloudcred --help > /dev/full` must not exit 0.
+fn parse_failure(e: &clap::Error) -> ExitCode {
+    use std::io::Write;
+    let printed = e.print().and_then(|()| std::io::stdout().flush());
+    // Usage errors go to stderr: if that fails too, the status alone still tells.
+    if let (Err(io), false) = (printed, e.use_stderr()) {
+        return cmd::stdout_failure(&io);
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }

@@ -29,17 +29,24 @@ impl Home {
             .install("aliyun/config.json", ".aliyun/config.json")
     }
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cloudcred"))
-            .args(args)
+        self.command(args, env).output().unwrap()
+    }
+    /// The command [`Home::run`] runs, for a test that wires stdin/stdout/stderr itself.
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        self.wrapped(env!("CARGO_BIN_EXE_cloudcred"), args, env)
+    }
+    /// `program` (a shell, `script`) in the environment of [`Home::command`].
+    fn wrapped(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
             .env_clear()
             .env("HOME", self.0.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
             .env("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9")
             .env("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9")
-            .envs(env.iter().copied())
-            .output()
-            .unwrap()
+            .envs(env.iter().copied());
+        cmd
     }
 }
 
@@ -715,16 +722,26 @@ fn doctor_warns_about_exposed_credential_files() {
 
 /// Starts `cloudcred serve` for profile `sts` of the fixtures: (guard, first stdout line, port).
 fn start_serve(home: &Home, token: &str) -> (KillOnDrop, String, u16) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cloudcred"))
-        .args(["serve", "--profile", "sts", "--port", "0", "--token", token])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudcred"));
+    cmd.args(["serve", "--profile", "sts", "--port", "0", "--token", token])
         .env_clear()
         .env("HOME", home.0.path())
         .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    spawn_serve(cmd)
+}
+
+/// Starts [`SERVE_STS`] with `extra` arguments, stderr discarded: (guard, line, port).
+fn serve_sts(home: &Home, extra: &[&str]) -> (KillOnDrop, String, u16) {
+    let mut cmd = home.command(&[&SERVE_STS[..], extra].concat(), &[]);
+    cmd.stderr(std::process::Stdio::null());
+    spawn_serve(cmd)
+}
+
+/// Spawns a prepared `serve` command and reads its `export` line: (guard, line, port).
+fn spawn_serve(mut cmd: Command) -> (KillOnDrop, String, u16) {
+    use std::io::BufRead;
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let guard = KillOnDrop(child);
     let mut line = String::new();
@@ -915,4 +932,569 @@ fn audit_failing_commands_under_trace_print_no_secret() {
         }
     }
     assert!(logged, "CLOUDCRED_LOG=trace logs to stderr");
+}
+
+// Issue 11: a hostile local machine (full or closed stdout, descriptor exhaustion, slow clients,
+// odd tokens, inherited identities, programs that cannot start).
+
+/// The offline commands that print a result, each able to succeed with the fixtures.
+const PRINTING_COMMANDS: [&[&str]; 5] = [
+    &["get", "--format", "json"],
+    &["get", "--format", "env", "--profile", "sts"],
+    &["doctor"],
+    &[
+        "presign",
+        "oss://my-bucket/k",
+        "--region",
+        "cn-hangzhou",
+        "--endpoint",
+        "oss-cn-hangzhou.example.invalid",
+        "--profile",
+        "sts",
+    ],
+    &[
+        "sign",
+        "--service",
+        "oss",
+        "--region",
+        "cn-hangzhou",
+        "--url",
+        "https://bkt.oss-cn-hangzhou.example.invalid/k",
+        "--profile",
+        "sts",
+    ],
+];
+
+/// `serve` of the STS fixture profile, which prints its `export` line once resolved.
+const SERVE_STS: [&str; 5] = [
+    "serve",
+    "--profile",
+    "sts",
+    "--token",
+    "test-serve-token-0123456789",
+];
+
+#[cfg(target_os = "linux")]
+#[test]
+fn full_stdout_is_an_error_not_a_silent_success() {
+    let home = Home::new().with_files();
+    for args in PRINTING_COMMANDS
+        .iter()
+        .copied()
+        .chain([&SERVE_STS[..], &["sandbox"][..]])
+    {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = home.command(args, &[]).stdout(full).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("cannot write the output to stdout: No space left on device"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_no_secret(&err);
+    }
+    // --help is output too.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = home
+        .command(&["--help"], &[])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn closed_stdout_pipe_ends_quietly_with_141() {
+    let home = Home::new().with_files();
+    // A pipe whose read end is gone before the command writes.
+    for args in PRINTING_COMMANDS.iter().copied().chain([&SERVE_STS[..]]) {
+        let mut child = home
+            .command(args, &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    // Through a real shell pipeline: the reader exits first; the shell reports the status.
+    let sh = |script: &str| {
+        home.wrapped(
+            "sh",
+            &["-c", script, "sh", env!("CARGO_BIN_EXE_cloudcred")],
+            &[],
+        )
+        .output()
+        .unwrap()
+    };
+    let out = sh(r#"{ sleep 0.3; "$1" doctor; echo "status=$?" >&2; } | true"#);
+    assert_eq!(stderr(&out), "status=141\n");
+    let out = sh(r#""$1" doctor | head -c1"#);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
+fn logs_have_no_colour_codes_when_stderr_is_a_pipe() {
+    let home = Home::new().with_files();
+    let out = home.run(&["get", "--format", "json"], &[("CLOUDCRED_LOG", "debug")]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("DEBUG"), "{}", stderr(&out));
+    assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+}
+
+/// On a terminal (a pty from util-linux `script`) logs are coloured unless `NO_COLOR` is set
+/// and non-empty (https://no-color.org).
+#[cfg(target_os = "linux")]
+#[test]
+fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+    let home = Home::new().with_files();
+    let inner = format!(
+        "{} get --profile sts --format json >/dev/null",
+        env!("CARGO_BIN_EXE_cloudcred")
+    );
+    for (no_color, coloured) in [(None, true), (Some(""), true), (Some("1"), false)] {
+        let mut cmd = home.wrapped(
+            "script",
+            &["-qec", &inner, "/dev/null"],
+            &[("CLOUDCRED_LOG", "debug")],
+        );
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("DEBUG"), "{no_color:?}: {text}");
+        assert_eq!(out.stdout.contains(&0x1b), coloured, "{no_color:?}: {text}");
+    }
+}
+
+/// utime + stime of `pid`, in clock ticks (USER_HZ, 100 per second on Linux).
+#[cfg(target_os = "linux")]
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name: state is the first, utime the 12th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A GET with the answer read under a deadline, so a server that never answers fails the test
+/// instead of hanging it: (status, body).
+fn http_get_within(port: u16, target: &str, limit: std::time::Duration) -> (u16, String) {
+    let s = http_send(port, target, None);
+    s.set_read_timeout(Some(limit)).unwrap();
+    http_read(s)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_backs_off_at_the_descriptor_limit_and_recovers() {
+    let home = Home::new().with_files();
+    let token = "test-serve-token-0123456789";
+    let errors = home.0.path().join("serve.err");
+    // A real shell's `ulimit -n`, as a user would lower it.
+    let mut cmd = home.wrapped(
+        "sh",
+        &[
+            "-c",
+            r#"ulimit -n 64 && exec "$0" serve --profile sts --port 0 --token "$1""#,
+            env!("CARGO_BIN_EXE_cloudcred"),
+            token,
+        ],
+        &[],
+    );
+    cmd.stderr(std::fs::File::create(&errors).unwrap());
+    let (guard, _, port) = spawn_serve(cmd);
+    let pid = guard.0.id();
+
+    // Far more idle connections than descriptors: the server fills its table, the rest wait in
+    // the backlog.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let held: Vec<_> = (0..150)
+        .map_while(|_| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).ok()
+        })
+        .collect();
+    assert!(held.len() >= 100, "only {} connections", held.len());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = cpu_ticks(pid);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let used = cpu_ticks(pid) - before;
+    println!("serve at the descriptor limit: {used} CPU ticks in 1 s");
+    assert!(
+        used <= 10,
+        "serve used {used} ticks of CPU in 1 s at the descriptor limit"
+    );
+    let text = std::fs::read_to_string(&errors).unwrap();
+    assert_eq!(
+        text.matches("cannot accept connections").count(),
+        1,
+        "{text}"
+    );
+
+    drop(held);
+    let (status, body) = http_get_within(
+        port,
+        &format!("/credentials?token={token}"),
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn serve_disconnects_half_sent_requests_and_idle_connections() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let home = Home::new().with_files();
+    let token = SERVE_STS[4];
+    let (_guard, _, port) = serve_sts(&home, &["--header-read-timeout-ms", "500"]);
+
+    // Reads until the server closes; a read timeout (the server kept the connection) fails.
+    let read_to_close = |mut s: std::net::TcpStream| -> (Vec<u8>, Duration) {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let started = Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("the server kept the connection open: {e}"),
+            }
+        }
+        (got, started.elapsed())
+    };
+
+    let mut half = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        half,
+        "GET /credentials?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    )
+    .unwrap();
+    let (got, waited) = read_to_close(half);
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert!(!String::from_utf8_lossy(&got).contains("200 OK"));
+
+    // A whole request on a keep-alive connection is answered; the idle connection then closes.
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        idle,
+        "GET /credentials?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let (got, waited) = read_to_close(idle);
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200 OK"));
+}
+
+#[test]
+fn serve_holds_at_most_max_connections() {
+    use std::time::Duration;
+    let home = Home::new().with_files();
+    let token = SERVE_STS[4];
+    let (_guard, _, port) = serve_sts(&home, &["--max-connections", "2"]);
+    let idle: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    // Both slots are taken: a third request waits in the backlog, unanswered.
+    let mut third = http_send(port, &format!("/credentials?token={token}"), None);
+    third
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = std::io::Read::read(&mut third, &mut byte).unwrap_err();
+    assert!(
+        matches!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "{waited}"
+    );
+    // A slot frees: the waiting request is answered.
+    drop(idle);
+    third
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let (status, body) = http_read(third);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_export_line_works_in_a_shell_for_any_token_character() {
+    let home = Home::new().with_files();
+    for token in [
+        "token&with&ampersands-01",
+        "token#with#hashes-0123",
+        "token with spaces 0123",
+        "token'with'quotes'0123",
+        "token%41\"$(x)`y`\\-0123",
+    ] {
+        let (_guard, line, port) = start_serve(&home, token);
+        // curl, driven by the URI the printed line exports in a real shell.
+        let script = format!(
+            "{line}curl -sS -o /dev/null -w '%{{http_code}}' \"$ALIBABA_CLOUD_CREDENTIALS_URI\""
+        );
+        let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+        assert_eq!(stdout(&out), "200", "{token}: {line} {}", stderr(&out));
+        // bash too, and a raw request on the exported URI's path and query.
+        let script = format!("{line}printf %s \"$ALIBABA_CLOUD_CREDENTIALS_URI\"");
+        let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+        assert!(out.status.success(), "{token}: {line} {}", stderr(&out));
+        let uri = stdout(&out);
+        let target = uri
+            .strip_prefix(&format!("http://127.0.0.1:{port}"))
+            .unwrap_or_else(|| panic!("{uri}"));
+        let (status, body) = http_get(port, target, None);
+        assert_eq!(status, 200, "{token}: {uri}: {body}");
+        // The header form takes the token as it is.
+        let (status, _) = http_get(port, "/credentials", Some(&format!("Bearer {token}")));
+        assert_eq!(status, 200, "{token}");
+    }
+}
+
+/// The child's environment as `env` prints it.
+fn child_env(out: &Output) -> std::collections::BTreeMap<String, String> {
+    stdout(out)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+#[test]
+fn exec_hands_over_one_identity() {
+    const PLANTED: &str = "PARENT-IDENTITY";
+    // Identities of the parent that no chain used here reads, and settings to keep.
+    let alibaba_planted = [
+        ("OSS_ACCESS_KEY_ID", PLANTED),
+        ("OSS_ACCESS_KEY_SECRET", PLANTED),
+        ("OSS_SESSION_TOKEN", PLANTED),
+        ("OSS_STS_ROLE_ARN", PLANTED),
+        ("TABLESTORE_ACCESS_KEY_ID", PLANTED),
+        ("TABLESTORE_ACCESS_KEY_SECRET", PLANTED),
+        ("TABLESTORE_SESSION_TOKEN", PLANTED),
+        ("ALIYUN_ACCESS_KEY_ID", PLANTED),
+        ("ALIYUN_ACCESS_KEY_SECRET", PLANTED),
+        ("ALICLOUD_ACCESS_KEY", PLANTED),
+        ("ALIBABACLOUD_SECURITY_TOKEN", PLANTED),
+        ("ALIBABA_CLOUD_BEARER_TOKEN", PLANTED),
+        (
+            "ALIBABA_CLOUD_CREDENTIALS_URI",
+            "http://127.0.0.1:9/PARENT-IDENTITY",
+        ),
+        ("HUAWEICLOUD_SDK_AK", PLANTED),
+        ("HUAWEICLOUD_SDK_SK", PLANTED),
+        ("OBS_ACCESS_KEY_ID", PLANTED),
+        ("OBS_SECRET_ACCESS_KEY", PLANTED),
+        ("HC_CONTAINER_CREDENTIALS_FULL_URI", PLANTED),
+        ("ALIBABA_CLOUD_REGION_ID", "kept-region"),
+        ("OSS_ENDPOINT", "kept-endpoint"),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "kept-project"),
+    ];
+    let huawei_planted = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", PLANTED),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", PLANTED),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", PLANTED),
+        ("OSS_ACCESS_KEY_ID", PLANTED),
+        ("OBS_ACCESS_KEY_ID", PLANTED),
+        ("OBS_SECRET_ACCESS_KEY", PLANTED),
+        ("OBS_SECURITY_TOKEN", PLANTED),
+        ("HUAWEI_CLOUD_IDP_ID", PLANTED),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", "kept-project"),
+        ("HUAWEICLOUD_SDK_METADATA_DISABLED", "true"),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", "http://127.0.0.1:9"),
+    ];
+    let home = Home::new()
+        .with_files()
+        .install("huaweicloud/credentials", ".huaweicloud/credentials");
+    /// Flags of `exec`, the parent's extra environment, and variables the child must see.
+    type Case<'a> = (
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        Vec<(&'a str, Option<&'a str>)>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            &["--profile", "default"],
+            &alibaba_planted,
+            vec![
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", Some("LTAIFAKECLIDEFAULT01")),
+                ("OSS_ACCESS_KEY_ID", Some("LTAIFAKECLIDEFAULT01")),
+                (
+                    "TABLESTORE_ACCESS_KEY_SECRET",
+                    Some("fake-cli-secret-default-00001"),
+                ),
+                ("OSS_SESSION_TOKEN", None),
+                ("ALIBABA_CLOUD_SECURITY_TOKEN", None),
+            ],
+        ),
+        (
+            &["--profile", "sts"],
+            &alibaba_planted,
+            vec![
+                ("OSS_ACCESS_KEY_ID", Some("STS.FAKECLISTATIC004")),
+                ("OSS_SESSION_TOKEN", Some("fake-cli-sts-token-00004")),
+                ("TABLESTORE_SESSION_TOKEN", Some("fake-cli-sts-token-00004")),
+                ("ALIBABA_CLOUD_BEARER_TOKEN", None),
+            ],
+        ),
+        (
+            &["--profile", "anonymous"],
+            &alibaba_planted,
+            vec![
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", None),
+                ("OSS_ACCESS_KEY_ID", None),
+                ("ALIBABA_CLOUD_BEARER_TOKEN", None),
+            ],
+        ),
+        (
+            &["--profile", "bearer"],
+            &alibaba_planted,
+            vec![
+                (
+                    "ALIBABA_CLOUD_BEARER_TOKEN",
+                    Some("fake-cli-bearer-token-00001"),
+                ),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", None),
+                ("OSS_ACCESS_KEY_ID", None),
+            ],
+        ),
+        (
+            &["--cloud", "huawei"],
+            &huawei_planted,
+            vec![
+                ("HUAWEICLOUD_SDK_AK", Some("FAKEHWBASICAK0000001")),
+                ("OBS_ACCESS_KEY_ID", Some("FAKEHWBASICAK0000001")),
+                (
+                    "HUAWEICLOUD_SDK_PROJECT_ID",
+                    Some("0000000000000000fakeproject00001"),
+                ),
+                ("OBS_SECURITY_TOKEN", None),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", None),
+            ],
+        ),
+        (
+            // A global credential has no project id: the user's stays.
+            &["--cloud", "huawei", "--profile", "global"],
+            &huawei_planted,
+            vec![
+                ("HUAWEICLOUD_SDK_AK", Some("FAKEHWGLOBALAK000002")),
+                ("HUAWEICLOUD_SDK_PROJECT_ID", Some("kept-project")),
+            ],
+        ),
+    ];
+    for (flags, planted, expected) in cases {
+        let args = [&["exec"][..], flags, &["--", "env"][..]].concat();
+        let out = home.run(&args, planted);
+        assert!(out.status.success(), "{flags:?}: {}", stderr(&out));
+        let env = child_env(&out);
+        for (name, value) in &env {
+            assert!(
+                !value.contains(PLANTED),
+                "{flags:?}: {name} reached the child"
+            );
+        }
+        for (name, value) in planted {
+            if value.starts_with("kept") {
+                let want = expected
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(Some(*value), |(_, v)| *v);
+                assert_eq!(
+                    env.get(*name).map(String::as_str),
+                    want,
+                    "{flags:?}: {name}"
+                );
+            }
+        }
+        for (name, value) in expected {
+            assert_eq!(
+                env.get(name).map(String::as_str),
+                value,
+                "{flags:?}: {name}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn exec_exit_codes_follow_the_shell() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = Home::new().with_files();
+    let not_executable = home.0.path().join("not-executable.sh");
+    std::fs::write(&not_executable, "#!/bin/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&not_executable, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let missing = home.0.path().join("missing");
+    let dir = home.0.path().to_str().unwrap().to_owned();
+    for (program, expected) in [
+        (missing.to_str().unwrap(), 127),
+        ("cloudcred-no-such-program", 127),
+        (not_executable.to_str().unwrap(), 126),
+        (dir.as_str(), 126),
+    ] {
+        let out = home.run(&["exec", "--", program], &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{program}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains(&format!("cannot run {program}")),
+            "{}",
+            stderr(&out)
+        );
+        // A real shell gives the same status for the same program.
+        let sh = Command::new("sh")
+            .args(["-c", "\"$0\" 2>/dev/null", program])
+            .output()
+            .unwrap();
+        assert_eq!(sh.status.code(), Some(expected), "sh: {program}");
+    }
+    // The child's own status passes through, 1 included.
+    let out = home.run(&["exec", "--", "sh", "-c", "exit 1"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "");
+
+    // A NUL byte in a secret: the variable and the source are named, never the value.
+    let nul = Home::new();
+    let config = nul.0.path().join(".aliyun/config.json");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"current": "nul", "profiles": [{"name": "nul", "mode": "AK", "access_key_id": "LTAIFAKENUL", "access_key_secret": "PLANTED-NUL\u0000SECRET"}]}"#,
+    )
+    .unwrap();
+    let out = nul.run(&["exec", "--", "env"], &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("NUL byte"),
+        "{err}"
+    );
+    assert!(err.contains("default/cli_profile"), "{err}");
+    assert!(
+        !err.contains("PLANTED") && !err.contains("invalid input"),
+        "{err}"
+    );
+    assert_eq!(stdout(&out), "");
 }

@@ -4,6 +4,8 @@
 //! contract expects (signing.md §1.1) and let the signers decode. Hosts come from the JSON when
 //! they are signed; otherwise a placeholder host is used, since no test talks to a network.
 
+mod common;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use cloudcred::sign::encoding::{encode, encode_path};
 use cloudcred::sign::{
@@ -11,6 +13,7 @@ use cloudcred::sign::{
     OssV1Signer, OssV4Signer, TablestoreSigner, TablestoreVersion,
 };
 use cloudcred::{Credentials, ProviderName};
+use common::encoded_query;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -49,18 +52,6 @@ fn pairs(v: &Value) -> Vec<(String, Option<String>)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The query as the wire contract wants it: names and values encoded RFC 3986 strict.
-fn encoded_query(params: &[(String, Option<String>)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{}={}", encode(k), encode(v)),
-            None => encode(k).into_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn uri(base: &str, path: &str, query: &str) -> Uri {

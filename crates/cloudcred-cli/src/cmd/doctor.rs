@@ -88,8 +88,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             ExitCode::FAILURE
         }
     };
-    print!("{out}");
-    Ok(code)
+    Ok(super::emit(&out, code))
 }
 
 fn indent(s: &str) -> String {

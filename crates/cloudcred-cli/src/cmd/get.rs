@@ -2,7 +2,7 @@
 
 use cloudcred::{Context, CredentialKind, Credentials, Result};
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -37,10 +37,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         Format::Env => to_env(&creds, args.cloud),
         Format::Text => to_text(&creds),
     };
-    let mut out = std::io::stdout().lock();
-    // A closed pipe is the reader's choice, not an error worth a message.
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    Ok(ExitCode::SUCCESS)
+    Ok(super::emit(&text, ExitCode::SUCCESS))
 }
 
 fn to_json(c: &Credentials) -> Value {

@@ -11,16 +11,63 @@ pub mod sign;
 use cloudcred::alibaba::DefaultChain;
 use cloudcred::huawei::{CredentialType, HuaweiChain};
 use cloudcred::{Chain, Context, Credentials, Error, Result};
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Logs go to stderr and are off unless `CLOUDCRED_LOG` asks for them (e.g. `debug`).
+/// Logs go to stderr and are off unless `CLOUDCRED_LOG` asks for them (e.g. `debug`). Coloured
+/// only on a terminal and without `NO_COLOR` (<https://no-color.org>): escape codes in a log
+/// file or a CI capture are noise that breaks grep.
 pub fn init_logging() {
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("CLOUDCRED_LOG") {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal() && !no_color)
             .init();
     }
+}
+
+/// The exit status when stdout is a pipe whose reader has gone (`cloudcred doctor | head -c1`):
+/// 128 + SIGPIPE, what a shell reports for `cat` or `grep` ended by that signal, so
+/// `set -o pipefail` scripts see cloudcred the same way. Rust ignores SIGPIPE, so the write
+/// fails with EPIPE instead; we end quietly with the conventional status.
+pub const CLOSED_STDOUT_EXIT: u8 = 141;
+
+/// Writes `text` to stdout and flushes it: the one way every command prints its result. `Err`
+/// is the status to exit with: [`CLOSED_STDOUT_EXIT`] without a message when the reader closed
+/// the pipe, 1 with a message when the output could not be written (a full disk, `/dev/full`),
+/// so that no command exits 0 having delivered nothing.
+pub fn write_stdout(text: &str) -> std::result::Result<(), ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(stdout_failure(&e)),
+    }
+}
+
+/// [`write_stdout`], ending with `code` when the output was delivered.
+pub fn emit(text: &str, code: ExitCode) -> ExitCode {
+    write_stdout(text).map_or_else(|failed| failed, |()| code)
+}
+
+/// The status for a failed write to stdout, reporting it unless the reader just went away.
+pub fn stdout_failure(e: &std::io::Error) -> ExitCode {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return ExitCode::from(CLOSED_STDOUT_EXIT);
+    }
+    report_error(format_args!(
+        "cannot write the output to stdout: {e}; nothing or only part of it was written"
+    ));
+    ExitCode::FAILURE
+}
+
+/// `cloudcred: error: …` on stderr. Never panics, unlike `eprintln!`, when stderr itself is
+/// closed or full: there is nowhere left to report to, and the exit status still says it.
+pub fn report_error(message: impl Display) {
+    let _ = writeln!(std::io::stderr(), "cloudcred: error: {message}");
 }
 
 /// The default chain for `--profile`.
@@ -109,22 +156,25 @@ pub fn exported_vars_for(creds: &Credentials, cloud: Cloud) -> Vec<(&'static str
     let id = Some(creds.access_key_id().to_owned());
     let secret = Some(creds.access_key_secret().expose().to_owned());
     let token = creds.security_token().map(|t| t.expose().to_owned());
-    vec![
+    let mut vars = vec![
         ("HUAWEICLOUD_SDK_AK", id.clone()),
         ("HUAWEICLOUD_SDK_SK", secret.clone()),
         ("HUAWEICLOUD_SDK_SECURITY_TOKEN", token.clone()),
-        (
-            "HUAWEICLOUD_SDK_PROJECT_ID",
-            creds.project_id().map(str::to_owned),
-        ),
-        (
-            "HUAWEICLOUD_SDK_DOMAIN_ID",
-            creds.domain_id().map(str::to_owned),
-        ),
         ("OBS_ACCESS_KEY_ID", id),
         ("OBS_SECRET_ACCESS_KEY", secret),
         ("OBS_SECURITY_TOKEN", token),
-    ]
+    ];
+    // The scope ids only when the credential has them: a project id the user set for a
+    // credential without one is a setting to keep, not a stale identity to unset.
+    vars.extend(
+        [
+            ("HUAWEICLOUD_SDK_PROJECT_ID", creds.project_id()),
+            ("HUAWEICLOUD_SDK_DOMAIN_ID", creds.domain_id()),
+        ]
+        .into_iter()
+        .filter_map(|(name, id)| Some((name, Some(id?.to_owned())))),
+    );
+    vars
 }
 
 /// The environment variables a credential exports: name, value or `None` to unset.

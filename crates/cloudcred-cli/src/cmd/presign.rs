@@ -4,7 +4,6 @@
 use cloudcred::sign::{encoding, ObsMode, ObsSigner, ObsV4Signer, OssV1Signer, OssV4Signer};
 use cloudcred::{Context, Error, Result};
 use http::{HeaderMap, Method, Uri};
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -144,9 +143,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         _ => ObsSigner::new(ObsMode::Native, Some(bucket))
             .presign(&method, &url, &headers, &creds, now, expires)?,
     };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", presigned.url).and_then(|_| out.flush());
-    Ok(ExitCode::SUCCESS)
+    Ok(super::emit(
+        &format!("{}\n", presigned.url),
+        ExitCode::SUCCESS,
+    ))
 }
 
 #[cfg(test)]

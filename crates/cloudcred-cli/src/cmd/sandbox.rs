@@ -38,8 +38,19 @@ fn config_json(sts: &str) -> String {
     .to_string()
 }
 
-fn report(cloud: &FakeCloud, from: usize) -> usize {
+/// Prints a line through [`super::write_stdout`], ending the command if stdout is gone or full.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if let Err(code) = super::write_stdout(&format!("{}\n", format_args!($($arg)*))) {
+            return Ok(code);
+        }
+    };
+}
+
+/// The fake cloud's requests from index `from` on, one line each, and the new count.
+fn report(cloud: &FakeCloud, from: usize) -> (String, usize) {
     let requests = cloud.requests();
+    let mut out = String::new();
     for r in &requests[from..] {
         let what = r
             .endpoint
@@ -54,12 +65,12 @@ fn report(cloud: &FakeCloud, from: usize) -> usize {
             Verdict::Rejected { status, code } => format!("rejected {status} {code}"),
             Verdict::Dropped => "dropped".to_owned(),
         };
-        println!(
-            "    fake cloud: {} {}{action} -> {what}: {verdict}",
+        out.push_str(&format!(
+            "    fake cloud: {} {}{action} -> {what}: {verdict}\n",
             r.method, r.path
-        );
+        ));
     }
-    requests.len()
+    (out, requests.len())
 }
 
 pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
@@ -73,8 +84,8 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
         std::fs::create_dir_all(&aliyun).map_err(|e| Error::io(&aliyun, &e))?;
         let config = aliyun.join("config.json");
         std::fs::write(&config, config_json(&cloud.base_url())).map_err(|e| Error::io(&config, &e))?;
-        println!("fake cloud listening on {} (STS, ECS metadata, credentials URI, CloudSSO, OAuth)", cloud.base_url());
-        println!("sandbox home {}\n", home.path().display());
+        say!("fake cloud listening on {} (STS, ECS metadata, credentials URI, CloudSSO, OAuth)", cloud.base_url());
+        say!("sandbox home {}\n", home.path().display());
         let env = MapEnv::from([
             ("HOME", home.path().to_string_lossy().into_owned()),
             ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", cloud.base_url()),
@@ -86,22 +97,24 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
             ("2. Role chaining: a second AssumeRole signed with the first one's STS token", "sandbox-chained"),
             ("3. ECS instance metadata: token, role discovery, role credentials", "sandbox-ecs"),
         ] {
-            println!("{title}");
+            say!("{title}");
             let chain = DefaultChain::builder(&ctx).profile(profile).build();
             let creds = chain.get().await?;
-            seen = report(&cloud, seen);
-            println!("    resolved: {creds}\n");
+            let (requests, count) = report(&cloud, seen);
+            seen = count;
+            say!("{requests}    resolved: {creds}\n");
             // A second read is served from the refresh engine's cache: no request.
             let again = chain.get().await?;
             let before = seen;
-            seen = report(&cloud, seen);
-            println!(
-                "    second read: {} ({} new requests)\n",
+            let (requests, count) = report(&cloud, seen);
+            seen = count;
+            say!(
+                "{requests}    second read: {} ({} new requests)\n",
                 if creds.access_key_id() == again.access_key_id() && creds.expiration() == again.expiration() { "same snapshot from the cache" } else { "refreshed" },
                 seen - before
             );
         }
-        println!("Every request above was verified by the fake cloud as the real services would (signatures, tokens, durations).");
+        say!("Every request above was verified by the fake cloud as the real services would (signatures, tokens, durations).");
         Ok(ExitCode::SUCCESS)
     })
 }

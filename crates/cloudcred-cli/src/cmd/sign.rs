@@ -7,7 +7,6 @@ use cloudcred::sign::{
 };
 use cloudcred::{Context, Error, Result};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::presign::HttpMethod;
@@ -151,7 +150,5 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             .map_err(|_| usage("a signed header is not printable"))?;
         text.push_str(&format!("{name}: {value}\n"));
     }
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    Ok(ExitCode::SUCCESS)
+    Ok(super::emit(&text, ExitCode::SUCCESS))
 }

@@ -48,6 +48,32 @@ pub const ALIYUN: EnvNames = EnvNames {
     security_token: None,
 };
 
+/// Every variable that holds an Alibaba Cloud identity, or whose presence alone makes a source of
+/// cloudcred or an official SDK apply (spec 6.2, 6.14): keys and tokens of every convention, the
+/// bearer token, the OIDC role trio, the credentials URI, `OSS_STS_ROLE_ARN`. Settings (profile
+/// name, file paths, endpoints, regions) are not in it. `cloudcred exec` removes these from the
+/// child before adding the resolved credentials, so the child never sees a second identity;
+/// other tools' aliases are [`super::ignored_vars::identity_aliases`].
+pub const IDENTITY_VARS: &[&str] = &[
+    ALIBABA_CLOUD.access_key_id,
+    ALIBABA_CLOUD.access_key_secret,
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+    "ALIBABA_CLOUD_BEARER_TOKEN",
+    super::oidc_role_arn::ROLE_ARN_VAR,
+    super::oidc_role_arn::OIDC_PROVIDER_ARN_VAR,
+    super::oidc_role_arn::OIDC_TOKEN_FILE_VAR,
+    super::credentials_uri::CREDENTIALS_URI_VAR,
+    OSS.access_key_id,
+    OSS.access_key_secret,
+    "OSS_SESSION_TOKEN",
+    super::product_chains::OSS_STS_ROLE_ARN_VAR,
+    TABLESTORE.access_key_id,
+    TABLESTORE.access_key_secret,
+    "TABLESTORE_SESSION_TOKEN",
+    ALIYUN.access_key_id,
+    ALIYUN.access_key_secret,
+];
+
 /// Credentials from environment variables, read once when built.
 #[derive(Debug, Clone)]
 pub struct EnvProvider {

@@ -34,6 +34,20 @@ const IGNORED: &[(&str, &str)] = &[
     ("DEBUG", "logging is controlled with CLOUDCRED_LOG (tracing filters), never DEBUG"),
 ];
 
+/// The ignored names that other tools read as an identity: those whose advice names a variable of
+/// [`super::env::IDENTITY_VARS`] (`ALICLOUD_ACCESS_KEY`, `ALIBABACLOUD_ROLE_ARN`, …).
+pub fn identity_aliases() -> impl Iterator<Item = &'static str> {
+    IGNORED
+        .iter()
+        .filter(|(_, advice)| {
+            advice
+                .strip_prefix("use ")
+                .and_then(|rest| rest.split(' ').next())
+                .is_some_and(|name| super::env::IDENTITY_VARS.contains(&name))
+        })
+        .map(|(var, _)| *var)
+}
+
 /// Every ignored variable that is set (non-blank), with advice.
 pub fn ignored_variables(ctx: &Context) -> Vec<(&'static str, &'static str)> {
     IGNORED
@@ -60,5 +74,26 @@ mod tests {
             found,
             vec![("ALICLOUD_ACCESS_KEY_ID", "use ALIBABA_CLOUD_ACCESS_KEY_ID")]
         );
+    }
+
+    #[test]
+    fn identity_aliases_are_the_credential_names_only() {
+        let aliases: Vec<_> = identity_aliases().collect();
+        for var in [
+            "ALICLOUD_ACCESS_KEY",
+            "ALIBABACLOUD_ACCESS_KEY_SECRET",
+            "SECURITY_TOKEN",
+            "ALIBABACLOUD_ROLE_ARN",
+        ] {
+            assert!(aliases.contains(&var), "{var} missing from {aliases:?}");
+        }
+        for setting in [
+            "ALIBABACLOUD_PROFILE",
+            "ALIBABA_CLOUD_REGION_ID",
+            "ALIBABACLOUD_EXTERNAL_ID",
+            "DEBUG",
+        ] {
+            assert!(!aliases.contains(&setting), "{setting} is a setting");
+        }
     }
 }

@@ -32,6 +32,30 @@ pub const OBS: EnvNames = EnvNames {
     security_token: Some("OBS_SECURITY_TOKEN"),
 };
 
+/// Every variable that holds a Huawei Cloud identity, or whose presence alone makes a source of
+/// cloudcred or an official SDK apply (spec 3): AK/SK and tokens of the core and OBS SDKs, IdP
+/// federation, OIDC STS, pod identity. Not the project and domain ids: they scope a credential and
+/// are kept when the credential has none. `cloudcred exec` removes these from the child before
+/// adding the resolved credentials.
+pub const IDENTITY_VARS: &[&str] = &[
+    AK_VAR,
+    SK_VAR,
+    SECURITY_TOKEN_VAR,
+    OBS.access_key_id,
+    OBS.access_key_secret,
+    "OBS_SECURITY_TOKEN",
+    super::federation::IDP_ID_VAR,
+    super::federation::ID_TOKEN_FILE_VAR,
+    super::federation::OBS_IDP_ID_VAR,
+    super::federation::OBS_TOKEN_FILE_VAR,
+    super::oidc_sts::PROVIDER_URN_VAR,
+    super::oidc_sts::AGENCY_URN_VAR,
+    super::oidc_sts::ID_TOKEN_VAR,
+    super::oidc_sts::TOKEN_FILE_VAR,
+    super::pod_identity::FULL_URI_VAR,
+    super::pod_identity::AUTHORIZATION_TOKEN_FILE_VAR,
+];
+
 /// The id variable of a credential type: project id for basic, domain id for global.
 pub fn scope_var(kind: CredentialType) -> &'static str {
     match kind {

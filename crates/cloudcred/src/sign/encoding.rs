@@ -198,6 +198,8 @@ pub fn push_sorted_query(
 }
 
 /// The path decoded, split on `/`, each segment encoded RFC 3986 strict, joined with `/`.
+///
+/// Decoding first makes an encoded `/` (`%2F`) a separator; [`encode_each_segment`] keeps it.
 pub fn encode_segments(path: &str) -> Result<String> {
     let decoded = decode(path)?;
     let mut out = String::with_capacity(path.len() + 1);
@@ -210,9 +212,37 @@ pub fn encode_segments(path: &str) -> Result<String> {
     Ok(out)
 }
 
+/// The path split on `/` first, then each segment decoded and encoded RFC 3986 strict, joined
+/// with `/`: a `%2F` inside a segment stays `%2F`, as the request carries it.
+pub fn encode_each_segment(path: &str) -> Result<String> {
+    let mut out = String::with_capacity(path.len() + 1);
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_encoded(&mut out, &decode(segment)?, RFC3986);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_segment_keeps_an_encoded_slash() {
+        assert_eq!(
+            encode_each_segment("/clusters/a%2Fb").unwrap(),
+            "/clusters/a%2Fb"
+        );
+        assert_eq!(encode_segments("/clusters/a%2Fb").unwrap(), "/clusters/a/b");
+        // Each segment is normalised: unreserved escapes decoded, the rest upper-case escapes.
+        assert_eq!(
+            encode_each_segment("/a%7eb/c%2fd/%25/é").unwrap(),
+            "/a~b/c%2Fd/%25/%C3%A9"
+        );
+        assert!(encode_each_segment("/ok/%FF").is_err());
+    }
 
     #[test]
     fn variants_of_section_1_2() {

@@ -2,12 +2,16 @@
 //! header and presigned forms), and V4 (`AWS4-HMAC-SHA256`, service `s3`, header and presigned).
 //!
 //! The signer does no signature negotiation (S9): the caller chooses the mode, native by default.
+//!
+//! Where esdk-obs-python 3.26.6 signs what the service cannot verify, this module follows the
+//! service (each case in `tests/differential_obs.rs`): every signed V2 value trimmed, V4 values
+//! with SigV4 Trimall, and the sub-resources of all official lists, not only Python's.
 
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_joined_values, push_subresources, push_v1_head, sensitive_value, set_authorization,
-    Addressing, Presigned, SigningDetails,
+    push_subresources, sensitive_value, set_authorization, value_str, Addressing, Presigned,
+    SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -20,75 +24,128 @@ const V2_ALGORITHM: &str = "OBS V2";
 const V4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
-/// `ALLOWED_RESOURCE_PARAMTER_NAMES` of esdk-obs-python (`obs/const.py`), sorted.
-const SUBRESOURCES: &[&str] = &[
-    "acl",
-    "append",
-    "backtosource",
-    "bucketstatus",
-    "cors",
-    "delete",
-    "deletebucket",
-    "directcoldaccess",
-    "dispolicy",
-    "encryption",
-    "fileinterface",
-    "inventory",
-    "length",
-    "lifecycle",
-    "location",
-    "logging",
-    "metadata",
-    "modify",
-    "name",
-    "notification",
-    "object-lock",
-    "obsalias",
-    "obsbucketalias",
-    "obscompresspolicy",
-    "obsworkflowtriggerpolicy",
-    "partnumber",
-    "policy",
-    "policystatus",
-    "position",
-    "publicaccessblock",
-    "quota",
-    "rename",
-    "replication",
-    "requestpayment",
-    "response-cache-control",
-    "response-content-disposition",
-    "response-content-encoding",
-    "response-content-language",
-    "response-content-type",
-    "response-expires",
-    "restore",
-    "retention",
-    "storageclass",
-    "storageinfo",
-    "storagepolicy",
-    "tagging",
-    "torrent",
-    "truncate",
-    "uploadid",
-    "uploads",
-    "versionid",
-    "versioning",
-    "versions",
-    "website",
-    "x-image-process",
-    "x-image-save-bucket",
-    "x-image-save-object",
-    "x-obs-accesslabel",
-    "x-oss-process",
-    "x-workflow-execution-state",
-    "x-workflow-execution-type",
-    "x-workflow-graph-name",
-    "x-workflow-limit",
-    "x-workflow-next-marker",
-    "x-workflow-prefix",
-    "x-workflow-start",
-    "x-workflow-template-name",
+/// Which official OBS signer lists a sub-resource name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListedBy {
+    /// esdk-obs-python 3.26.6, `ALLOWED_RESOURCE_PARAMTER_NAMES` in `obs/const.py`.
+    Python,
+    /// huaweicloud-sdk-java-v3, `ALLOWED_RESOURCE_PARAMTER_NAMES` in
+    /// `services/obs/src/main/java/com/huaweicloud/sdk/obs/v1/sts/OBSSigner.java` (commit
+    /// 5512e4f): operations the Python SDK has no call for, such as `PUT /?customdomain` and
+    /// `PUT /?mirrorBackToSource`.
+    JavaV3,
+    Both,
+}
+
+use ListedBy::{Both, JavaV3, Python};
+
+/// The sub-resources (§8.2): the union of the official lists, lower-case, sorted, each with its
+/// source. The service, not one SDK, decides which parameters enter the string to sign; a name
+/// an official signer signs is one an operation needs, and leaving it out fails that operation
+/// with 403.
+const SUBRESOURCES: &[(&str, ListedBy)] = &[
+    ("acl", Both),
+    ("append", Both),
+    ("asynccallback", JavaV3),
+    ("asyncfetchjob", JavaV3),
+    ("asyncfetchpolicy", JavaV3),
+    ("attname", JavaV3),
+    ("backtosource", Both),
+    ("bucketstatus", Python),
+    ("cdnnotifyconfiguration", JavaV3),
+    ("cors", Both),
+    ("customdomain", JavaV3),
+    ("delete", Both),
+    ("deletebucket", Both),
+    ("directcoldaccess", Both),
+    ("dispolicy", Both),
+    ("encryption", Both),
+    ("extension_policy", JavaV3),
+    ("fileinterface", Both),
+    ("fscreatehardlink", JavaV3),
+    ("getcontentsummary", JavaV3),
+    ("ignore-sign-in-query", JavaV3),
+    ("inventory", Both),
+    ("length", Both),
+    ("lifecycle", Both),
+    ("listcontentsummary", JavaV3),
+    ("location", Both),
+    ("logging", Both),
+    ("metadata", Both),
+    ("mirrorbacktosource", JavaV3),
+    ("mirrorrefresh", JavaV3),
+    ("modify", Both),
+    ("multilistcontentsummary", JavaV3),
+    ("name", Both),
+    ("notification", Both),
+    ("object-lock", Both),
+    ("obsalias", Both),
+    ("obsbucketalias", Both),
+    ("obscompresspolicy", Both),
+    ("obsworkflowtriggerpolicy", Both),
+    ("orchestration", JavaV3),
+    ("partnumber", Both),
+    ("policy", Both),
+    ("policystatus", Python),
+    ("position", Both),
+    ("publicaccessblock", Python),
+    ("quota", Both),
+    ("readahead", JavaV3),
+    ("rename", Both),
+    ("replication", Both),
+    ("replication_progress", JavaV3),
+    ("requestpayment", Both),
+    ("response-cache-control", Both),
+    ("response-content-disposition", Both),
+    ("response-content-encoding", Both),
+    ("response-content-language", Both),
+    ("response-content-type", Both),
+    ("response-expires", Both),
+    ("restore", Both),
+    ("retention", Both),
+    ("select", JavaV3),
+    ("select-type", JavaV3),
+    ("sfsacl", JavaV3),
+    ("sfsmount", JavaV3),
+    ("sfsumount", JavaV3),
+    ("storageclass", Both),
+    ("storageinfo", Both),
+    ("storagepolicy", Both),
+    ("synccallback", JavaV3),
+    ("tagging", Both),
+    ("template_name", JavaV3),
+    ("template_name_prefix", JavaV3),
+    ("torrent", Both),
+    ("truncate", Both),
+    ("uploadid", Both),
+    ("uploads", Both),
+    ("versionid", Both),
+    ("versioning", Both),
+    ("versions", Both),
+    ("website", Both),
+    ("x-image-process", Both),
+    ("x-image-save-bucket", Both),
+    ("x-image-save-object", Both),
+    ("x-obs-accesslabel", Python),
+    ("x-obs-security-token", JavaV3),
+    ("x-obs-sse-kms-key-project-id", JavaV3),
+    ("x-oss-process", Both),
+    ("x-workflow-category", JavaV3),
+    ("x-workflow-create", JavaV3),
+    ("x-workflow-execution-state", Both),
+    ("x-workflow-execution-type", Python),
+    ("x-workflow-forbid", JavaV3),
+    ("x-workflow-graph-name", Both),
+    ("x-workflow-limit", Both),
+    ("x-workflow-next-marker", Python),
+    ("x-workflow-prefix", Both),
+    ("x-workflow-start", Both),
+    ("x-workflow-status", JavaV3),
+    ("x-workflow-template-name", Both),
+    ("x-workflow-type", JavaV3),
+    ("x_obs_dnslevel", JavaV3),
+    ("x_obs_resource_id", JavaV3),
+    ("x_obs_resource_type", JavaV3),
 ];
 
 /// The V2 family's two modes (§8.1).
@@ -158,7 +215,10 @@ impl ObsSigner {
 
     fn is_subresource(&self, name: &str) -> bool {
         let lower = name.to_ascii_lowercase();
-        lower.starts_with(self.mode.prefix()) || SUBRESOURCES.binary_search(&&*lower).is_ok()
+        lower.starts_with(self.mode.prefix())
+            || SUBRESOURCES
+                .binary_search_by_key(&&*lower, |(name, _)| name)
+                .is_ok()
     }
 
     /// CanonicalizedResource of §8.2, with the signer's own `extra` query parameters.
@@ -193,9 +253,21 @@ impl ObsSigner {
         date_line: Option<&str>,
         extra: &[(&str, &str)],
     ) -> Result<String> {
+        // Every value trimmed, not only `x-obs-meta-*` as esdk-obs-python does: HTTP drops the
+        // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
+        // and an untrimmed signature cannot verify.
         let prefix = self.mode.prefix();
         let mut s = String::with_capacity(128);
-        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
+        s.push_str(method.as_str());
+        s.push('\n');
+        for name in ["content-md5", "content-type"] {
+            s.push_str(
+                header_str(headers, name, V2_ALGORITHM)?
+                    .unwrap_or("")
+                    .trim(),
+            );
+            s.push('\n');
+        }
         match date_line {
             Some(d) => s.push_str(d),
             None => {
@@ -205,19 +277,19 @@ impl ObsSigner {
                     "x-amz-date"
                 };
                 if !headers.contains_key(prefixed_date) {
-                    s.push_str(header_str(headers, "date", V2_ALGORITHM)?.unwrap_or(""));
+                    s.push_str(
+                        header_str(headers, "date", V2_ALGORITHM)?
+                            .unwrap_or("")
+                            .trim(),
+                    );
                 }
             }
         }
         s.push('\n');
-        let meta = match self.mode {
-            ObsMode::Native => "x-obs-meta-",
-            ObsMode::AwsV2 => "x-amz-meta-",
-        };
         s.push_str(&primitives::canonical_prefixed_headers(
             headers,
             prefix,
-            |name| name.starts_with(meta),
+            |_| true,
             V2_ALGORITHM,
         )?);
         s.push_str(&self.canonical_resource(uri, extra)?);
@@ -285,6 +357,24 @@ impl ObsSigner {
     }
 }
 
+/// Appends every value of `name` joined with `,` (S8), each with SigV4's Trimall: outer
+/// whitespace removed and runs of inner spaces collapsed to one. The service canonicalises the
+/// values it received that way; esdk-obs-python signs them as given, which cannot verify.
+fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &str) -> Result<()> {
+    for (i, v) in headers.get_all(name).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut rest = value_str(v, name, V4_ALGORITHM)?.trim();
+        while let Some(run) = rest.find("  ") {
+            out.push_str(&rest[..=run]);
+            rest = rest[run..].trim_start_matches(' ');
+        }
+        out.push_str(rest);
+    }
+    Ok(())
+}
+
 /// Signs OBS requests with V4 (AWS SigV4, service `s3`, §9).
 #[derive(Debug, Clone)]
 pub struct ObsV4Signer {
@@ -334,7 +424,7 @@ impl ObsV4Signer {
             if *name == "host" && !headers.contains_key("host") {
                 s.push_str(authority(uri).unwrap_or(""));
             } else {
-                push_joined_values(&mut s, headers, name, true, V4_ALGORITHM)?;
+                push_trimall_values(&mut s, headers, name)?;
             }
             s.push('\n');
         }
@@ -491,27 +581,66 @@ mod tests {
     }
 
     #[test]
-    fn repeated_headers_join_and_only_meta_values_are_trimmed() {
+    fn repeated_headers_join_and_every_value_is_trimmed() {
         let mut h = HeaderMap::new();
         h.append("x-obs-meta-a", " 1 ".parse().unwrap());
         h.append("x-obs-meta-a", "2".parse().unwrap());
         h.append("x-obs-acl", " public-read".parse().unwrap());
         h.append("date", "d".parse().unwrap());
+        h.append("content-type", " text/plain\t".parse().unwrap());
         let s = ObsSigner::new(ObsMode::Native, None);
         let sts = s
             .string_to_sign(&Method::GET, &uri("https://h/"), &h, None, &[])
             .unwrap();
         assert_eq!(
             sts,
-            "GET\n\n\nd\nx-obs-acl: public-read\nx-obs-meta-a:1,2\n/"
+            "GET\n\ntext/plain\nd\nx-obs-acl:public-read\nx-obs-meta-a:1,2\n/"
         );
     }
 
     #[test]
-    fn subresource_list_is_sorted_and_unique() {
-        let mut sorted = super::SUBRESOURCES.to_vec();
+    fn v4_header_values_are_trimmed_and_inner_space_runs_collapse() {
+        let mut h = HeaderMap::new();
+        h.append("x-obs-acl", " \tpublic-read \t".parse().unwrap());
+        h.append("x-obs-meta-a", "a   b  c".parse().unwrap());
+        h.append("x-obs-meta-a", " d  e ".parse().unwrap());
+        h.append("x-obs-meta-t", "a\t\tb".parse().unwrap());
+        let signed = ObsV4Signer::signed_headers(&h, &uri("https://h/"));
+        let canonical = ObsV4Signer::new("r")
+            .canonical_request(&Method::GET, &uri("https://h/"), &h, &signed, &[])
+            .unwrap();
+        // Trimall folds runs of spaces only: inner tabs stay, as in AWS SigV4.
+        assert!(
+            canonical.contains(
+                "\nhost:h\nx-obs-acl:public-read\nx-obs-meta-a:a b c,d e\nx-obs-meta-t:a\t\tb\n\n"
+            ),
+            "{canonical}"
+        );
+    }
+
+    #[test]
+    fn subresource_list_is_sorted_unique_and_lower_case() {
+        let names: Vec<&str> = SUBRESOURCES.iter().map(|(name, _)| *name).collect();
+        let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted, super::SUBRESOURCES);
+        assert_eq!(sorted, names);
+        assert!(names.iter().all(|n| *n == n.to_ascii_lowercase()));
+    }
+
+    #[test]
+    fn names_only_the_java_signer_lists_are_signed() {
+        // `PUT /?customdomain` and `?mirrorBackToSource` are OBS operations esdk-obs-python
+        // cannot sign; without them in the list the service answers 403.
+        let s = ObsSigner::new(ObsMode::Native, Some("b"));
+        let sts = |q: &str| {
+            s.canonical_resource(&uri(&format!("https://b.h/?{q}")), &[])
+                .unwrap()
+        };
+        assert_eq!(sts("customdomain=d.example"), "/b/?customdomain=d.example");
+        assert_eq!(sts("mirrorBackToSource"), "/b/?mirrorBackToSource");
+        assert_eq!(sts("prefix=p&attname=a"), "/b/?attname=a");
+        assert!(SUBRESOURCES.contains(&("customdomain", JavaV3)));
+        assert!(SUBRESOURCES.contains(&("publicaccessblock", Python)));
     }
 }

@@ -21,8 +21,12 @@ pub fn accept_for_format(format: &str) -> &'static str {
 }
 
 /// Every `x-acs-*` header as `name:value\n`, sorted by lower-cased name (§3.2 step 1).
+///
+/// Values are trimmed: HTTP strips a field value's outer whitespace (RFC 9110 §5.5), so the
+/// service can only verify the trimmed value; aliyun-python-sdk-core signs values as given and
+/// cannot even send a padded one (`requests` refuses leading whitespace).
 pub fn canonical_headers(headers: &HeaderMap) -> Result<String> {
-    primitives::canonical_prefixed_headers(headers, "x-acs-", |_| false, ALGORITHM)
+    primitives::canonical_prefixed_headers(headers, "x-acs-", |_| true, ALGORITHM)
 }
 
 /// The path, then `?` and the sorted query as `name=value` / `name`, values raw (§3.2 step 2).
@@ -85,4 +89,19 @@ pub fn sign_request<B>(
     }
     let sts = string_to_sign(req)?;
     primitives::authorize_v1(req.headers_mut(), "acs", (id, secret), sts, ALGORITHM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn x_acs_values_are_signed_trimmed() {
+        let mut h = HeaderMap::new();
+        h.insert("x-acs-b", HeaderValue::from_static(" \tv  w\t "));
+        h.insert("x-acs-a", HeaderValue::from_static("u "));
+        h.insert("x-other", HeaderValue::from_static(" kept out "));
+        assert_eq!(canonical_headers(&h).unwrap(), "x-acs-a:u\nx-acs-b:v  w\n");
+    }
 }

@@ -205,3 +205,17 @@ pub fn assert_only_owned_changed_in(
         }
     }
 }
+
+/// A query as the signers' wire contract wants it (signing.md §1.1): names and values encoded
+/// RFC 3986 strict, `name` alone for a parameter without a value, joined with `&`.
+pub fn encoded_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, Option<V>)]) -> String {
+    use cloudcred::sign::encoding::encode;
+    params
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{}={}", encode(k.as_ref()), encode(v.as_ref())),
+            None => encode(k.as_ref()).into_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
