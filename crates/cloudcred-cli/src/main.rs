@@ -25,7 +25,8 @@ fn main() -> ExitCode {
     };
     let unsaved = cmd::warn_unsaved(&ctx);
     match result {
-        Ok(_) if unsaved => ExitCode::from(cmd::UNSAVED_EXIT),
+        // A failure of the command itself (stdout full, …) says more than an unsaved file.
+        Ok(code) if unsaved && code == ExitCode::SUCCESS => ExitCode::from(cmd::UNSAVED_EXIT),
         Ok(code) => code,
         Err(err) => {
             cmd::report_error(err);
