@@ -79,8 +79,13 @@ impl Home {
     }
 
     fn command(&self, profile: &str) -> Command {
+        self.cli(&["get", "--format", "json", "--profile", profile])
+    }
+
+    /// `cloudcred args…` in this home's controlled environment.
+    fn cli(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloudcred"));
-        cmd.args(["get", "--format", "json", "--profile", profile])
+        cmd.args(args)
             .env_clear()
             .env("HOME", self.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -443,6 +448,56 @@ fn an_external_write_back_that_cannot_be_saved_is_reported_with_exit_3() {
         "{stderr}"
     );
     assert!(!stderr.contains("fake-external-secret-00001"), "{stderr}");
+}
+
+/// Item 4 for `serve`, which never exits: the unsaved rotation of its first resolution is on
+/// stderr before it starts serving.
+#[test]
+fn serve_reports_an_unsaved_rotation_on_stderr() {
+    use std::io::BufRead;
+    let (_rt, cloud) = cloud();
+    let home = Home::new(&cloud);
+    let Some(_fs) = full_disk(&home) else {
+        return;
+    };
+    // coreutils `timeout` bounds the test should serve never print its banner.
+    let mut cmd = home.cli(&["serve", "--profile", "oauth-cn", "--port", "0"]);
+    let mut bounded = Command::new("timeout");
+    bounded
+        .arg("30")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    let mut child = bounded
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let serving = line.starts_with("cloudcred serve: serving");
+        lines.push(line);
+        if serving {
+            break;
+        }
+    }
+    // SIGTERM to `timeout` is passed on to serve.
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let stderr = lines.join("\n");
+    assert!(
+        stderr.contains("rotated OAuth refresh token of profile oauth-cn could not be saved")
+            && lines
+                .last()
+                .unwrap()
+                .starts_with("cloudcred serve: serving"),
+        "{stderr}"
+    );
+    assert_clean(&cloud, &stderr);
 }
 
 /// Prints fresh StsToken JSON, a unique secret per run.

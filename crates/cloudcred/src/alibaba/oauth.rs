@@ -290,9 +290,9 @@ impl OAuthSource {
             _ => Err(ErrorKind::Io {
                 path: self.config_path.clone(),
                 message: format!(
-                    "the OAuth access token of profile {} needs a refresh, and the refresh \
-                     token it rotates could not be saved ({why}); nothing was refreshed, so \
-                     the stored tokens still work once the file can be written",
+                    "the OAuth access token of profile {} needs a refresh, but the new refresh \
+                     token it brings could not be saved ({why}); nothing was refreshed, so the \
+                     stored tokens still work once the file can be written",
                     self.profile
                 ),
             }
