@@ -461,7 +461,7 @@ fn serve_reports_an_unsaved_rotation_on_stderr() {
         return;
     };
     // coreutils `timeout` bounds the test should serve never print its banner.
-    let mut cmd = home.cli(&["serve", "--profile", "oauth-cn", "--port", "0"]);
+    let cmd = home.cli(&["serve", "--profile", "oauth-cn", "--port", "0"]);
     let mut bounded = Command::new("timeout");
     bounded
         .arg("30")
