@@ -934,6 +934,409 @@ fn audit_failing_commands_under_trace_print_no_secret() {
     assert!(logged, "CLOUDCRED_LOG=trace logs to stderr");
 }
 
+/// The `(name, value)` query parameters of a URL, percent-decoded.
+fn url_query(url: &str) -> Vec<(String, String)> {
+    url::Url::parse(url.trim())
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn query_value(url: &str, name: &str) -> String {
+    url_query(url)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+        .1
+}
+
+/// Base64(HMAC-SHA1) with the fixture's default secret: what OSS V1 computes for `sts`.
+fn v1_signature(sts: &str) -> String {
+    cloudcred::sign::primitives::base64_hmac_sha1(b"fake-cli-secret-default-00001", sts)
+}
+
+#[test]
+fn presign_and_sign_take_the_method_in_any_case() {
+    let home = Home::new().with_files();
+    for method in ["PUT", "Put", "put"] {
+        let out = home.run(
+            &[
+                "presign",
+                "oss://b/k",
+                "--endpoint",
+                "oss.example.invalid",
+                "--v1",
+                "--method",
+                method,
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{method}: {}", stderr(&out));
+        let url = stdout(&out);
+        // The URL is signed for PUT: the service recomputes this string from a PUT request.
+        let expires = query_value(&url, "Expires");
+        assert_eq!(
+            query_value(&url, "Signature"),
+            v1_signature(&format!("PUT\n\n\n{expires}\n/b/k"))
+        );
+    }
+    let out = home.run(
+        &[
+            "sign",
+            "--service",
+            "oss",
+            "--v1",
+            "--method",
+            "DELETE",
+            "--url",
+            "https://b.oss-cn-hangzhou.example.invalid/k",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .to_owned()
+    };
+    assert_eq!(
+        header("authorization"),
+        format!(
+            "OSS LTAIFAKECLIDEFAULT01:{}",
+            v1_signature(&format!("DELETE\n\n\n{}\n/b/k", header("date")))
+        )
+    );
+    let out = home.run(
+        &[
+            "sign",
+            "--service",
+            "oss",
+            "--method",
+            "BREW",
+            "--url",
+            "https://b.oss-x.example.invalid/k",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--method"), "{}", stderr(&out));
+}
+
+/// Every row: arguments after `presign`, and what stderr must say (the flag and the fix).
+#[test]
+fn presign_refuses_bad_input_naming_the_flag_and_the_fix() {
+    let home = Home::new().with_files();
+    let rows: &[(&[&str], &str)] = &[
+        // A pasted presigned URL: refused without echoing its token.
+        (
+            &[
+                "oss://b/k",
+                "--endpoint",
+                "https://b.oss.example.invalid/k?x-oss-security-token=fake-cli-sts-token-00004",
+            ],
+            "--endpoint takes a host name",
+        ),
+        (
+            &[
+                "oss://b?security-token=fake-cli-sts-token-00004/k",
+                "--region",
+                "cn-hangzhou",
+            ],
+            "bucket is not a bucket name",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--region",
+                "cn-hangzhou?t=fake-cli-sts-token-00004",
+            ],
+            "--region is not a region name",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--endpoint",
+                "oss.example.invalid/extra",
+                "--v1",
+            ],
+            "it has a path",
+        ),
+        (
+            &["oss://b/k", "--endpoint", "oss.example.invalid?x=1", "--v1"],
+            "it has a query",
+        ),
+        (
+            &["oss://b/k", "--endpoint", "oss.example.invalid#f", "--v1"],
+            "it has a fragment",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--endpoint",
+                "ftp://oss.example.invalid",
+                "--v1",
+            ],
+            "only https:// and http://",
+        ),
+        (
+            &["oss://b/k", "--endpoint", "https://", "--v1"],
+            "it has no host name",
+        ),
+        (
+            &["oss://b/k", "--endpoint", "h.invalid:99999", "--v1"],
+            "its port is not a number",
+        ),
+        (
+            &["oss://b/k", "--region", "cn/hangzhou"],
+            "--region is not a region name",
+        ),
+        (
+            &["oss://b/k", "--region", "cn-hangzhou#x"],
+            "--region is not a region name",
+        ),
+        (&["oss://b/k", "--region", "cn?x=1"], "is not a region name"),
+        (
+            &[
+                "obs://b/k",
+                "--endpoint",
+                "obs.example.invalid",
+                "--v4",
+                "--region",
+                "r/1",
+            ],
+            "is not a region name",
+        ),
+        (
+            &["oss://b/..", "--region", "cn-hangzhou"],
+            "cannot be presigned",
+        ),
+        (
+            &["oss://b/.", "--region", "cn-hangzhou"],
+            "cannot be presigned",
+        ),
+        (
+            &["oss://B_x/k", "--region", "cn-hangzhou"],
+            "bucket is not a bucket name",
+        ),
+        (
+            &["oss://b/k", "--region", "cn-hangzhou", "--expires", "0"],
+            "--expires 0 makes a URL that is already expired",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--region",
+                "cn-hangzhou",
+                "--expires",
+                "604801",
+            ],
+            "use at most 604800 seconds",
+        ),
+        (
+            &[
+                "obs://b/k",
+                "--endpoint",
+                "obs.example.invalid",
+                "--v4",
+                "--region",
+                "r",
+                "--expires",
+                "700000",
+            ],
+            "use at most 604800 seconds",
+        ),
+        (
+            &[
+                "obs://b/k",
+                "--endpoint",
+                "obs.example.invalid",
+                "--expires",
+                "0",
+            ],
+            "--expires 0",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--region",
+                "cn-hangzhou",
+                "--v1",
+                "--expires",
+                "9223372036854775807",
+            ],
+            "ends after the year 9999",
+        ),
+    ];
+    for (args, want) in rows {
+        let mut argv = vec!["presign"];
+        argv.extend_from_slice(args);
+        let out = home.run(&argv, &[]);
+        let err = stderr(&out);
+        assert!(
+            !out.status.success(),
+            "{argv:?} was accepted: {}",
+            stdout(&out)
+        );
+        assert_eq!(stdout(&out), "", "{argv:?}");
+        assert!(err.contains(want), "{argv:?}: {err}");
+        assert_no_secret(&err);
+    }
+    // What the rows' neighbours accept.
+    let ok: &[(&[&str], &str)] = &[
+        (
+            &[
+                "oss://b/k",
+                "--endpoint",
+                "http://oss.example.invalid",
+                "--v1",
+            ],
+            "http://b.oss.example.invalid/k?",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--endpoint",
+                "HTTPS://oss.example.invalid:8443/",
+                "--v1",
+            ],
+            "https://b.oss.example.invalid:8443/k?",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--region",
+                "cn-hangzhou",
+                "--expires",
+                "604800",
+            ],
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k?",
+        ),
+        (
+            &[
+                "oss://b/k",
+                "--region",
+                "cn-hangzhou",
+                "--v1",
+                "--expires",
+                "604801",
+            ],
+            "https://b.oss-cn-hangzhou.aliyuncs.com/k?",
+        ),
+        (
+            &[
+                "obs://b/k",
+                "--endpoint",
+                "obs.example.invalid",
+                "--expires",
+                "700000",
+            ],
+            "https://b.obs.example.invalid/k?",
+        ),
+    ];
+    for (args, prefix) in ok {
+        let mut argv = vec!["presign"];
+        argv.extend_from_slice(args);
+        let out = home.run(&argv, &[]);
+        assert!(out.status.success(), "{argv:?}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(prefix),
+            "{argv:?}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// One HTTP request on a loopback listener; returns its request target as received.
+fn serve_one_request(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
+    use std::io::{BufRead, Write};
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                break;
+            }
+        }
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        line.split(' ').nth(1).unwrap_or_default().to_owned()
+    })
+}
+
+#[test]
+fn presigned_dot_segment_keys_reach_the_same_object_through_url_parsers_and_curl() {
+    let home = Home::new().with_files();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let endpoint = format!("http://oss.example.invalid:{port}");
+    for (scheme, key, extra) in [
+        ("oss", "a/../b", &["--region", "cn-hangzhou"][..]),
+        ("oss", "../x/./y/..", &["--region", "cn-hangzhou", "--v1"]),
+        ("obs", "dir/../k", &[]),
+        ("obs", "x/../../y", &["--v4", "--region", "r1"]),
+    ] {
+        let target = format!("{scheme}://b/{key}");
+        let mut argv = vec!["presign", target.as_str(), "--endpoint", endpoint.as_str()];
+        argv.extend_from_slice(extra);
+        let out = home.run(&argv, &[]);
+        assert!(out.status.success(), "{argv:?}: {}", stderr(&out));
+        let presigned = stdout(&out).trim().to_owned();
+        let sent_path = presigned
+            .split_once(&format!(":{port}"))
+            .unwrap()
+            .1
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        // A WHATWG parser (browsers, reqwest) keeps the path, which decodes to the key.
+        let parsed = url::Url::parse(&presigned).unwrap();
+        assert_eq!(parsed.path(), sent_path, "{key}");
+        let decoded = cloudcred::sign::encoding::decode(&sent_path[1..]).unwrap();
+        assert_eq!(decoded, key);
+        // curl without --path-as-is (it removes dot segments) sends the same path.
+        let server = serve_one_request(listener.try_clone().unwrap());
+        let curl = Command::new("curl")
+            .args([
+                "-sS",
+                "--max-time",
+                "10",
+                "--noproxy",
+                "*",
+                "-o",
+                "/dev/null",
+            ])
+            .arg("--resolve")
+            .arg(format!("b.oss.example.invalid:{port}:127.0.0.1"))
+            .arg(&presigned)
+            .output()
+            .unwrap();
+        assert!(
+            curl.status.success(),
+            "{}",
+            String::from_utf8_lossy(&curl.stderr)
+        );
+        let received = server.join().unwrap();
+        assert_eq!(received.split('?').next().unwrap(), sent_path, "{key}");
+        assert_eq!(
+            url_query(&format!("http://h{received}")),
+            url_query(&presigned),
+            "{key}: curl sent the query as signed"
+        );
+    }
+}
+
 // Issue 11: a hostile local machine (full or closed stdout, descriptor exhaustion, slow clients,
 // odd tokens, inherited identities, programs that cannot start).
 

@@ -6,14 +6,20 @@
 
 use serde_json::Value;
 
-use crate::http::{Ctx, Reply};
+use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault};
 use crate::{hwiam, hwmeta, hwsts, imds, oauth, sso, sts, uri};
 
 /// The answer for a fault that replaces the service's answer; `None` for the others.
-pub(crate) fn replacement(ctx: &Ctx, endpoint: Endpoint, fault: &Fault) -> Option<Reply> {
+pub(crate) fn replacement(
+    ctx: &Ctx,
+    req: &Req,
+    endpoint: Endpoint,
+    fault: &Fault,
+) -> Option<Reply> {
     match fault {
         Fault::Status(status) => Some(error_for(ctx, endpoint, *status)),
+        Fault::Echo(status) => Some(echo(ctx, req, endpoint, *status)),
         Fault::StatusWithBody(status, body) => {
             let mut reply = Reply::text(*status, body.clone()).with_code(format!("Fault{status}"));
             if serde_json::from_str::<Value>(body).is_ok() {
@@ -29,6 +35,46 @@ pub(crate) fn replacement(ctx: &Ctx, endpoint: Endpoint, fault: &Fault) -> Optio
         )),
         Fault::Throttle => Some(error_for(ctx, endpoint, 429).with_header("Retry-After", "1")),
         _ => None,
+    }
+}
+
+/// The request quoted back in the endpoint's error shape: the query and the body first (where
+/// most secrets travel), then every header but the mundane ones.
+fn echo(ctx: &Ctx, req: &Req, endpoint: Endpoint, status: u16) -> Reply {
+    const MUNDANE: &[&str] = &[
+        "host",
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "content-length",
+        "content-type",
+    ];
+    let target = if req.raw_query.is_empty() {
+        req.path.clone()
+    } else {
+        format!("{}?{}", req.path, req.raw_query)
+    };
+    let mut message = format!(
+        "echo of {} {target} body [{}] headers",
+        req.method,
+        String::from_utf8_lossy(&req.body)
+    );
+    for (name, value) in &req.headers {
+        if !MUNDANE.contains(&name.to_ascii_lowercase().as_str()) {
+            message.push_str(&format!(" {name}: {value};"));
+        }
+    }
+    let code = format!("Echo.{target}");
+    match endpoint {
+        Endpoint::ImdsCredentials | Endpoint::CredentialsUri => Reply::json(
+            status,
+            &serde_json::json!({"Code": code, "Message": message, "RequestId": ctx.request_id}),
+        )
+        .with_code("Echo"),
+        Endpoint::HwMetadataToken | Endpoint::HwSecurityKey => {
+            hwmeta::error(status, Some(&message))
+        }
+        _ => error_shape(ctx, endpoint, status, &code, &message),
     }
 }
 
@@ -52,6 +98,21 @@ fn error_for(ctx: &Ctx, endpoint: Endpoint, status: u16) -> Reply {
             "The request processing has failed due to some unknown error.",
         ),
     };
+    let oauth_code = match status {
+        400 => "invalid_request",
+        401 => "invalid_token",
+        429 => "slow_down",
+        _ => "server_error",
+    };
+    let code = match endpoint {
+        Endpoint::OAuthToken | Endpoint::OAuthExchange => oauth_code,
+        _ => code,
+    };
+    error_shape(ctx, endpoint, status, code, message)
+}
+
+/// An error answer in the endpoint's shape.
+fn error_shape(ctx: &Ctx, endpoint: Endpoint, status: u16, code: &str, message: &str) -> Reply {
     match endpoint {
         e if e.is_sts() => sts::error(ctx, status, code, message),
         Endpoint::ImdsToken | Endpoint::ImdsRoleList | Endpoint::ImdsCredentials => {
@@ -61,19 +122,20 @@ fn error_for(ctx: &Ctx, endpoint: Endpoint, status: u16) -> Reply {
         Endpoint::CloudSso => sso::error(ctx, status, code, message),
         Endpoint::HwMetadataToken | Endpoint::HwSecurityKey => hwmeta::error(status, None),
         Endpoint::HwIdTokenTokens | Endpoint::HwSecurityTokens => {
-            hwiam::error(status, &format!("IAM.Fault{status}"), message)
+            hwiam::error(status, &iam_code("IAM", status, code), message)
         }
-        Endpoint::HwPodIdentity => hwiam::error(status, &format!("POD.Fault{status}"), message),
-        Endpoint::HwOidcSts => hwsts::error(ctx, status, &format!("STS.Fault{status}"), message),
-        _ => {
-            let code = match status {
-                400 => "invalid_request",
-                401 => "invalid_token",
-                429 => "slow_down",
-                _ => "server_error",
-            };
-            oauth::error(ctx, status, code, message)
-        }
+        Endpoint::HwPodIdentity => hwiam::error(status, &iam_code("POD", status, code), message),
+        Endpoint::HwOidcSts => hwsts::error(ctx, status, &iam_code("STS", status, code), message),
+        _ => oauth::error(ctx, status, code, message),
+    }
+}
+
+/// Huawei codes are `<service>.<number>`; an echo keeps its own code.
+fn iam_code(service: &str, status: u16, code: &str) -> String {
+    if code.starts_with("Echo.") {
+        code.to_owned()
+    } else {
+        format!("{service}.Fault{status}")
     }
 }
 

@@ -114,6 +114,11 @@ pub enum Fault {
     /// busy, so only a client with a deadline on the whole exchange (not just between reads)
     /// gives up in time.
     SlowBody(Duration),
+    /// Answer with this status and the endpoint's usual error shape, its message (and code)
+    /// quoting the request back: path and query, body, and header values, as a debug server or a
+    /// misconfigured gateway does. The metadata credential endpoint and the credentials URI
+    /// answer `{"Code", "Message"}`, as they do for a failure (with status 200 too).
+    Echo(u16),
 }
 
 /// What the server did with a request.

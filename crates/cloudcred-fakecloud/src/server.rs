@@ -142,7 +142,7 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
         expired: fault == Some(Fault::ExpiredCredentials),
     };
     let replaced = match (endpoint, &fault) {
-        (Some(e), Some(f)) => faults::replacement(&ctx, e, f),
+        (Some(e), Some(f)) => faults::replacement(&ctx, &req, e, f),
         _ => None,
     };
     let mut reply = replaced.unwrap_or_else(|| dispatch(&ctx, &req, endpoint));

@@ -192,6 +192,9 @@ impl ErrorKind {
 
 fn describe_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
+    if let Some(refusal) = crate::context::FileRefusal::of(err) {
+        return refusal.to_string();
+    }
     match err.kind() {
         NotFound => "file not found".to_owned(),
         PermissionDenied => "permission denied: check the file's owner and mode".to_owned(),
@@ -235,15 +238,11 @@ fn upstream_text(
     s
 }
 
-/// Sanitises a service `Message` before it goes into an error (spec 11.3): cut at "string to
-/// sign" (any case), then cap at 512 characters.
+/// Sanitises a service `Message` that comes without its request (spec 11.3): cut at "string to
+/// sign", queries dropped, capped at 512 characters. Providers use
+/// [`Scrubber::of_request`](crate::http::Scrubber::of_request), which also knows the secrets.
 pub fn sanitize_service_message(message: &str) -> String {
-    let lower = message.to_ascii_lowercase();
-    let cut = match lower.find("string to sign") {
-        Some(i) => &message[..i],
-        None => message,
-    };
-    cut.trim_end().chars().take(512).collect()
+    crate::http::Scrubber::new().scrub(message)
 }
 
 #[cfg(test)]

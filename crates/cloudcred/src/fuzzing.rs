@@ -324,7 +324,15 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
         headers: http::HeaderMap::new(),
         body: body.to_vec(),
     };
-    let answer = || sts::json_answer(&response, origin.to_owned(), "endpoint".to_owned());
+    let scrubber = crate::http::Scrubber::new();
+    let answer = || {
+        sts::json_answer(
+            &response,
+            &scrubber,
+            origin.to_owned(),
+            "endpoint".to_owned(),
+        )
+    };
     match selector {
         0 | 4 => {
             let object = if selector == 0 {
@@ -346,7 +354,7 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
                 CodeRule::IfPresent
             };
             shown(&credential_document::parse(
-                ctx, body, status, rule, origin, "endpoint", name,
+                ctx, &response, &scrubber, rule, origin, "endpoint", name,
             ))
         }
         5 | 6 => {
@@ -375,7 +383,13 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
             }
         }
         _ => {
-            let e = oauth::upstream_error(origin.to_owned(), "endpoint".to_owned(), status, body);
+            let e = oauth::upstream_error(
+                &scrubber,
+                origin.to_owned(),
+                "endpoint".to_owned(),
+                status,
+                body,
+            );
             format!("{e} / {e:?}")
         }
     }
@@ -423,7 +437,9 @@ pub fn huawei_responses(data: &[u8]) {
                 headers: http::HeaderMap::new(),
                 body: body.to_vec(),
             };
-            let _ = response::upstream_error(&response, "fuzz origin", "endpoint").to_string();
+            let scrubber = crate::http::Scrubber::new();
+            let _ = response::upstream_error(&response, &scrubber, "fuzz origin", "endpoint")
+                .to_string();
         }
         2 => {
             let mut headers = http::HeaderMap::new();

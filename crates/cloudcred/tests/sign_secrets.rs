@@ -195,3 +195,35 @@ fn anonymous_credentials_leave_requests_unsigned() {
     assert_eq!(p.url, url.to_string());
     assert!(p.details.is_none());
 }
+
+/// The presigners' input errors (expiry, dot segments, region) name the input and the fix, never
+/// the token, secret or the query of the URL they refused.
+#[test]
+fn presign_input_errors_are_clean() {
+    let c = Credentials::sts("STS.id", SECRET, TOKEN, None, ProviderName::new("t"));
+    let h = HeaderMap::new();
+    let m = Method::GET;
+    let day = Duration::from_secs(86_400);
+    let query = "x-oss-security-token=PLANTED-TOKEN-do-not-print";
+    let dotted: Uri = format!("https://bucket.h.example.invalid/a/../b?{query}")
+        .parse()
+        .unwrap();
+    let plain: Uri = format!("https://bucket.h.example.invalid/k?{query}")
+        .parse()
+        .unwrap();
+    let errors = [
+        OssV1Signer::new(Some("bucket")).presign(&m, &dotted, &h, &c, t(), day),
+        OssV1Signer::new(Some("bucket")).presign(&m, &plain, &h, &c, t(), Duration::ZERO),
+        OssV4Signer::new("r", Some("bucket")).presign(&m, &plain, &h, &c, t(), day * 8),
+        OssV4Signer::new("r/x", Some("bucket")).presign(&m, &plain, &h, &c, t(), day),
+        ObsSigner::new(ObsMode::Native, Some("bucket")).presign(&m, &dotted, &h, &c, t(), day),
+        ObsV4Signer::new("r").presign(&m, &plain, &h, &c, t(), day * 8),
+    ];
+    for e in errors {
+        let e = e.unwrap_err();
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert_clean(&text, None);
+            assert!(!text.contains("x-oss-security-token"), "{text}");
+        }
+    }
+}

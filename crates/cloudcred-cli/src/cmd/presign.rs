@@ -1,7 +1,9 @@
 //! `cloudcred presign oss://BUCKET/KEY` and `obs://BUCKET/KEY`: print a presigned URL (and
 //! nothing else on stdout) signed with the credentials the chain resolves.
 
-use cloudcred::sign::{encoding, ObsMode, ObsSigner, ObsV4Signer, OssV1Signer, OssV4Signer};
+use cloudcred::sign::{
+    encoding, presign_checks, ObsMode, ObsSigner, ObsV4Signer, OssV1Signer, OssV4Signer,
+};
 use cloudcred::{Context, Error, Result};
 use http::{HeaderMap, Method, Uri};
 use std::process::ExitCode;
@@ -14,15 +16,16 @@ pub struct Args {
     /// OSS region (`cn-hangzhou`); OBS V4 region.
     #[arg(long)]
     region: Option<String>,
-    /// Endpoint host; the URL is `https://BUCKET.HOST/KEY`. Required for OBS; for OSS the
-    /// default is the region's public endpoint.
+    /// Endpoint host, optionally with `https://` (the default) or `http://` and `:PORT`; the URL
+    /// is `https://BUCKET.HOST/KEY`. Required for OBS; for OSS the default is the region's public
+    /// endpoint.
     #[arg(long)]
     endpoint: Option<String>,
-    /// Seconds the URL stays valid.
+    /// Seconds the URL stays valid: at least 1; at most 604800 (7 days) for V4 URLs.
     #[arg(long, default_value_t = 3600)]
     expires: u64,
-    /// HTTP method the URL is for.
-    #[arg(long, value_enum, default_value = "get")]
+    /// HTTP method the URL is for, in any case (`GET`, `put`).
+    #[arg(long, value_enum, ignore_case = true, default_value = "get")]
     method: HttpMethod,
     /// OSS: sign with V1 (HMAC-SHA1) instead of V4.
     #[arg(long)]
@@ -72,10 +75,72 @@ fn parse_target(target: &str) -> Result<(&str, &str, &str)> {
             "the target needs a bucket and an object key: oss://BUCKET/KEY",
         ));
     }
+    if !bucket
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Err(usage(
+            "the target's bucket is not a bucket name: bucket names are lower-case letters, \
+             digits, `-` (and `.` on OBS); the key follows the first `/`",
+        ));
+    }
     Ok((scheme, bucket, key))
 }
 
-/// The URL to sign: virtual-hosted, key percent-encoded with `/` kept.
+/// `(scheme, host[:port])` of `--endpoint`: a host name with an optional `https://` or `http://`
+/// and port, nothing else. Anything after the host would be pasted into the URL (`http://h`
+/// gave `https://b.http://h`; a `/`, `?` or `#` moved the key into a path, query or fragment).
+fn endpoint_host(endpoint: &str) -> Result<(&'static str, &str)> {
+    const FIX: &str = "--endpoint takes a host name such as oss-cn-hangzhou.aliyuncs.com, \
+                       optionally with https:// or http:// and a :PORT, and nothing after it";
+    let lower = endpoint.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https", &endpoint[8..])
+    } else if lower.starts_with("http://") {
+        ("http", &endpoint[7..])
+    } else if endpoint.contains("://") {
+        return Err(usage(format!(
+            "{FIX}: only https:// and http:// are URLs OSS and OBS serve"
+        )));
+    } else {
+        ("https", endpoint)
+    };
+    let host_port = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    // The value is not echoed: a pasted URL can carry a token in its query.
+    let problem = if host_port.contains('?') {
+        Some("it has a query (`?`)")
+    } else if host_port.contains('#') {
+        Some("it has a fragment (`#`)")
+    } else if host_port.contains('/') {
+        Some("it has a path (`/`)")
+    } else if host_port.contains('@') {
+        Some("it has user information (`@`)")
+    } else if port.is_some_and(|p| !p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        Some("its port is not a number from 1 to 65535")
+    } else if host.is_empty() {
+        Some("it has no host name")
+    } else if !host.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        Some("its host name has characters or empty labels a host name cannot have")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Err(usage(format!("{FIX}; {problem}")));
+    }
+    Ok((scheme, host_port))
+}
+
+/// The URL to sign: virtual-hosted, the key encoded with `encode_object_key` (its `.` and `..`
+/// segments survive every URL parser).
 pub fn object_url(
     scheme: &str,
     bucket: &str,
@@ -83,12 +148,18 @@ pub fn object_url(
     region: Option<&str>,
     endpoint: Option<&str>,
 ) -> Result<Uri> {
-    let host = match (scheme, endpoint, region) {
-        (_, Some(e), _) => e
-            .trim_start_matches("https://")
-            .trim_end_matches('/')
-            .to_owned(),
-        ("oss", None, Some(r)) => format!("oss-{r}.aliyuncs.com"),
+    if region.is_some_and(|r| !presign_checks::is_region_name(r)) {
+        return Err(usage(
+            "--region is not a region name (it has a `/`, `?`, `#`, space or other character \
+             no region has): use letters, digits and `-` only, such as cn-hangzhou",
+        ));
+    }
+    let (url_scheme, host) = match (scheme, endpoint, region) {
+        (_, Some(e), _) => {
+            let (s, h) = endpoint_host(e)?;
+            (s, h.to_owned())
+        }
+        ("oss", None, Some(r)) => ("https", format!("oss-{r}.aliyuncs.com")),
         ("oss", None, None) => return Err(usage("OSS needs --region (or --endpoint)")),
         (_, None, _) => {
             return Err(usage(
@@ -96,9 +167,45 @@ pub fn object_url(
             ))
         }
     };
-    format!("https://{bucket}.{host}/{}", encoding::encode_path(key))
+    let key = encoding::encode_object_key(key).map_err(|_| {
+        usage(
+            "an object key of `.` or `..` cannot be presigned: every client resolves it to the \
+             bucket's root; rename the object",
+        )
+    })?;
+    format!("{url_scheme}://{bucket}.{host}/{key}")
         .parse()
         .map_err(|_| usage("the bucket, key or endpoint does not form a valid URL"))
+}
+
+/// `--expires` is one the service accepts: at least a second; at most 7 days for V4 URLs; an
+/// absolute `Expires` (OSS V1, OBS native) that a Unix time can name.
+fn check_expires(args: &Args, scheme: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let v4 = (scheme == "oss" && !args.v1) || (scheme == "obs" && args.v4);
+    let max = presign_checks::MAX_V4_PRESIGN_EXPIRES.as_secs();
+    if args.expires == 0 {
+        return Err(usage(
+            "--expires 0 makes a URL that is already expired: give the seconds it stays valid, \
+             at least 1",
+        ));
+    }
+    if v4 && args.expires > max {
+        return Err(usage(format!(
+            "--expires {} is longer than V4 presigned URLs may live: use at most {max} seconds \
+             (7 days)",
+            args.expires
+        )));
+    }
+    let end = i64::try_from(args.expires)
+        .ok()
+        .and_then(|e| now.timestamp().checked_add(e));
+    if end.map_or(true, |e| e > presign_checks::MAX_EXPIRES_EPOCH_SECS) {
+        return Err(usage(format!(
+            "--expires {} ends after the year 9999: use a shorter expiry",
+            args.expires
+        )));
+    }
+    Ok(())
 }
 
 /// The scheme (`oss`, `obs`), the bucket and the URL to presign, from the arguments alone.
@@ -116,11 +223,12 @@ pub fn target_url(args: &Args) -> Result<(&str, &str, Uri)> {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (scheme, bucket, url) = target_url(&args)?;
+    let now = chrono::Utc::now();
+    check_expires(&args, scheme, now)?;
     let creds = super::resolve(ctx, args.profile.as_deref())?;
     let method = args.method.as_method();
     let headers = HeaderMap::new();
     let expires = Duration::from_secs(args.expires);
-    let now = chrono::Utc::now();
     let presigned = match scheme {
         "oss" if args.v1 => {
             OssV1Signer::new(Some(bucket)).presign(&method, &url, &headers, &creds, now, expires)?

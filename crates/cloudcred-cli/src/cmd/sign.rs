@@ -19,7 +19,8 @@ pub struct Args {
     /// The request URL, already percent-encoded as it will be sent.
     #[arg(long)]
     url: String,
-    #[arg(long, value_enum, default_value = "get")]
+    /// HTTP method of the request, in any case (`PUT`, `put`).
+    #[arg(long, value_enum, ignore_case = true, default_value = "get")]
     method: HttpMethod,
     /// A header the request will carry (`Name: value`); repeatable.
     #[arg(long = "header", short = 'H')]

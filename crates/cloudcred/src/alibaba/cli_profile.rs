@@ -11,6 +11,7 @@ use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, Profi
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::cli_config::{CliConfig, CliProfile, Mode};
+use crate::format::printable;
 use crate::model::{Credentials, SecretString};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
@@ -123,23 +124,28 @@ impl CliProfileProvider {
         if config.profile(&name).is_none() {
             return match choice {
                 ProfileChoice::Selected(_) => Ok(Loaded::NotConfigured(format!(
-                    "{} has no profile {name}",
-                    path.display()
+                    "{} has no profile {}",
+                    path.display(),
+                    printable(&name)
                 ))),
                 ProfileChoice::Required(_) => Err(Error::invalid_config(
                     format!("CLI config {}", path.display()),
-                    format!("has no profile {name}: run `aliyun configure --profile {name}` or choose another"),
+                    format!(
+                        "has no profile {0}: run `aliyun configure --profile {0}` or choose another",
+                        printable(&name)
+                    ),
                 )),
                 ProfileChoice::Default => Err(Error::invalid_config(
                     format!("CLI config {}", path.display()),
                     format!(
-                        "`current` names the profile {name}, which does not exist: run `aliyun configure set --profile <name>` or fix `current`"
+                        "`current` names the profile {}, which does not exist: run `aliyun configure set --profile <name>` or fix `current`",
+                        printable(&name)
                     ),
                 )),
             };
         }
         let spec = spec_for(&self.options.ctx, &config, &name)?;
-        let origin = format!("{} profile {name}", path.display());
+        let origin = format!("{} profile {}", path.display(), printable(&name));
         Ok(Loaded::Provider(spec.build(
             &self.options.ctx,
             &self.options.outer,
@@ -149,31 +155,31 @@ impl CliProfileProvider {
 }
 
 fn required(p: &CliProfile, key: &str) -> Result<String> {
-    p.str(key).map(str::to_owned).ok_or_else(|| {
+    p.string(key)?.map(str::to_owned).ok_or_else(|| {
         Error::invalid_config(
             p.origin(),
             format!(
                 "{key} is missing or empty: run `aliyun configure --profile {}` or add it",
-                p.name()
+                printable(p.name())
             ),
         )
     })
 }
 
-fn optional(p: &CliProfile, key: &str) -> Option<String> {
-    p.str(key).map(str::to_owned)
+fn optional(p: &CliProfile, key: &str) -> Result<Option<String>> {
+    Ok(p.string(key)?.map(str::to_owned))
 }
 
 fn assume_role(ctx: &Context, p: &CliProfile) -> Result<AssumeRoleSettings> {
     Ok(AssumeRoleSettings {
         role_arn: required(p, "ram_role_arn")?,
-        role_session_name: optional(p, "ram_session_name")
+        role_session_name: optional(p, "ram_session_name")?
             .or_else(|| ctx.var("ALIBABA_CLOUD_ROLE_SESSION_NAME")),
         duration_seconds: role_duration(p.int("expired_seconds")?, &p.origin(), "expired_seconds")?,
-        policy: optional(p, "policy"),
-        external_id: optional(p, "external_id").or_else(|| ctx.var("ALIBABA_CLOUD_EXTERNAL_ID")),
-        sts_endpoint: optional(p, "sts_endpoint"),
-        sts_region: optional(p, "sts_region"),
+        policy: optional(p, "policy")?,
+        external_id: optional(p, "external_id")?.or_else(|| ctx.var("ALIBABA_CLOUD_EXTERNAL_ID")),
+        sts_endpoint: optional(p, "sts_endpoint")?,
+        sts_region: optional(p, "sts_region")?,
         enable_vpc: p.bool("enable_vpc")?,
     })
 }
@@ -196,7 +202,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
     let p = config.profile(name).ok_or_else(|| {
         Error::invalid_config(
             format!("CLI config {}", config.path().display()),
-            format!("has no profile {name}"),
+            format!("has no profile {}", printable(name)),
         )
     })?;
     let (mode, _inferred) = p.mode()?;
@@ -214,7 +220,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
         Mode::RamRoleArn => {
             let id = required(p, "access_key_id")?;
             let secret = SecretString::new(required(p, "access_key_secret")?);
-            let source = match optional(p, "sts_token") {
+            let source = match optional(p, "sts_token")? {
                 Some(token) => ProfileSpec::Sts {
                     id,
                     secret,
@@ -241,12 +247,12 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
         }
         Mode::RamRoleArnWithRoleName => ProfileSpec::RamRoleArn {
             source: Box::new(ProfileSpec::EcsRamRole {
-                role_name: optional(p, "ram_role_name"),
+                role_name: optional(p, "ram_role_name")?,
             }),
             role: assume_role(ctx, p)?,
         },
         Mode::EcsRamRole => ProfileSpec::EcsRamRole {
-            role_name: optional(p, "ram_role_name"),
+            role_name: optional(p, "ram_role_name")?,
         },
         Mode::Oidc => {
             let token_file = ctx.expand_path(&required(p, "oidc_token_file")?);
@@ -254,17 +260,17 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
                 role_arn: required(p, "ram_role_arn")?,
                 oidc_provider_arn: required(p, "oidc_provider_arn")?,
                 oidc_token_file: token_file,
-                role_session_name: optional(p, "ram_session_name")
-                    .or_else(|| optional(p, "role_session_name"))
+                role_session_name: optional(p, "ram_session_name")?
+                    .or(optional(p, "role_session_name")?)
                     .or_else(|| ctx.var("ALIBABA_CLOUD_ROLE_SESSION_NAME")),
                 duration_seconds: role_duration(
                     p.int("expired_seconds")?,
                     &p.origin(),
                     "expired_seconds",
                 )?,
-                policy: optional(p, "policy"),
-                sts_endpoint: optional(p, "sts_endpoint"),
-                sts_region: optional(p, "sts_region"),
+                policy: optional(p, "policy")?,
+                sts_endpoint: optional(p, "sts_endpoint")?,
+                sts_region: optional(p, "sts_region")?,
                 enable_vpc: p.bool("enable_vpc")?,
             })
         }
@@ -286,7 +292,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
         Mode::CredentialsUri => {
             external_processes_allowed(ctx, p, mode)?;
             ProfileSpec::CredentialsUri {
-                uri: optional(p, "credentials_uri")
+                uri: optional(p, "credentials_uri")?
                     .or_else(|| ctx.var("ALIBABA_CLOUD_CREDENTIALS_URI"))
                     .ok_or_else(|| {
                         Error::invalid_config(
@@ -305,7 +311,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
         }
         Mode::BearerToken => ProfileSpec::Bearer {
             token: SecretString::new(
-                optional(p, "bearer_token")
+                optional(p, "bearer_token")?
                     .or_else(|| ctx.var("ALIBABA_CLOUD_BEARER_TOKEN"))
                     .ok_or_else(|| {
                         Error::invalid_config(
@@ -314,10 +320,10 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
                         )
                     })?,
             ),
-            header: optional(p, "bearer_token_header_key"),
+            header: optional(p, "bearer_token_header_key")?,
         },
         Mode::CloudSso => {
-            let access_token = p.str("access_token");
+            let access_token = p.string("access_token")?;
             let expire = p.int("cloud_sso_access_token_expire")?.unwrap_or(0);
             if access_token.is_none() || expire <= now {
                 return Err(Error::invalid_config(
@@ -325,7 +331,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
                     format!(
                         "the CloudSSO access token is missing or expired: log in again with aliyun-cli \
                          (`aliyun configure --profile {} --mode CloudSSO`)",
-                        p.name()
+                        printable(p.name())
                     ),
                 ));
             }
@@ -339,7 +345,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
         }
         Mode::OAuth => {
             let site = p
-                .str("oauth_site_type")
+                .string("oauth_site_type")?
                 .unwrap_or_default()
                 .to_ascii_uppercase();
             if site != "CN" && site != "INTL" {
@@ -400,7 +406,7 @@ impl ProvideCredentials for CliProfileProvider {
                         if let Ok((mode, true)) = p.mode() {
                             out.warnings.push(format!(
                                 "profile {} has no `mode`; inferred {} as aliyun-cli does: add \"mode\": \"{}\"",
-                                p.name(),
+                                printable(p.name()),
                                 mode.as_str(),
                                 mode.as_str()
                             ));

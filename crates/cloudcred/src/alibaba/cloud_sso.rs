@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::{send_scrubbed, RequestOptions};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
@@ -98,7 +98,7 @@ impl Source for CloudSso {
                     )
                 })?;
             let endpoint = describe(&self.url);
-            let response = send_with_retries(self.ctx.http(), request, &self.options)
+            let (response, scrubber) = send_scrubbed(self.ctx.http(), request, &self.options)
                 .await
                 .map_err(|e| -> Error {
                     ErrorKind::Transport {
@@ -111,35 +111,35 @@ impl Source for CloudSso {
             if let Some(date) = response.date() {
                 clock.observe_server_time(date);
             }
-            let json = sts::json_answer(&response, self.label(), endpoint).map_err(|e| match e
-                .kind()
-            {
-                // The portal refuses a revoked or expired token: only a new log-in helps.
-                ErrorKind::Upstream {
-                    provider,
-                    endpoint,
-                    status: status @ (401 | 403),
-                    code,
-                    message,
-                    request_id,
-                } => ErrorKind::Upstream {
-                    provider: provider.clone(),
-                    endpoint: endpoint.clone(),
-                    status: *status,
-                    code: code.clone(),
-                    message: Some(format!(
-                        "{}{}",
-                        message
-                            .as_deref()
-                            .map(|m| format!("{m}; "))
-                            .unwrap_or_default(),
-                        self.relogin()
-                    )),
-                    request_id: request_id.clone(),
-                }
-                .into(),
-                _ => e,
-            })?;
+            let json = sts::json_answer(&response, &scrubber, self.label(), endpoint).map_err(
+                |e| match e.kind() {
+                    // The portal refuses a revoked or expired token: only a new log-in helps.
+                    ErrorKind::Upstream {
+                        provider,
+                        endpoint,
+                        status: status @ (401 | 403),
+                        code,
+                        message,
+                        request_id,
+                    } => ErrorKind::Upstream {
+                        provider: provider.clone(),
+                        endpoint: endpoint.clone(),
+                        status: *status,
+                        code: code.clone(),
+                        message: Some(format!(
+                            "{}{}",
+                            message
+                                .as_deref()
+                                .map(|m| format!("{m}; "))
+                                .unwrap_or_default(),
+                            self.relogin()
+                        )),
+                        request_id: request_id.clone(),
+                    }
+                    .into(),
+                    _ => e,
+                },
+            )?;
             let creds = sts::sts_credentials(
                 &self.ctx,
                 &json,

@@ -4,7 +4,8 @@
 
 use super::sts;
 use crate::context::Context;
-use crate::error::{sanitize_service_message, ErrorKind, Result};
+use crate::error::{ErrorKind, Result};
+use crate::http::{Response, Scrubber};
 use crate::model::{Credentials, ProviderName};
 use serde_json::Value;
 
@@ -16,17 +17,19 @@ pub enum CodeRule {
     IfPresent,
 }
 
-/// Parses a 2xx body. `origin` names the provider and `endpoint` the URL (without query) for
-/// errors; neither the body nor any value of it except `Code`/`Message` reaches an error.
+/// Parses a 2xx answer. `origin` names the provider and `endpoint` the URL (without query) for
+/// errors; neither the body nor any value of it except `Code`/`Message` (through the request's
+/// `scrubber`) reaches an error.
 pub fn parse(
     ctx: &Context,
-    body: &[u8],
-    status: u16,
+    response: &Response,
+    scrubber: &Scrubber,
     rule: CodeRule,
     origin: &str,
     endpoint: &str,
     name: ProviderName,
 ) -> Result<Credentials> {
+    let (body, status) = (&response.body, response.status);
     let json: Value = serde_json::from_slice(body).map_err(|_| -> crate::Error {
         ErrorKind::Transport {
             provider: origin.to_owned(),
@@ -42,18 +45,15 @@ pub fn parse(
     match (code, rule) {
         (Some("Success"), _) | (None, CodeRule::IfPresent) => {}
         (code, _) => {
-            let text = |k: &str| json.get(k).and_then(Value::as_str).map(str::to_owned);
-            return Err(ErrorKind::Upstream {
-                provider: origin.to_owned(),
-                endpoint: endpoint.to_owned(),
+            let text = |k: &str| json.get(k).and_then(Value::as_str);
+            return Err(scrubber.upstream(
+                origin,
+                endpoint,
                 status,
-                code: Some(
-                    code.map_or_else(|| "(missing; expected Success)".to_owned(), str::to_owned),
-                ),
-                message: text("Message").map(|m| sanitize_service_message(&m)),
-                request_id: text("RequestId"),
-            }
-            .into());
+                Some(code.unwrap_or("(missing; expected Success)")),
+                text("Message"),
+                text("RequestId"),
+            ));
         }
     }
     let id = sts::field(&json, &["AccessKeyId"], origin)?;

@@ -10,9 +10,9 @@
 use super::credential_document::{self, CodeRule};
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::{send_scrubbed, RequestOptions};
 use crate::model::ProviderName;
 use crate::provider::{Inspection, Resolution};
 use futures::future::BoxFuture;
@@ -80,31 +80,25 @@ impl Source for CredentialsUri {
                 .map_err(|_| {
                     Error::invalid_config(&self.origin, "the URI does not form a valid request")
                 })?;
-            let response = send_with_retries(self.ctx.http(), request, &self.options)
+            let (response, scrubber) = send_scrubbed(self.ctx.http(), request, &self.options)
                 .await
                 .map_err(|e| self.transport(&endpoint, e.message))?;
             if !response.is_success() {
                 let json: Option<Value> = serde_json::from_slice(&response.body).ok();
-                let text = |k: &str| {
-                    json.as_ref()
-                        .and_then(|j| j.get(k))
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                };
-                return Err(ErrorKind::Upstream {
-                    provider: origin,
+                let text = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
+                return Err(scrubber.upstream(
+                    origin,
                     endpoint,
-                    status: response.status,
-                    code: text("Code"),
-                    message: text("Message").map(|m| sanitize_service_message(&m)),
-                    request_id: text("RequestId"),
-                }
-                .into());
+                    response.status,
+                    text("Code"),
+                    text("Message"),
+                    text("RequestId"),
+                ));
             }
             let creds = credential_document::parse(
                 &self.ctx,
-                &response.body,
-                response.status,
+                &response,
+                &scrubber,
                 CodeRule::IfPresent,
                 &origin,
                 &endpoint,

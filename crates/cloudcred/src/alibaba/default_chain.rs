@@ -11,6 +11,7 @@ use super::{CliProfileProvider, CredentialsUri, EcsRamRole, IniProfileProvider};
 use crate::chain::Chain;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::format::printable;
 use crate::model::ProviderName;
 use crate::provider::{ProvideCredentials, Resolution, SharedProvider};
 use futures::future::BoxFuture;
@@ -186,8 +187,9 @@ impl ProvideCredentials for ProfileGuard {
         Box::pin(futures::future::ready(Err(Error::invalid_config(
             &self.origin,
             format!(
-                "names the profile {}, but neither {} has it: create it (`aliyun configure --profile {}`) or fix the name",
-                self.name, self.files, self.name
+                "names the profile {0}, but neither {1} has it: create it (`aliyun configure --profile {0}`) or fix the name",
+                printable(&self.name),
+                self.files
             ),
         ))))
     }

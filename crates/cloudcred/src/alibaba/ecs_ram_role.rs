@@ -47,7 +47,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
+use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -168,7 +168,8 @@ impl EcsRamRole {
 
     fn who(&self, role: Option<&str>) -> String {
         let mut s = match role {
-            Some(r) => format!("{NAME} (role {r}"),
+            // A discovered role name is the metadata service's text, like a message.
+            Some(r) => format!("{NAME} (role {}", Scrubber::new().scrub(r)),
             None => format!("{NAME} ({}", "role discovery"),
         };
         if self.origin != NAME {
@@ -458,7 +459,8 @@ impl Source for EcsRamRole {
                 if !response.is_success() {
                     let hint = (response.status == 404).then(|| {
                         format!(
-                            "the role {role} is not attached to this instance; check the role name"
+                            "the role {} is not attached to this instance; check the role name",
+                            Scrubber::new().scrub(&role)
                         )
                     });
                     return Err(self.upstream(Some(&role), &url, response.status, hint));
@@ -468,8 +470,11 @@ impl Source for EcsRamRole {
             let (response, url) = response;
             let creds = credential_document::parse(
                 &self.ctx,
-                &response.body,
-                response.status,
+                &response,
+                // The metadata token is all the request carried.
+                &token
+                    .as_ref()
+                    .map_or_else(Scrubber::new, |t| Scrubber::new().with_secret(t.expose())),
                 CodeRule::Required,
                 &self.who(Some(&role)),
                 &describe(&url),

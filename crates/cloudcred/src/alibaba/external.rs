@@ -5,11 +5,14 @@
 //!
 //! - The command is split by [`split_command`](super::command_split::split_command) and run
 //!   without a shell; the environment is inherited, stdin is the null device.
-//! - stdout is read up to 1 MiB and stderr up to 64 KiB (a runaway process cannot exhaust
-//!   memory); the process is killed (with its process group on Unix, so a wrapper script's
-//!   children die too) when it outlives the timeout (default 60 s).
+//! - stdout is read up to 1 MiB (one byte more kills the command: a runaway process cannot
+//!   exhaust memory) and stderr up to 64 KiB; the command is killed with its process group on
+//!   Unix (a wrapper script's children die too) when it outlives the timeout (default 60 s, the
+//!   refresh engine's deadline is stretched to cover it) or the fetch is cancelled; once it has
+//!   exited, a background job still holding stdout is not waited for ([`process`]).
 //! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
-//!   last 1 KiB of stderr, the command's own diagnostic channel.
+//!   last 1 KiB of stderr, the command's own diagnostic channel, with every word of stdout in
+//!   it redacted.
 //! - With `expiration`, the refresh engine re-runs the command ahead of expiry; without, the
 //!   credentials are kept for the provider's lifetime, like AWS `credential_process` (the SDKs
 //!   re-run the command on every call and rewrite config.json each time).
@@ -29,19 +32,19 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt};
 
-/// Default timeout of the command.
+mod process;
+
+pub use process::{MAX_STDERR, MAX_STDOUT, PIPE_GRACE, STDERR_TAIL};
+
+/// Default timeout of the command: 60 s, as the official SDKs document and do (spec 6.11).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Largest stdout read.
-pub const MAX_STDOUT: usize = 1 << 20;
-/// Largest stderr kept.
-pub const MAX_STDERR: usize = 64 << 10;
-/// How much of stderr an error shows (its end).
-pub const STDERR_TAIL: usize = 1 << 10;
+/// How much longer than the command's timeout the refresh engine waits for a fetch: the command
+/// is killed at its timeout with an error saying so, not cut earlier by the engine's shorter
+/// default deadline (30 s), which would report a generic deadline instead.
+const ENGINE_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The External source; use it through [`ExternalProvider`].
 pub struct ExternalProcess {
@@ -86,64 +89,9 @@ impl Runner {
 
     /// Runs the command; returns its stdout, or an error without it.
     async fn run(&self) -> Result<Vec<u8>> {
-        let mut cmd = tokio::process::Command::new(&self.argv[0]);
-        cmd.args(&self.argv[1..])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        #[cfg(unix)]
-        cmd.process_group(0);
-        let mut child = cmd.spawn().map_err(|e| {
-            self.error(format!(
-                "cannot start the command ({}): check process_command",
-                e.kind()
-            ))
-        })?;
-        let pid = child.id();
-        let mut stdout = child.stdout.take().expect("piped");
-        let mut stderr = child.stderr.take().expect("piped");
-        let work = async {
-            let (out, err) = tokio::join!(
-                read_capped(&mut stdout, MAX_STDOUT, false),
-                read_capped(&mut stderr, MAX_STDERR, true)
-            );
-            let status = child.wait().await;
-            (out, err, status)
-        };
-        let (out, err, status) = match tokio::time::timeout(self.timeout, work).await {
-            Ok(r) => r,
-            Err(_) => {
-                kill_tree(pid);
-                let _ = child.start_kill();
-                let _ = child.wait().await;
-                return Err(self.error(format!(
-                    "command process timed out after {} milliseconds and was killed",
-                    self.timeout.as_millis()
-                )));
-            }
-        };
-        let status = status
-            .map_err(|e| self.error(format!("cannot wait for the command ({})", e.kind())))?;
-        let (out, out_truncated) =
-            out.map_err(|e| self.error(format!("cannot read stdout ({})", e.kind())))?;
-        let (err, _) = err.unwrap_or_default();
-        if !status.success() {
-            let code = match status.code() {
-                Some(c) => format!("exit status {c}"),
-                None => "killed by a signal".to_owned(),
-            };
-            let tail = stderr_tail(&err);
-            return Err(self.error(if tail.is_empty() {
-                format!("failed to execute external command: {code}")
-            } else {
-                format!("failed to execute external command: {code}\nstderr: {tail}")
-            }));
-        }
-        if out_truncated {
-            return Err(self.error(format!("the output exceeds {} bytes", MAX_STDOUT)));
-        }
-        Ok(out)
+        process::run(&self.argv, self.timeout)
+            .await
+            .map_err(|failure| self.error(failure.to_string()))
     }
 }
 
@@ -189,6 +137,21 @@ impl ExternalProcess {
                 "the output has mode {shown:?}; only AK and StsToken are supported"
             )));
         };
+        // A value of another type would otherwise pass for "empty" below.
+        for key in [
+            "mode",
+            "access_key_id",
+            "access_key_secret",
+            "sts_token",
+            "expiration",
+        ] {
+            if let Some(v) = json.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+                return Err(self.error(format!(
+                    "`{key}` in the output must be a JSON string, not {}",
+                    crate::format::json_type(v)
+                )));
+            }
+        }
         let (Some(id), Some(secret)) = (s("access_key_id"), s("access_key_secret")) else {
             return Err(self.error(
                 "invalid credential response: access_key_id or access_key_secret is empty",
@@ -227,62 +190,6 @@ pub(crate) fn sts_fields(creds: &Credentials) -> Vec<(&'static str, Value)> {
         fields.push(("sts_expiration", Value::from(e.timestamp())));
     }
     fields
-}
-
-/// Reads to the end, keeping at most `cap` bytes: the first ones (stdout: a longer output is an
-/// error anyway) or, with `keep_tail`, the last ones (stderr: the final lines say what failed).
-/// The rest is drained so the child never blocks on a full pipe; the flag says whether anything
-/// was dropped.
-async fn read_capped<R: AsyncRead + Unpin>(
-    r: &mut R,
-    cap: usize,
-    keep_tail: bool,
-) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
-    let mut truncated = false;
-    loop {
-        let n = r.read(&mut buf).await?;
-        if n == 0 {
-            if out.len() > cap {
-                out.drain(..out.len() - cap);
-            }
-            return Ok((out, truncated));
-        }
-        if keep_tail {
-            out.extend_from_slice(&buf[..n]);
-            if out.len() > 2 * cap {
-                truncated = true;
-                out.drain(..out.len() - cap);
-            }
-        } else {
-            let room = cap - out.len().min(cap);
-            truncated |= n > room;
-            out.extend_from_slice(&buf[..n.min(room)]);
-        }
-    }
-}
-
-/// At most the last [`STDERR_TAIL`] bytes of stderr, on a character boundary, trimmed.
-fn stderr_tail(err: &[u8]) -> String {
-    let start = err.len().saturating_sub(STDERR_TAIL);
-    String::from_utf8_lossy(&err[start..])
-        .trim_start_matches('\u{fffd}')
-        .trim()
-        .to_owned()
-}
-
-/// Kills the process group the child leads (it was started with `process_group(0)`).
-fn kill_tree(pid: Option<u32>) {
-    #[cfg(unix)]
-    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        // SAFETY: killpg only sends a signal; a stale id at worst signals nothing.
-        unsafe {
-            libc::killpg(pid, libc::SIGKILL);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = pid;
 }
 
 impl Source for ExternalProcess {
@@ -345,7 +252,8 @@ impl ExternalBuilder {
         self
     }
 
-    /// How long the command may run (default 60 s).
+    /// How long the command may run (default [`DEFAULT_TIMEOUT`], 60 s); the provider's refresh
+    /// deadline is raised to cover it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -391,41 +299,15 @@ impl ExternalBuilder {
             write_back: self.write_back,
             name: self.name.unwrap_or_else(|| ProviderName::new("external")),
         };
+        let mut refresh = self.refresh;
+        refresh.deadline = refresh
+            .deadline
+            .max(self.timeout.saturating_add(ENGINE_DEADLINE_MARGIN));
         Ok(Refreshing::with_config(
             source,
             self.ctx.get_clock().clone(),
-            self.refresh,
+            refresh,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tails_and_caps() {
-        let long = "x".repeat(5000) + "the end\n";
-        let t = stderr_tail(long.as_bytes());
-        assert!(t.len() <= STDERR_TAIL && t.ends_with("the end"));
-        assert_eq!(stderr_tail(b"  short \n"), "short");
-        // A cut through a multi-byte character does not leave a replacement char in front.
-        let mut s = vec![b'a'; 10];
-        s.extend("é".repeat(600).as_bytes());
-        assert!(!stderr_tail(&s).starts_with('\u{fffd}'));
-    }
-
-    #[tokio::test]
-    async fn read_capped_drains() {
-        let data = vec![7u8; 100_000];
-        let (out, truncated) = read_capped(&mut &data[..], 1000, false).await.unwrap();
-        assert_eq!((out.len(), truncated), (1000, true));
-        let (out, truncated) = read_capped(&mut &data[..10], 1000, false).await.unwrap();
-        assert_eq!((out.len(), truncated), (10, false));
-        let mut tail = vec![1u8; 50_000];
-        tail.extend_from_slice(b"end");
-        let (out, _) = read_capped(&mut &tail[..], 1000, true).await.unwrap();
-        assert_eq!((out.len(), &out[997..]), (1000, &b"end"[..]));
     }
 }
 

@@ -11,6 +11,7 @@ use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, Profi
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
+use crate::format::printable;
 use crate::model::{Credentials, SecretString};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures::future::BoxFuture;
@@ -136,15 +137,19 @@ impl IniProfileProvider {
         let file = IniFile::parse(&text, &path)?;
         let choice = self.options.choice.resolve(&self.options.ctx);
         let section_name = choice.name().unwrap_or("default");
-        let origin = format!("{} [{section_name}]", path.display());
+        let shown = printable(section_name);
+        let origin = format!("{} [{shown}]", path.display());
         let Some(section) = file.section(section_name) else {
             return match choice {
                 ProfileChoice::Required(name) => Err(Error::invalid_config(
                     format!("profile file {}", path.display()),
-                    format!("has no section [{name}]: add it or choose another profile"),
+                    format!(
+                        "has no section [{}]: add it or choose another profile",
+                        printable(&name)
+                    ),
                 )),
                 _ => Ok(Loaded::NotConfigured(format!(
-                    "{} has no section [{section_name}]",
+                    "{} has no section [{shown}]",
                     path.display()
                 ))),
             };
@@ -154,13 +159,13 @@ impl IniProfileProvider {
             Ok(Some(false)) => {
                 return match choice {
                     ProfileChoice::Default => Ok(Loaded::NotConfigured(format!(
-                        "section [{section_name}] of {} is disabled (enable = false)",
+                        "section [{shown}] of {} is disabled (enable = false)",
                         path.display()
                     ))),
                     _ => Err(Error::invalid_config(
                         origin,
                         format!(
-                            "profile {section_name} is disabled (enable = false): set enable = true or choose another profile"
+                            "profile {shown} is disabled (enable = false): set enable = true or choose another profile"
                         ),
                     )),
                 }

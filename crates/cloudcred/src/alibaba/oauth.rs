@@ -25,10 +25,11 @@
 use super::external::sts_fields;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::cli_config_write::{self, ConfigLock, UnsavedKind, LOCK_TIMEOUT};
+use crate::format::printable;
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
-use crate::http::{send_with_retries, RequestOptions};
+use crate::http::{send_scrubbed, RequestOptions, Scrubber};
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use chrono::{DateTime, TimeZone, Utc};
@@ -158,7 +159,11 @@ impl OAuthSource {
     }
 
     fn origin(&self) -> String {
-        format!("{} profile {}", self.config_path.display(), self.profile)
+        format!(
+            "{} profile {}",
+            self.config_path.display(),
+            printable(&self.profile)
+        )
     }
 
     fn provider(&self) -> String {
@@ -182,7 +187,7 @@ impl OAuthSource {
             .ok_or_else(|| {
                 Error::invalid_config(
                     format!("CLI config {}", self.config_path.display()),
-                    format!("has no profile {} any more", self.profile),
+                    format!("has no profile {} any more", printable(&self.profile)),
                 )
             })
     }
@@ -281,7 +286,7 @@ impl OAuthSource {
         match tokens.access {
             Some(access) if tokens.expire.saturating_sub(now) >= ACCESS_TOKEN_MIN_LEFT_SECS => {
                 tracing::warn!(
-                    profile = self.profile.as_str(),
+                    profile = %printable(&self.profile),
                     "the OAuth access token is due for a refresh, but a new refresh token could \
                      not be saved ({why}); using the current access token meanwhile"
                 );
@@ -293,7 +298,7 @@ impl OAuthSource {
                     "the OAuth access token of profile {} needs a refresh, but the new refresh \
                      token it brings could not be saved ({why}); nothing was refreshed, so the \
                      stored tokens still work once the file can be written",
-                    self.profile
+                    printable(&self.profile)
                 ),
             }
             .into()),
@@ -314,12 +319,12 @@ impl OAuthSource {
     fn relogin(&self, why: &str) -> Error {
         Error::invalid_config(
             self.origin(),
-            format!("{why}: log in again with aliyun-cli (`aliyun configure --profile {} --mode OAuth`)", self.profile),
+            format!("{why}: log in again with aliyun-cli (`aliyun configure --profile {} --mode OAuth`)", printable(&self.profile)),
         )
     }
 
-    fn upstream(&self, url: &Url, status: u16, body: &[u8]) -> Error {
-        upstream_error(self.provider(), describe(url), status, body)
+    fn upstream(&self, url: &Url, scrubber: &Scrubber, status: u16, body: &[u8]) -> Error {
+        upstream_error(scrubber, self.provider(), describe(url), status, body)
     }
 
     fn transport(&self, url: &Url, message: String) -> Error {
@@ -343,14 +348,14 @@ impl OAuthSource {
                     "the OAuth endpoint does not form a valid request",
                 )
             })?;
-        let response = send_with_retries(self.ctx.http(), req, &self.options)
+        let (response, scrubber) = send_scrubbed(self.ctx.http(), req, &self.options)
             .await
             .map_err(|e| self.transport(url, e.message))?;
         if let Some(date) = response.date() {
             self.ctx.get_clock().observe_server_time(date);
         }
         if !response.is_success() {
-            return Err(self.upstream(url, response.status, &response.body));
+            return Err(self.upstream(url, &scrubber, response.status, &response.body));
         }
         serde_json::from_slice(&response.body)
             .ok()
@@ -480,38 +485,33 @@ pub(crate) fn exchange_answer(
     Ok(Credentials::sts(id, secret, token, Some(expiration), name))
 }
 
-/// A non-2xx answer of either OAuth endpoint: `error`, the sanitised `error_description` (with a
+/// A non-2xx answer of either OAuth endpoint: `error`, `error_description` (scrubbed, with a
 /// log-in hint on 400 and 401) and the request id; never the body.
 pub(crate) fn upstream_error(
+    scrubber: &Scrubber,
     provider: String,
     endpoint: String,
     status: u16,
     body: &[u8],
 ) -> Error {
     let json: Option<Value> = serde_json::from_slice(body).ok();
-    let field = |k: &str| {
-        json.as_ref()
-            .and_then(|j| j.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let mut message = field("error_description").map(|m| sanitize_service_message(&m));
+    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
+    let mut message = field("error_description").map(str::to_owned);
     if status == 400 || status == 401 {
         let hint = "log in again with aliyun-cli if this persists";
         message = Some(match message {
-            Some(m) => format!("{m} ({hint})"),
+            Some(m) => format!("{} ({hint})", scrubber.scrub(&m)),
             None => hint.to_owned(),
         });
     }
-    ErrorKind::Upstream {
+    scrubber.upstream(
         provider,
         endpoint,
         status,
-        code: field("error"),
-        message,
-        request_id: field("requestId").or_else(|| field("RequestId")),
-    }
-    .into()
+        field("error"),
+        message.as_deref(),
+        field("requestId").or_else(|| field("RequestId")),
+    )
 }
 
 impl Source for OAuthSource {
@@ -547,7 +547,7 @@ impl Source for OAuthSource {
                 format!(
                     "file {} (profile {})",
                     self.config_path.display(),
-                    self.profile
+                    printable(&self.profile)
                 ),
                 format!("OAuth at {}", describe(&self.base)),
                 self.ctx.describe_var(OAUTH_ENDPOINT_VAR),
@@ -583,7 +583,11 @@ impl OAuthBuilder {
 
     /// Reads `oauth_site_type` from the profile when no site was given.
     pub fn build(self) -> Result<OAuthProvider> {
-        let origin = format!("{} profile {}", self.config_path.display(), self.profile);
+        let origin = format!(
+            "{} profile {}",
+            self.config_path.display(),
+            printable(&self.profile)
+        );
         let site = match self.site {
             Some(s) => s,
             None => {

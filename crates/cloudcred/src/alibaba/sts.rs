@@ -7,9 +7,9 @@
 //! which STS reads the same way, because the go/node split would put `SecurityToken` in the URL).
 
 use crate::context::Context;
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{self, describe};
-use crate::http::{send_with_retries, RequestOptions, Response, TransportErrorKind};
+use crate::http::{send_scrubbed, RequestOptions, Response, Scrubber, TransportErrorKind};
 use crate::model::{Credentials, ProviderName};
 use crate::sign::{encoding, rpc};
 use chrono::{DateTime, Utc};
@@ -158,7 +158,7 @@ pub async fn call(
             Auth::None => rpc::prepare_unsigned(&mut req, time)?,
         }
         let where_ = describe(url);
-        let response = send_with_retries(ctx.http(), req, options)
+        let (response, scrubber) = send_scrubbed(ctx.http(), req, options)
             .await
             .map_err(|e| -> Error {
                 let hint = match e.kind {
@@ -179,6 +179,7 @@ pub async fn call(
         }
         let answer = json_answer(
             &response,
+            &scrubber,
             format!("{} ({})", caller.provider, caller.detail),
             where_,
         );
@@ -202,26 +203,26 @@ fn is_timestamp_refusal(answer: &Result<Value>) -> bool {
 }
 
 /// The JSON body of an Alibaba credential service's answer (STS, CloudSSO): a non-2xx becomes
-/// [`ErrorKind::Upstream`] with the service's `Code`, sanitised `Message` and `RequestId`, a
-/// 2xx that is not JSON a transport error. The body itself never goes into an error.
-pub fn json_answer(response: &Response, provider: String, endpoint: String) -> Result<Value> {
+/// [`ErrorKind::Upstream`] with the service's `Code`, `Message` and `RequestId` (passed through
+/// the request's `scrubber`), a 2xx that is not JSON a transport error. The body itself never
+/// goes into an error.
+pub fn json_answer(
+    response: &Response,
+    scrubber: &Scrubber,
+    provider: String,
+    endpoint: String,
+) -> Result<Value> {
     let json: Option<Value> = serde_json::from_slice(&response.body).ok();
     if !response.is_success() {
-        let field = |k: &str| {
-            json.as_ref()
-                .and_then(|j| j.get(k))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        return Err(ErrorKind::Upstream {
+        let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
+        return Err(scrubber.upstream(
             provider,
             endpoint,
-            status: response.status,
-            code: field("Code"),
-            message: field("Message").map(|m| sanitize_service_message(&m)),
-            request_id: field("RequestId"),
-        }
-        .into());
+            response.status,
+            field("Code"),
+            field("Message"),
+            field("RequestId"),
+        ));
     }
     json.ok_or_else(|| {
         ErrorKind::Transport {
@@ -239,9 +240,20 @@ pub fn field<'a>(obj: &'a Value, path: &[&str], origin: &str) -> Result<&'a str>
     for p in path {
         v = v.get(p).ok_or_else(|| missing(origin, path))?;
     }
-    v.as_str()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing(origin, path))
+    match v {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::String(_) | Value::Null => Err(missing(origin, path)),
+        other => Err(ErrorKind::Transport {
+            provider: origin.to_owned(),
+            endpoint: "response".to_owned(),
+            message: format!(
+                "the response's {} is {}, not a string",
+                path.join("."),
+                crate::format::json_type(other)
+            ),
+        }
+        .into()),
+    }
 }
 
 fn missing(origin: &str, path: &[&str]) -> Error {
@@ -298,20 +310,23 @@ pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc
 }
 
 /// Reads a file an STS provider needs at each refresh (the OIDC token, the RSA key): an error
-/// names `what`, the path and `origin` (the profile or variables), never the content.
+/// names `what`, the path and `origin` (the profile or variables), never the content. At most
+/// [`TOKEN_FILE_MAX_BYTES`](crate::context::TOKEN_FILE_MAX_BYTES) are read.
 pub fn read_input_file(
     ctx: &Context,
     path: &std::path::Path,
     what: &str,
     origin: &str,
 ) -> Result<String> {
-    ctx.read_to_string(path).map_err(|e| match e.kind() {
-        ErrorKind::Io { message, .. } => Error::invalid_config(
-            origin,
-            format!("cannot read the {what} file {}: {message}", path.display()),
-        ),
-        _ => e,
-    })
+    let max_bytes = crate::context::TOKEN_FILE_MAX_BYTES;
+    ctx.read_to_string_limited(path, max_bytes)
+        .map_err(|e| match e.kind() {
+            ErrorKind::Io { message, .. } => Error::invalid_config(
+                origin,
+                format!("cannot read the {what} file {}: {message}", path.display()),
+            ),
+            _ => e,
+        })
 }
 
 /// A random UUID v4 (SignatureNonce).
@@ -339,6 +354,24 @@ pub fn default_session_name(ctx: &Context) -> String {
 mod tests {
     use super::*;
     use crate::context::MapEnv;
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named_as_such() {
+        let doc = serde_json::json!({"AccessKeySecret": 12345, "Empty": "", "Id": "LTAI"});
+        let e = field(&doc, &["AccessKeySecret"], "o")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("AccessKeySecret is a number, not a string"),
+            "{e}"
+        );
+        assert!(!e.contains("12345"), "{e}");
+        for key in ["Empty", "Absent"] {
+            let e = field(&doc, &[key], "o").unwrap_err().to_string();
+            assert!(e.contains(&format!("lacks {key}")), "{e}");
+        }
+        assert_eq!(field(&doc, &["Id"], "o").unwrap(), "LTAI");
+    }
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
         Context::with_env(

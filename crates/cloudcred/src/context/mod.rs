@@ -10,7 +10,11 @@ mod fs;
 
 pub use clock::{Clock, Deadline, ManualClock};
 pub use env::{Env, MapEnv, ProcessEnv};
-pub use fs::{FileSystem, OsFileSystem};
+pub(crate) use fs::open_nonblocking;
+pub use fs::{
+    read_regular_file, FileRefusal, FileSystem, OsFileSystem, CONFIG_FILE_MAX_BYTES,
+    TOKEN_FILE_MAX_BYTES,
+};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::cli_config_write::UnsavedWriteBack;
@@ -175,9 +179,18 @@ impl Context {
         PathBuf::from(raw)
     }
 
-    /// Reads a UTF-8 text file through the injected file system.
+    /// Reads a UTF-8 credentials or configuration file through the injected file system
+    /// (at most [`CONFIG_FILE_MAX_BYTES`]).
     pub fn read_to_string(&self, path: &Path) -> Result<String> {
-        let bytes = self.fs.read(path).map_err(|e| Error::io(path, &e))?;
+        self.read_to_string_limited(path, CONFIG_FILE_MAX_BYTES)
+    }
+
+    /// Reads a UTF-8 text file of at most `max_bytes` through the injected file system.
+    pub fn read_to_string_limited(&self, path: &Path, max_bytes: u64) -> Result<String> {
+        let bytes = self
+            .fs
+            .read_limited(path, max_bytes)
+            .map_err(|e| Error::io(path, &e))?;
         String::from_utf8(bytes).map_err(|_| {
             ErrorKind::Io {
                 path: path.to_owned(),

@@ -10,6 +10,7 @@
 //! no error quotes a value or the file's text; even serde_json's message is only used when it is
 //! one of its fixed, content-free texts.
 
+use super::{json_type, printable};
 use crate::context::{bool_error, parse_bool};
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Map, Value};
@@ -272,7 +273,7 @@ impl CliConfig {
                     out.push(format!(
                         "{}: profile {} appears {count} times; the first one (profiles[{i}]) is used",
                         self.path.display(),
-                        p.name
+                        printable(&p.name)
                     ));
                 }
             }
@@ -290,7 +291,7 @@ impl CliConfig {
         let Some(mut profile) = self.profile(name) else {
             return Err(Error::invalid_config(
                 self.path.display().to_string(),
-                format!("no profile named {name}"),
+                format!("no profile named {}", printable(name)),
             ));
         };
         let mut chain = vec![profile];
@@ -299,7 +300,7 @@ impl CliConfig {
             if mode != Mode::ChainableRamRoleArn {
                 return Ok(chain);
             }
-            let Some(source) = profile.str("source_profile") else {
+            let Some(source) = profile.string("source_profile")? else {
                 return Err(Error::invalid_config(
                     profile.origin(),
                     "mode ChainableRamRoleArn needs `source_profile` naming the profile whose \
@@ -307,8 +308,8 @@ impl CliConfig {
                 ));
             };
             if chain.iter().any(|p| p.name == source) {
-                let mut walk: Vec<&str> = chain.iter().map(|p| p.name()).collect();
-                walk.push(source);
+                let mut walk: Vec<_> = chain.iter().map(|p| printable(p.name())).collect();
+                walk.push(printable(source));
                 return Err(Error::invalid_config(
                     chain[0].origin(),
                     format!("`source_profile` forms a cycle: {}", walk.join(" -> ")),
@@ -318,7 +319,8 @@ impl CliConfig {
                 return Err(Error::invalid_config(
                     profile.origin(),
                     format!(
-                        "`source_profile` names profile {source}, which does not exist in this file"
+                        "`source_profile` names profile {}, which does not exist in this file",
+                        printable(source)
                     ),
                 ));
             };
@@ -345,13 +347,13 @@ impl CliProfile {
 
     /// "<path> profile <name>", the origin of errors about this profile.
     pub fn origin(&self) -> String {
-        format!("{} profile {}", self.path.display(), self.name)
+        format!("{} profile {}", self.path.display(), printable(&self.name))
     }
 
     /// The mode and whether it was inferred. An explicit `mode` is matched case-insensitively;
     /// a missing or empty one is inferred like aliyun-cli's `AutoModeRecognition`, in its order.
     pub fn mode(&self) -> Result<(Mode, bool)> {
-        if let Some(m) = self.str("mode") {
+        if let Some(m) = self.string("mode")? {
             // The unknown value is not quoted: a secret pasted into the wrong field must not
             // reach an error; the user has the file in front of them.
             return Mode::parse(m).map(|m| (m, false)).ok_or_else(|| {
@@ -364,7 +366,7 @@ impl CliProfile {
                 )
             });
         }
-        let has = |k: &str| self.str(k).is_some();
+        let has = |k: &str| self.is_set(k);
         let inferred = if has("access_key_id") && has("access_key_secret") {
             if has("sts_token") {
                 Mode::StsToken
@@ -401,6 +403,34 @@ impl CliProfile {
         match self.raw.get(key) {
             Some(Value::String(s)) => Some(s.trim()).filter(|s| !s.is_empty()),
             _ => None,
+        }
+    }
+
+    /// A string field, trimmed, for a value the profile needs: absent, null, empty and
+    /// whitespace-only are `Ok(None)`; a number, boolean, array or object is an error naming
+    /// the file, the profile and the key (not the value: a number may be a secret) instead of
+    /// passing for "missing".
+    pub fn string(&self, key: &str) -> Result<Option<&str>> {
+        match self.raw.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+            Some(other) => Err(Error::invalid_config(
+                self.origin(),
+                format!(
+                    "`{key}` must be a JSON string, not {}: put the value in double quotes",
+                    json_type(other)
+                ),
+            )),
+        }
+    }
+
+    /// Whether `key` holds a value: a non-blank string or any other non-null JSON value (for
+    /// mode inference, so a wrongly typed value reaches [`string`](Self::string)'s error).
+    fn is_set(&self, key: &str) -> bool {
+        match self.raw.get(key) {
+            None | Some(Value::Null) => false,
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
         }
     }
 

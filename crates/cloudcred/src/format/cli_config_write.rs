@@ -29,7 +29,8 @@
 //! which run it on tokio's blocking pool. Messages name the path and profile only, never a
 //! value.
 
-use crate::context::Context;
+use crate::context::{open_nonblocking, read_regular_file, Context, CONFIG_FILE_MAX_BYTES};
+use crate::format::printable;
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -152,7 +153,7 @@ impl ConfigLock {
             return Ok(None);
         }
         // The config file may not exist yet; the sidecar alone then serialises writers.
-        let config = match File::open(&path) {
+        let config = match open_nonblocking(&path) {
             Ok(f) => {
                 if !try_file_lock(&f, deadline)
                     .map_err(|e| format!("cannot lock {}: {}", path.display(), e.kind()))?
@@ -348,7 +349,7 @@ pub struct UnsavedWriteBack {
 
 impl fmt::Display for UnsavedWriteBack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (path, profile, reason) = (self.path.display(), &self.profile, &self.reason);
+        let (path, profile, reason) = (self.path.display(), printable(&self.profile), &self.reason);
         match self.kind {
             UnsavedKind::RotatedRefreshToken => write!(
                 f,
@@ -414,8 +415,10 @@ pub fn read_profile_at(path: &Path, profile: &str) -> Result<Option<Map<String, 
 }
 
 fn read_root(path: &Path) -> Result<Document, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), e.kind()))?;
+    let bytes = read_regular_file(path, CONFIG_FILE_MAX_BYTES)
+        .map_err(|e| crate::Error::io(path, &e).to_string())?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{}: not valid UTF-8", path.display()))?;
     // serde_json's message could quote nothing secret, but the position is all we pass on.
     Document::parse(&text).map_err(|e| {
         format!(

@@ -51,7 +51,7 @@ impl fmt::Display for IniWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "line {}", self.line)?;
         if let Some(section) = &self.section {
-            write!(f, ", section [{section}]")?;
+            write!(f, ", section [{}]", super::printable(section))?;
         }
         if let Some(key) = &self.key {
             write!(f, ", key {key}")?;
@@ -159,8 +159,9 @@ impl IniFile {
                 section: Some(name.to_owned()),
                 key: None,
                 message: format!(
-                    "section [{name}] appears again (first at line {}): its keys are merged into \
+                    "section [{}] appears again (first at line {}): its keys are merged into \
                      the first one and later keys win",
+                    super::printable(name),
                     self.sections[i].line
                 ),
             });

@@ -125,13 +125,23 @@ pub fn metadata_endpoint(raw: &str, origin: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Longest path shown by [`describe`]: a path may end in a server-chosen name (an ECS role
+/// discovered from the metadata service), which must not flood an error.
+const MAX_SHOWN_PATH_CHARS: usize = 256;
+
 /// `scheme://host[:port]/path`, without query or fragment: safe to show in errors and logs.
 pub fn describe(url: &Url) -> String {
     let mut s = format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?"));
     if let Some(port) = url.port() {
         s.push_str(&format!(":{port}"));
     }
-    s.push_str(url.path());
+    let path = url.path();
+    if path.chars().count() > MAX_SHOWN_PATH_CHARS {
+        s.extend(path.chars().take(MAX_SHOWN_PATH_CHARS));
+        s.push('…');
+    } else {
+        s.push_str(path);
+    }
     s
 }
 

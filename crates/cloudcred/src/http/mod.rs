@@ -8,8 +8,10 @@
 mod client;
 pub mod endpoint;
 pub(crate) mod metadata;
+pub mod scrub;
 
 pub use client::ReqwestClient;
+pub use scrub::Scrubber;
 
 use futures::future::BoxFuture;
 use rand::Rng;
@@ -182,6 +184,18 @@ pub async fn send_with_retries(
             e.to_string(),
         ))
     })
+}
+
+/// [`send_with_retries`], with the [`Scrubber`] of what the request carried: how providers
+/// send, so that no text of the answer reaches an error unscrubbed.
+pub async fn send_scrubbed(
+    client: &std::sync::Arc<dyn HttpClient>,
+    request: http::Request<Vec<u8>>,
+    options: &RequestOptions,
+) -> Result<(Response, Scrubber), TransportError> {
+    let scrubber = Scrubber::of_request(&request);
+    let response = send_with_retries(client, request, options).await?;
+    Ok((response, scrubber))
 }
 
 async fn retry_loop(

@@ -25,7 +25,7 @@ use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
 use crate::http::metadata::{exchange, is_unreachable, mark_unreachable, TokenHeaders, TokenState};
-use crate::http::{RequestOptions, Response, TransportError, TransportErrorKind};
+use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::ArcSwap;
@@ -181,8 +181,10 @@ impl HuaweiMetadata {
             });
             return Ok(None);
         }
+        // The token request carries no secret yet.
         Err(Stop::Error(response::upstream_error(
             &response,
+            &Scrubber::new(),
             NAME,
             &describe(&url),
         )))
@@ -226,8 +228,13 @@ impl HuaweiMetadata {
             break response;
         };
         if !response.is_success() {
+            // The metadata token is all the request carried.
+            let scrubber = token
+                .as_ref()
+                .map_or_else(Scrubber::new, |t| Scrubber::new().with_secret(t.expose()));
             return Err(Stop::Error(response::upstream_error(
                 &response,
+                &scrubber,
                 NAME,
                 &describe(&url),
             )));

@@ -8,9 +8,9 @@
 
 use crate::alibaba::sts;
 use crate::context::Context;
-use crate::error::{sanitize_service_message, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::describe;
-use crate::http::{send_with_retries, RequestOptions, Response};
+use crate::http::{send_scrubbed, RequestOptions, Response, Scrubber};
 use crate::model::{Credentials, ProviderName};
 use serde_json::Value;
 use url::Url;
@@ -47,14 +47,14 @@ pub(crate) async fn exchange(
     who: &str,
     url: &Url,
 ) -> Result<Response> {
-    let response = send_with_retries(ctx.http(), request, options)
+    let (response, scrubber) = send_scrubbed(ctx.http(), request, options)
         .await
         .map_err(|e| malformed(who, &describe(url), e.message))?;
     if let Some(date) = response.date() {
         ctx.get_clock().observe_server_time(date);
     }
     if !response.is_success() {
-        return Err(upstream_error(&response, who, &describe(url)));
+        return Err(upstream_error(&response, &scrubber, who, &describe(url)));
     }
     Ok(response)
 }
@@ -114,22 +114,25 @@ pub fn parse_credentials(
 }
 
 /// A non-2xx answer as [`ErrorKind::Upstream`] with the parsed IAM error code and message and the
-/// `X-Request-Id` header.
-pub fn upstream_error(response: &Response, origin: &str, endpoint: &str) -> Error {
+/// `X-Request-Id` header, all through the request's `scrubber`.
+pub fn upstream_error(
+    response: &Response,
+    scrubber: &Scrubber,
+    origin: &str,
+    endpoint: &str,
+) -> Error {
     let (code, message) = error_fields(&response.body);
-    ErrorKind::Upstream {
-        provider: origin.to_owned(),
-        endpoint: endpoint.to_owned(),
-        status: response.status,
-        code,
-        message: message.map(|m| sanitize_service_message(&m)),
-        request_id: response
+    scrubber.upstream(
+        origin,
+        endpoint,
+        response.status,
+        code.as_deref(),
+        message.as_deref(),
+        response
             .headers
             .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    }
-    .into()
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 /// `(error_code, error_msg)` of either IAM error shape.

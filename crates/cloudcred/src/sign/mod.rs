@@ -45,6 +45,8 @@
 //! | [`tablestore`] | Tablestore V2 / V4 and response verification |
 //! | [`obs`] | Huawei OBS native / AWS V2, V4, presigned URLs |
 //! | [`huawei_apig`] | Huawei SDK-HMAC-SHA256 |
+//!
+//! [`presign_checks`] holds what every presigner checks first (expiry range, dot segments).
 
 pub mod acs3;
 pub mod encoding;
@@ -52,6 +54,7 @@ pub mod huawei_apig;
 pub mod obs;
 pub mod oss_v1;
 pub mod oss_v4;
+pub mod presign_checks;
 pub mod primitives;
 pub mod roa;
 pub mod rpc;

@@ -8,6 +8,7 @@
 //! with SigV4 Trimall, and the sub-resources of all official lists, not only Python's.
 
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
+use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
     push_subresources, sensitive_value, set_authorization, value_str, Addressing, Presigned,
@@ -335,6 +336,8 @@ impl ObsSigner {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_path(V2_ALGORITHM, url.path())?;
+        presign_checks::check_expires(V2_ALGORITHM, time, expires, None)?;
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
@@ -521,6 +524,14 @@ impl ObsV4Signer {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_region(V4_ALGORITHM, &self.region)?;
+        presign_checks::check_path(V4_ALGORITHM, url.path())?;
+        presign_checks::check_expires(
+            V4_ALGORITHM,
+            time,
+            expires,
+            Some(presign_checks::MAX_V4_PRESIGN_EXPIRES),
+        )?;
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

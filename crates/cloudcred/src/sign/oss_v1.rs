@@ -4,6 +4,7 @@
 //! The canonical resource holds the object key and the sub-resource values *raw*, so the signer
 //! decodes what the caller encoded on the wire.
 
+use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, encode_pairs, header_str, object_key, push_subresources,
     push_v1_head, sensitive_value, set_if_absent, Addressing, Presigned, SigningDetails,
@@ -16,46 +17,28 @@ use std::time::Duration;
 
 const ALGORITHM: &str = "OSS V1";
 
-/// The sub-resources of §5.3: the Go v2 list, oss2's additions and the Python v2 extra (S4).
-/// Sorted, so membership is a binary search.
-const SUBRESOURCES: &[&str] = &[
+/// The sub-resources of §5.3 (S4): the union of the official SDKs' lists, each group under the
+/// SDKs that sign it (oss2 2.19.1; alibabacloud-oss-go-sdk-v2 b3226d1; aliyun-oss-java-sdk
+/// 44426bf; alibabacloud-oss-python-sdk-v2 ebe9a43). A name one SDK signs and we left out makes
+/// OSS reject the request (`GET /a.jpg?style&styleName=s1`); `x-oss-*` names need no entry
+/// (every one is signed, [`is_subresource`]), and the OSS Vectors API is left out: it signs with
+/// V4 only. Case-sensitive, as the service matches them.
+pub const SUBRESOURCES: &[&str] = &[
+    // Every SDK signs these: Go v2 `requiredSignedParametersMap` (oss/signer/v1.go), oss2 2.19.1
+    // `ProviderAuth._subresource_key_set`, Java `SignParameters.SIGNED_PARAMTERS`, Python v2
+    // `SignerV1._subresource_key_set`.
     "acl",
     "append",
-    "asyncFetch",
     "bucketInfo",
     "callback",
     "callback-var",
-    "cloudboxes",
-    "cname",
-    "comp",
     "continuation-token",
-    "cors",
     "delete",
-    "encryption",
-    "endTime",
-    "group",
-    "inventory",
-    "inventoryId",
-    "lifecycle",
-    "link",
-    "live",
     "location",
-    "logging",
-    "metaQuery",
-    "objectInfo",
     "objectMeta",
     "partNumber",
-    "policy",
     "position",
-    "qos",
-    "qosInfo",
-    "referer",
     "regionList",
-    "replication",
-    "replicationLocation",
-    "replicationProgress",
-    "requestPayment",
-    "resourceGroup",
     "response-cache-control",
     "response-content-disposition",
     "response-content-encoding",
@@ -65,30 +48,100 @@ const SUBRESOURCES: &[&str] = &[
     "restore",
     "security-token",
     "sequential",
-    "startTime",
     "stat",
-    "status",
     "symlink",
     "tagging",
-    "transferAcceleration",
     "uploadId",
     "uploads",
     "versionId",
     "versioning",
     "versions",
-    "vod",
+    // oss2 and Java sign these always; Go v2 and Python v2 as the operation's `SubResource` /
+    // `sub-resource` (image styles, access points, archive direct read, https config, ...).
+    "accessPoint",
+    "accessPointPolicy",
+    "bucketArchiveDirectRead",
+    "cname",
+    "comp",
+    "cors",
+    "encryption",
+    "httpsConfig",
+    "inventory",
+    "inventoryId",
+    "lifecycle",
+    "logging",
+    "metaQuery",
+    "policy",
+    "publicAccessBlock",
+    "redundancyTransition",
+    "referer",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "resourceGroup",
+    "style",
+    "styleName",
+    "transferAcceleration",
     "website",
     "worm",
     "wormExtend",
     "wormId",
-    "x-oss-process",
-    "x-oss-request-payer",
-    "x-oss-traffic-limit",
+    // oss2 and Java (LiveChannel, QoS, async fetch).
+    "asyncFetch",
+    "endTime",
+    "live",
+    "qos",
+    "qosInfo",
+    "startTime",
+    "status",
+    "vod",
+    // oss2 only (symlink-era names, requester QoS, resource pools).
+    "group",
+    "link",
+    "objectInfo",
+    "qosRequester",
+    "requesterQosInfo",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
+    // Java only (image processing, UDF, VPC).
+    "img",
+    "processConfiguration",
+    "udf",
+    "udfApplication",
+    "udfApplicationLog",
+    "udfImage",
+    "udfImageDesc",
+    "udfName",
+    "vip",
+    "vpcip",
+    // Java, and Go v2 / Python v2 per operation.
+    "policyStatus",
+    "seal",
+    // Go v2 and Python v2 per operation (`cloudboxes` is also in both fixed lists).
+    "cleanRestoredObject",
+    "cloudboxes",
+    "legalHold",
+    "objectWorm",
+    "overwriteConfig",
+    "retention",
+    "rtc",
+    "userDefinedLogFieldsConfig",
+    // Go v2 per operation only (object FC access points, DescribeRegions).
+    "accessPointConfigForObjectProcess",
+    "accessPointForObjectProcess",
+    "accessPointPolicyForObjectProcess",
+    "regions",
+    // Python v2 per operation only (DoMetaQueryAction really sends `?MetaQuery`, capital M;
+    // DoDataPipelineAction).
+    "MetaQuery",
+    "dataPipeline",
 ];
 
 /// Whether query parameter `name` is a signed sub-resource by default (case-sensitive).
 pub fn is_subresource(name: &str) -> bool {
-    name.starts_with("x-oss-") || SUBRESOURCES.binary_search(&name).is_ok()
+    name.starts_with("x-oss-") || SUBRESOURCES.contains(&name)
 }
 
 /// Signs OSS requests with V1. Cheap to clone; build one per bucket.
@@ -191,8 +244,8 @@ impl OssV1Signer {
         }
         let h = req.headers();
         let date = match header_str(h, "x-oss-date", ALGORITHM)? {
-            Some(d) => d,
-            None => header_str(h, "date", ALGORITHM)?.unwrap_or_default(),
+            Some(d) => primitives::trim_ows(d),
+            None => header_str(h, "date", ALGORITHM)?.map_or("", primitives::trim_ows),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
         primitives::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
@@ -210,6 +263,8 @@ impl OssV1Signer {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_path(ALGORITHM, url.path())?;
+        presign_checks::check_expires(ALGORITHM, time, expires, None)?;
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
@@ -255,10 +310,66 @@ mod tests {
     }
 
     #[test]
-    fn subresource_list_is_sorted_and_unique() {
+    fn head_and_date_line_are_signed_as_the_service_receives_them() {
+        // HTTP strips SP/HTAB around a value, so OSS computes its string from the trimmed one.
+        let mut req = Request::put("https://b.h/k").body(()).unwrap();
+        for (name, value) in [
+            ("content-type", " text/plain\t"),
+            ("content-md5", "\t1B2M2Y8AsgTpgAmY7PhCfg== "),
+            ("x-oss-date", " Tue, 02 Jan 2024 03:04:05 GMT "),
+        ] {
+            req.headers_mut()
+                .insert(name, http::HeaderValue::from_static(value));
+        }
+        let creds = Credentials::access_key("ak", "sk", crate::ProviderName::new("t"));
+        let time = DateTime::from_timestamp(1_704_164_645, 0).unwrap();
+        let d = OssV1Signer::new(Some("b"))
+            .sign_request(&mut req, &creds, time)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            d.string_to_sign,
+            "PUT\n1B2M2Y8AsgTpgAmY7PhCfg==\ntext/plain\nTue, 02 Jan 2024 03:04:05 GMT\n\
+             x-oss-date:Tue, 02 Jan 2024 03:04:05 GMT\n/b/k"
+        );
+    }
+
+    #[test]
+    fn subresource_list_is_unique() {
         let mut sorted = super::SUBRESOURCES.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted, super::SUBRESOURCES);
+        assert_eq!(sorted.len(), super::SUBRESOURCES.len());
+    }
+
+    #[test]
+    fn image_style_and_newer_subresources_are_signed() {
+        // OSS rejected these requests: `style`, `styleName` and the newer bucket APIs were
+        // left out of the resource, while oss2 2.19.1 signs them.
+        let s = OssV1Signer::new(Some("b"));
+        let uri: Uri = "https://b.h/a.jpg?style&styleName=s1&x-unknown=1&Style=2"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            s.canonical_resource(&uri, &[]).unwrap(),
+            "/b/a.jpg?style&styleName=s1"
+        );
+        for name in [
+            "accessPoint",
+            "accessPointPolicy",
+            "resourcePool",
+            "resourcePoolInfo",
+            "resourcePoolBuckets",
+            "publicAccessBlock",
+            "httpsConfig",
+            "qosRequester",
+            "requesterQosInfo",
+            "redundancyTransition",
+            "bucketArchiveDirectRead",
+            "MetaQuery",
+        ] {
+            assert!(is_subresource(name), "{name}");
+        }
+        assert!(!is_subresource("styleNAME"));
     }
 }

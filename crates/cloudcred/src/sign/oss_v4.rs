@@ -6,6 +6,7 @@
 //! string in one buffer.
 
 use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
+use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, encode_pairs, object_key, push_canonical_headers,
     sensitive_value, set_authorization, Addressing, Presigned, SigningDetails,
@@ -236,6 +237,14 @@ impl OssV4Signer {
         time: DateTime<Utc>,
         expires: Duration,
     ) -> Result<Presigned> {
+        presign_checks::check_region(ALGORITHM, &self.region)?;
+        presign_checks::check_path(ALGORITHM, url.path())?;
+        presign_checks::check_expires(
+            ALGORITHM,
+            time,
+            expires,
+            Some(presign_checks::MAX_V4_PRESIGN_EXPIRES),
+        )?;
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };

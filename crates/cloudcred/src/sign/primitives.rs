@@ -366,8 +366,15 @@ pub(crate) fn push_canonical_headers(
     Ok(())
 }
 
+/// `value` without HTTP's optional whitespace (SP, HTAB; RFC 9110 §5.6.3) around it: what the
+/// service's HTTP parser hands its verifier. `str::trim` would also strip Unicode spaces such as
+/// U+00A0, which do reach the service and are part of what it signs.
+pub(crate) fn trim_ows(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
+}
+
 /// `METHOD\nContent-MD5\nContent-Type\n`, the head of the V1-style strings to sign (ROA without
-/// Accept, OSS V1, OBS V2).
+/// Accept, OSS V1, OBS V2), values trimmed as the service receives them.
 pub(crate) fn push_v1_head(
     out: &mut String,
     method: &str,
@@ -377,7 +384,7 @@ pub(crate) fn push_v1_head(
     out.push_str(method);
     out.push('\n');
     for name in ["content-md5", "content-type"] {
-        out.push_str(header_str(headers, name, algorithm)?.unwrap_or(""));
+        out.push_str(header_str(headers, name, algorithm)?.map_or("", trim_ows));
         out.push('\n');
     }
     Ok(())
@@ -474,7 +481,7 @@ pub(crate) fn push_joined_values(
             out.push(',');
         }
         let s = value_str(v, name, algorithm)?;
-        out.push_str(if trim { s.trim() } else { s });
+        out.push_str(if trim { trim_ows(s) } else { s });
     }
     Ok(())
 }
@@ -697,6 +704,19 @@ mod tests {
         assert_eq!(iso8601_extended(t), "2016-02-23T12:46:24Z");
         assert_eq!(http_date(t), "Tue, 23 Feb 2016 12:46:24 GMT");
         assert_eq!(tablestore_date(t), "2016-02-23T12:46:24.000Z");
+    }
+
+    #[test]
+    fn header_values_lose_only_http_whitespace() {
+        let mut h = HeaderMap::new();
+        h.append("x-a", HeaderValue::from_static(" \t a  b \t"));
+        h.append(
+            "x-a",
+            HeaderValue::from_bytes("\u{a0}c\u{3000}".as_bytes()).unwrap(),
+        );
+        let mut out = String::new();
+        push_joined_values(&mut out, &h, "x-a", true, "t").unwrap();
+        assert_eq!(out, "a  b,\u{a0}c\u{3000}");
     }
 
     #[test]

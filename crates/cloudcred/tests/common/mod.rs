@@ -6,6 +6,7 @@
 pub mod cloud;
 pub mod fake;
 pub mod rsa_keys;
+pub mod trace;
 
 use cloudcred::context::MapEnv;
 use cloudcred::Context;
