@@ -17,9 +17,10 @@ pub use fs::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::cli_config_write::UnsavedWriteBack;
 use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Environment, file system, clock and HTTP client shared by the providers of a chain.
 #[derive(Clone, Debug)]
@@ -30,6 +31,8 @@ pub struct Context {
     /// Created at the first request (building a chain makes no client), shared by clones.
     http: Arc<OnceLock<Arc<dyn HttpClient>>>,
     http_injected: bool,
+    /// Write-backs that did not reach their file, shared by clones: see [`Context::take_unsaved`].
+    unsaved: Arc<Mutex<Vec<UnsavedWriteBack>>>,
 }
 
 impl Default for Context {
@@ -47,6 +50,7 @@ impl Context {
             clock: Clock::system(),
             http: Arc::new(OnceLock::new()),
             http_injected: false,
+            unsaved: Arc::default(),
         }
     }
 
@@ -194,6 +198,23 @@ impl Context {
             }
             .into()
         })
+    }
+
+    /// The write-backs of this context's providers that could not be saved since the last call
+    /// (a rotated OAuth refresh token above all: losing it loses the login). Credentials were
+    /// still returned; a program should tell its user, as `cloudcred` does on stderr.
+    pub fn take_unsaved(&self) -> Vec<UnsavedWriteBack> {
+        std::mem::take(&mut *self.unsaved.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn report_unsaved(&self, unsaved: UnsavedWriteBack) {
+        // A long-running program that never asks must not grow without bound: the newest count.
+        const KEPT: usize = 16;
+        let mut list = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        if list.len() == KEPT {
+            list.remove(0);
+        }
+        list.push(unsaved);
     }
 
     pub fn exists(&self, path: &Path) -> bool {
