@@ -9,6 +9,7 @@
 use crate::error::{Error, Result};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// RFC 3986 strict: everything except `A–Z a–z 0–9 - _ . ~` becomes `%XX`.
 pub const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
@@ -172,26 +173,38 @@ pub fn push_sorted_query(
     name_set: &'static AsciiSet,
     bare_empty: bool,
 ) -> Result<()> {
-    let mut params: Vec<(String, String)> = Vec::with_capacity(8 + extra.len());
-    for raw in split_query(query.unwrap_or("")) {
-        let value = match raw.value {
-            Some(v) => encode_owned(&decode(v)?, RFC3986),
-            None => String::new(),
-        };
-        params.push((encode_owned(&decode(raw.name)?, name_set), value));
+    // Every encoded name and value goes into one buffer and the parameters are sorted as ranges
+    // of it: two owned strings per parameter were a tenth of a V4 presign under callgrind.
+    let query = query.unwrap_or("");
+    let extra_len: usize = extra.iter().map(|(k, v)| k.len() + v.len()).sum();
+    let mut buf = String::with_capacity((query.len() + extra_len) * 3 / 2);
+    let mut params: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(8 + extra.len());
+    for raw in split_query(query) {
+        let start = buf.len();
+        push_encoded(&mut buf, &decode(raw.name)?, name_set);
+        let mid = buf.len();
+        if let Some(v) = raw.value {
+            push_encoded(&mut buf, &decode(v)?, RFC3986);
+        }
+        params.push((start..mid, mid..buf.len()));
     }
     for (k, v) in extra {
-        params.push((encode_owned(k, name_set), encode_owned(v, RFC3986)));
+        let start = buf.len();
+        push_encoded(&mut buf, k, name_set);
+        let mid = buf.len();
+        push_encoded(&mut buf, v, RFC3986);
+        params.push((start..mid, mid..buf.len()));
     }
-    params.sort_unstable();
+    let text = |r: &Range<usize>| &buf[r.clone()];
+    params.sort_unstable_by(|a, b| (text(&a.0), text(&a.1)).cmp(&(text(&b.0), text(&b.1))));
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(k);
+        out.push_str(text(k));
         if !(bare_empty && v.is_empty()) {
             out.push('=');
-            out.push_str(v);
+            out.push_str(text(v));
         }
     }
     Ok(())

@@ -6,19 +6,28 @@
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_joined_values, push_subresources, push_v1_head, sensitive_value, set_authorization,
-    Addressing, Presigned, SigningDetails,
+    push_joined_values, push_name_list, push_subresources, push_v1_head, sensitive_value,
+    set_authorization, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::header::HeaderName;
+use http::header::{AUTHORIZATION, DATE, HOST};
 use http::{HeaderMap, Method, Request, Uri};
+use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 
 const V2_ALGORITHM: &str = "OBS V2";
 const V4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+const X_OBS_DATE: HeaderName = HeaderName::from_static("x-obs-date");
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+/// `host` as a name that outlives any request, for the V4 signed list when the URI gives it.
+static HOST_NAME: HeaderName = HOST;
 
 /// `ALLOWED_RESOURCE_PARAMTER_NAMES` of esdk-obs-python (`obs/const.py`), sorted.
 const SUBRESOURCES: &[&str] = &[
@@ -117,6 +126,14 @@ impl ObsMode {
         }
     }
 
+    /// The prefixed date header, which replaces `Date` in the string to sign.
+    fn date_name(self) -> HeaderName {
+        match self {
+            ObsMode::Native => X_OBS_DATE,
+            ObsMode::AwsV2 => X_AMZ_DATE,
+        }
+    }
+
     fn token_name(self) -> &'static str {
         match self {
             ObsMode::Native => "x-obs-security-token",
@@ -199,13 +216,8 @@ impl ObsSigner {
         match date_line {
             Some(d) => s.push_str(d),
             None => {
-                let prefixed_date = if self.mode == ObsMode::Native {
-                    "x-obs-date"
-                } else {
-                    "x-amz-date"
-                };
-                if !headers.contains_key(prefixed_date) {
-                    s.push_str(header_str(headers, "date", V2_ALGORITHM)?.unwrap_or(""));
+                if !headers.contains_key(self.mode.date_name()) {
+                    s.push_str(header_str(headers, &DATE, V2_ALGORITHM)?.unwrap_or(""));
                 }
             }
         }
@@ -235,11 +247,11 @@ impl ObsSigner {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(None);
         };
-        let prefixed_date = format!("{}date", self.mode.prefix());
+        let prefixed_date = self.mode.date_name();
         let h = req.headers_mut();
-        if !h.contains_key("date") && !h.contains_key(prefixed_date.as_str()) {
+        if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
-                "date",
+                DATE,
                 new_value(&primitives::http_date(time), "date", V2_ALGORITHM)?,
             );
         }
@@ -303,7 +315,7 @@ impl ObsV4Signer {
     }
 
     fn scope(&self, date: &str) -> String {
-        format!("{date}/{}/s3/aws4_request", self.region)
+        [date, &self.region, "s3", "aws4_request"].join("/")
     }
 
     /// The canonical request of §9.1 over `signed` (lower-cased header names, sorted), with the
@@ -313,7 +325,7 @@ impl ObsV4Signer {
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-        signed: &[&str],
+        signed: &[&HeaderName],
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
@@ -329,40 +341,37 @@ impl ObsV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
         s.push('\n');
         for name in signed {
-            s.push_str(name);
+            s.push_str(name.as_str());
             s.push(':');
-            if *name == "host" && !headers.contains_key("host") {
+            if **name == HOST && !headers.contains_key(HOST) {
                 s.push_str(authority(uri).unwrap_or(""));
             } else {
-                push_joined_values(&mut s, headers, name, true, V4_ALGORITHM)?;
+                push_joined_values(&mut s, headers, *name, true, V4_ALGORITHM)?;
             }
             s.push('\n');
         }
         s.push('\n');
-        s.push_str(&signed.join(";"));
+        push_name_list(&mut s, signed);
         s.push('\n');
         s.push_str(UNSIGNED_PAYLOAD);
         Ok(s)
     }
 
-    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h str> {
-        let mut names: Vec<&str> = headers
-            .keys()
-            .map(HeaderName::as_str)
-            .filter(|n| *n != "authorization")
-            .collect();
-        if !headers.contains_key("host") && authority(uri).is_some() {
-            names.push("host");
+    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h HeaderName> {
+        let mut names: Vec<&HeaderName> = headers.keys().filter(|n| **n != AUTHORIZATION).collect();
+        if !headers.contains_key(HOST) && authority(uri).is_some() {
+            names.push(&HOST_NAME);
         }
-        names.sort_unstable();
+        names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
         names
     }
 
     fn sign(&self, secret: &str, datetime: &str, scope: &str, canonical: &str) -> (String, String) {
-        let sts = format!(
-            "{V4_ALGORITHM}\n{datetime}\n{scope}\n{}",
-            primitives::sha256_hex(canonical.as_bytes())
-        );
+        let mut sts = String::with_capacity(V4_ALGORITHM.len() + datetime.len() + scope.len() + 67);
+        for part in [V4_ALGORITHM, "\n", datetime, "\n", scope, "\n"] {
+            sts.push_str(part);
+        }
+        primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
         let key = self.keys.key(
             "AWS4",
             secret,
@@ -371,7 +380,7 @@ impl ObsV4Signer {
             "s3",
             "aws4_request",
         );
-        let signature = hex::encode(primitives::hmac_sha256(&*key, sts.as_bytes()));
+        let signature = primitives::hex_lower(&primitives::hmac_sha256(&*key, sts.as_bytes()));
         (sts, signature)
     }
 
@@ -391,19 +400,19 @@ impl ObsV4Signer {
         let host = authority(req.uri()).map(str::to_owned);
         let h = req.headers_mut();
         if let Some(host) = host {
-            primitives::set_if_absent(h, "host", &host, V4_ALGORITHM)?;
+            primitives::set_if_absent(h, &HOST, &host, V4_ALGORITHM)?;
         }
         h.insert(
-            "x-amz-date",
+            X_AMZ_DATE,
             new_value(&datetime, "x-amz-date", V4_ALGORITHM)?,
         );
         h.insert(
-            "x-amz-content-sha256",
+            X_AMZ_CONTENT_SHA256,
             http::HeaderValue::from_static(UNSIGNED_PAYLOAD),
         );
         if let Some(token) = token {
             h.insert(
-                "x-amz-security-token",
+                X_AMZ_SECURITY_TOKEN,
                 sensitive_value(token, "x-amz-security-token", V4_ALGORITHM)?,
             );
         }
@@ -412,10 +421,20 @@ impl ObsV4Signer {
             self.canonical_request(req.method(), req.uri(), req.headers(), &signed, &[])?;
         let scope = self.scope(&datetime[..8]);
         let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
-        let auth = format!(
-            "{V4_ALGORITHM} Credential={id}/{scope},SignedHeaders={},Signature={signature}",
-            signed.join(";")
-        );
+        let mut auth = String::with_capacity(160);
+        for part in [
+            V4_ALGORITHM,
+            " Credential=",
+            id,
+            "/",
+            &scope,
+            ",SignedHeaders=",
+        ] {
+            auth.push_str(part);
+        }
+        push_name_list(&mut auth, &signed);
+        auth.push_str(",Signature=");
+        auth.push_str(&signature);
         set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
         Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
@@ -436,10 +455,11 @@ impl ObsV4Signer {
         };
         let datetime = primitives::iso8601_basic(time);
         let scope = self.scope(&datetime[..8]);
-        let credential = format!("{id}/{scope}");
+        let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();
         let signed = Self::signed_headers(headers, url);
-        let signed_list = signed.join(";");
+        let mut signed_list = String::with_capacity(signed.len() * 16);
+        push_name_list(&mut signed_list, &signed);
         let mut extra: Vec<(&str, &str)> = vec![
             ("X-Amz-Algorithm", V4_ALGORITHM),
             ("X-Amz-Credential", &credential),

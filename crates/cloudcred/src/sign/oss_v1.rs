@@ -11,10 +11,14 @@ use super::primitives::{
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
+use http::header::{HeaderName, DATE};
 use http::{HeaderMap, Method, Request, Uri};
 use std::time::Duration;
 
 const ALGORITHM: &str = "OSS V1";
+
+const X_OSS_DATE: HeaderName = HeaderName::from_static("x-oss-date");
+const X_OSS_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-oss-security-token");
 
 /// The sub-resources of §5.3: the Go v2 list, oss2's additions and the Python v2 extra (S4).
 /// Sorted, so membership is a binary search.
@@ -182,17 +186,17 @@ impl OssV1Signer {
             return Ok(None);
         };
         let h = req.headers_mut();
-        set_if_absent(h, "date", &primitives::http_date(time), ALGORITHM)?;
+        set_if_absent(h, &DATE, &primitives::http_date(time), ALGORITHM)?;
         if let Some(token) = token {
             h.insert(
-                "x-oss-security-token",
+                X_OSS_SECURITY_TOKEN,
                 sensitive_value(token, "x-oss-security-token", ALGORITHM)?,
             );
         }
         let h = req.headers();
-        let date = match header_str(h, "x-oss-date", ALGORITHM)? {
+        let date = match header_str(h, &X_OSS_DATE, ALGORITHM)? {
             Some(d) => d,
-            None => header_str(h, "date", ALGORITHM)?.unwrap_or_default(),
+            None => header_str(h, &DATE, ALGORITHM)?.unwrap_or_default(),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
         primitives::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)

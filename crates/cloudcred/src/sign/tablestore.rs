@@ -11,12 +11,24 @@ use super::primitives::{
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
+use http::header::HeaderName;
 use http::{HeaderMap, Request};
 
 const ALGORITHM: &str = "Tablestore";
 
 /// The API version every request declares.
 pub const API_VERSION: &str = "2015-12-31";
+
+const X_OTS_DATE: HeaderName = HeaderName::from_static("x-ots-date");
+const X_OTS_APIVERSION: HeaderName = HeaderName::from_static("x-ots-apiversion");
+const X_OTS_INSTANCENAME: HeaderName = HeaderName::from_static("x-ots-instancename");
+const X_OTS_CONTENTMD5: HeaderName = HeaderName::from_static("x-ots-contentmd5");
+const X_OTS_ACCESSKEYID: HeaderName = HeaderName::from_static("x-ots-accesskeyid");
+const X_OTS_STSTOKEN: HeaderName = HeaderName::from_static("x-ots-ststoken");
+const X_OTS_SIGNDATE: HeaderName = HeaderName::from_static("x-ots-signdate");
+const X_OTS_SIGNREGION: HeaderName = HeaderName::from_static("x-ots-signregion");
+const X_OTS_SIGNATURE: HeaderName = HeaderName::from_static("x-ots-signature");
+const X_OTS_SIGNATUREV4: HeaderName = HeaderName::from_static("x-ots-signaturev4");
 
 /// Which Tablestore signature to compute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,36 +113,36 @@ impl TablestoreSigner {
         let h = req.headers_mut();
         set_if_absent(
             h,
-            "x-ots-date",
+            &X_OTS_DATE,
             &primitives::tablestore_date(time),
             ALGORITHM,
         )?;
-        set_if_absent(h, "x-ots-apiversion", API_VERSION, ALGORITHM)?;
-        set_if_absent(h, "x-ots-instancename", &self.instance, ALGORITHM)?;
-        set_if_absent(h, "x-ots-contentmd5", &md5, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_APIVERSION, API_VERSION, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_INSTANCENAME, &self.instance, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_CONTENTMD5, &md5, ALGORITHM)?;
         h.insert(
-            "x-ots-accesskeyid",
+            X_OTS_ACCESSKEYID,
             new_value(id, "x-ots-accesskeyid", ALGORITHM)?,
         );
         if let Some(token) = token {
             h.insert(
-                "x-ots-ststoken",
+                X_OTS_STSTOKEN,
                 sensitive_value(token, "x-ots-ststoken", ALGORITHM)?,
             );
         }
         let header = match &self.version {
-            TablestoreVersion::V2 => "x-ots-signature",
+            TablestoreVersion::V2 => X_OTS_SIGNATURE,
             TablestoreVersion::V4 { region } => {
-                let date = time.format("%Y%m%d").to_string();
+                let date = &primitives::iso8601_basic(time)[..8];
                 h.insert(
-                    "x-ots-signdate",
-                    new_value(&date, "x-ots-signdate", ALGORITHM)?,
+                    X_OTS_SIGNDATE,
+                    new_value(date, "x-ots-signdate", ALGORITHM)?,
                 );
                 h.insert(
-                    "x-ots-signregion",
+                    X_OTS_SIGNREGION,
                     new_value(region, "x-ots-signregion", ALGORITHM)?,
                 );
-                "x-ots-signaturev4"
+                X_OTS_SIGNATUREV4
             }
         };
         let sts = self.string_to_sign(req)?;
@@ -142,8 +154,8 @@ impl TablestoreSigner {
             }
         };
         zeroize::Zeroize::zeroize(&mut key);
-        req.headers_mut()
-            .insert(header, sensitive_value(&signature, header, ALGORITHM)?);
+        let value = sensitive_value(&signature, header.as_str(), ALGORITHM)?;
+        req.headers_mut().insert(header, value);
         Ok(Some(SigningDetails::new(None, sts, signature)))
     }
 
