@@ -372,15 +372,11 @@ impl ObsV4Signer {
             sts.push_str(part);
         }
         primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
-        let key = self.keys.key(
-            "AWS4",
-            secret,
-            &datetime[..8],
-            &self.region,
-            "s3",
-            "aws4_request",
-        );
-        let signature = primitives::hex_lower(&primitives::hmac_sha256(&*key, sts.as_bytes()));
+        let date = &datetime[..8];
+        let mac = self.keys.mac(secret, date, || {
+            primitives::derived_v4_hmac("AWS4", secret, date, &self.region, "s3", "aws4_request")
+        });
+        let signature = primitives::hex_mac(mac, sts.as_bytes());
         (sts, signature)
     }
 

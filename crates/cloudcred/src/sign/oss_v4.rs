@@ -171,15 +171,17 @@ impl OssV4Signer {
     }
 
     fn signature(&self, secret: &str, date: &str, sts: &str) -> String {
-        let key = self.keys.key(
-            "aliyun_v4",
-            secret,
-            date,
-            &self.region,
-            &self.product,
-            TERMINATOR,
-        );
-        primitives::hex_lower(&primitives::hmac_sha256(&*key, sts.as_bytes()))
+        let mac = self.keys.mac(secret, date, || {
+            primitives::derived_v4_hmac(
+                "aliyun_v4",
+                secret,
+                date,
+                &self.region,
+                &self.product,
+                TERMINATOR,
+            )
+        });
+        primitives::hex_mac(mac, sts.as_bytes())
     }
 
     /// Signs a request in place: adds `x-oss-date`, `x-oss-content-sha256: UNSIGNED-PAYLOAD`

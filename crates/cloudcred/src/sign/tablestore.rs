@@ -45,6 +45,8 @@ pub enum TablestoreVersion {
 pub struct TablestoreSigner {
     instance: String,
     version: TablestoreVersion,
+    /// V4: the HMAC keyed with the day's derived key text (four HMACs to derive, two to key).
+    keys: std::sync::Arc<primitives::V4KeyCache>,
 }
 
 /// Base64 text of the V4 key chain over `yyyymmdd`, `region`, `ots` (§7.3).
@@ -64,6 +66,7 @@ impl TablestoreSigner {
         Self {
             instance: instance.to_owned(),
             version,
+            keys: Default::default(),
         }
     }
 
@@ -146,14 +149,18 @@ impl TablestoreSigner {
             }
         };
         let sts = self.string_to_sign(req)?;
-        let mut key = self.key(secret, time);
-        let signature = match self.version {
-            TablestoreVersion::V2 => primitives::base64_hmac_sha1(&key, &sts),
-            TablestoreVersion::V4 { .. } => {
-                primitives::base64(&primitives::hmac_sha256(&key, sts.as_bytes()))
+        let signature = match &self.version {
+            TablestoreVersion::V2 => primitives::base64_hmac_sha1(secret.as_bytes(), &sts),
+            TablestoreVersion::V4 { region } => {
+                let date = &primitives::iso8601_basic(time)[..8];
+                let mut mac = self.keys.mac(secret, date, || {
+                    let key = zeroize::Zeroizing::new(v4_signing_key_base64(secret, date, region));
+                    primitives::keyed_hmac_sha256(key.as_bytes())
+                });
+                hmac::Mac::update(&mut mac, sts.as_bytes());
+                primitives::base64(&hmac::Mac::finalize(mac).into_bytes())
             }
         };
-        zeroize::Zeroize::zeroize(&mut key);
         let value = sensitive_value(&signature, header.as_str(), ALGORITHM)?;
         req.headers_mut().insert(header, value);
         Ok(Some(SigningDetails::new(None, sts, signature)))
