@@ -415,10 +415,7 @@ pub(crate) fn canonical_prefixed_headers(
 }
 
 /// The names of `headers` that `keep` selects, sorted (header names are lower case).
-pub(crate) fn sorted_names<'h>(
-    headers: &'h HeaderMap,
-    keep: impl Fn(&str) -> bool,
-) -> Vec<&'h HeaderName> {
+pub(crate) fn sorted_names(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> Vec<&HeaderName> {
     let mut names: Vec<&HeaderName> = headers.keys().filter(|n| keep(n.as_str())).collect();
     names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
     names
