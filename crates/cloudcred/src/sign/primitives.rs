@@ -799,6 +799,11 @@ mod tests {
                     iso8601_extended(t),
                     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
                 );
+                assert_eq!(
+                    tablestore_date(t),
+                    t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+                );
+                assert_eq!(iso8601_basic(t), t.format("%Y%m%dT%H%M%SZ").to_string());
             }
         }
     }
@@ -810,6 +815,31 @@ mod tests {
         assert_eq!(iso8601_extended(t), "2016-02-23T12:46:24Z");
         assert_eq!(http_date(t), "Tue, 23 Feb 2016 12:46:24 GMT");
         assert_eq!(tablestore_date(t), "2016-02-23T12:46:24.000Z");
+    }
+
+    #[test]
+    fn hex_lower_matches_the_hex_crate() {
+        let bytes: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for len in [0, 1, 20, 32, 63, 64, 65, 200, 512] {
+            assert_eq!(hex_lower(&bytes[..len]), hex::encode(&bytes[..len]));
+        }
+    }
+
+    #[test]
+    fn in_place_append_rebuilds_only_path_and_query() {
+        for (before, after) in [
+            (
+                "https://h:8443/a%20b?z=1&a",
+                "https://h:8443/a%20b?z=1&a&x=2",
+            ),
+            ("https://h", "https://h/?x=2"),
+            ("http://h/k?", "http://h/k?x=2"),
+            ("/relative?q=1", "/relative?q=1&x=2"),
+        ] {
+            let mut uri: Uri = before.parse().unwrap();
+            append_query_in_place(&mut uri, "x=2", "t").unwrap();
+            assert_eq!(uri.to_string(), after, "{before}");
+        }
     }
 
     #[test]

@@ -205,3 +205,42 @@ pub fn response_string_to_sign(headers: &HeaderMap, api: &str) -> Result<String>
     s.push_str(api);
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn signed(signer: &TablestoreSigner, creds: &Credentials, time: DateTime<Utc>) -> String {
+        let mut req = Request::post("https://i.cn-hangzhou.ots.example.invalid/GetRow")
+            .body(b"row".to_vec())
+            .unwrap();
+        signer
+            .sign_request(&mut req, creds, time)
+            .unwrap()
+            .unwrap()
+            .signature
+    }
+
+    #[test]
+    fn v4_cached_key_follows_the_day_and_the_secret() {
+        let v4 = || {
+            TablestoreSigner::new(
+                "i",
+                TablestoreVersion::V4 {
+                    region: "cn-hangzhou".into(),
+                },
+            )
+        };
+        let a = Credentials::access_key("id", "secret-a", "t".into());
+        let b = Credentials::access_key("id", "secret-b", "t".into());
+        let day1 = Utc.with_ymd_and_hms(2024, 5, 6, 23, 59, 59).unwrap();
+        let day2 = Utc.with_ymd_and_hms(2024, 5, 7, 0, 0, 0).unwrap();
+        // One signer reused across days and secrets signs as a fresh signer would.
+        let reused = v4();
+        for (creds, time) in [(&a, day1), (&a, day1), (&a, day2), (&b, day2), (&a, day2)] {
+            assert_eq!(signed(&reused, creds, time), signed(&v4(), creds, time));
+        }
+        assert_ne!(signed(&v4(), &a, day1), signed(&v4(), &a, day2));
+    }
+}
