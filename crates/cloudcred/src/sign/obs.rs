@@ -211,7 +211,7 @@ impl ObsSigner {
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let prefix = self.mode.prefix();
-        let mut s = String::with_capacity(128);
+        let mut s = String::with_capacity(256);
         push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
         match date_line {
             Some(d) => s.push_str(d),
@@ -226,12 +226,13 @@ impl ObsSigner {
             ObsMode::Native => "x-obs-meta-",
             ObsMode::AwsV2 => "x-amz-meta-",
         };
-        s.push_str(&primitives::canonical_prefixed_headers(
+        primitives::push_canonical_prefixed_headers(
+            &mut s,
             headers,
             prefix,
             |name| name.starts_with(meta),
             V2_ALGORITHM,
-        )?);
+        )?;
         s.push_str(&self.canonical_resource(uri, extra)?);
         Ok(s)
     }

@@ -160,16 +160,17 @@ impl OssV1Signer {
         date_line: &str,
         extra: &[(&str, &str)],
     ) -> Result<String> {
-        let mut s = String::with_capacity(128);
+        let mut s = String::with_capacity(256);
         push_v1_head(&mut s, method.as_str(), headers, ALGORITHM)?;
         s.push_str(date_line);
         s.push('\n');
-        s.push_str(&primitives::canonical_prefixed_headers(
+        primitives::push_canonical_prefixed_headers(
+            &mut s,
             headers,
             "x-oss-",
             |_| true,
             ALGORITHM,
-        )?);
+        )?;
         s.push_str(&self.canonical_resource(uri, extra)?);
         Ok(s)
     }

@@ -399,19 +399,26 @@ pub(crate) fn canonical_prefixed_headers(
     trim: impl Fn(&str) -> bool,
     algorithm: &'static str,
 ) -> Result<String> {
-    let mut names: Vec<&HeaderName> = headers
-        .keys()
-        .filter(|n| n.as_str().starts_with(prefix))
-        .collect();
-    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
-    let mut out = String::with_capacity(names.len() * 32);
-    for name in names {
+    let mut out = String::with_capacity(128);
+    push_canonical_prefixed_headers(&mut out, headers, prefix, trim, algorithm)?;
+    Ok(out)
+}
+
+/// [`canonical_prefixed_headers`] appended to `out` (no string of its own per signature).
+pub(crate) fn push_canonical_prefixed_headers(
+    out: &mut String,
+    headers: &HeaderMap,
+    prefix: &str,
+    trim: impl Fn(&str) -> bool,
+    algorithm: &'static str,
+) -> Result<()> {
+    for name in sorted_names(headers, |n| n.starts_with(prefix)) {
         out.push_str(name.as_str());
         out.push(':');
-        push_joined_values(&mut out, headers, name, trim(name.as_str()), algorithm)?;
+        push_joined_values(out, headers, name, trim(name.as_str()), algorithm)?;
         out.push('\n');
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The names of `headers` that `keep` selects, sorted (header names are lower case).
@@ -476,11 +483,13 @@ pub(crate) fn push_subresources(
     encode_names: bool,
     empty_is_bare: bool,
 ) -> Result<()> {
-    let mut params: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> =
-        super::encoding::decode_query(query.unwrap_or(""))?
-            .into_iter()
-            .filter(|(k, _)| keep(k))
-            .collect();
+    let mut params: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = Vec::new();
+    for raw in super::encoding::split_query(query.unwrap_or("")) {
+        let name = super::encoding::decode(raw.name)?;
+        if keep(&name) {
+            params.push((name, raw.value.map(super::encoding::decode).transpose()?));
+        }
+    }
     params.extend(
         extra
             .iter()

@@ -78,12 +78,13 @@ impl TablestoreSigner {
         s.push('\n');
         s.push_str(&canonical_query(req.uri().query())?);
         s.push('\n');
-        s.push_str(&canonical_prefixed_headers(
+        primitives::push_canonical_prefixed_headers(
+            &mut s,
             req.headers(),
             "x-ots-",
             |_| true,
             ALGORITHM,
-        )?);
+        )?;
         if matches!(self.version, TablestoreVersion::V4 { .. }) {
             s.push_str("ots");
         }
