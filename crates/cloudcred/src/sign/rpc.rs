@@ -6,7 +6,7 @@
 //! request signer reads both, then *appends* its own parameters and `Signature` to the query; the
 //! caller's parameters are never re-encoded or reordered on the wire.
 
-use super::encoding::{decode_query, push_encoded, RFC3986};
+use super::encoding::{decode, decode_query, push_encoded, split_query, RFC3986};
 use super::primitives::{self, append_query_in_place, auth, Auth, SigningDetails};
 use crate::error::{Error, Result};
 use crate::model::Credentials;
@@ -35,8 +35,7 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
             .iter()
             .map(|(k, v)| k.len() + v.len() + 2)
             .sum::<usize>()
-            * 5
-            / 4,
+            * 2,
     );
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
@@ -55,7 +54,8 @@ pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, 
 }
 
 fn string_to_sign_of_query(method: &str, query: &str) -> String {
-    let mut out = String::with_capacity(method.len() + 5 + query.len() * 3 / 2);
+    // The encoder reserves for its worst case (3 bytes a byte): size for it, not to reallocate.
+    let mut out = String::with_capacity(method.len() + 5 + query.len() * 3);
     out.push_str(method);
     out.push_str("&%2F&");
     push_encoded(&mut out, query, RFC3986);
@@ -122,12 +122,14 @@ fn is_form(content_type: &http::HeaderValue) -> bool {
 /// Every parameter the signature covers: the query plus a form body's parameters. The query's
 /// are borrowed from the request (owned copies of each were a tenth of a signature).
 fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
-    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        decode_query(req.uri().query().unwrap_or(""))?
-            .into_iter()
-            .map(|(k, v)| (k, v.unwrap_or_default()))
-            .collect();
-    params.reserve(8);
+    let query = req.uri().query().unwrap_or("");
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
+    for p in split_query(query) {
+        params.push((
+            decode(p.name)?,
+            p.value.map(decode).transpose()?.unwrap_or_default(),
+        ));
+    }
     if req
         .headers()
         .get(http::header::CONTENT_TYPE)
