@@ -483,7 +483,7 @@ pub(crate) fn push_subresources(
     encode_names: bool,
     empty_is_bare: bool,
 ) -> Result<()> {
-    let mut params: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = Vec::new();
+    let mut params: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = Vec::with_capacity(4 + extra.len());
     for raw in super::encoding::split_query(query.unwrap_or("")) {
         let name = super::encoding::decode(raw.name)?;
         if keep(&name) {
