@@ -108,36 +108,36 @@ fn measured<I, O>(inputs: Vec<I>, routine: &impl Fn(I) -> O) -> Vec<O> {
     inputs.into_iter().map(routine).collect()
 }
 
-fn oss_parts(method: Method) -> Parts {
+/// An object PUT/GET with a content type and one metadata header (`meta`), as a reusable head.
+fn object_parts(method: Method, url: &str, host: &'static str, meta: &'static str) -> Parts {
     let mut req = Request::builder()
         .method(method)
-        .uri(URL.parse::<Uri>().unwrap())
+        .uri(url.parse::<Uri>().unwrap())
         .body(())
         .unwrap();
     let h = req.headers_mut();
-    h.insert(
-        "host",
-        HeaderValue::from_static("examplebucket.oss.example.invalid"),
-    );
+    h.insert("host", HeaderValue::from_static(host));
     h.insert("content-type", HeaderValue::from_static("image/jpeg"));
-    h.insert("x-oss-meta-author", HeaderValue::from_static("alice"));
+    h.insert(meta, HeaderValue::from_static("alice"));
     req.into_parts().0
 }
 
+fn oss_parts(method: Method) -> Parts {
+    object_parts(
+        method,
+        URL,
+        "examplebucket.oss.example.invalid",
+        "x-oss-meta-author",
+    )
+}
+
 fn obs_parts(method: Method) -> Parts {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(OBS_URL.parse::<Uri>().unwrap())
-        .body(())
-        .unwrap();
-    let h = req.headers_mut();
-    h.insert(
-        "host",
-        HeaderValue::from_static("examplebucket.obs.example.invalid"),
-    );
-    h.insert("content-type", HeaderValue::from_static("image/jpeg"));
-    h.insert("x-obs-meta-author", HeaderValue::from_static("alice"));
-    req.into_parts().0
+    object_parts(
+        method,
+        OBS_URL,
+        "examplebucket.obs.example.invalid",
+        "x-obs-meta-author",
+    )
 }
 
 /// A request with `headers` and `body`, built fresh per iteration.
