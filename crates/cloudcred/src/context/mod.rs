@@ -10,6 +10,7 @@ mod fs;
 
 pub use clock::{Clock, Deadline, ManualClock};
 pub use env::{Env, MapEnv, ProcessEnv};
+#[cfg(feature = "write-back")]
 pub(crate) use fs::open_nonblocking;
 pub use fs::{
     read_regular_file, FileRefusal, FileSystem, OsFileSystem, CONFIG_FILE_MAX_BYTES,
@@ -17,9 +18,12 @@ pub use fs::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+#[cfg(feature = "http")]
 use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+#[cfg(feature = "http")]
+use std::sync::OnceLock;
 
 /// Environment, file system, clock and HTTP client shared by the providers of a chain.
 #[derive(Clone, Debug)]
@@ -28,7 +32,9 @@ pub struct Context {
     fs: Arc<dyn FileSystem>,
     clock: Clock,
     /// Created at the first request (building a chain makes no client), shared by clones.
+    #[cfg(feature = "http")]
     http: Arc<OnceLock<Arc<dyn HttpClient>>>,
+    #[cfg(feature = "http")]
     http_injected: bool,
 }
 
@@ -45,7 +51,9 @@ impl Context {
             env: Arc::new(ProcessEnv),
             fs: Arc::new(OsFileSystem),
             clock: Clock::system(),
+            #[cfg(feature = "http")]
             http: Arc::new(OnceLock::new()),
+            #[cfg(feature = "http")]
             http_injected: false,
         }
     }
@@ -59,6 +67,7 @@ impl Context {
     /// proxies come from the environment.
     pub fn env(mut self, env: impl Env + 'static) -> Self {
         self.env = Arc::new(env);
+        #[cfg(feature = "http")]
         if !self.http_injected {
             self.http = Arc::new(OnceLock::new());
         }
@@ -66,6 +75,8 @@ impl Context {
     }
 
     /// Sends every request of this context's providers through `client`.
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn http_client(self, client: impl HttpClient + 'static) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(Arc::new(client) as Arc<dyn HttpClient>);
@@ -77,6 +88,8 @@ impl Context {
     }
 
     /// The HTTP client (the default one is built at first use, with this environment's proxies).
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn http(&self) -> &Arc<dyn HttpClient> {
         if let Some(c) = self.http.get() {
             return c;
