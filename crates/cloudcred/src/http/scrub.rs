@@ -394,9 +394,8 @@ mod tests {
         let encoded = FORM_CASES.map(form_encode);
         let malformed = ["%ZZ+%e4%b8", "%", "a%2", "%FF%FE", "a=b", "a&b"];
         for raw in encoded.iter().map(String::as_str).chain(malformed) {
-            let (_, parsed) = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
-                .next()
-                .unwrap();
+            let field = format!("x={raw}");
+            let (_, parsed) = url::form_urlencoded::parse(field.as_bytes()).next().unwrap();
             assert_eq!(decode(raw), parsed, "{raw:?}");
         }
     }

@@ -331,6 +331,7 @@ mod tests {
     use rsa::pkcs1::EncodeRsaPrivateKey;
     #[cfg(feature = "rsa")]
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    #[cfg(feature = "rsa")]
     use sha2::{Digest, Sha256};
 
     fn time() -> DateTime<Utc> {
