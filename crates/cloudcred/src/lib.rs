@@ -23,10 +23,10 @@
 //! |---|---|---|
 //! | `sign` | every request signer ([`sign`]) and presigning | hmac, sha1, sha2, md-5, base64, hex |
 //! | `alibaba` | Alibaba Cloud's environment and static providers; with `http`, every source, the profile files and the default chain | none |
-//! | `huawei` | Huawei Cloud's environment and profile providers; with `http`, every source and the default chains (implies `alibaba`: shared code) | none |
+//! | `huawei` | Huawei Cloud's environment provider; with `http`, every source, the profile file and the default chains (implies `alibaba`: shared code) | none |
 //! | `http` | the network providers, the profiles that name them, the default chains, the aliyun CLI `config.json` (implies `sign`, `rsa`, `write-back`) | reqwest, rustls, tokio networking, serde_json, url |
 //! | `rsa` | the RSA key-pair provider's key and SHA256withRSA ([`sign::RsaKey`]) | rsa |
-//! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, serde_json |
+//! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, atomic-write-file, serde_json |
 //! | `tls-webpki-roots` | with `http`: Mozilla's roots, compiled in | webpki-roots |
 //! | `tls-native-roots` | with `http`: the operating system's roots | rustls-native-certs |
 //!
