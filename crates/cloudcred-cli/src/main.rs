@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(&ctx, args),
         Command::Sandbox(args) => cmd::sandbox::run(&ctx, args),
     };
+    let unsaved = cmd::warn_unsaved(&ctx);
     match result {
+        // A failure of the command itself (stdout full, …) says more than an unsaved file.
+        Ok(code) if unsaved && code == ExitCode::SUCCESS => ExitCode::from(cmd::UNSAVED_EXIT),
         Ok(code) => code,
         Err(err) => {
             cmd::report_error(err);

@@ -1417,16 +1417,17 @@ fn full_stdout_is_an_error_not_a_silent_success() {
 #[test]
 fn closed_stdout_pipe_ends_quietly_with_141() {
     let home = Home::new().with_files();
-    // A pipe whose read end is gone before the command writes.
+    // A pipe whose read end is closed before the command starts (closing it after the spawn
+    // races a fast command, which may finish writing into the pipe buffer first).
     for args in PRINTING_COMMANDS.iter().copied().chain([&SERVE_STS[..]]) {
-        let mut child = home
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = home
             .command(args, &[])
-            .stdout(std::process::Stdio::piped())
+            .stdout(writer)
             .stderr(std::process::Stdio::piped())
-            .spawn()
+            .output()
             .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }

@@ -205,7 +205,7 @@ pub fn cli_config(data: &[u8]) {
     });
     if let Ok(config) = CliConfig::parse(text, Path::new("/fuzz/config.json")) {
         let _ = config.warnings();
-        check_write_back(&config);
+        check_write_back(text, &config);
     }
 }
 
@@ -231,13 +231,13 @@ fn resolve_every_profile(text: &str) -> String {
     out
 }
 
-fn check_write_back(config: &CliConfig) {
+fn check_write_back(text: &str, config: &CliConfig) {
     let updates = write_back_updates();
     for target in config.profiles() {
         if config.profile(target.name()).map(|p| p.index()) != Some(target.index()) {
             continue; // a duplicate name: write-back goes to the first one
         }
-        let mut root = config.value().clone();
+        let mut root = cli_config_write::Document::parse(text).expect("parsed once already");
         let changed = cli_config_write::merge(&mut root, target.name(), &updates)
             .expect("a parsed profile is found by its name");
         let bytes = cli_config_write::serialize(&root).expect("a JSON value serialises");

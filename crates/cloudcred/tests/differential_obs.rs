@@ -7,38 +7,17 @@
 //! URI is built the way the wire contract wants it (signing.md §1.1): key and query encoded RFC
 //! 3986, the signer decoding where the algorithm signs raw text.
 
-use chrono::{DateTime, Utc};
+mod common;
+
 use cloudcred::sign::encoding::{decode_query, encode, encode_object_key, encode_path};
 use cloudcred::sign::{Addressing, ObsMode, ObsSigner, ObsV4Signer, SigningDetails};
-use cloudcred::{Credentials, ProviderName};
+use common::differential::{creds, s, time, MIN_CASES};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use serde_json::Value;
 use std::time::Duration;
 
-/// `common.py`'s fixed credentials.
-const ACCESS_KEY_ID: &str = "LTAI5tDiffAccessKeyId01";
-const ACCESS_KEY_SECRET: &str = "diffSecret+/=0123456789abcdefXYZ";
-const SECURITY_TOKEN: &str = "CAIS+diff/token==AbCdEf0123456789+/=";
-
-/// Each algorithm's file must keep at least this many cases: a file that lost cases fails.
-const MIN_CASES: usize = 300;
-
 fn load(algorithm: &str) -> Value {
-    let path = format!(
-        "{}/../../testdata/differential/vectors/{algorithm}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert_eq!(doc["algorithm"], algorithm, "{path}");
-    assert_eq!(doc["packages"]["esdk-obs-python"], "3.26.6", "{path}");
-    doc
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("missing string `{key}` in {v}"))
+    common::differential::load(algorithm, "esdk-obs-python", "3.26.6")
 }
 
 fn opt<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -120,19 +99,6 @@ fn headers(case: &Value) -> HeaderMap {
         );
     }
     h
-}
-
-fn creds(case: &Value) -> Credentials {
-    let name = ProviderName::new("differential");
-    if case["token"].as_bool().unwrap() {
-        Credentials::sts(ACCESS_KEY_ID, ACCESS_KEY_SECRET, SECURITY_TOKEN, None, name)
-    } else {
-        Credentials::access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET, name)
-    }
-}
-
-fn time(case: &Value) -> DateTime<Utc> {
-    DateTime::from_timestamp(case["time"].as_i64().unwrap(), 0).unwrap()
 }
 
 fn method(case: &Value) -> Method {

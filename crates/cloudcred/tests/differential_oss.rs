@@ -9,51 +9,19 @@
 
 mod common;
 
-use chrono::{DateTime, Utc};
 use cloudcred::sign::encoding::{self, encode_object_key};
 use cloudcred::sign::{OssV1Signer, OssV4Signer, Presigned, SigningDetails};
-use cloudcred::{Credentials, ProviderName};
+use common::differential::{creds, s, time, MIN_CASES};
 use common::encoded_query;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 use serde_json::Value;
 use std::time::Duration;
 
-const ACCESS_KEY_ID: &str = "LTAI5tDiffAccessKeyId01";
-const ACCESS_KEY_SECRET: &str = "diffSecret+/=0123456789abcdefXYZ";
-const SECURITY_TOKEN: &str = "CAIS+diff/token==AbCdEf0123456789+/=";
-const MIN_CASES: usize = 300;
 const ENDPOINT: &str = "oss-cn-hangzhou.aliyuncs.com";
 const REGION: &str = "cn-hangzhou";
 
 fn load(algorithm: &str) -> Value {
-    let path = format!(
-        "{}/../../testdata/differential/vectors/{algorithm}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let doc: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(doc["algorithm"], algorithm);
-    assert_eq!(doc["packages"]["oss2"], "2.19.1");
-    doc
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("missing string `{key}` in {}", v["id"]))
-}
-
-fn creds(case: &Value) -> Credentials {
-    let name = ProviderName::new("static_ak");
-    if case["token"].as_bool().unwrap() {
-        Credentials::sts(ACCESS_KEY_ID, ACCESS_KEY_SECRET, SECURITY_TOKEN, None, name)
-    } else {
-        Credentials::access_key(ACCESS_KEY_ID, ACCESS_KEY_SECRET, name)
-    }
-}
-
-fn time(case: &Value) -> DateTime<Utc> {
-    DateTime::from_timestamp(case["time"].as_i64().unwrap(), 0).unwrap()
+    common::differential::load(algorithm, "oss2", "2.19.1")
 }
 
 /// `https://bucket.endpoint/<key>?<query>` encoded as the wire contract wants it.

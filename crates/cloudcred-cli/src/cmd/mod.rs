@@ -112,7 +112,27 @@ pub fn chain_for(ctx: &Context, cloud: Cloud, profile: Option<&str>) -> Result<C
 /// Resolves through the chain of `cloud`.
 pub fn resolve_for(ctx: &Context, cloud: Cloud, profile: Option<&str>) -> Result<Arc<Credentials>> {
     let chain = chain_for(ctx, cloud, profile)?;
-    runtime().block_on(chain.get())
+    let result = runtime().block_on(chain.get());
+    // Now, not only at exit: `exec` replaces this process.
+    warn_unsaved(ctx);
+    result
+}
+
+/// The exit status when credentials were handed out but a write-back (above all a rotated
+/// OAuth refresh token) could not be saved.
+pub const UNSAVED_EXIT: u8 = 3;
+
+static UNSAVED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints the write-backs `ctx` could not save on stderr (always: a lost refresh token must
+/// not hide behind `CLOUDCRED_LOG`); true when any was printed by this process.
+pub fn warn_unsaved(ctx: &Context) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    for unsaved in ctx.take_unsaved() {
+        eprintln!("cloudcred: warning: {unsaved}");
+        UNSAVED.store(true, Relaxed);
+    }
+    UNSAVED.load(Relaxed)
 }
 
 /// Resolves through the chain on a small runtime of our own.

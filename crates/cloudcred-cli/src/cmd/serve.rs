@@ -91,6 +91,8 @@ const UNKNOWN_EXPIRY_LEASE_MINUTES: i64 = 15;
 struct Server {
     chain: Chain,
     token: String,
+    /// Where the chain reports write-backs it could not save, printed after each resolution.
+    ctx: Context,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
@@ -118,7 +120,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .map_err(|e| Error::internal(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async move {
         // Resolve once up front: a broken profile is reported now, not to the first client.
-        let first = chain.get().await?;
+        let first = chain.get().await;
+        super::warn_unsaved(ctx);
+        let first = first?;
         if first.kind() != CredentialKind::Sts {
             return Err(Error::invalid_config(
                 format!("serve (provider {})", first.provider_name()),
@@ -155,7 +159,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             first.provider_name(),
             addr.port()
         );
-        let server = Arc::new(Server { chain, token });
+        let server = Arc::new(Server {
+            chain,
+            token,
+            ctx: ctx.clone(),
+        });
         let limits = Limits {
             connections: Arc::new(Semaphore::new(args.max_connections as usize)),
             header_read_timeout: Duration::from_millis(args.header_read_timeout_ms),
@@ -276,7 +284,9 @@ impl Server {
             *r.status_mut() = StatusCode::NOT_FOUND;
             return r;
         }
-        match self.chain.get().await {
+        let resolved = self.chain.get().await;
+        super::warn_unsaved(&self.ctx);
+        match resolved {
             Ok(c) if c.kind() == CredentialKind::Sts => {
                 let expiration = c
                     .expiration()

@@ -201,7 +201,10 @@ impl Source for ExternalProcess {
             let out = crate::blocking::in_tokio(async move { runner.run().await }).await?;
             let creds = self.parse(&out)?;
             if let Some((path, profile)) = &self.write_back {
-                cli_config_write::update_profile(path, profile, sts_fields(&creds)).await;
+                let kind = cli_config_write::UnsavedKind::StsCredentials;
+                let fields = sts_fields(&creds);
+                let _ =
+                    cli_config_write::update_profile(&self.ctx, path, profile, kind, fields).await;
             }
             Ok(Resolution::Credentials(Arc::new(creds)))
         })

@@ -8,6 +8,12 @@
 //!   cross-process lock of the config file (spec 7.3): take it, re-read the file, use the tokens
 //!   another process rotated meanwhile if any, else refresh and persist the new tokens before the
 //!   lock is released. Without this two CLIs invalidate each other (aliyun/iac-code PR #251).
+//! - A rotated token that cannot be saved loses the login, so the refresh starts only once the
+//!   lock is held and the file's replacement is open (a writable directory, an owner that can be
+//!   kept). Otherwise nothing rotates: the current access token is used while ≥ 60 s of it are
+//!   left, else an error names the file and the reason (a change to D27, which refreshed anyway
+//!   and only logged). A save that still fails afterwards (a full disk) is reported through
+//!   [`Context::take_unsaved`], which the CLI prints and turns into exit status 3.
 //! - `POST <base>/v1/exchange` with the bearer access token; camelCase keys first, PascalCase
 //!   accepted (credentials-python's reading); `expiration` as an ISO 8601 string or epoch seconds.
 //! - STS credentials persisted in the profile are reused while outside the refresh window, and
@@ -20,7 +26,7 @@ use super::external::sts_fields;
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::cli_config_write::{self, ConfigLock, Outcome, LOCK_TIMEOUT};
+use crate::format::cli_config_write::{self, ConfigLock, UnsavedKind, LOCK_TIMEOUT};
 use crate::format::printable;
 use crate::http::endpoint::{checked_url, describe, HttpAllowed};
 use crate::http::{send_scrubbed, RequestOptions, Scrubber};
@@ -39,6 +45,9 @@ use url::Url;
 pub const OAUTH_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_OAUTH_ENDPOINT";
 /// Refresh the access token when this little validity is left.
 pub const ACCESS_TOKEN_MARGIN_SECS: i64 = 1200;
+/// Without a saved refresh, the current access token is still used while this much validity is
+/// left: the exchange follows within seconds.
+pub const ACCESS_TOKEN_MIN_LEFT_SECS: i64 = 60;
 /// `expires_in` when the token endpoint omits it.
 pub const DEFAULT_EXPIRES_IN: i64 = 3600;
 
@@ -203,7 +212,10 @@ impl OAuthSource {
         ))
     }
 
-    /// The access token to exchange, refreshed under the lock when due.
+    /// The access token to exchange, refreshed under the lock when due. The refresh token
+    /// rotates (the old one dies at first use), so the refresh happens only once the lock is
+    /// held and the file's replacement is open: a config that cannot be saved fails here,
+    /// before anything is lost upstream.
     async fn access_token(&self, tokens: Tokens) -> Result<SecretString> {
         let now = self.ctx.get_clock().now().timestamp();
         if !tokens.needs_refresh(now) {
@@ -212,68 +224,85 @@ impl OAuthSource {
                 .ok_or_else(|| self.relogin("the profile has no oauth_access_token"));
         }
         let lock = match ConfigLock::acquire(&self.config_path, LOCK_TIMEOUT).await {
-            Ok(Some(lock)) => Some(lock),
+            Ok(Some(lock)) => lock,
             Ok(None) => {
-                tracing::warn!(
-                    profile = %printable(&self.profile),
-                    "config.json stayed locked; refreshing the OAuth token without the lock"
+                let why = format!(
+                    "{} stayed locked for {} s by another process",
+                    self.config_path.display(),
+                    LOCK_TIMEOUT.as_secs()
                 );
-                None
+                return self.without_refresh(tokens, why);
             }
-            Err(msg) => {
-                tracing::warn!(
-                    "cannot lock config.json ({msg}); refreshing the OAuth token without the lock"
-                );
-                None
-            }
+            Err(why) => return self.without_refresh(tokens, why),
         };
         // Another process may have rotated the tokens while we waited.
-        let tokens = match &lock {
-            Some(l) => {
-                let path = l.path().to_owned();
-                match self.reread_locked(&path).await {
-                    Some(t) => t,
-                    None => tokens,
-                }
-            }
-            None => tokens,
-        };
+        let path = lock.path().to_owned();
+        let tokens = self.reread_locked(&path).await.unwrap_or(tokens);
         if !tokens.needs_refresh(self.ctx.get_clock().now().timestamp()) {
             return tokens
                 .access
                 .ok_or_else(|| self.relogin("the profile has no oauth_access_token"));
         }
+        let (lock, replacement) = crate::blocking::unblock(move || {
+            let replacement = lock.prepare();
+            (lock, replacement)
+        })
+        .await?;
+        let replacement = match replacement {
+            Ok(r) => r,
+            Err(why) => return self.without_refresh(tokens, why),
+        };
         let refresh = tokens
             .refresh
             .expect("needs_refresh implies a refresh token");
+        // On failure the replacement is dropped unwritten: the file keeps the old tokens.
         let (access, new_refresh, expire) = self.refresh_token(&refresh).await?;
         let updates = vec![
             ("oauth_access_token", Value::from(access.expose())),
             ("oauth_access_token_expire", Value::from(expire)),
             ("oauth_refresh_token", Value::from(new_refresh.expose())),
         ];
-        let outcome = match lock {
-            Some(lock) => {
-                let profile = self.profile.clone();
-                crate::blocking::unblock(move || lock.update_owned(profile, updates))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()))
-            }
-            None => Ok(
-                cli_config_write::update_profile(&self.config_path, &self.profile, updates).await,
-            ),
-        };
-        match outcome {
-            Ok(Outcome::Written | Outcome::Unchanged) => {}
-            Ok(other) => {
-                cli_config_write::warn_outcome(other);
-                tracing::warn!("the rotated OAuth refresh token was not saved: a re-login with aliyun-cli may be needed");
-            }
-            Err(msg) => tracing::warn!(
-                "the rotated OAuth refresh token was not saved ({msg}): a re-login with aliyun-cli may be needed"
-            ),
-        }
+        let profile = self.profile.clone();
+        let result = crate::blocking::unblock(move || {
+            lock.update_with(Some(replacement), &profile, &updates)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        cli_config_write::report(
+            &self.ctx,
+            &self.config_path,
+            &self.profile,
+            UnsavedKind::RotatedRefreshToken,
+            result,
+        );
         Ok(access)
+    }
+
+    /// The refresh is due but its result could not be saved (`why`): no refresh, so the stored
+    /// refresh token stays valid. The current access token is used while it still works; past
+    /// that, an error says what to fix.
+    fn without_refresh(&self, tokens: Tokens, why: String) -> Result<SecretString> {
+        let now = self.ctx.get_clock().now().timestamp();
+        match tokens.access {
+            Some(access) if tokens.expire.saturating_sub(now) >= ACCESS_TOKEN_MIN_LEFT_SECS => {
+                tracing::warn!(
+                    profile = %printable(&self.profile),
+                    "the OAuth access token is due for a refresh, but a new refresh token could \
+                     not be saved ({why}); using the current access token meanwhile"
+                );
+                Ok(access)
+            }
+            _ => Err(ErrorKind::Io {
+                path: self.config_path.clone(),
+                message: format!(
+                    "the OAuth access token of profile {} needs a refresh, but the new refresh \
+                     token it brings could not be saved ({why}); nothing was refreshed, so the \
+                     stored tokens still work once the file can be written",
+                    printable(&self.profile)
+                ),
+            }
+            .into()),
+        }
     }
 
     async fn reread_locked(&self, path: &Path) -> Option<Tokens> {
@@ -494,8 +523,16 @@ impl Source for OAuthSource {
             }
             let access = self.access_token(Tokens::from_profile(&profile)).await?;
             let creds = self.exchange(&access).await?;
-            cli_config_write::update_profile(&self.config_path, &self.profile, sts_fields(&creds))
-                .await;
+            let kind = UnsavedKind::StsCredentials;
+            let fields = sts_fields(&creds);
+            let _ = cli_config_write::update_profile(
+                &self.ctx,
+                &self.config_path,
+                &self.profile,
+                kind,
+                fields,
+            )
+            .await;
             Ok(Resolution::Credentials(Arc::new(creds)))
         })
     }

@@ -18,10 +18,14 @@ pub use fs::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+#[cfg(feature = "write-back")]
+use crate::format::cli_config_write::UnsavedWriteBack;
 #[cfg(feature = "http")]
 use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+#[cfg(feature = "write-back")]
+use std::sync::Mutex;
 #[cfg(feature = "http")]
 use std::sync::OnceLock;
 
@@ -36,6 +40,9 @@ pub struct Context {
     http: Arc<OnceLock<Arc<dyn HttpClient>>>,
     #[cfg(feature = "http")]
     http_injected: bool,
+    /// Write-backs that did not reach their file, shared by clones: see [`Context::take_unsaved`].
+    #[cfg(feature = "write-back")]
+    unsaved: Arc<Mutex<Vec<UnsavedWriteBack>>>,
 }
 
 impl Default for Context {
@@ -55,6 +62,8 @@ impl Context {
             http: Arc::new(OnceLock::new()),
             #[cfg(feature = "http")]
             http_injected: false,
+            #[cfg(feature = "write-back")]
+            unsaved: Arc::default(),
         }
     }
 
@@ -207,6 +216,26 @@ impl Context {
             }
             .into()
         })
+    }
+
+    /// The write-backs of this context's providers that could not be saved since the last call
+    /// (a rotated OAuth refresh token above all: losing it loses the login). Credentials were
+    /// still returned; a program should tell its user, as `cloudcred` does on stderr.
+    #[cfg(feature = "write-back")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "write-back")))]
+    pub fn take_unsaved(&self) -> Vec<UnsavedWriteBack> {
+        std::mem::take(&mut *self.unsaved.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    #[cfg(feature = "write-back")]
+    pub(crate) fn report_unsaved(&self, unsaved: UnsavedWriteBack) {
+        // A long-running program that never asks must not grow without bound: the newest count.
+        const KEPT: usize = 16;
+        let mut list = self.unsaved.lock().unwrap_or_else(|p| p.into_inner());
+        if list.len() == KEPT {
+            list.remove(0);
+        }
+        list.push(unsaved);
     }
 
     pub fn exists(&self, path: &Path) -> bool {

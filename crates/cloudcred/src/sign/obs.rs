@@ -262,11 +262,7 @@ impl ObsSigner {
         s.push_str(method.as_str());
         s.push('\n');
         for name in ["content-md5", "content-type"] {
-            s.push_str(
-                header_str(headers, name, V2_ALGORITHM)?
-                    .unwrap_or("")
-                    .trim(),
-            );
+            s.push_str(header_str(headers, name, V2_ALGORITHM)?.map_or("", primitives::trim_ows));
             s.push('\n');
         }
         match date_line {
@@ -279,9 +275,7 @@ impl ObsSigner {
                 };
                 if !headers.contains_key(prefixed_date) {
                     s.push_str(
-                        header_str(headers, "date", V2_ALGORITHM)?
-                            .unwrap_or("")
-                            .trim(),
+                        header_str(headers, "date", V2_ALGORITHM)?.map_or("", primitives::trim_ows),
                     );
                 }
             }
@@ -368,7 +362,7 @@ fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &str) -> Res
         if i > 0 {
             out.push(',');
         }
-        let mut rest = value_str(v, name, V4_ALGORITHM)?.trim();
+        let mut rest = primitives::trim_ows(value_str(v, name, V4_ALGORITHM)?);
         while let Some(run) = rest.find("  ") {
             out.push_str(&rest[..=run]);
             rest = rest[run..].trim_start_matches(' ');
@@ -627,6 +621,25 @@ mod tests {
             ),
             "{canonical}"
         );
+    }
+
+    #[test]
+    fn only_http_whitespace_is_trimmed() {
+        // U+00A0 and U+3000 reach the service as part of the value: `str::trim` would drop them.
+        let nbsp = |v: &str| http::HeaderValue::from_bytes(v.as_bytes()).unwrap();
+        let mut h = HeaderMap::new();
+        h.append("x-obs-meta-a", nbsp("\u{a0}x\u{3000} "));
+        h.append("content-type", nbsp(" \u{a0}t"));
+        h.append("date", "d".parse().unwrap());
+        let v2 = ObsSigner::new(ObsMode::Native, None)
+            .string_to_sign(&Method::GET, &uri("https://h/"), &h, None, &[])
+            .unwrap();
+        assert_eq!(v2, "GET\n\n\u{a0}t\nd\nx-obs-meta-a:\u{a0}x\u{3000}\n/");
+        let signed = ObsV4Signer::signed_headers(&h, &uri("https://h/"));
+        let v4 = ObsV4Signer::new("r")
+            .canonical_request(&Method::GET, &uri("https://h/"), &h, &signed, &[])
+            .unwrap();
+        assert!(v4.contains("\nx-obs-meta-a:\u{a0}x\u{3000}\n"), "{v4}");
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub fn string_to_sign<B>(req: &Request<B>) -> Result<String> {
     s.push_str(req.method().as_str());
     s.push('\n');
     for name in ["accept", "content-md5", "content-type", "date"] {
-        s.push_str(header_str(h, name, ALGORITHM)?.unwrap_or(""));
+        // Trimmed as the service receives them (RFC 9110 §5.5), like the `x-acs-*` values.
+        s.push_str(header_str(h, name, ALGORITHM)?.map_or("", primitives::trim_ows));
         s.push('\n');
     }
     s.push_str(&canonical_headers(h)?);
@@ -103,5 +104,22 @@ mod tests {
         h.insert("x-acs-a", HeaderValue::from_static("u "));
         h.insert("x-other", HeaderValue::from_static(" kept out "));
         assert_eq!(canonical_headers(&h).unwrap(), "x-acs-a:u\nx-acs-b:v  w\n");
+    }
+
+    #[test]
+    fn head_lines_are_signed_trimmed() {
+        let req = Request::builder()
+            .method("POST")
+            .uri("https://h.example.invalid/p")
+            .header("accept", " application/json ")
+            .header("content-md5", "\tmd5 ")
+            .header("content-type", " text/plain")
+            .header("date", " Thu, 01 Jan 2026 00:00:00 GMT\t")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            string_to_sign(&req).unwrap(),
+            "POST\napplication/json\nmd5\ntext/plain\nThu, 01 Jan 2026 00:00:00 GMT\n/p"
+        );
     }
 }

@@ -7,6 +7,7 @@
 // (`--no-default-features --features sign`) builds only what the signer tests use.
 #[cfg(all(feature = "alibaba", feature = "http"))]
 pub mod cloud;
+pub mod differential;
 #[cfg(all(feature = "alibaba", feature = "http"))]
 pub mod fake;
 pub mod rsa_keys;
