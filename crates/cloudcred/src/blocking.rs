@@ -75,7 +75,7 @@ where
 
 /// Runs `fut` in a tokio context: directly when the caller is on a tokio runtime, else on the
 /// shared runtime (child processes and `spawn_blocking` need tokio).
-#[cfg(any(feature = "http", feature = "write-back"))]
+#[cfg(feature = "write-back")]
 pub(crate) async fn in_tokio<T, F>(fut: F) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send + 'static,
@@ -89,7 +89,7 @@ where
 }
 
 /// Runs blocking work (file locks, fsync) on tokio's blocking pool, never on an async worker.
-#[cfg(any(feature = "http", feature = "write-back"))]
+#[cfg(feature = "write-back")]
 pub(crate) async fn unblock<T, F>(f: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,

@@ -24,7 +24,7 @@
 //! | `sign` | every request signer ([`sign`]) and presigning | hmac, sha1, sha2, md-5, base64, hex |
 //! | `alibaba` | Alibaba Cloud's environment and static providers; with `http`, every source, the profile files and the default chain | none |
 //! | `huawei` | Huawei Cloud's environment provider; with `http`, every source, the profile file and the default chains (implies `alibaba`: shared code) | none |
-//! | `http` | the network providers, the profiles that name them, the default chains, the aliyun CLI `config.json` (implies `sign`, `rsa`, `write-back`) | reqwest, rustls, tokio networking, serde_json, url |
+//! | `http` | the network providers (with `rsa` the key-pair provider, with `write-back` OAuth and External), the profiles that name them, the default chains, the aliyun CLI `config.json` (implies `sign`); a profile whose source needs a missing feature is refused with an error naming it | reqwest, rustls, tokio networking, serde_json, url |
 //! | `rsa` | the RSA key-pair provider's key and SHA256withRSA ([`sign::RsaKey`]) | rsa |
 //! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, atomic-write-file, serde_json |
 //! | `tls-webpki-roots` | with `http`: Mozilla's roots, compiled in | webpki-roots |
@@ -77,7 +77,13 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
-#[cfg(all(feature = "fuzzing", feature = "huawei", feature = "http"))]
+#[cfg(all(
+    feature = "fuzzing",
+    feature = "huawei",
+    feature = "http",
+    feature = "rsa",
+    feature = "write-back"
+))]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "http")]
@@ -101,7 +107,10 @@ pub use error::{Error, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
 pub use provider::{GetCredentials, Inspection, ProvideCredentials, Resolution, SharedProvider};
 
-#[cfg(all(feature = "http", not(any(feature = "tls-webpki-roots", feature = "tls-native-roots"))))]
+#[cfg(all(
+    feature = "http",
+    not(any(feature = "tls-webpki-roots", feature = "tls-native-roots"))
+))]
 compile_error!(
     "cloudcred's `http` feature needs TLS roots: add the feature `tls-webpki-roots` (Mozilla's \
      roots, compiled in) or `tls-native-roots` (the operating system's)"

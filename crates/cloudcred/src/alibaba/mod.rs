@@ -20,8 +20,8 @@ pub mod default_chain;
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod ecs_ram_role;
 pub mod env;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[cfg(all(feature = "http", feature = "write-back"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "http", feature = "write-back"))))]
 pub mod external;
 pub mod function_compute;
 pub mod ignored_vars;
@@ -31,8 +31,8 @@ pub mod ini_profile;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod named_keys_ini;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[cfg(all(feature = "http", feature = "write-back"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "http", feature = "write-back"))))]
 pub mod oauth;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -49,8 +49,8 @@ pub mod profile_spec;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod ram_role_arn;
-#[cfg(feature = "http")]
-#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+#[cfg(all(feature = "http", feature = "rsa"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "http", feature = "rsa"))))]
 pub mod rsa_key_pair;
 pub mod static_credentials;
 #[cfg(feature = "http")]
@@ -82,6 +82,6 @@ pub use profile_file::{ProfileChoice, ProfileFileBuilder};
 pub use profile_spec::ProfileSpec;
 #[cfg(feature = "http")]
 pub use ram_role_arn::{AssumeRole, RamRoleArnProvider};
-#[cfg(feature = "http")]
+#[cfg(all(feature = "http", feature = "rsa"))]
 pub use rsa_key_pair::{GenerateSessionAccessKey, RsaKeyPairProvider};
 pub use static_credentials::StaticProvider;

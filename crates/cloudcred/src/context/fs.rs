@@ -79,8 +79,12 @@ impl FileSystem for OsFileSystem {
 pub enum FileRefusal {
     /// A FIFO, device, socket or directory: reading one blocks, never ends or means nothing.
     NotRegular(&'static str),
-    TooLarge { max_bytes: u64 },
-    DanglingLink { target: PathBuf },
+    TooLarge {
+        max_bytes: u64,
+    },
+    DanglingLink {
+        target: PathBuf,
+    },
     LinkLoop,
 }
 

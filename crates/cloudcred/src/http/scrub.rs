@@ -21,10 +21,10 @@ use crate::error::{Error, ErrorKind};
 use crate::model::REDACTED;
 use crate::sign::encoding;
 #[cfg(feature = "http")]
-use serde_json::Value;
+use percent_encoding::percent_decode_str;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 #[cfg(feature = "http")]
-use percent_encoding::percent_decode_str;
+use serde_json::Value;
 use std::fmt;
 
 /// Longest server text kept in an error: enough for any real service message, short enough
@@ -395,7 +395,9 @@ mod tests {
         let malformed = ["%ZZ+%e4%b8", "%", "a%2", "%FF%FE", "a=b", "a&b"];
         for raw in encoded.iter().map(String::as_str).chain(malformed) {
             let field = format!("x={raw}");
-            let (_, parsed) = url::form_urlencoded::parse(field.as_bytes()).next().unwrap();
+            let (_, parsed) = url::form_urlencoded::parse(field.as_bytes())
+                .next()
+                .unwrap();
             assert_eq!(decode(raw), parsed, "{raw:?}");
         }
     }

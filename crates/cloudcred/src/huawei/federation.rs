@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use url::Url;
 
-pub use super::env::{ID_TOKEN_FILE_VAR, IDP_ID_VAR, OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR};
+pub use super::env::{IDP_ID_VAR, ID_TOKEN_FILE_VAR, OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR};
 /// The OBS SDK's default token file (CCE pod path).
 pub const OBS_DEFAULT_TOKEN_FILE: &str = "/var/run/secrets/tokens/oidc-token";
 

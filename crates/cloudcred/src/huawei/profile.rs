@@ -182,9 +182,9 @@ impl ProvideCredentials for HuaweiProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match self.inner() {
             Ok(Inner::Federation(p)) => p.resolve(),
-            Ok(Inner::Static(c)) => Box::pin(futures_util::future::ready(Ok(Resolution::Credentials(
-                c.get().clone(),
-            )))),
+            Ok(Inner::Static(c)) => Box::pin(futures_util::future::ready(Ok(
+                Resolution::Credentials(c.get().clone()),
+            ))),
             Ok(Inner::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::NotConfigured(r.clone()),
             ))),
