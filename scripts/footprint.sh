@@ -26,7 +26,7 @@ quick="${FOOTPRINT_QUICK:-}"
 
 # name | dependency line of the scratch crate | library package | what the row is
 rows=(
-  "cloudcred lean|cloudcred = { path = \"$root/crates/cloudcred\", default-features = false, features = [\"sign\"] }|cloudcred|\`default-features = false, features = [\"sign\"]\`: model, errors, environment and static credentials, every signer"
+  "cloudcred lean|cloudcred = { path = \"$root/crates/cloudcred\", default-features = false, features = [\"sign\", \"alibaba\", \"huawei\"] }|cloudcred|\`default-features = false, features = [\"sign\", \"alibaba\", \"huawei\"]\`: model, errors, both clouds' environment and static providers, every signer (\`sign\` alone counts the same)"
   "cloudcred alibaba+http|cloudcred = { path = \"$root/crates/cloudcred\", default-features = false, features = [\"alibaba\", \"http\", \"tls-webpki-roots\"] }|cloudcred|\`features = [\"alibaba\", \"http\", \"tls-webpki-roots\"]\`: every Alibaba Cloud source and signer"
   "cloudcred default|cloudcred = { path = \"$root/crates/cloudcred\" }|cloudcred|default features: both clouds, every source and signer"
   "reqsign-aliyun-oss|reqsign-aliyun-oss = \"3.2\"|reqsign-aliyun-oss|default features"
