@@ -35,15 +35,15 @@ pub const MAX_SERVICE_TEXT_CHARS: usize = 512;
 /// garble ordinary words and numbers of the message while no credential is that short.
 const MIN_SECRET_CHARS: usize = 6;
 
-#[cfg(feature = "http")]
 /// Shortest piece of a header value treated as a secret on its own: the scheme words around a
 /// token (`Bearer`, `Access`, `SignedHeaders`) stay readable, tokens and signatures are longer.
+#[cfg(feature = "http")]
 const MIN_HEADER_PIECE_CHARS: usize = 16;
 
-#[cfg(feature = "http")]
 /// Query, form and JSON parameters whose values are public (the action, the role, the session
 /// name, the access key id, timestamps), so messages that quote them stay readable. Compared
 /// case-insensitively.
+#[cfg(feature = "http")]
 const PUBLIC_PARAMETERS: &[&str] = &[
     "action",
     "version",
@@ -71,9 +71,9 @@ const PUBLIC_PARAMETERS: &[&str] = &[
     "methods",
 ];
 
-#[cfg(feature = "http")]
 /// Request headers whose values are public; every other header value is a secret (metadata
 /// tokens, `Authorization`, `X-Auth-Token`, security tokens, signatures).
+#[cfg(feature = "http")]
 const PUBLIC_HEADERS: &[&str] = &[
     "accept",
     "accept-encoding",
@@ -114,10 +114,10 @@ impl Scrubber {
         Self::default()
     }
 
-    #[cfg(feature = "http")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     /// The secrets of `request`: its query values, URL password, header values and form or
     /// JSON body values, except the public ones.
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn of_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Self {
         let mut s = Self::new();
         if let Some(query) = request.uri().query() {
