@@ -52,14 +52,21 @@ count_crates() {
     | sed 's/ (\*)$//' | sort -u | wc -l | tr -d ' '
 }
 
+fail() {
+  echo "build failed, see $1:" >&2
+  tail -20 "$1" >&2
+  exit 1
+}
+
 # Seconds of `cargo build --release -j2` from an empty target directory.
 build_seconds() {
   local dir=$1 target=$2
   rm -rf "$target"
-  cargo fetch --manifest-path "$dir/Cargo.toml" >/dev/null 2>&1
+  cargo fetch --manifest-path "$dir/Cargo.toml" >"$dir/build.log" 2>&1 || fail "$dir/build.log"
   local start end
   start=$(date +%s.%N)
-  cargo build --release -j2 --manifest-path "$dir/Cargo.toml" --target-dir "$target" >/dev/null 2>&1
+  cargo build --release -j2 --manifest-path "$dir/Cargo.toml" --target-dir "$target" \
+    >>"$dir/build.log" 2>&1 || fail "$dir/build.log"
   end=$(date +%s.%N)
   awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", e - s }'
 }
@@ -100,7 +107,8 @@ for row in "${rows[@]}"; do
     else
       target="$work/target-cli"
       rm -rf "$target"
-      cargo build --release -j2 -p cloudcred-cli --target-dir "$target" >/dev/null 2>&1
+      cargo build --release -j2 -p cloudcred-cli --target-dir "$target" >"$work/cli.log" 2>&1 \
+        || fail "$work/cli.log"
       cp "$target/release/cloudcred" "$work/cloudcred-stripped"
       strip "$work/cloudcred-stripped"
       binary="$(du -k --apparent-size "$work/cloudcred-stripped" | cut -f1) KiB ($(du -k --apparent-size "$target/release/cloudcred" | cut -f1) KiB unstripped)"
