@@ -302,29 +302,55 @@ def main():
     w("Same inputs on every side (bench/python/README.md lists them); each signature reads the "
       "clock (RPC: time and nonce pinned); requests are built outside the timing.")
     w("")
-    w("| algorithm | cloudcred | reqsign | cloudcred / reqsign | ≥ reqsign | Python | Python / cloudcred | ≥ 50× Python |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("Every signer against its floor (issue 12): the `sign_parts` figure of the same algorithm, "
+      "the hashing and MACs it cannot avoid on the same inputs, measured on the strings the "
+      "signer produced (V4 family: SHA-256 of the canonical request plus one HMAC-SHA256 with "
+      "the key already derived; HMAC-SHA1 family: one HMAC of the string to sign; plus the body "
+      "hash where the algorithm must hash the body: ACS3's SHA-256, Tablestore's MD5). Goal: "
+      "signer ≤ 2× floor. reqsign and the Python packages on the same inputs where they have "
+      "the signer.")
+    w("")
+    w("| algorithm | cloudcred | floor | cloudcred / floor | ≤ 2× floor | reqsign | cloudcred / reqsign | ≥ reqsign | Python | Python / cloudcred | ≥ 50× Python |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    # (label, criterion group, has a reqsign bench, Python figure, Python package)
     sig = [
         ("OSS V4 header (PUT)", "oss_v4_header", True, py.get("sign_oss_v4_header"), "oss2"),
+        ("OSS V4 presigned URL (GET)", "oss_v4_presign", False, None, None),
+        ("OSS V1 header (PUT)", "oss_v1_header", False, None, None),
         ("OSS V1 presigned URL (GET)", "oss_v1_presign", True, py.get("sign_oss_v1_presign"), "oss2"),
-        ("RPC AssumeRole (HMAC-SHA1)", "rpc_assume_role", False, py.get("sign_rpc_assume_role"),
+        ("RPC AssumeRole GET (HMAC-SHA1)", "rpc_assume_role", False, py.get("sign_rpc_assume_role"),
          "alibabacloud-credentials"),
-        ("OBS V2 header (PUT)", "obs_v2_header", True, py.get("sign_obs_v2"), "esdk-obs-python"),
+        ("RPC AssumeRole POST form (HMAC-SHA1)", "rpc_assume_role_post", False, None, None),
+        ("ACS3-HMAC-SHA256 (OpenAPI V3)", "acs3", False, None, None),
+        ("ROA (HMAC-SHA1)", "roa", False, None, None),
+        ("Tablestore V4", "tablestore_v4", False, None, None),
+        ("OBS V2 native header (PUT)", "obs_v2_header", True, py.get("sign_obs_v2"), "esdk-obs-python"),
+        ("OBS V4 header (PUT)", "obs_v4_header", False, None, None),
+        ("OBS V4 presigned URL (GET)", "obs_v4_presign", False, None, None),
+        ("Huawei APIG SDK-HMAC-SHA256", "huawei_apig", False, None, None),
     ]
-    py_ratios, beats_reqsign = [], True
+    py_ratios, beats_reqsign, floor_ratios = [], True, []
     for label, group, has_reqsign, pyv, pyname in sig:
         ours = C(group, "cloudcred")
+        floor = C("sign_parts", group)
+        floor_ratios.append(ours / floor)
         if pyv:
             py_ratios.append(pyv / ours)
-        if has_reqsign and ours > C(group, "reqsign"):
-            beats_reqsign = False
         theirs = C(group, "reqsign") if has_reqsign else None
-        w(f"| {label} | {ns(ours)} | {ns(theirs) if theirs else 'no such signer'} | "
+        if theirs and ours > theirs:
+            beats_reqsign = False
+        w(f"| {label} | {ns(ours)} | {ns(floor)} | {ratio(ours, floor)} | {ok(ours <= 2 * floor)} | "
+          f"{ns(theirs) if theirs else 'no such signer' if group.startswith('rpc') else '–'} | "
           f"{ratio(ours, theirs) if theirs else '–'} | {ok(ours <= theirs) if theirs else '–'} | "
-          f"{ns(pyv)} ({pyname}) | {times(ours, pyv)} | {ok(pyv is not None and pyv / ours >= 50)} |")
+          f"{f'{ns(pyv)} ({pyname})' if pyname else '–'} | {times(ours, pyv) if pyname else '–'} | "
+          f"{ok(pyv is not None and pyv / ours >= 50) if pyname else '–'} |")
     w("")
-    hmac_floor = C("sign_parts", "rpc_hmac_sha1_of_string_to_sign")
-    v4_floor = C("sign_parts", "oss_v4_hashing_with_derived_key")
+    met = sum(1 for r in floor_ratios if r <= 2)
+    w(f"Within 2× of the floor: {met} of {len(floor_ratios)} signers "
+      f"(ratios {min(floor_ratios):.2f}–{max(floor_ratios):.2f}×).")
+    w("")
+    hmac_floor = C("sign_parts", "rpc_assume_role")
+    v4_floor = C("sign_parts", "oss_v4_header")
     v4_py, rpc_py = py.get("sign_oss_v4_header"), py.get("sign_rpc_assume_role")
     missed = sum(1 for r in py_ratios if r < 50)
     w(f"Against Python the 50× goal is missed on {missed} of {len(py_ratios)} rows, and for OSS "
@@ -336,8 +362,8 @@ def main():
       "and the `Authorization` value (reqsign needs "
       f"{ns(C('oss_v4_header', 'reqsign'))} for the whole). Likewise the RPC bar is "
       f"{ns(rpc_py / 50) if rpc_py else '–'} and its HMAC-SHA1 alone {ns(hmac_floor)}. "
-      f"cloudcred is {min(py_ratios):.0f}–{max(py_ratios):.0f}× faster than the Python "
-      "packages, and "
+      + (f"cloudcred is {min(py_ratios):.0f}–{max(py_ratios):.0f}× faster than the Python "
+         "packages, and " if py_ratios else "")
       + ("faster than reqsign on every algorithm both implement." if beats_reqsign
          else "not faster than reqsign on every algorithm both implement (see the table)."))
     w("")
@@ -347,6 +373,19 @@ def main():
       "parameters were replaced by a hand-written RFC 3986 encoder (checked against "
       "`percent_encoding` by proptest), one-allocation appends, a hand-written date and "
       "borrowed strings. What remains is mostly HMAC/SHA and the canonical strings themselves.")
+    w("")
+    w("Issue 12 (instruction counts per signature from `bench/callgrind_sign.sh`, which runs each "
+      "case of `benches/sign.rs` in a loop under callgrind; valgrind hides SHA-NI, so its floors "
+      "are software SHA and its ratios lower than criterion's): header names are `HeaderName` "
+      "constants instead of strings parsed on every lookup and insert; hex is written from a "
+      "table instead of `hex::encode`'s `char` iterator; dates, scopes and `Authorization` values "
+      "are written by hand instead of `format!`; the V4 canonical query is encoded into one "
+      "buffer and sorted as ranges; the V4 key cache keeps the HMAC already keyed with the "
+      "derived key (two SHA-256 blocks less per signature) and Tablestore V4 uses it instead of "
+      "deriving four HMACs per request; RPC borrows the request's parameters instead of copying "
+      "each, and its in-place query append rebuilds only the path and query; percent-encoding "
+      "goes through a byte table into reserved space, and decoding returns the input when it "
+      "holds no escape.")
     w("")
 
     # 7. Memory.

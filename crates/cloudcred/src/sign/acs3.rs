@@ -6,18 +6,25 @@
 
 use super::encoding::{canonical_query, encode_each_segment};
 use super::primitives::{
-    self, auth, authority, header_str, new_value, push_canonical_headers, sensitive_value,
-    set_authorization, set_if_absent, Auth,
+    self, auth, authority, header_str, new_value, push_canonical_headers, push_name_list,
+    sensitive_value, set_authorization, set_if_absent, sorted_names, Auth,
 };
 use super::SigningDetails;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::header::HeaderName;
+use http::header::HOST;
 use http::{HeaderMap, Request};
+use sha2::{Digest as _, Sha256};
 
 /// The algorithm name, first line of the string to sign and of `Authorization`.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
+
+const X_ACS_DATE: HeaderName = HeaderName::from_static("x-acs-date");
+const X_ACS_SIGNATURE_NONCE: HeaderName = HeaderName::from_static("x-acs-signature-nonce");
+const X_ACS_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-acs-content-sha256");
+const X_ACS_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-acs-security-token");
 
 /// CanonicalURI: each path segment encoded RFC 3986 strict; `/` when empty.
 ///
@@ -38,21 +45,18 @@ fn is_signed(name: &str) -> bool {
 
 /// CanonicalHeaders and SignedHeaders: `host`, `content-type` and every `x-acs-*` header.
 pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
-    let mut names: Vec<&str> = headers
-        .keys()
-        .map(HeaderName::as_str)
-        .filter(|n| is_signed(n))
-        .collect();
-    names.sort_unstable();
-    let mut canonical = String::new();
+    let names = sorted_names(headers, is_signed);
+    let mut canonical = String::with_capacity(names.len() * 48);
     push_canonical_headers(&mut canonical, headers, &names, ALGORITHM)?;
-    Ok((canonical, names.join(";")))
+    let mut signed = String::with_capacity(names.len() * 16);
+    push_name_list(&mut signed, &names);
+    Ok((canonical, signed))
 }
 
 /// The canonical request of §4.2 for a request whose headers are complete.
 pub fn canonical_request<B>(req: &Request<B>, payload_hash: &str) -> Result<(String, String)> {
     let (headers, signed) = canonical_headers(req.headers())?;
-    let mut s = String::new();
+    let mut s = String::with_capacity(128 + headers.len() + signed.len());
     s.push_str(req.method().as_str());
     s.push('\n');
     s.push_str(&canonical_uri(req.uri().path())?);
@@ -69,10 +73,11 @@ pub fn canonical_request<B>(req: &Request<B>, payload_hash: &str) -> Result<(Str
 
 /// `ACS3-HMAC-SHA256\n` + lower-hex SHA-256 of the canonical request (§4.3).
 pub fn string_to_sign(canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{}",
-        primitives::sha256_hex(canonical_request.as_bytes())
-    )
+    let mut s = String::with_capacity(ALGORITHM.len() + 65);
+    s.push_str(ALGORITHM);
+    s.push('\n');
+    primitives::push_hex(&mut s, &Sha256::digest(canonical_request.as_bytes()));
+    s
 }
 
 /// Signs a V3 request in place.
@@ -109,35 +114,46 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     // A caller that hashed the payload itself (a streamed body) has set the header already.
-    let payload_hash = match header_str(req.headers(), "x-acs-content-sha256", ALGORITHM)? {
+    let payload_hash = match header_str(req.headers(), &X_ACS_CONTENT_SHA256, ALGORITHM)? {
         Some(v) => v.to_owned(),
         None => primitives::sha256_hex(req.body().as_ref()),
     };
     let h = req.headers_mut();
     if let Some(host) = host {
-        set_if_absent(h, "host", &host, ALGORITHM)?;
+        set_if_absent(h, &HOST, &host, ALGORITHM)?;
     }
     set_if_absent(
         h,
-        "x-acs-date",
+        &X_ACS_DATE,
         &primitives::iso8601_extended(time),
         ALGORITHM,
     )?;
-    set_if_absent(h, "x-acs-signature-nonce", nonce, ALGORITHM)?;
-    set_if_absent(h, "x-acs-content-sha256", &payload_hash, ALGORITHM)?;
+    set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;
+    set_if_absent(h, &X_ACS_CONTENT_SHA256, &payload_hash, ALGORITHM)?;
     if let Some(token) = token {
-        if !h.contains_key("x-acs-security-token") {
+        if !h.contains_key(X_ACS_SECURITY_TOKEN) {
             h.insert(
-                "x-acs-security-token",
+                X_ACS_SECURITY_TOKEN,
                 sensitive_value(token, "x-acs-security-token", ALGORITHM)?,
             );
         }
     }
     let (canonical, signed) = canonical_request(req, &payload_hash)?;
     let sts = string_to_sign(&canonical);
-    let signature = hex::encode(primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
-    let authorization =
-        format!("{ALGORITHM} Credential={id},SignedHeaders={signed},Signature={signature}");
+    let signature =
+        primitives::hex_lower(&primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
+    let mut authorization = String::with_capacity(64 + id.len() + signed.len() + 64);
+    for part in [
+        ALGORITHM,
+        " Credential=",
+        id,
+        ",SignedHeaders=",
+        &signed,
+        ",Signature=",
+        &signature,
+    ] {
+        authorization.push_str(part);
+    }
     set_authorization(req.headers_mut(), &authorization, ALGORITHM)?;
     Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }

@@ -2,20 +2,26 @@
 
 use super::encoding::{canonical_query, encode_segments};
 use super::primitives::{
-    self, access_key, authority, header_str, push_canonical_headers, sensitive_value,
-    set_authorization, set_if_absent, SigningDetails,
+    self, access_key, authority, header_str, push_canonical_headers, push_name_list,
+    sensitive_value, set_authorization, set_if_absent, sorted_names, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::header::HeaderName;
+use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, Request};
+use sha2::{Digest as _, Sha256};
 
 /// The algorithm name.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// SHA-256 of the empty body, the payload hash of every request without one.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
+const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
 
 /// CanonicalURI: decode, encode each segment RFC 3986 strict, always end with `/` (§10.2).
 pub fn canonical_uri(path: &str) -> Result<String> {
@@ -27,14 +33,8 @@ pub fn canonical_uri(path: &str) -> Result<String> {
 }
 
 /// Signed header names: every header whose name has no `_`, sorted (names are lower case).
-pub fn signed_headers(headers: &HeaderMap) -> Vec<&str> {
-    let mut names: Vec<&str> = headers
-        .keys()
-        .map(HeaderName::as_str)
-        .filter(|n| !n.contains('_') && *n != "authorization")
-        .collect();
-    names.sort_unstable();
-    names
+pub fn signed_headers(headers: &HeaderMap) -> Vec<&HeaderName> {
+    sorted_names(headers, |n| !n.contains('_') && n != "authorization")
 }
 
 /// The canonical request of §10.2 for a request whose headers are complete.
@@ -50,13 +50,14 @@ pub fn canonical_request<B: AsRef<[u8]>>(req: &Request<B>) -> Result<(String, St
     s.push('\n');
     push_canonical_headers(&mut s, headers, &signed, ALGORITHM)?;
     s.push('\n');
-    let signed = signed.join(";");
-    s.push_str(&signed);
+    let start = s.len();
+    push_name_list(&mut s, &signed);
+    let signed = s[start..].to_owned();
     s.push('\n');
     let body = req.body().as_ref();
     if body.is_empty() {
         s.push_str(EMPTY_SHA256);
-    } else if let Some(v) = header_str(headers, "x-sdk-content-sha256", ALGORITHM)? {
+    } else if let Some(v) = header_str(headers, &X_SDK_CONTENT_SHA256, ALGORITHM)? {
         s.push_str(v);
     } else {
         s.push_str(&primitives::sha256_hex(body));
@@ -77,32 +78,45 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     let h = req.headers_mut();
-    set_if_absent(h, "x-sdk-date", &primitives::iso8601_basic(time), ALGORITHM)?;
+    set_if_absent(h, &X_SDK_DATE, &primitives::iso8601_basic(time), ALGORITHM)?;
     if let Some(host) = host {
-        set_if_absent(h, "host", &host, ALGORITHM)?;
+        set_if_absent(h, &HOST, &host, ALGORITHM)?;
     }
-    let unsigned_payload = header_str(h, "content-type", ALGORITHM)?.is_some_and(|ct| {
+    let unsigned_payload = header_str(h, &CONTENT_TYPE, ALGORITHM)?.is_some_and(|ct| {
         !ct.starts_with("application/json") && !ct.starts_with("application/bson")
     });
     if unsigned_payload {
-        set_if_absent(h, "x-sdk-content-sha256", "UNSIGNED-PAYLOAD", ALGORITHM)?;
+        set_if_absent(h, &X_SDK_CONTENT_SHA256, "UNSIGNED-PAYLOAD", ALGORITHM)?;
     }
     if let Some(token) = token {
-        if !h.contains_key("x-security-token") {
+        if !h.contains_key(X_SECURITY_TOKEN) {
             h.insert(
-                "x-security-token",
+                X_SECURITY_TOKEN,
                 sensitive_value(token, "x-security-token", ALGORITHM)?,
             );
         }
     }
     let (canonical, signed) = canonical_request(req)?;
-    let date = header_str(req.headers(), "x-sdk-date", ALGORITHM)?.unwrap_or_default();
-    let sts = format!(
-        "{ALGORITHM}\n{date}\n{}",
-        primitives::sha256_hex(canonical.as_bytes())
-    );
-    let signature = hex::encode(primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
-    let auth = format!("{ALGORITHM} Access={id}, SignedHeaders={signed}, Signature={signature}");
+    let date = header_str(req.headers(), &X_SDK_DATE, ALGORITHM)?.unwrap_or_default();
+    let mut sts = String::with_capacity(ALGORITHM.len() + date.len() + 66);
+    for part in [ALGORITHM, "\n", date, "\n"] {
+        sts.push_str(part);
+    }
+    primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
+    let signature =
+        primitives::hex_lower(&primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
+    let mut auth = String::with_capacity(64 + id.len() + signed.len() + signature.len());
+    for part in [
+        ALGORITHM,
+        " Access=",
+        id,
+        ", SignedHeaders=",
+        &signed,
+        ", Signature=",
+        &signature,
+    ] {
+        auth.push_str(part);
+    }
     set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
     Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }

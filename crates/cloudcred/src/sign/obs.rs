@@ -11,19 +11,28 @@ use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLAS
 use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_subresources, sensitive_value, set_authorization, value_str, Addressing, Presigned,
-    SigningDetails,
+    push_name_list, push_subresources, push_v1_head, sensitive_value, set_authorization, value_str,
+    Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::header::HeaderName;
+use http::header::{AUTHORIZATION, DATE, HOST};
 use http::{HeaderMap, Method, Request, Uri};
+use sha2::{Digest as _, Sha256};
 use std::time::Duration;
 
 const V2_ALGORITHM: &str = "OBS V2";
 const V4_ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+const X_OBS_DATE: HeaderName = HeaderName::from_static("x-obs-date");
+const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+/// `host` as a name that outlives any request, for the V4 signed list when the URI gives it.
+static HOST_NAME: HeaderName = HOST;
 
 /// Which official OBS signer lists a sub-resource name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +184,14 @@ impl ObsMode {
         }
     }
 
+    /// The prefixed date header, which replaces `Date` in the string to sign.
+    fn date_name(self) -> HeaderName {
+        match self {
+            ObsMode::Native => X_OBS_DATE,
+            ObsMode::AwsV2 => X_AMZ_DATE,
+        }
+    }
+
     fn token_name(self) -> &'static str {
         match self {
             ObsMode::Native => "x-obs-security-token",
@@ -224,7 +241,9 @@ impl ObsSigner {
 
     /// CanonicalizedResource of §8.2, with the signer's own `extra` query parameters.
     pub fn canonical_resource(&self, uri: &Uri, extra: &[(&str, &str)]) -> Result<String> {
-        let mut out = String::from("/");
+        // Sized for the common resource: growing from one byte reallocated three times.
+        let mut out = String::with_capacity(64 + uri.path().len());
+        out.push('/');
         if let Some(bucket) = &self.bucket {
             out.push_str(bucket);
             let key = object_key(uri.path(), Some(bucket), self.addressing)?;
@@ -258,35 +277,26 @@ impl ObsSigner {
         // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
         // and an untrimmed signature cannot verify.
         let prefix = self.mode.prefix();
-        let mut s = String::with_capacity(128);
-        s.push_str(method.as_str());
-        s.push('\n');
-        for name in ["content-md5", "content-type"] {
-            s.push_str(header_str(headers, name, V2_ALGORITHM)?.map_or("", primitives::trim_ows));
-            s.push('\n');
-        }
+        let mut s = String::with_capacity(256);
+        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
         match date_line {
             Some(d) => s.push_str(d),
             None => {
-                let prefixed_date = if self.mode == ObsMode::Native {
-                    "x-obs-date"
-                } else {
-                    "x-amz-date"
-                };
-                if !headers.contains_key(prefixed_date) {
+                if !headers.contains_key(self.mode.date_name()) {
                     s.push_str(
-                        header_str(headers, "date", V2_ALGORITHM)?.map_or("", primitives::trim_ows),
+                        header_str(headers, &DATE, V2_ALGORITHM)?.map_or("", primitives::trim_ows),
                     );
                 }
             }
         }
         s.push('\n');
-        s.push_str(&primitives::canonical_prefixed_headers(
+        primitives::push_canonical_prefixed_headers(
+            &mut s,
             headers,
             prefix,
             |_| true,
             V2_ALGORITHM,
-        )?);
+        )?;
         s.push_str(&self.canonical_resource(uri, extra)?);
         Ok(s)
     }
@@ -302,11 +312,11 @@ impl ObsSigner {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(None);
         };
-        let prefixed_date = format!("{}date", self.mode.prefix());
+        let prefixed_date = self.mode.date_name();
         let h = req.headers_mut();
-        if !h.contains_key("date") && !h.contains_key(prefixed_date.as_str()) {
+        if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
-                "date",
+                DATE,
                 new_value(&primitives::http_date(time), "date", V2_ALGORITHM)?,
             );
         }
@@ -357,7 +367,7 @@ impl ObsSigner {
 /// Appends every value of `name` joined with `,` (S8), each with SigV4's Trimall: outer
 /// whitespace removed and runs of inner spaces collapsed to one. The service canonicalises the
 /// values it received that way; esdk-obs-python signs them as given, which cannot verify.
-fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &str) -> Result<()> {
+fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &HeaderName) -> Result<()> {
     for (i, v) in headers.get_all(name).iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -390,7 +400,7 @@ impl ObsV4Signer {
     }
 
     fn scope(&self, date: &str) -> String {
-        format!("{date}/{}/s3/aws4_request", self.region)
+        [date, &self.region, "s3", "aws4_request"].join("/")
     }
 
     /// The canonical request of §9.1 over `signed` (lower-cased header names, sorted), with the
@@ -400,7 +410,7 @@ impl ObsV4Signer {
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-        signed: &[&str],
+        signed: &[&HeaderName],
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
@@ -416,9 +426,9 @@ impl ObsV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
         s.push('\n');
         for name in signed {
-            s.push_str(name);
+            s.push_str(name.as_str());
             s.push(':');
-            if *name == "host" && !headers.contains_key("host") {
+            if **name == HOST && !headers.contains_key(HOST) {
                 s.push_str(authority(uri).unwrap_or(""));
             } else {
                 push_trimall_values(&mut s, headers, name)?;
@@ -426,39 +436,32 @@ impl ObsV4Signer {
             s.push('\n');
         }
         s.push('\n');
-        s.push_str(&signed.join(";"));
+        push_name_list(&mut s, signed);
         s.push('\n');
         s.push_str(UNSIGNED_PAYLOAD);
         Ok(s)
     }
 
-    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h str> {
-        let mut names: Vec<&str> = headers
-            .keys()
-            .map(HeaderName::as_str)
-            .filter(|n| *n != "authorization")
-            .collect();
-        if !headers.contains_key("host") && authority(uri).is_some() {
-            names.push("host");
+    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h HeaderName> {
+        let mut names: Vec<&HeaderName> = headers.keys().filter(|n| **n != AUTHORIZATION).collect();
+        if !headers.contains_key(HOST) && authority(uri).is_some() {
+            names.push(&HOST_NAME);
         }
-        names.sort_unstable();
+        names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
         names
     }
 
     fn sign(&self, secret: &str, datetime: &str, scope: &str, canonical: &str) -> (String, String) {
-        let sts = format!(
-            "{V4_ALGORITHM}\n{datetime}\n{scope}\n{}",
-            primitives::sha256_hex(canonical.as_bytes())
-        );
-        let key = self.keys.key(
-            "AWS4",
-            secret,
-            &datetime[..8],
-            &self.region,
-            "s3",
-            "aws4_request",
-        );
-        let signature = hex::encode(primitives::hmac_sha256(&*key, sts.as_bytes()));
+        let mut sts = String::with_capacity(V4_ALGORITHM.len() + datetime.len() + scope.len() + 67);
+        for part in [V4_ALGORITHM, "\n", datetime, "\n", scope, "\n"] {
+            sts.push_str(part);
+        }
+        primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
+        let date = &datetime[..8];
+        let mac = self.keys.mac(secret, date, || {
+            primitives::derived_v4_hmac("AWS4", secret, date, &self.region, "s3", "aws4_request")
+        });
+        let signature = primitives::hex_mac(mac, sts.as_bytes());
         (sts, signature)
     }
 
@@ -478,19 +481,19 @@ impl ObsV4Signer {
         let host = authority(req.uri()).map(str::to_owned);
         let h = req.headers_mut();
         if let Some(host) = host {
-            primitives::set_if_absent(h, "host", &host, V4_ALGORITHM)?;
+            primitives::set_if_absent(h, &HOST, &host, V4_ALGORITHM)?;
         }
         h.insert(
-            "x-amz-date",
+            X_AMZ_DATE,
             new_value(&datetime, "x-amz-date", V4_ALGORITHM)?,
         );
         h.insert(
-            "x-amz-content-sha256",
+            X_AMZ_CONTENT_SHA256,
             http::HeaderValue::from_static(UNSIGNED_PAYLOAD),
         );
         if let Some(token) = token {
             h.insert(
-                "x-amz-security-token",
+                X_AMZ_SECURITY_TOKEN,
                 sensitive_value(token, "x-amz-security-token", V4_ALGORITHM)?,
             );
         }
@@ -499,10 +502,20 @@ impl ObsV4Signer {
             self.canonical_request(req.method(), req.uri(), req.headers(), &signed, &[])?;
         let scope = self.scope(&datetime[..8]);
         let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
-        let auth = format!(
-            "{V4_ALGORITHM} Credential={id}/{scope},SignedHeaders={},Signature={signature}",
-            signed.join(";")
-        );
+        let mut auth = String::with_capacity(160);
+        for part in [
+            V4_ALGORITHM,
+            " Credential=",
+            id,
+            "/",
+            &scope,
+            ",SignedHeaders=",
+        ] {
+            auth.push_str(part);
+        }
+        push_name_list(&mut auth, &signed);
+        auth.push_str(",Signature=");
+        auth.push_str(&signature);
         set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
         Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
@@ -531,10 +544,11 @@ impl ObsV4Signer {
         };
         let datetime = primitives::iso8601_basic(time);
         let scope = self.scope(&datetime[..8]);
-        let credential = format!("{id}/{scope}");
+        let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();
         let signed = Self::signed_headers(headers, url);
-        let signed_list = signed.join(";");
+        let mut signed_list = String::with_capacity(signed.len() * 16);
+        push_name_list(&mut signed_list, &signed);
         let mut extra: Vec<(&str, &str)> = vec![
             ("X-Amz-Algorithm", V4_ALGORITHM),
             ("X-Amz-Credential", &credential),

@@ -9,18 +9,23 @@ use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLA
 use super::presign_checks;
 use super::primitives::{
     self, access_key, append_query, encode_pairs, object_key, push_canonical_headers,
-    sensitive_value, set_authorization, Addressing, Presigned, SigningDetails,
+    sensitive_value, set_authorization, sorted_names, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Uri};
+use sha2::Digest as _;
 use std::time::Duration;
 
 const ALGORITHM: &str = "OSS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 const TERMINATOR: &str = "aliyun_v4_request";
+
+const X_OSS_DATE: HeaderName = HeaderName::from_static("x-oss-date");
+const X_OSS_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-oss-content-sha256");
+const X_OSS_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-oss-security-token");
 
 /// Signs OSS requests with V4. Build one per bucket and region and reuse it.
 #[derive(Debug, Clone)]
@@ -77,7 +82,19 @@ impl OssV4Signer {
     }
 
     fn scope(&self, date: &str) -> String {
-        format!("{date}/{}/{}/{TERMINATOR}", self.region, self.product)
+        let mut s = String::with_capacity(
+            date.len() + self.region.len() + self.product.len() + TERMINATOR.len() + 3,
+        );
+        for (i, part) in [date, &self.region, &self.product, TERMINATOR]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                s.push('/');
+            }
+            s.push_str(part);
+        }
+        s
     }
 
     /// The additional headers that apply to `headers`, joined with `;` (empty when none).
@@ -125,21 +142,16 @@ impl OssV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
-        let mut names: Vec<&str> = headers
-            .keys()
-            .map(HeaderName::as_str)
-            .filter(|n| {
-                signed_by_default(n)
-                    || (!additional.is_empty() && additional.split(';').any(|a| a == *n))
-            })
-            .collect();
-        names.sort_unstable();
+        let names = sorted_names(headers, |n| {
+            signed_by_default(n)
+                || (!additional.is_empty() && additional.split(';').any(|a| a == n))
+        });
         push_canonical_headers(&mut s, headers, &names, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');
-        let payload = match headers.get("x-oss-content-sha256") {
-            Some(v) => primitives::value_str(v, "x-oss-content-sha256", ALGORITHM)?,
+        let payload = match headers.get(X_OSS_CONTENT_SHA256) {
+            Some(v) => primitives::value_str(v, X_OSS_CONTENT_SHA256, ALGORITHM)?,
             None => UNSIGNED_PAYLOAD,
         };
         s.push_str(payload);
@@ -147,28 +159,30 @@ impl OssV4Signer {
     }
 
     fn string_to_sign(&self, datetime: &str, scope: &str, canonical: &str) -> String {
-        let hash = primitives::sha256_hex(canonical.as_bytes());
-        let mut s = String::with_capacity(20 + datetime.len() + scope.len() + hash.len());
+        let hash = sha2::Sha256::digest(canonical.as_bytes());
+        let mut s = String::with_capacity(20 + datetime.len() + scope.len() + 64);
         s.push_str(ALGORITHM);
         s.push('\n');
         s.push_str(datetime);
         s.push('\n');
         s.push_str(scope);
         s.push('\n');
-        s.push_str(&hash);
+        primitives::push_hex(&mut s, &hash);
         s
     }
 
     fn signature(&self, secret: &str, date: &str, sts: &str) -> String {
-        let key = self.keys.key(
-            "aliyun_v4",
-            secret,
-            date,
-            &self.region,
-            &self.product,
-            TERMINATOR,
-        );
-        hex::encode(primitives::hmac_sha256(&*key, sts.as_bytes()))
+        let mac = self.keys.mac(secret, date, || {
+            primitives::derived_v4_hmac(
+                "aliyun_v4",
+                secret,
+                date,
+                &self.region,
+                &self.product,
+                TERMINATOR,
+            )
+        });
+        primitives::hex_mac(mac, sts.as_bytes())
     }
 
     /// Signs a request in place: adds `x-oss-date`, `x-oss-content-sha256: UNSIGNED-PAYLOAD`
@@ -187,18 +201,18 @@ impl OssV4Signer {
         let date = &datetime[..8];
         let h = req.headers_mut();
         h.insert(
-            "x-oss-date",
+            X_OSS_DATE,
             primitives::new_value(&datetime, "x-oss-date", ALGORITHM)?,
         );
-        if !h.contains_key("x-oss-content-sha256") {
+        if !h.contains_key(X_OSS_CONTENT_SHA256) {
             h.insert(
-                "x-oss-content-sha256",
+                X_OSS_CONTENT_SHA256,
                 HeaderValue::from_static(UNSIGNED_PAYLOAD),
             );
         }
         if let Some(token) = token {
             h.insert(
-                "x-oss-security-token",
+                X_OSS_SECURITY_TOKEN,
                 sensitive_value(token, "x-oss-security-token", ALGORITHM)?,
             );
         }
@@ -251,7 +265,7 @@ impl OssV4Signer {
         let datetime = primitives::iso8601_basic(time);
         let date = &datetime[..8];
         let scope = self.scope(date);
-        let credential = format!("{id}/{scope}");
+        let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();
         let additional = self.effective_additional_headers(headers);
         let mut extra: Vec<(&str, &str)> = vec![

@@ -7,9 +7,15 @@ use super::SigningDetails;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
+use http::header::{HeaderName, ACCEPT, CONTENT_TYPE, DATE};
 use http::{HeaderMap, Request};
 
 const ALGORITHM: &str = "ROA";
+
+const X_ACS_SIGNATURE_METHOD: HeaderName = HeaderName::from_static("x-acs-signature-method");
+const X_ACS_SIGNATURE_VERSION: HeaderName = HeaderName::from_static("x-acs-signature-version");
+const X_ACS_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-acs-security-token");
+const CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
 
 /// The `Accept` header for a response format; case-sensitive, as in the official SDK (§3.1).
 pub fn accept_for_format(format: &str) -> &'static str {
@@ -54,10 +60,10 @@ pub fn canonical_resource(path: &str, query: Option<&str>) -> Result<String> {
 /// The string to sign of §3.2 step 3 for a request as it stands.
 pub fn string_to_sign<B>(req: &Request<B>) -> Result<String> {
     let h = req.headers();
-    let mut s = String::new();
+    let mut s = String::with_capacity(256);
     s.push_str(req.method().as_str());
     s.push('\n');
-    for name in ["accept", "content-md5", "content-type", "date"] {
+    for name in [&ACCEPT, &CONTENT_MD5, &CONTENT_TYPE, &DATE] {
         // Trimmed as the service receives them (RFC 9110 §5.5), like the `x-acs-*` values.
         s.push_str(header_str(h, name, ALGORITHM)?.map_or("", primitives::trim_ows));
         s.push('\n');
@@ -79,12 +85,12 @@ pub fn sign_request<B>(
         return Ok(None);
     };
     let h = req.headers_mut();
-    set_if_absent(h, "date", &primitives::http_date(time), ALGORITHM)?;
-    set_if_absent(h, "x-acs-signature-method", "HMAC-SHA1", ALGORITHM)?;
-    set_if_absent(h, "x-acs-signature-version", "1.0", ALGORITHM)?;
+    set_if_absent(h, &DATE, &primitives::http_date(time), ALGORITHM)?;
+    set_if_absent(h, &X_ACS_SIGNATURE_METHOD, "HMAC-SHA1", ALGORITHM)?;
+    set_if_absent(h, &X_ACS_SIGNATURE_VERSION, "1.0", ALGORITHM)?;
     if let Some(token) = token {
         h.insert(
-            "x-acs-security-token",
+            X_ACS_SECURITY_TOKEN,
             sensitive_value(token, "x-acs-security-token", ALGORITHM)?,
         );
     }

@@ -6,7 +6,7 @@
 //! request signer reads both, then *appends* its own parameters and `Signature` to the query; the
 //! caller's parameters are never re-encoded or reordered on the wire.
 
-use super::encoding::{decode_query, push_encoded, RFC3986};
+use super::encoding::{decode, decode_query, push_encoded, split_query, RFC3986};
 use super::primitives::{self, append_query_in_place, auth, Auth, SigningDetails};
 use crate::error::{Error, Result};
 use crate::model::Credentials;
@@ -38,8 +38,7 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
             .iter()
             .map(|(k, v)| k.len() + v.len() + 2)
             .sum::<usize>()
-            * 5
-            / 4,
+            * 2,
     );
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
@@ -58,7 +57,8 @@ pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, 
 }
 
 fn string_to_sign_of_query(method: &str, query: &str) -> String {
-    let mut out = String::with_capacity(method.len() + 5 + query.len() * 3 / 2);
+    // The encoder reserves for its worst case (3 bytes a byte): size for it, not to reallocate.
+    let mut out = String::with_capacity(method.len() + 5 + query.len() * 3);
     out.push_str(method);
     out.push_str("&%2F&");
     push_encoded(&mut out, query, RFC3986);
@@ -126,12 +126,17 @@ fn is_form(content_type: &http::HeaderValue) -> bool {
         && content_type.as_bytes()[..33].eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
 }
 
-/// Every parameter the signature covers: the query plus a form body's parameters.
-fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(String, String)>> {
-    let mut params: Vec<(String, String)> = decode_query(req.uri().query().unwrap_or(""))?
-        .into_iter()
-        .map(|(k, v)| (k.into_owned(), v.map(Cow::into_owned).unwrap_or_default()))
-        .collect();
+/// Every parameter the signature covers: the query plus a form body's parameters. The query's
+/// are borrowed from the request (owned copies of each were a tenth of a signature).
+fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
+    let query = req.uri().query().unwrap_or("");
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
+    for p in split_query(query) {
+        params.push((
+            decode(p.name)?,
+            p.value.map(decode).transpose()?.unwrap_or_default(),
+        ));
+    }
     if req
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -143,7 +148,10 @@ fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(String, Strin
         // query, where cloudcred's wire contract reads `+` literally.
         let body = body.replace('+', "%20");
         for (k, v) in decode_query(&body)? {
-            params.push((k.into_owned(), v.map(Cow::into_owned).unwrap_or_default()));
+            params.push((
+                Cow::Owned(k.into_owned()),
+                Cow::Owned(v.map(Cow::into_owned).unwrap_or_default()),
+            ));
         }
     }
     Ok(params)
@@ -151,47 +159,50 @@ fn request_params<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Vec<(String, Strin
 
 /// The signer's parameters for one request: everything the signature covers and what is appended
 /// to the query.
-struct Params {
-    all: Vec<(String, String)>,
+struct Params<'a> {
+    all: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     appended: String,
 }
 
-impl Params {
-    fn of<B: AsRef<[u8]>>(req: &Request<B>) -> Result<Self> {
+impl<'a> Params<'a> {
+    fn of<B: AsRef<[u8]>>(req: &'a Request<B>) -> Result<Self> {
         Ok(Self {
             all: request_params(req)?,
-            appended: String::new(),
+            appended: String::with_capacity(256),
         })
     }
 
     /// Adds `name=value` unless the caller already set `name`.
-    fn add(&mut self, name: &str, value: &str) {
+    fn add(&mut self, name: &'a str, value: impl Into<Cow<'a, str>>) {
         if self.all.iter().any(|(k, _)| k == name) {
             return;
         }
-        push_pair(&mut self.appended, name, value);
-        self.all.push((name.to_owned(), value.to_owned()));
+        let value = value.into();
+        push_pair(&mut self.appended, name, &value);
+        self.all.push((Cow::Borrowed(name), value));
     }
 
-    fn add_version_nonce_time(&mut self, nonce: &str, time: DateTime<Utc>) {
+    fn add_version_nonce_time(&mut self, nonce: &'a str, time: DateTime<Utc>) {
         self.add("SignatureVersion", "1.0");
         self.add("SignatureNonce", nonce);
-        self.add("Timestamp", &primitives::iso8601_extended(time));
+        self.add("Timestamp", primitives::iso8601_extended(time));
     }
 
-    /// Signs the string to sign with `sign`, then `place`s the parameters and `Signature`.
-    fn sign_into<B>(
+    /// Signs the string to sign of `method` with `sign`; returns the details and the pairs to
+    /// place (the signer's parameters and `Signature`). Borrows nothing from the request after.
+    fn sign(
         mut self,
-        req: &mut Request<B>,
-        place: Place<B>,
+        method: &str,
         sign: impl FnOnce(&str) -> Result<String>,
-    ) -> Result<SigningDetails> {
+    ) -> Result<(SigningDetails, String)> {
         let query = canonicalized_query(&self.all);
-        let sts = string_to_sign_of_query(req.method().as_str(), &query);
+        let sts = string_to_sign_of_query(method, &query);
         let signature = sign(&sts)?;
         push_pair(&mut self.appended, SIGNATURE, &signature);
-        place(req, &self.appended)?;
-        Ok(SigningDetails::new(Some(query), sts, signature))
+        Ok((
+            SigningDetails::new(Some(query), sts, signature),
+            self.appended,
+        ))
     }
 }
 
@@ -284,6 +295,7 @@ fn sign_with<B: AsRef<[u8]>>(
         }
         Auth::Key { id, secret, token } => (id, secret, token),
     };
+    let method = req.method().clone();
     let mut p = Params::of(req)?;
     p.add("AccessKeyId", id);
     p.add("SignatureMethod", "HMAC-SHA1");
@@ -291,8 +303,9 @@ fn sign_with<B: AsRef<[u8]>>(
     if let Some(token) = token {
         p.add("SecurityToken", token);
     }
-    p.sign_into(req, place, |sts| Ok(hmac_signature(secret, sts)))
-        .map(Some)
+    let (details, pairs) = p.sign(method.as_str(), |sts| Ok(hmac_signature(secret, sts)))?;
+    place(req, &pairs)?;
+    Ok(Some(details))
 }
 
 /// Signs an RPC request in place with SHA256withRSA for GenerateSessionAccessKey (§2.4).
@@ -307,21 +320,25 @@ pub fn sign_request_rsa<B: AsRef<[u8]>>(
     time: DateTime<Utc>,
     nonce: &str,
 ) -> Result<SigningDetails> {
+    let method = req.method().clone();
     let mut p = Params::of(req)?;
     p.add("AccessKeyId", public_key_id);
     p.add("PublicKeyId", public_key_id);
     p.add("SignatureMethod", "SHA256withRSA");
     p.add("SignatureType", "PRIVATEKEY");
     p.add_version_nonce_time(nonce, time);
-    p.sign_into(req, to_query, |sts| key.sign(sts))
+    let (details, pairs) = p.sign(method.as_str(), |sts| key.sign(sts))?;
+    to_query(req, &pairs)?;
+    Ok(details)
 }
 
 /// Prepares an unsigned RPC request (AssumeRoleWithOIDC, §2.3): appends `Timestamp` unless the
 /// caller set it. `Action`, `Format` and `Version` are the caller's; nothing is signed.
 pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc>) -> Result<()> {
     let mut p = Params::of(req)?;
-    p.add("Timestamp", &primitives::iso8601_extended(time));
-    append_query_in_place(req.uri_mut(), &p.appended, ALGORITHM)
+    p.add("Timestamp", primitives::iso8601_extended(time));
+    let pairs = p.appended;
+    append_query_in_place(req.uri_mut(), &pairs, ALGORITHM)
 }
 
 #[cfg(test)]

@@ -11,12 +11,24 @@ use super::primitives::{
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
+use http::header::HeaderName;
 use http::{HeaderMap, Request};
 
 const ALGORITHM: &str = "Tablestore";
 
 /// The API version every request declares.
 pub const API_VERSION: &str = "2015-12-31";
+
+const X_OTS_DATE: HeaderName = HeaderName::from_static("x-ots-date");
+const X_OTS_APIVERSION: HeaderName = HeaderName::from_static("x-ots-apiversion");
+const X_OTS_INSTANCENAME: HeaderName = HeaderName::from_static("x-ots-instancename");
+const X_OTS_CONTENTMD5: HeaderName = HeaderName::from_static("x-ots-contentmd5");
+const X_OTS_ACCESSKEYID: HeaderName = HeaderName::from_static("x-ots-accesskeyid");
+const X_OTS_STSTOKEN: HeaderName = HeaderName::from_static("x-ots-ststoken");
+const X_OTS_SIGNDATE: HeaderName = HeaderName::from_static("x-ots-signdate");
+const X_OTS_SIGNREGION: HeaderName = HeaderName::from_static("x-ots-signregion");
+const X_OTS_SIGNATURE: HeaderName = HeaderName::from_static("x-ots-signature");
+const X_OTS_SIGNATUREV4: HeaderName = HeaderName::from_static("x-ots-signaturev4");
 
 /// Which Tablestore signature to compute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +45,8 @@ pub enum TablestoreVersion {
 pub struct TablestoreSigner {
     instance: String,
     version: TablestoreVersion,
+    /// V4: the HMAC keyed with the day's derived key text (four HMACs to derive, two to key).
+    keys: std::sync::Arc<primitives::V4KeyCache>,
 }
 
 /// Base64 text of the V4 key chain over `yyyymmdd`, `region`, `ots` (§7.3).
@@ -52,6 +66,7 @@ impl TablestoreSigner {
         Self {
             instance: instance.to_owned(),
             version,
+            keys: Default::default(),
         }
     }
 
@@ -63,12 +78,13 @@ impl TablestoreSigner {
         s.push('\n');
         s.push_str(&canonical_query(req.uri().query())?);
         s.push('\n');
-        s.push_str(&canonical_prefixed_headers(
+        primitives::push_canonical_prefixed_headers(
+            &mut s,
             req.headers(),
             "x-ots-",
             |_| true,
             ALGORITHM,
-        )?);
+        )?;
         if matches!(self.version, TablestoreVersion::V4 { .. }) {
             s.push_str("ots");
         }
@@ -101,49 +117,53 @@ impl TablestoreSigner {
         let h = req.headers_mut();
         set_if_absent(
             h,
-            "x-ots-date",
+            &X_OTS_DATE,
             &primitives::tablestore_date(time),
             ALGORITHM,
         )?;
-        set_if_absent(h, "x-ots-apiversion", API_VERSION, ALGORITHM)?;
-        set_if_absent(h, "x-ots-instancename", &self.instance, ALGORITHM)?;
-        set_if_absent(h, "x-ots-contentmd5", &md5, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_APIVERSION, API_VERSION, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_INSTANCENAME, &self.instance, ALGORITHM)?;
+        set_if_absent(h, &X_OTS_CONTENTMD5, &md5, ALGORITHM)?;
         h.insert(
-            "x-ots-accesskeyid",
+            X_OTS_ACCESSKEYID,
             new_value(id, "x-ots-accesskeyid", ALGORITHM)?,
         );
         if let Some(token) = token {
             h.insert(
-                "x-ots-ststoken",
+                X_OTS_STSTOKEN,
                 sensitive_value(token, "x-ots-ststoken", ALGORITHM)?,
             );
         }
         let header = match &self.version {
-            TablestoreVersion::V2 => "x-ots-signature",
+            TablestoreVersion::V2 => X_OTS_SIGNATURE,
             TablestoreVersion::V4 { region } => {
-                let date = time.format("%Y%m%d").to_string();
+                let date = &primitives::iso8601_basic(time)[..8];
                 h.insert(
-                    "x-ots-signdate",
-                    new_value(&date, "x-ots-signdate", ALGORITHM)?,
+                    X_OTS_SIGNDATE,
+                    new_value(date, "x-ots-signdate", ALGORITHM)?,
                 );
                 h.insert(
-                    "x-ots-signregion",
+                    X_OTS_SIGNREGION,
                     new_value(region, "x-ots-signregion", ALGORITHM)?,
                 );
-                "x-ots-signaturev4"
+                X_OTS_SIGNATUREV4
             }
         };
         let sts = self.string_to_sign(req)?;
-        let mut key = self.key(secret, time);
-        let signature = match self.version {
-            TablestoreVersion::V2 => primitives::base64_hmac_sha1(&key, &sts),
-            TablestoreVersion::V4 { .. } => {
-                primitives::base64(&primitives::hmac_sha256(&key, sts.as_bytes()))
+        let signature = match &self.version {
+            TablestoreVersion::V2 => primitives::base64_hmac_sha1(secret.as_bytes(), &sts),
+            TablestoreVersion::V4 { region } => {
+                let date = &primitives::iso8601_basic(time)[..8];
+                let mut mac = self.keys.mac(secret, date, || {
+                    let key = zeroize::Zeroizing::new(v4_signing_key_base64(secret, date, region));
+                    primitives::keyed_hmac_sha256(key.as_bytes())
+                });
+                hmac::Mac::update(&mut mac, sts.as_bytes());
+                primitives::base64(&hmac::Mac::finalize(mac).into_bytes())
             }
         };
-        zeroize::Zeroize::zeroize(&mut key);
-        req.headers_mut()
-            .insert(header, sensitive_value(&signature, header, ALGORITHM)?);
+        let value = sensitive_value(&signature, header.as_str(), ALGORITHM)?;
+        req.headers_mut().insert(header, value);
         Ok(Some(SigningDetails::new(None, sts, signature)))
     }
 
@@ -185,4 +205,43 @@ pub fn response_string_to_sign(headers: &HeaderMap, api: &str) -> Result<String>
     s.push('/');
     s.push_str(api);
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn signed(signer: &TablestoreSigner, creds: &Credentials, time: DateTime<Utc>) -> String {
+        let mut req = Request::post("https://i.cn-hangzhou.ots.example.invalid/GetRow")
+            .body(b"row".to_vec())
+            .unwrap();
+        signer
+            .sign_request(&mut req, creds, time)
+            .unwrap()
+            .unwrap()
+            .signature
+    }
+
+    #[test]
+    fn v4_cached_key_follows_the_day_and_the_secret() {
+        let v4 = || {
+            TablestoreSigner::new(
+                "i",
+                TablestoreVersion::V4 {
+                    region: "cn-hangzhou".into(),
+                },
+            )
+        };
+        let a = Credentials::access_key("id", "secret-a", "t".into());
+        let b = Credentials::access_key("id", "secret-b", "t".into());
+        let day1 = Utc.with_ymd_and_hms(2024, 5, 6, 23, 59, 59).unwrap();
+        let day2 = Utc.with_ymd_and_hms(2024, 5, 7, 0, 0, 0).unwrap();
+        // One signer reused across days and secrets signs as a fresh signer would.
+        let reused = v4();
+        for (creds, time) in [(&a, day1), (&a, day1), (&a, day2), (&b, day2), (&a, day2)] {
+            assert_eq!(signed(&reused, creds, time), signed(&v4(), creds, time));
+        }
+        assert_ne!(signed(&v4(), &a, day1), signed(&v4(), &a, day2));
+    }
 }

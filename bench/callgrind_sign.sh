@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Instructions per signature of every signer and its floor (issue 12), counted by callgrind.
+#
+#   bench/callgrind_sign.sh [case ...]     # default: every case of benches/sign.rs
+#
+# Instruction counts do not move with machine load, unlike criterion's times, so they are the
+# evidence for a change in the signers. Each case runs N times inside the `measured` function of
+# benches/sign.rs; requests are built before it and dropped after it, outside the count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-200}
+BIN=$(cargo bench -p cloudcred --bench sign --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "sign" and m.get("executable"):
+        print(m["executable"])')
+CASES=("$@")
+if [[ ${#CASES[@]} -eq 0 ]]; then
+  CASES=(oss_v4_header oss_v4_presign oss_v1_header oss_v1_presign rpc_assume_role
+         rpc_assume_role_post acs3 roa tablestore_v4 obs_v2_header obs_v4_header obs_v4_presign
+         huawei_apig)
+fi
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+printf '%-22s %12s %12s %8s\n' case signer floor ratio
+for c in "${CASES[@]}"; do
+  declare -A ir=()
+  for part in cloudcred floor; do
+    CLOUDCRED_SIGN_LOOP="$c/$part:$N" valgrind --tool=callgrind --collect-atstart=no \
+      --toggle-collect='*measured*' --callgrind-out-file="$OUT/$c.$part" "$BIN" >/dev/null 2>&1
+    ir[$part]=$(awk '/^(summary|totals):/ {print $2; exit}' "$OUT/$c.$part")
+  done
+  python3 -c "import sys; s,f,n=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]); print(f'{sys.argv[4]:<22} {s//n:>12} {f//n:>12} {s/f:>7.2f}x')" \
+    "${ir[cloudcred]}" "${ir[floor]}" "$N" "$c"
+done
