@@ -50,7 +50,7 @@ where
         return fut.await;
     }
     let rt = runtime()?;
-    let (tx, rx) = futures::channel::oneshot::channel();
+    let (tx, rx) = tokio::sync::oneshot::channel();
     rt.spawn(async move {
         let _ = tx.send(fut.await);
     });
@@ -75,6 +75,7 @@ where
 
 /// Runs `fut` in a tokio context: directly when the caller is on a tokio runtime, else on the
 /// shared runtime (child processes and `spawn_blocking` need tokio).
+#[cfg(feature = "write-back")]
 pub(crate) async fn in_tokio<T, F>(fut: F) -> Result<T>
 where
     F: Future<Output = Result<T>> + Send + 'static,
@@ -88,6 +89,7 @@ where
 }
 
 /// Runs blocking work (file locks, fsync) on tokio's blocking pool, never on an async worker.
+#[cfg(feature = "write-back")]
 pub(crate) async fn unblock<T, F>(f: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,

@@ -11,7 +11,7 @@ use crate::model::Credentials;
 use crate::provider::{
     GetCredentials, GetFrom, Inspection, ProvideCredentials, Resolution, SharedProvider,
 };
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 

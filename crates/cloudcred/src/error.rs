@@ -29,9 +29,16 @@ impl fmt::Display for Attempt {
 ///
 /// One pointer wide, so that `Result<Arc<Credentials>, Error>` stays small on the hot path;
 /// [`Error::kind`] gives the details.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(transparent)]
+#[derive(Debug, Clone)]
 pub struct Error(Box<ErrorKind>);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
@@ -40,16 +47,14 @@ impl From<ErrorKind> for Error {
 }
 
 /// Everything that can go wrong while resolving credentials.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A configured source is unusable: a partial set of variables, a missing or empty key, a bad
     /// value, an unknown type. `origin` names the variable, file and section, or profile.
-    #[error("{origin}: {message}")]
     InvalidConfig { origin: String, message: String },
 
     /// A file could not be parsed. Never carries the offending line's text.
-    #[error("{}:{line}{}: {message}", path.display(), column.map(|c| format!(":{c}")).unwrap_or_default())]
     Syntax {
         path: PathBuf,
         line: usize,
@@ -58,23 +63,18 @@ pub enum ErrorKind {
     },
 
     /// A file that must be read could not be.
-    #[error("{}: {message}", path.display())]
     Io { path: PathBuf, message: String },
 
     /// The source is configured with something this build does not support (yet).
-    #[error("{origin}: {message}")]
     Unsupported { origin: String, message: String },
 
     /// A provider asked for explicitly found nothing to use.
-    #[error("{provider}: not configured: {reason}")]
     NotConfigured { provider: String, reason: String },
 
     /// No provider of a chain had credentials.
-    #[error("{}", no_credentials_text(attempts))]
     NoCredentials { attempts: Vec<Attempt> },
 
     /// A credential service answered with an error.
-    #[error("{}", upstream_text(provider, endpoint, *status, code, message, request_id))]
     Upstream {
         provider: String,
         endpoint: String,
@@ -85,7 +85,6 @@ pub enum ErrorKind {
     },
 
     /// A credential service could not be reached or its answer could not be read.
-    #[error("{provider}: {endpoint}: {message}")]
     Transport {
         provider: String,
         endpoint: String,
@@ -93,7 +92,6 @@ pub enum ErrorKind {
     },
 
     /// A source returned credentials that had already expired.
-    #[error("{provider} returned credentials that expired at {}", expired_at.to_rfc3339_opts(SecondsFormat::Secs, true))]
     Expired {
         provider: String,
         expired_at: DateTime<Utc>,
@@ -102,16 +100,71 @@ pub enum ErrorKind {
     /// A request could not be signed: the credential kind does not fit the algorithm, or the
     /// request is malformed for it. `message` is our own text with header and parameter names
     /// only, never a value, a key or a signature.
-    #[error("{algorithm} signer: {message}")]
     Signing {
         algorithm: &'static str,
         message: String,
     },
 
     /// The blocking facade or the engine could not run a resolution.
-    #[error("{0}")]
     Internal(String),
 }
+
+// Written out rather than derived with thiserror: its proc-macro stack (syn, quote,
+// proc-macro2) is six of the lean build's crates and its longest compile step.
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::InvalidConfig { origin, message }
+            | ErrorKind::Unsupported { origin, message } => write!(f, "{origin}: {message}"),
+            ErrorKind::Syntax {
+                path,
+                line,
+                column,
+                message,
+            } => {
+                write!(f, "{}:{line}", path.display())?;
+                if let Some(column) = column {
+                    write!(f, ":{column}")?;
+                }
+                write!(f, ": {message}")
+            }
+            ErrorKind::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            ErrorKind::NotConfigured { provider, reason } => {
+                write!(f, "{provider}: not configured: {reason}")
+            }
+            ErrorKind::NoCredentials { attempts } => f.write_str(&no_credentials_text(attempts)),
+            ErrorKind::Upstream {
+                provider,
+                endpoint,
+                status,
+                code,
+                message,
+                request_id,
+            } => f.write_str(&upstream_text(
+                provider, endpoint, *status, code, message, request_id,
+            )),
+            ErrorKind::Transport {
+                provider,
+                endpoint,
+                message,
+            } => write!(f, "{provider}: {endpoint}: {message}"),
+            ErrorKind::Expired {
+                provider,
+                expired_at,
+            } => write!(
+                f,
+                "{provider} returned credentials that expired at {}",
+                expired_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+            ),
+            ErrorKind::Signing { algorithm, message } => {
+                write!(f, "{algorithm} signer: {message}")
+            }
+            ErrorKind::Internal(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for ErrorKind {}
 
 impl Error {
     /// What went wrong, in detail.

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::Credentials;
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

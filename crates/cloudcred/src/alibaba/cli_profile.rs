@@ -14,7 +14,7 @@ use crate::format::cli_config::{CliConfig, CliProfile, Mode};
 use crate::format::printable;
 use crate::model::{Credentials, SecretString};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -13,7 +13,7 @@ use crate::http::endpoint::{checked_url, describe, HttpAllowed};
 use crate::http::{send_scrubbed, RequestOptions};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use url::Url;
 

@@ -15,13 +15,12 @@ use crate::http::endpoint::{checked_url, describe, HttpAllowed};
 use crate::http::{send_scrubbed, RequestOptions};
 use crate::model::ProviderName;
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
 use url::Url;
 
-/// The variable that names the URI (and, in the default chain, configures the provider).
-pub const CREDENTIALS_URI_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+pub use super::env::CREDENTIALS_URI_VAR;
 const NAME: &str = "credential_uri";
 
 /// The credentials-URI source; use it through [`CredentialsUriProvider`].

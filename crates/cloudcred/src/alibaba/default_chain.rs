@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::format::printable;
 use crate::model::ProviderName;
 use crate::provider::{ProvideCredentials, Resolution, SharedProvider};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 
 /// `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true` removes the metadata provider.
 pub const ECS_METADATA_DISABLED_VAR: &str = "ALIBABA_CLOUD_ECS_METADATA_DISABLED";
@@ -184,7 +184,7 @@ impl ProfileGuard {
 
 impl ProvideCredentials for ProfileGuard {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(futures::future::ready(Err(Error::invalid_config(
+        Box::pin(futures_util::future::ready(Err(Error::invalid_config(
             &self.origin,
             format!(
                 "names the profile {0}, but neither {1} has it: create it (`aliyun configure --profile {0}`) or fix the name",
@@ -219,7 +219,7 @@ pub(crate) struct Failing {
 
 impl ProvideCredentials for Failing {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(futures::future::ready(Err(self.error.clone())))
+        Box::pin(futures_util::future::ready(Err(self.error.clone())))
     }
 
     fn name(&self) -> &str {

@@ -51,7 +51,7 @@ use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportE
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::{ArcSwap, ArcSwapOption};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;

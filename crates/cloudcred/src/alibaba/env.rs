@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 /// The three variable names of an environment convention.
@@ -48,6 +48,18 @@ pub const ALIYUN: EnvNames = EnvNames {
     security_token: None,
 };
 
+// The variables of the network sources are named here, beside the others, so that the
+// environment provider and this list exist in a build without the `http` feature.
+
+/// The variable that names the URI (and, in the default chain, configures the provider).
+pub const CREDENTIALS_URI_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+pub const ROLE_ARN_VAR: &str = "ALIBABA_CLOUD_ROLE_ARN";
+pub const OIDC_PROVIDER_ARN_VAR: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
+pub const OIDC_TOKEN_FILE_VAR: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
+/// `OSS_STS_ROLE_ARN`: with it, the OSS keys sign an AssumeRole into this role, as the OSS
+/// guide's "RAM role" set-up does, and the chain yields the role's STS credentials.
+pub const OSS_STS_ROLE_ARN_VAR: &str = "OSS_STS_ROLE_ARN";
+
 /// Every variable that holds an Alibaba Cloud identity, or whose presence alone makes a source of
 /// cloudcred or an official SDK apply (spec 6.2, 6.14): keys and tokens of every convention, the
 /// bearer token, the OIDC role trio, the credentials URI, `OSS_STS_ROLE_ARN`. Settings (profile
@@ -59,14 +71,14 @@ pub const IDENTITY_VARS: &[&str] = &[
     ALIBABA_CLOUD.access_key_secret,
     "ALIBABA_CLOUD_SECURITY_TOKEN",
     "ALIBABA_CLOUD_BEARER_TOKEN",
-    super::oidc_role_arn::ROLE_ARN_VAR,
-    super::oidc_role_arn::OIDC_PROVIDER_ARN_VAR,
-    super::oidc_role_arn::OIDC_TOKEN_FILE_VAR,
-    super::credentials_uri::CREDENTIALS_URI_VAR,
+    ROLE_ARN_VAR,
+    OIDC_PROVIDER_ARN_VAR,
+    OIDC_TOKEN_FILE_VAR,
+    CREDENTIALS_URI_VAR,
     OSS.access_key_id,
     OSS.access_key_secret,
     "OSS_SESSION_TOKEN",
-    super::product_chains::OSS_STS_ROLE_ARN_VAR,
+    OSS_STS_ROLE_ARN_VAR,
     TABLESTORE.access_key_id,
     TABLESTORE.access_key_secret,
     "TABLESTORE_SESSION_TOKEN",
@@ -176,7 +188,7 @@ fn present_list(names: &EnvNames, set: [bool; 3]) -> String {
 
 impl ProvideCredentials for EnvProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(futures::future::ready(self.outcome.clone()))
+        Box::pin(futures_util::future::ready(self.outcome.clone()))
     }
 
     #[inline]

@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::cli_config_write;
 use crate::model::{Credentials, ProviderName};
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::format::ini::IniFile;
 use crate::model::{Credentials, ProviderName};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 

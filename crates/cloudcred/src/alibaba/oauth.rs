@@ -33,7 +33,7 @@ use crate::http::{send_scrubbed, RequestOptions, Scrubber};
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use chrono::{DateTime, TimeZone, Utc};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

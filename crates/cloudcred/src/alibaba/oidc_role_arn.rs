@@ -15,14 +15,12 @@ use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{Credentials, ProviderName};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use url::Url;
 
-pub const ROLE_ARN_VAR: &str = "ALIBABA_CLOUD_ROLE_ARN";
-pub const OIDC_PROVIDER_ARN_VAR: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
-pub const OIDC_TOKEN_FILE_VAR: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
+pub use super::env::{OIDC_PROVIDER_ARN_VAR, OIDC_TOKEN_FILE_VAR, ROLE_ARN_VAR};
 pub const ROLE_SESSION_NAME_VAR: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
 
 /// The AssumeRoleWithOIDC source; use it through [`OidcRoleArnProvider`].
@@ -326,10 +324,10 @@ impl ProvideCredentials for OidcFromEnv {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match &self.state {
             Ok(Some(p)) => p.resolve(),
-            Ok(None) => Box::pin(futures::future::ready(Ok(Resolution::NotConfigured(
+            Ok(None) => Box::pin(futures_util::future::ready(Ok(Resolution::NotConfigured(
                 format!("{OIDC_PROVIDER_ARN_VAR} and {OIDC_TOKEN_FILE_VAR} are not set"),
             )))),
-            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
+            Err(e) => Box::pin(futures_util::future::ready(Err(e.clone()))),
         }
     }
 

@@ -15,9 +15,7 @@ use crate::context::Context;
 use crate::model::ProviderName;
 use crate::provider::SharedProvider;
 
-/// `OSS_STS_ROLE_ARN`: with it, the OSS keys sign an AssumeRole into this role, as the OSS
-/// guide's "RAM role" set-up does, and the chain yields the role's STS credentials.
-pub const OSS_STS_ROLE_ARN_VAR: &str = "OSS_STS_ROLE_ARN";
+pub use super::env::OSS_STS_ROLE_ARN_VAR;
 
 fn scoped(ctx: &Context, chain: &str, first: SharedProvider) -> Chain {
     Chain::builder()

@@ -10,11 +10,7 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::rsa_key_pair::PrivateKey;
-use super::{
-    AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, GenerateSessionAccessKey,
-    StaticProvider,
-};
+use super::{AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, StaticProvider};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -198,14 +194,14 @@ impl ProfileSpec {
                 public_key_id,
                 private_key,
                 duration_seconds,
-            } => Ok(GenerateSessionAccessKey::builder(ctx)
-                .public_key_id(public_key_id)
-                .private_key(PrivateKey::from_setting(ctx, private_key))
-                .duration_seconds(*duration_seconds)
-                .name(name)
-                .origin(origin)
-                .build()?
-                .into()),
+            } => rsa_key_pair(
+                ctx,
+                public_key_id,
+                private_key,
+                *duration_seconds,
+                name,
+                origin,
+            ),
             ProfileSpec::CloudSso {
                 sign_in_url,
                 account_id,
@@ -225,33 +221,122 @@ impl ProfileSpec {
                 profile_name,
                 site_type,
                 config_path,
-            } => {
-                let site = super::oauth::Site::parse(site_type).ok_or_else(|| {
-                    Error::invalid_config(origin, "oauth_site_type must be CN or INTL")
-                })?;
-                Ok(
-                    super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
-                        .site(site)
-                        .name(name)
-                        .build()?
-                        .into(),
-                )
-            }
+            } => oauth(ctx, profile_name, site_type, config_path, name, origin),
             ProfileSpec::External {
                 command,
                 write_back,
-            } => {
-                let mut b = super::external::ExternalProcess::builder(ctx)
-                    .command(command)
-                    .name(name)
-                    .origin(origin);
-                if let Some((path, profile)) = write_back {
-                    b = b.write_back(path, profile);
-                }
-                Ok(b.build()?.into())
-            }
+            } => external(ctx, command, write_back.as_ref(), name, origin),
         }
     }
+}
+
+// Without a feature, its profiles are refused by name (never a silent fallback to other
+// credentials), so each builder below has a refusing twin.
+
+#[cfg(feature = "rsa")]
+fn rsa_key_pair(
+    ctx: &Context,
+    public_key_id: &str,
+    private_key: &str,
+    duration_seconds: u32,
+    name: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    Ok(super::GenerateSessionAccessKey::builder(ctx)
+        .public_key_id(public_key_id)
+        .private_key(super::rsa_key_pair::PrivateKey::from_setting(
+            ctx,
+            private_key,
+        ))
+        .duration_seconds(duration_seconds)
+        .name(name)
+        .origin(origin)
+        .build()?
+        .into())
+}
+
+#[cfg(not(feature = "rsa"))]
+fn rsa_key_pair(
+    _: &Context,
+    _: &str,
+    _: &str,
+    _: u32,
+    _: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    Err(missing_feature(origin, "RsaKeyPair", "rsa"))
+}
+
+#[cfg(feature = "write-back")]
+fn oauth(
+    ctx: &Context,
+    profile_name: &str,
+    site_type: &str,
+    config_path: &std::path::Path,
+    name: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    let site = super::oauth::Site::parse(site_type)
+        .ok_or_else(|| Error::invalid_config(origin, "oauth_site_type must be CN or INTL"))?;
+    Ok(
+        super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
+            .site(site)
+            .name(name)
+            .build()?
+            .into(),
+    )
+}
+
+#[cfg(not(feature = "write-back"))]
+fn oauth(
+    _: &Context,
+    _: &str,
+    _: &str,
+    _: &std::path::Path,
+    _: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    Err(missing_feature(origin, "OAuth", "write-back"))
+}
+
+#[cfg(feature = "write-back")]
+fn external(
+    ctx: &Context,
+    command: &str,
+    write_back: Option<&(std::path::PathBuf, String)>,
+    name: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    let mut b = super::external::ExternalProcess::builder(ctx)
+        .command(command)
+        .name(name)
+        .origin(origin);
+    if let Some((path, profile)) = write_back {
+        b = b.write_back(path, profile);
+    }
+    Ok(b.build()?.into())
+}
+
+#[cfg(not(feature = "write-back"))]
+fn external(
+    _: &Context,
+    _: &str,
+    _: Option<&(std::path::PathBuf, String)>,
+    _: ProviderName,
+    origin: &str,
+) -> Result<SharedProvider> {
+    Err(missing_feature(origin, "External", "write-back"))
+}
+
+#[cfg(not(all(feature = "rsa", feature = "write-back")))]
+fn missing_feature(origin: &str, kind: &str, feature: &str) -> Error {
+    Error::unsupported(
+        origin,
+        format!(
+            "{kind} profiles need cloudcred's `{feature}` feature, which this program was built \
+             without: enable it in the program's Cargo.toml, or use another kind of profile"
+        ),
+    )
 }
 
 /// Checks a role session duration read from `origin` (`key` names the setting).
@@ -322,5 +407,52 @@ mod tests {
             e.contains("600") && e.contains("900") && e.contains("role_session_expiration"),
             "{e}"
         );
+    }
+
+    /// A build without `rsa` or `write-back` refuses the profiles that need it, naming the
+    /// profile and the feature; it never falls back to other credentials.
+    #[cfg(not(all(feature = "rsa", feature = "write-back")))]
+    #[test]
+    fn profiles_of_a_missing_feature_are_refused_by_name() {
+        use crate::context::MapEnv;
+        let ctx = Context::with_env(MapEnv::new());
+        let origin = "~/.alibabacloud/credentials [k]";
+        let mut refused = Vec::new();
+        #[cfg(not(feature = "rsa"))]
+        refused.push((
+            ProfileSpec::RsaKeyPair {
+                public_key_id: "TMPSK.x".into(),
+                private_key: "/k.pem".into(),
+                duration_seconds: 3600,
+            },
+            "`rsa`",
+        ));
+        #[cfg(not(feature = "write-back"))]
+        refused.extend([
+            (
+                ProfileSpec::OAuth {
+                    profile_name: "p".into(),
+                    site_type: "CN".into(),
+                    config_path: "/c.json".into(),
+                },
+                "`write-back`",
+            ),
+            (
+                ProfileSpec::External {
+                    command: "/bin/echo".into(),
+                    write_back: None,
+                },
+                "`write-back`",
+            ),
+        ]);
+        for (spec, feature) in refused {
+            let e = spec.build(&ctx, "profile", origin).err().expect("refused");
+            assert!(
+                matches!(e.kind(), crate::error::ErrorKind::Unsupported { .. }),
+                "{e:?}"
+            );
+            let text = e.to_string();
+            assert!(text.starts_with(origin) && text.contains(feature), "{text}");
+        }
     }
 }

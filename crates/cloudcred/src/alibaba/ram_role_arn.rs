@@ -10,7 +10,7 @@ use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{CredentialKind, ProviderName};
 use crate::provider::{Inspection, Resolution, SharedProvider};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use url::Url;
 

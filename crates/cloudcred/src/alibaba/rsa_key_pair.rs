@@ -16,7 +16,7 @@ use crate::http::RequestOptions;
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use crate::sign::rpc::RsaKey;
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;

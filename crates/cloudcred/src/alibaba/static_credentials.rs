@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 /// Credentials that never change: an AccessKey pair, an STS triple or a bearer token.
@@ -108,7 +108,7 @@ impl StaticProvider {
 
 impl ProvideCredentials for StaticProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(futures::future::ready(Ok(Resolution::Credentials(
+        Box::pin(futures_util::future::ready(Ok(Resolution::Credentials(
             self.creds.get().clone(),
         ))))
     }

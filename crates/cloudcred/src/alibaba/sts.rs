@@ -62,6 +62,7 @@ pub enum Auth<'a> {
     /// HMAC-SHA1 with these credentials (AssumeRole).
     Credentials(&'a Credentials),
     /// SHA256withRSA with a key pair (GenerateSessionAccessKey).
+    #[cfg(feature = "rsa")]
     Rsa {
         public_key_id: &'a str,
         key: &'a rpc::RsaKey,
@@ -152,6 +153,7 @@ pub async fn call(
             Auth::Credentials(creds) => {
                 rpc::sign_request(&mut req, creds, time, &nonce)?;
             }
+            #[cfg(feature = "rsa")]
             Auth::Rsa { public_key_id, key } => {
                 rpc::sign_request_rsa(&mut req, public_key_id, key, time, &nonce)?;
             }

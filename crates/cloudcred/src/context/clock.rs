@@ -107,7 +107,7 @@ impl Clock {
     /// Wall-clock time, UTC.
     pub fn now(&self) -> DateTime<Utc> {
         match &self.inner {
-            Inner::System => Utc::now(),
+            Inner::System => system_now(),
             Inner::Manual(s) => {
                 DateTime::from_timestamp_millis(s.wall_millis.load(Ordering::Acquire))
                     .unwrap_or_default()
@@ -119,7 +119,7 @@ impl Clock {
     /// are set.
     pub fn deadline_base(&self) -> Deadline {
         match &self.inner {
-            Inner::System => Deadline(Utc::now().timestamp_millis().max(0) as u64),
+            Inner::System => Deadline(system_now().timestamp_millis().max(0) as u64),
             Inner::Manual(s) => Deadline(s.wall_millis.load(Ordering::Acquire).max(0) as u64),
         }
     }
@@ -191,6 +191,12 @@ fn system_wall_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The system time, as chrono's `Utc::now` reads it; through std so that chrono's `clock`
+/// feature (and its time-zone crates) stay out of a lean build.
+fn system_now() -> DateTime<Utc> {
+    DateTime::from(std::time::SystemTime::now())
 }
 
 #[cfg(test)]

@@ -75,24 +75,44 @@ impl FileSystem for OsFileSystem {
 /// Why a file was refused before or while reading it. Carried inside the [`io::Error`] of a
 /// read, so [`Error::io`](crate::Error::io) can say it in words; the text is the rest of a
 /// sentence that starts with the path.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileRefusal {
     /// A FIFO, device, socket or directory: reading one blocks, never ends or means nothing.
-    #[error("is {0}, not a regular file: put a regular file there, or point the setting at one")]
     NotRegular(&'static str),
-    #[error(
-        "is larger than {}, the limit for this file: check that the setting names the right file",
-        human_size(*max_bytes)
-    )]
-    TooLarge { max_bytes: u64 },
-    #[error(
-        "is a symlink to {}, which does not exist (dangling link): fix the link or remove it",
-        target.display()
-    )]
-    DanglingLink { target: PathBuf },
-    #[error("is a symlink loop (following it never reaches a file): fix the link or remove it")]
+    TooLarge {
+        max_bytes: u64,
+    },
+    DanglingLink {
+        target: PathBuf,
+    },
     LinkLoop,
 }
+
+impl fmt::Display for FileRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileRefusal::NotRegular(what) => write!(
+                f,
+                "is {what}, not a regular file: put a regular file there, or point the setting at one"
+            ),
+            FileRefusal::TooLarge { max_bytes } => write!(
+                f,
+                "is larger than {}, the limit for this file: check that the setting names the right file",
+                human_size(*max_bytes)
+            ),
+            FileRefusal::DanglingLink { target } => write!(
+                f,
+                "is a symlink to {}, which does not exist (dangling link): fix the link or remove it",
+                target.display()
+            ),
+            FileRefusal::LinkLoop => f.write_str(
+                "is a symlink loop (following it never reaches a file): fix the link or remove it",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FileRefusal {}
 
 impl From<FileRefusal> for io::Error {
     fn from(refusal: FileRefusal) -> Self {

@@ -10,6 +10,7 @@ mod fs;
 
 pub use clock::{Clock, Deadline, ManualClock};
 pub use env::{Env, MapEnv, ProcessEnv};
+#[cfg(feature = "write-back")]
 pub(crate) use fs::open_nonblocking;
 pub use fs::{
     read_regular_file, FileRefusal, FileSystem, OsFileSystem, CONFIG_FILE_MAX_BYTES,
@@ -17,10 +18,16 @@ pub use fs::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
+#[cfg(feature = "write-back")]
 use crate::format::cli_config_write::UnsavedWriteBack;
+#[cfg(feature = "http")]
 use crate::http::{HttpClient, ReqwestClient};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
+#[cfg(feature = "write-back")]
+use std::sync::Mutex;
+#[cfg(feature = "http")]
+use std::sync::OnceLock;
 
 /// Environment, file system, clock and HTTP client shared by the providers of a chain.
 #[derive(Clone, Debug)]
@@ -29,9 +36,12 @@ pub struct Context {
     fs: Arc<dyn FileSystem>,
     clock: Clock,
     /// Created at the first request (building a chain makes no client), shared by clones.
+    #[cfg(feature = "http")]
     http: Arc<OnceLock<Arc<dyn HttpClient>>>,
+    #[cfg(feature = "http")]
     http_injected: bool,
     /// Write-backs that did not reach their file, shared by clones: see [`Context::take_unsaved`].
+    #[cfg(feature = "write-back")]
     unsaved: Arc<Mutex<Vec<UnsavedWriteBack>>>,
 }
 
@@ -48,8 +58,11 @@ impl Context {
             env: Arc::new(ProcessEnv),
             fs: Arc::new(OsFileSystem),
             clock: Clock::system(),
+            #[cfg(feature = "http")]
             http: Arc::new(OnceLock::new()),
+            #[cfg(feature = "http")]
             http_injected: false,
+            #[cfg(feature = "write-back")]
             unsaved: Arc::default(),
         }
     }
@@ -63,6 +76,7 @@ impl Context {
     /// proxies come from the environment.
     pub fn env(mut self, env: impl Env + 'static) -> Self {
         self.env = Arc::new(env);
+        #[cfg(feature = "http")]
         if !self.http_injected {
             self.http = Arc::new(OnceLock::new());
         }
@@ -70,6 +84,8 @@ impl Context {
     }
 
     /// Sends every request of this context's providers through `client`.
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn http_client(self, client: impl HttpClient + 'static) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(Arc::new(client) as Arc<dyn HttpClient>);
@@ -81,6 +97,8 @@ impl Context {
     }
 
     /// The HTTP client (the default one is built at first use, with this environment's proxies).
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn http(&self) -> &Arc<dyn HttpClient> {
         if let Some(c) = self.http.get() {
             return c;
@@ -203,10 +221,13 @@ impl Context {
     /// The write-backs of this context's providers that could not be saved since the last call
     /// (a rotated OAuth refresh token above all: losing it loses the login). Credentials were
     /// still returned; a program should tell its user, as `cloudcred` does on stderr.
+    #[cfg(feature = "write-back")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "write-back")))]
     pub fn take_unsaved(&self) -> Vec<UnsavedWriteBack> {
         std::mem::take(&mut *self.unsaved.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    #[cfg(feature = "write-back")]
     pub(crate) fn report_unsaved(&self, unsaved: UnsavedWriteBack) {
         // A long-running program that never asks must not grow without bound: the newest count.
         const KEPT: usize = 16;

@@ -27,8 +27,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Credentials, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use arc_swap::ArcSwapOption;
-use futures::future::BoxFuture;
-use rand::Rng;
+use futures_util::future::BoxFuture;
 pub(crate) use single_flight::{Joined, SingleFlight};
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -404,7 +403,14 @@ fn random_duration(max: Duration) -> Duration {
     if max.is_zero() {
         return Duration::ZERO;
     }
-    Duration::from_nanos(rand::thread_rng().gen_range(0..=max.as_nanos() as u64))
+    // Jitter only spreads refreshes apart, so it needs no cryptographic generator: std's
+    // `RandomState` keys are random per process and differ per instance, which keeps a random
+    // number crate out of the lean build.
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Duration::from_nanos(random % (max.as_nanos() as u64).saturating_add(1))
 }
 
 impl<S: Source> ProvideCredentials for Refreshing<S> {

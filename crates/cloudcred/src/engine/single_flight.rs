@@ -5,7 +5,7 @@
 //! compare-and-swap. The future clears the slot itself when it finishes.
 
 use arc_swap::ArcSwapOption;
-use futures::future::{BoxFuture, FutureExt, Shared};
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use std::sync::Arc;
 
 pub(crate) type Flight<T> = Shared<BoxFuture<'static, T>>;

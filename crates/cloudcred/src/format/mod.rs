@@ -1,7 +1,11 @@
 //! File formats read by the providers: the lenient INI dialect shared by the Alibaba and Huawei
 //! credentials files (spec 7.1), and the aliyun CLI's `config.json` (spec 7.2).
 
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod cli_config;
+#[cfg(feature = "write-back")]
+#[cfg_attr(docsrs, doc(cfg(feature = "write-back")))]
 pub mod cli_config_write;
 pub mod ini;
 
@@ -9,6 +13,8 @@ use std::borrow::Cow;
 
 /// "a number", "a boolean", …: what a JSON value is, for an error saying a string was expected
 /// (never the value itself, which may be a secret typed without quotes).
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub fn json_type(value: &serde_json::Value) -> &'static str {
     use serde_json::Value;
     match value {

@@ -2,7 +2,7 @@
 
 use super::{RequestOptions, Response, TransportError, TransportErrorKind, MAX_BODY};
 use crate::context::Context;
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::fmt;
 use std::time::Duration;
 

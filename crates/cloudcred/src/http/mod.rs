@@ -13,7 +13,7 @@ pub mod scrub;
 pub use client::ReqwestClient;
 pub use scrub::Scrubber;
 
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use rand::Rng;
 use std::fmt;
 use std::time::Duration;

@@ -32,6 +32,21 @@ pub const OBS: EnvNames = EnvNames {
     security_token: Some("OBS_SECURITY_TOKEN"),
 };
 
+// The variables of the network sources are named here, beside the others, so that the
+// environment provider and this list exist in a build without the `http` feature.
+
+pub const IDP_ID_VAR: &str = "HUAWEICLOUD_SDK_IDP_ID";
+pub const ID_TOKEN_FILE_VAR: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
+/// The OBS SDK's IdP variable (note the different prefix).
+pub const OBS_IDP_ID_VAR: &str = "HUAWEI_CLOUD_IDP_ID";
+pub const OBS_TOKEN_FILE_VAR: &str = "OIDC_TOKEN_FILE";
+pub const PROVIDER_URN_VAR: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
+pub const AGENCY_URN_VAR: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
+pub const ID_TOKEN_VAR: &str = "HUAWEICLOUD_OIDC_ID_TOKEN";
+pub const TOKEN_FILE_VAR: &str = "HUAWEICLOUD_OIDC_TOKEN_FILE";
+pub const FULL_URI_VAR: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";
+pub const AUTHORIZATION_TOKEN_FILE_VAR: &str = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+
 /// Every variable that holds a Huawei Cloud identity, or whose presence alone makes a source of
 /// cloudcred or an official SDK apply (spec 3): AK/SK and tokens of the core and OBS SDKs, IdP
 /// federation, OIDC STS, pod identity. Not the project and domain ids: they scope a credential and
@@ -44,16 +59,16 @@ pub const IDENTITY_VARS: &[&str] = &[
     OBS.access_key_id,
     OBS.access_key_secret,
     "OBS_SECURITY_TOKEN",
-    super::federation::IDP_ID_VAR,
-    super::federation::ID_TOKEN_FILE_VAR,
-    super::federation::OBS_IDP_ID_VAR,
-    super::federation::OBS_TOKEN_FILE_VAR,
-    super::oidc_sts::PROVIDER_URN_VAR,
-    super::oidc_sts::AGENCY_URN_VAR,
-    super::oidc_sts::ID_TOKEN_VAR,
-    super::oidc_sts::TOKEN_FILE_VAR,
-    super::pod_identity::FULL_URI_VAR,
-    super::pod_identity::AUTHORIZATION_TOKEN_FILE_VAR,
+    IDP_ID_VAR,
+    ID_TOKEN_FILE_VAR,
+    OBS_IDP_ID_VAR,
+    OBS_TOKEN_FILE_VAR,
+    PROVIDER_URN_VAR,
+    AGENCY_URN_VAR,
+    ID_TOKEN_VAR,
+    TOKEN_FILE_VAR,
+    FULL_URI_VAR,
+    AUTHORIZATION_TOKEN_FILE_VAR,
 ];
 
 /// The id variable of a credential type: project id for basic, domain id for global.

@@ -26,16 +26,12 @@ use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 use url::Url;
 
-pub const IDP_ID_VAR: &str = "HUAWEICLOUD_SDK_IDP_ID";
-pub const ID_TOKEN_FILE_VAR: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
-/// The OBS SDK's IdP variable (note the different prefix).
-pub const OBS_IDP_ID_VAR: &str = "HUAWEI_CLOUD_IDP_ID";
-pub const OBS_TOKEN_FILE_VAR: &str = "OIDC_TOKEN_FILE";
+pub use super::env::{IDP_ID_VAR, ID_TOKEN_FILE_VAR, OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR};
 /// The OBS SDK's default token file (CCE pod path).
 pub const OBS_DEFAULT_TOKEN_FILE: &str = "/var/run/secrets/tokens/oidc-token";
 

@@ -29,7 +29,7 @@ use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportE
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::ArcSwap;
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;

@@ -13,6 +13,7 @@
 
 /// The setters every Huawei builder with a credential type shares: `credential_type` and
 /// `scope_id`, plus `origin` when asked for (fields `kind`, `scope_id`, `origin`).
+#[cfg(feature = "http")]
 macro_rules! scoped_builder_setters {
     ($builder:ty) => {
         impl $builder {
@@ -42,23 +43,46 @@ macro_rules! scoped_builder_setters {
     };
 }
 
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod default_chain;
 pub mod env;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod federation;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod metadata;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod oidc_sts;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod pod_identity;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod profile;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod response;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod temporary_keys;
 
+#[cfg(feature = "http")]
 pub use default_chain::{default_chain, obs_chain, HuaweiChain, HuaweiChainBuilder};
 pub use env::{env_provider, obs_env_provider};
+#[cfg(feature = "http")]
 pub use federation::{IdpFederation, IdpFederationProvider};
+#[cfg(feature = "http")]
 pub use metadata::{HuaweiMetadata, HuaweiMetadataProvider};
+#[cfg(feature = "http")]
 pub use oidc_sts::{IdToken, OidcSts, OidcStsProvider};
+#[cfg(feature = "http")]
 pub use pod_identity::{PodIdentity, PodIdentityProvider};
+#[cfg(feature = "http")]
 pub use profile::HuaweiProfileProvider;
+#[cfg(feature = "http")]
 pub use temporary_keys::{TemporaryKeysFromToken, TemporaryKeysProvider};
 
 use crate::context::Context;
@@ -66,7 +90,7 @@ use crate::engine::RefreshConfig;
 use crate::error::Result;
 use crate::model::{Credentials, ProviderName};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,6 +142,7 @@ pub struct FromEnv<P> {
     ctx: Context,
 }
 
+#[cfg(feature = "http")]
 impl<P> FromEnv<P> {
     pub(crate) fn new(
         ctx: &Context,
@@ -140,10 +165,10 @@ impl<P: ProvideCredentials> ProvideCredentials for FromEnv<P> {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match &self.inner {
             Ok(Some(p)) => p.resolve(),
-            Ok(None) => Box::pin(futures::future::ready(Ok(Resolution::NotConfigured(
+            Ok(None) => Box::pin(futures_util::future::ready(Ok(Resolution::NotConfigured(
                 self.reason.clone(),
             )))),
-            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
+            Err(e) => Box::pin(futures_util::future::ready(Err(e.clone()))),
         }
     }
 

@@ -24,15 +24,12 @@ use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 use url::Url;
 
-pub const PROVIDER_URN_VAR: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
-pub const AGENCY_URN_VAR: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
-pub const ID_TOKEN_VAR: &str = "HUAWEICLOUD_OIDC_ID_TOKEN";
-pub const TOKEN_FILE_VAR: &str = "HUAWEICLOUD_OIDC_TOKEN_FILE";
+pub use super::env::{AGENCY_URN_VAR, ID_TOKEN_VAR, PROVIDER_URN_VAR, TOKEN_FILE_VAR};
 pub const SESSION_NAME_VAR: &str = "HUAWEICLOUD_OIDC_SESSION_NAME";
 pub const DURATION_VAR: &str = "HUAWEICLOUD_OIDC_DURATION_SECONDS";
 pub const POLICY_VAR: &str = "HUAWEICLOUD_OIDC_POLICY";

@@ -21,14 +21,13 @@ use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-pub const FULL_URI_VAR: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";
-pub const AUTHORIZATION_TOKEN_FILE_VAR: &str = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+pub use super::env::{AUTHORIZATION_TOKEN_FILE_VAR, FULL_URI_VAR};
 /// Core's timeouts: 5 s connect, 5 s read.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 

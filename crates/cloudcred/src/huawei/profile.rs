@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
 use crate::model::{Credentials, ProviderName, Replicas};
 use crate::provider::{Inspection, ProvideCredentials, Resolution};
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -182,13 +182,13 @@ impl ProvideCredentials for HuaweiProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match self.inner() {
             Ok(Inner::Federation(p)) => p.resolve(),
-            Ok(Inner::Static(c)) => Box::pin(futures::future::ready(Ok(Resolution::Credentials(
-                c.get().clone(),
-            )))),
-            Ok(Inner::NotConfigured(r)) => Box::pin(futures::future::ready(Ok(
+            Ok(Inner::Static(c)) => Box::pin(futures_util::future::ready(Ok(
+                Resolution::Credentials(c.get().clone()),
+            ))),
+            Ok(Inner::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::NotConfigured(r.clone()),
             ))),
-            Err(e) => Box::pin(futures::future::ready(Err(e.clone()))),
+            Err(e) => Box::pin(futures_util::future::ready(Err(e.clone()))),
         }
     }
 

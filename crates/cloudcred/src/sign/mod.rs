@@ -48,21 +48,40 @@
 //!
 //! [`presign_checks`] holds what every presigner checks first (expiry range, dot segments).
 
-pub mod acs3;
+// Only `encoding` is built without the `sign` feature: the scrubber strips the percent-encoded
+// forms of secrets from every error, whatever the features.
 pub mod encoding;
+
+#[cfg(feature = "sign")]
+pub mod acs3;
+#[cfg(feature = "sign")]
 pub mod huawei_apig;
+#[cfg(feature = "sign")]
 pub mod obs;
+#[cfg(feature = "sign")]
 pub mod oss_v1;
+#[cfg(feature = "sign")]
 pub mod oss_v4;
+#[cfg(feature = "sign")]
 pub mod presign_checks;
+#[cfg(feature = "sign")]
 pub mod primitives;
+#[cfg(feature = "sign")]
 pub mod roa;
+#[cfg(feature = "sign")]
 pub mod rpc;
+#[cfg(feature = "sign")]
 pub mod tablestore;
 
+#[cfg(feature = "sign")]
 pub use obs::{ObsMode, ObsSigner, ObsV4Signer};
+#[cfg(feature = "sign")]
 pub use oss_v1::OssV1Signer;
+#[cfg(feature = "sign")]
 pub use oss_v4::OssV4Signer;
+#[cfg(feature = "sign")]
 pub use primitives::{Addressing, Presigned, SigningDetails};
+#[cfg(feature = "rsa")]
 pub use rpc::RsaKey;
+#[cfg(feature = "sign")]
 pub use tablestore::{TablestoreSigner, TablestoreVersion};

@@ -12,9 +12,12 @@ use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
 use http::Request;
+#[cfg(feature = "rsa")]
 use rsa::pkcs1::DecodeRsaPrivateKey;
+#[cfg(feature = "rsa")]
 use rsa::pkcs8::DecodePrivateKey;
 use std::borrow::Cow;
+#[cfg(feature = "rsa")]
 use std::fmt;
 
 const ALGORITHM: &str = "RPC";
@@ -73,9 +76,12 @@ pub fn hmac_signature(secret: &str, string_to_sign: &str) -> String {
 }
 
 /// An RSA private key for SHA256withRSA (§2.4), parsed from PKCS#8 or PKCS#1 PEM.
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
 #[derive(Clone)]
 pub struct RsaKey(rsa::RsaPrivateKey);
 
+#[cfg(feature = "rsa")]
 impl RsaKey {
     /// Parses `-----BEGIN PRIVATE KEY-----` (PKCS#8) or `-----BEGIN RSA PRIVATE KEY-----` (PKCS#1).
     pub fn from_pem(pem: &str) -> Result<Self> {
@@ -106,6 +112,7 @@ impl RsaKey {
     }
 }
 
+#[cfg(feature = "rsa")]
 impl fmt::Debug for RsaKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RsaKey(")?;
@@ -304,6 +311,8 @@ fn sign_with<B: AsRef<[u8]>>(
 /// Signs an RPC request in place with SHA256withRSA for GenerateSessionAccessKey (§2.4).
 ///
 /// `public_key_id` goes into `AccessKeyId` and `PublicKeyId`; `SignatureType=PRIVATEKEY`.
+#[cfg(feature = "rsa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
 pub fn sign_request_rsa<B: AsRef<[u8]>>(
     req: &mut Request<B>,
     public_key_id: &str,
@@ -335,14 +344,18 @@ pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "rsa")]
     use rsa::pkcs1::EncodeRsaPrivateKey;
+    #[cfg(feature = "rsa")]
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    #[cfg(feature = "rsa")]
     use sha2::{Digest, Sha256};
 
     fn time() -> DateTime<Utc> {
         DateTime::from_timestamp(1_456_231_584, 0).unwrap()
     }
 
+    #[cfg(feature = "rsa")]
     #[test]
     fn rsa_variant_signs_with_pkcs1_v15_sha256_and_verifies() {
         // PKCS#1 v1.5 is deterministic, but no vector exists (§2.4): verify with the public key.

@@ -7,7 +7,7 @@
 //! when it exits: the pipes are read for [`PIPE_GRACE`] more, then what was read is used.
 
 use crate::http::Scrubber;
-use futures::future::{self, Either};
+use futures_util::future::{self, Either};
 use std::fmt;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
