@@ -22,12 +22,14 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd::sign::run(&ctx, args),
         Command::Serve(args) => cmd::serve::run(&ctx, args),
         Command::Sandbox(args) => cmd::sandbox::run(&ctx, args),
+        Command::Completions(args) => cmd::completions::run(&ctx, args),
     };
     match result {
         Ok(code) => code,
         Err(err) => {
+            let status = cmd::exit::Status::of(&err);
             cmd::report_error(err);
-            ExitCode::FAILURE
+            status.exit()
         }
     }
 }
@@ -41,5 +43,5 @@ fn parse_failure(e: &clap::Error) -> ExitCode {
     if let (Err(io), false) = (printed, e.use_stderr()) {
         return cmd::stdout_failure(&io);
     }
-    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(cmd::exit::USAGE.code))
 }
