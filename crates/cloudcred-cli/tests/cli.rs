@@ -1504,7 +1504,15 @@ fn exit_status_tells_not_configured_from_configuration_from_service_errors() {
         "ALIBABA_CLOUD_CREDENTIALS_URI",
         "http://127.0.0.1:9/credentials",
     );
-    let cases: [(&Home, &[&str], &[(&str, &str)], exit::Status, &str); 9] = [
+    // Home, arguments, environment, status, a text stderr must contain.
+    type Case<'a> = (
+        &'a Home,
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        exit::Status,
+        &'a str,
+    );
+    let cases: [Case; 9] = [
         (
             &files,
             &["get"],
