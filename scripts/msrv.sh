@@ -17,6 +17,7 @@ cd "$copy"
 # The resolver fallback needs cargo 1.84 or newer: the current toolchain's cargo resolves,
 # the MSRV toolchain builds from that lockfile unchanged (--locked).
 CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback cargo generate-lockfile --quiet
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/msrv"
+# The workspace's target directory: the other toolchain's artifacts get their own hashes there.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 cargo "+$msrv" check --locked -p cloudcred -p cloudcred-cli
 echo "cloudcred and cloudcred-cli build with Rust $msrv"
