@@ -2113,7 +2113,8 @@ fn exec_exit_codes_follow_the_shell() {
     .unwrap();
     let out = nul.run(&["exec", "--", "env"], &[]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let invalid_config = cloudcred_cli::cmd::exit::INVALID_CONFIG.code;
+    assert_eq!(out.status.code(), Some(i32::from(invalid_config)), "{err}");
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("NUL byte"),
         "{err}"

@@ -296,6 +296,35 @@ mod tests {
     }
 
     #[test]
+    fn category_groups_the_kinds_by_what_to_do() {
+        use ErrorCategory::*;
+        let transport = |provider: &str| ErrorKind::Transport {
+            provider: provider.into(),
+            endpoint: "http://127.0.0.1:9".into(),
+            message: "refused".into(),
+        };
+        let cases: [(Error, ErrorCategory); 8] = [
+            (Error::not_configured("env", "unset"), NotConfigured),
+            (
+                ErrorKind::NoCredentials { attempts: vec![] }.into(),
+                NotConfigured,
+            ),
+            (Error::invalid_config("env", "partial"), InvalidConfig),
+            (
+                Error::io("/h/x", &std::io::ErrorKind::NotFound.into()),
+                InvalidConfig,
+            ),
+            (Error::unsupported("profile p", "mode"), InvalidConfig),
+            (transport("sts").into(), Service),
+            (Error::signing("OSS V4", "bearer token"), Other),
+            (Error::internal("runtime"), Other),
+        ];
+        for (err, category) in cases {
+            assert_eq!(err.category(), category, "{err}");
+        }
+    }
+
+    #[test]
     fn syntax_display_names_file_line_and_column() {
         let e: Error = ErrorKind::Syntax {
             path: "/h/.aliyun/config.json".into(),
