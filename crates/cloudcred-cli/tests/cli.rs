@@ -1428,14 +1428,23 @@ fn closed_stdout_pipe_ends_quietly_with_141() {
     let home = Home::new().with_files();
     // A pipe whose read end is gone before the command writes.
     for args in PRINTING_COMMANDS.iter().copied().chain([&SERVE_STS[..]]) {
-        let mut child = home
-            .command(args, &[])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let run = || {
+            let mut child = home
+                .command(args, &[])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            drop(child.stdout.take());
+            child.wait_with_output().unwrap()
+        };
+        // Another test's child, between its fork and exec, holds a copy of every descriptor of
+        // this process, the read end too; a write in that window succeeds. Seen once in four
+        // full runs of this file: a second try is what tells a race from a bug.
+        let out = (0..3)
+            .map(|_| run())
+            .find(|out| out.status.code() != Some(0))
+            .unwrap_or_else(run);
         assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }
