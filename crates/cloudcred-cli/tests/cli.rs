@@ -542,10 +542,13 @@ fn serve_refuses_long_term_keys_and_foreign_addresses() {
         stderr(&out)
     );
     assert_no_secret(&stderr(&out));
+    assert_eq!(out.status.code(), Some(5), "a credential problem");
+    // Flag values the command refuses are usage errors, like clap's own.
     let out = home.run(&["serve", "--profile", "sts", "--bind", "0.0.0.0"], &[]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
     let out = home.run(&["serve", "--profile", "sts", "--token", "short"], &[]);
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("at least 16"), "{}", stderr(&out));
 }
 
@@ -1183,6 +1186,8 @@ fn presign_refuses_bad_input_naming_the_flag_and_the_fix() {
         assert_eq!(stdout(&out), "", "{argv:?}");
         assert!(err.contains(want), "{argv:?}: {err}");
         assert_no_secret(&err);
+        // A usage error, as clap's own refusals, not a configuration error.
+        assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
     }
     // What the rows' neighbours accept.
     let ok: &[(&[&str], &str)] = &[

@@ -6,7 +6,7 @@
 //! library's error categories ([`cloudcred::ErrorCategory`]) get their own statuses above 3,
 //! clear of the usual 1 and 2.
 
-use cloudcred::ErrorCategory;
+use cloudcred::{Error, ErrorCategory, ErrorKind};
 use std::process::ExitCode;
 
 /// One documented exit status.
@@ -23,7 +23,8 @@ pub const FAILURE: Status = Status {
     code: 1,
     meaning: "other failure: stdout could not be written, the request cannot be signed with these credentials",
 };
-/// A command line clap refused; what clap itself exits with.
+/// A command line clap refused, what clap itself exits with; or one a command's own check of
+/// its arguments refused ([`usage_error`]).
 pub const USAGE: Status = Status {
     code: 2,
     meaning: "usage error: an unknown command or option, a missing or invalid value",
@@ -87,7 +88,12 @@ impl Status {
     }
 
     /// The status of a command that failed with `err`.
-    pub fn of(err: &cloudcred::Error) -> Status {
+    pub fn of(err: &Error) -> Status {
+        if let ErrorKind::InvalidConfig { origin, .. } = err.kind() {
+            if origin.ends_with(ARGUMENTS) {
+                return USAGE;
+            }
+        }
         match err.category() {
             ErrorCategory::NotConfigured => NOT_CONFIGURED,
             ErrorCategory::InvalidConfig => INVALID_CONFIG,
@@ -95,6 +101,17 @@ impl Status {
             _ => FAILURE,
         }
     }
+}
+
+/// The end of a [`usage_error`]'s origin. The library's origins name variables, files, profiles
+/// and providers, never a command's arguments.
+const ARGUMENTS: &str = " arguments";
+
+/// What `command` finds wrong in its own arguments after clap has parsed them (`presign`'s
+/// target and expiry, `sign`'s URL): a usage error, exiting with [`USAGE`] as clap's own do,
+/// not a configuration error, which is about a credential source.
+pub fn usage_error(command: &str, message: impl Into<String>) -> Error {
+    Error::invalid_config(format!("{command}{ARGUMENTS}"), message)
 }
 
 /// The table as `--help` shows it (the top-level command's `after_help`).

@@ -58,7 +58,7 @@ impl HttpMethod {
 }
 
 fn usage(message: impl Into<String>) -> Error {
-    Error::invalid_config("presign", message)
+    super::exit::usage_error("presign", message)
 }
 
 /// `(scheme, bucket, key)` of `oss://bucket/key`.
