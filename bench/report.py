@@ -239,7 +239,7 @@ def main():
     w("|---|---|---|---|---|---|")
     for key, pykey, label, goal in (
             ("cloudcred_get_env", "python_get_env", "`get --format json`, env credentials", 5.0),
-            ("cloudcred_get_nothing", "python_get_nothing", "nothing configured (exit 1)", 20.0)):
+            ("cloudcred_get_nothing", "python_get_nothing", "nothing configured (cloudcred exits 4, the SDK 1)", 20.0)):
         c, q = st[key], st[pykey]
         w(f"| {label} | {c['median_ms']:.2f} ms | {c['p90_ms']:.2f} ms | "
           f"{'≤' if goal == 5.0 else '<'} {goal:.0f} ms {ok(c['median_ms'] <= goal)} | "

@@ -11,7 +11,8 @@ use std::ffi::OsString;
 #[command(
     name = "cloudcred",
     version,
-    about = "Resolve, explain and use Alibaba Cloud credentials"
+    about = "Resolve, explain and use Alibaba Cloud and Huawei Cloud credentials",
+    after_help = cmd::exit::help_text()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +35,8 @@ pub enum Command {
     Serve(cmd::serve::Args),
     /// Start the fake cloud in-process and resolve credentials against it, offline.
     Sandbox(cmd::sandbox::Args),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(cmd::completions::Args),
 }
 
 /// Parses `args` (without the program name) as `cloudcred`'s command line. Never runs

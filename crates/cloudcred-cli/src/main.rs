@@ -22,15 +22,17 @@ fn main() -> ExitCode {
         Command::Sign(args) => cmd::sign::run(&ctx, args),
         Command::Serve(args) => cmd::serve::run(&ctx, args),
         Command::Sandbox(args) => cmd::sandbox::run(&ctx, args),
+        Command::Completions(args) => cmd::completions::run(&ctx, args),
     };
     let unsaved = cmd::warn_unsaved(&ctx);
     match result {
         // A failure of the command itself (stdout full, …) says more than an unsaved file.
-        Ok(code) if unsaved && code == ExitCode::SUCCESS => ExitCode::from(cmd::UNSAVED_EXIT),
+        Ok(code) if unsaved && code == ExitCode::SUCCESS => cmd::exit::UNSAVED.exit(),
         Ok(code) => code,
         Err(err) => {
+            let status = cmd::exit::Status::of(&err);
             cmd::report_error(err);
-            ExitCode::FAILURE
+            status.exit()
         }
     }
 }
@@ -44,5 +46,5 @@ fn parse_failure(e: &clap::Error) -> ExitCode {
     if let (Err(io), false) = (printed, e.use_stderr()) {
         return cmd::stdout_failure(&io);
     }
-    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(cmd::exit::USAGE.code))
 }

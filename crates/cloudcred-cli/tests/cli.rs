@@ -542,10 +542,13 @@ fn serve_refuses_long_term_keys_and_foreign_addresses() {
         stderr(&out)
     );
     assert_no_secret(&stderr(&out));
+    assert_eq!(out.status.code(), Some(5), "a credential problem");
+    // Flag values the command refuses are usage errors, like clap's own.
     let out = home.run(&["serve", "--profile", "sts", "--bind", "0.0.0.0"], &[]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("loopback"), "{}", stderr(&out));
     let out = home.run(&["serve", "--profile", "sts", "--token", "short"], &[]);
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("at least 16"), "{}", stderr(&out));
 }
 
@@ -1183,6 +1186,8 @@ fn presign_refuses_bad_input_naming_the_flag_and_the_fix() {
         assert_eq!(stdout(&out), "", "{argv:?}");
         assert!(err.contains(want), "{argv:?}: {err}");
         assert_no_secret(&err);
+        // A usage error, as clap's own refusals, not a configuration error.
+        assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
     }
     // What the rows' neighbours accept.
     let ok: &[(&[&str], &str)] = &[
@@ -1251,6 +1256,17 @@ fn presign_refuses_bad_input_naming_the_flag_and_the_fix() {
 
 /// One HTTP request on a loopback listener; returns its request target as received.
 fn serve_one_request(listener: std::net::TcpListener) -> std::thread::JoinHandle<String> {
+    answer_one_request(
+        listener,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    )
+}
+
+/// [`serve_one_request`] with `response` as the answer.
+fn answer_one_request(
+    listener: std::net::TcpListener,
+    response: &'static [u8],
+) -> std::thread::JoinHandle<String> {
     use std::io::{BufRead, Write};
     std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
@@ -1267,9 +1283,7 @@ fn serve_one_request(listener: std::net::TcpListener) -> std::thread::JoinHandle
             }
         }
         let mut stream = stream;
-        stream
-            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .unwrap();
+        stream.write_all(response).unwrap();
         line.split(' ').nth(1).unwrap_or_default().to_owned()
     })
 }
@@ -1420,14 +1434,22 @@ fn closed_stdout_pipe_ends_quietly_with_141() {
     // A pipe whose read end is closed before the command starts (closing it after the spawn
     // races a fast command, which may finish writing into the pipe buffer first).
     for args in PRINTING_COMMANDS.iter().copied().chain([&SERVE_STS[..]]) {
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let out = home
-            .command(args, &[])
-            .stdout(writer)
-            .stderr(std::process::Stdio::piped())
-            .output()
-            .unwrap();
+        let run = || {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            home.command(args, &[])
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped())
+                .output()
+                .unwrap()
+        };
+        // Another test's child, between its fork and exec, holds a copy of every descriptor of
+        // this process, the read end too; a write in that window succeeds. A second try is what
+        // tells that race from a bug.
+        let out = (0..3)
+            .map(|_| run())
+            .find(|out| out.status.code() != Some(0))
+            .unwrap_or_else(run);
         assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{args:?}");
     }
@@ -1482,6 +1504,221 @@ fn logs_are_coloured_only_on_a_terminal_without_no_color() {
         assert!(text.contains("DEBUG"), "{no_color:?}: {text}");
         assert_eq!(out.stdout.contains(&0x1b), coloured, "{no_color:?}: {text}");
     }
+}
+
+/// Each failure class exits with its own status from the one table (`cmd::exit`), for `get`
+/// and `doctor` alike, and stderr names the source.
+#[test]
+fn exit_status_tells_not_configured_from_configuration_from_service_errors() {
+    use cloudcred_cli::cmd::exit;
+    let files = Home::new().with_files();
+    let empty = Home::new();
+    let broken = Home::new().install("aliyun/config-invalid.json", ".aliyun/config.json");
+    let refused = (
+        "ALIBABA_CLOUD_CREDENTIALS_URI",
+        "http://127.0.0.1:9/credentials",
+    );
+    // Home, arguments, environment, status, a text stderr must contain.
+    type Case<'a> = (
+        &'a Home,
+        &'a [&'a str],
+        &'a [(&'a str, &'a str)],
+        exit::Status,
+        &'a str,
+    );
+    let cases: [Case; 9] = [
+        (
+            &files,
+            &["get"],
+            &[],
+            exit::Status {
+                code: 0,
+                meaning: "",
+            },
+            "",
+        ),
+        (
+            &files,
+            &["get", "--no-such-flag"],
+            &[],
+            exit::USAGE,
+            "--no-such-flag",
+        ),
+        (
+            &empty,
+            &["get"],
+            &[],
+            exit::NOT_CONFIGURED,
+            "no credentials found",
+        ),
+        (&empty, &["doctor"], &[], exit::NOT_CONFIGURED, ""),
+        (
+            &files,
+            &["get", "--profile", "ak-missing-secret"],
+            &[],
+            exit::INVALID_CONFIG,
+            "ak-missing-secret",
+        ),
+        (&broken, &["get"], &[], exit::INVALID_CONFIG, "config.json"),
+        (&broken, &["doctor"], &[], exit::INVALID_CONFIG, ""),
+        (&empty, &["get"], &[refused], exit::SERVICE, "127.0.0.1:9"),
+        (&empty, &["doctor"], &[refused], exit::SERVICE, ""),
+    ];
+    for (home, args, env, status, names) in cases {
+        let out = home.run(args, env);
+        let err = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(status.code)),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+
+    // A credential service that answers with an error is a service error too.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}/credentials", listener.local_addr().unwrap());
+    let server = answer_one_request(
+        listener,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    let out = empty.run(&["get"], &[("ALIBABA_CLOUD_CREDENTIALS_URI", &uri)]);
+    assert_eq!(server.join().unwrap(), "/credentials");
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::SERVICE.code)),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("403"), "{}", stderr(&out));
+}
+
+/// The table is documented where users look: `--help` and the README, every status once.
+#[test]
+fn exit_statuses_are_documented_in_help_and_readme() {
+    use cloudcred_cli::cmd::exit::TABLE;
+    let out = Home::new().run(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    assert!(help.contains("Alibaba Cloud and Huawei Cloud"), "{help}");
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("### Output and exit status")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("README has the exit status section");
+    let mut codes: Vec<u8> = TABLE.iter().map(|s| s.code).collect();
+    codes.dedup();
+    assert_eq!(codes.len(), TABLE.len(), "each status once");
+    for status in TABLE {
+        let line = format!("  {:<4} {}", status.code, status.meaning);
+        assert!(help.contains(&line), "--help lacks {line:?}: {help}");
+        assert_eq!(
+            section.matches(&format!("\n| {} |", status.code)).count(),
+            1,
+            "README row for {}: {section}",
+            status.code
+        );
+    }
+}
+
+/// clap's help and errors carry no colour codes off a terminal; on one (a pty from util-linux
+/// `script`) they are coloured unless `NO_COLOR` is set and non-empty, like the logs.
+#[cfg(target_os = "linux")]
+#[test]
+fn help_and_usage_errors_are_coloured_only_on_a_terminal_without_no_color() {
+    let home = Home::new();
+    for args in [&["--help"][..], &["get", "--no-such-flag"]] {
+        let out = home.run(args, &[("TERM", "xterm")]);
+        let text = [out.stdout, out.stderr].concat();
+        assert!(!text.is_empty() && !text.contains(&0x1b), "{args:?}");
+    }
+    for inner in ["--help", "get --no-such-flag"] {
+        let inner = format!("{} {inner}", env!("CARGO_BIN_EXE_cloudcred"));
+        for (no_color, coloured) in [(None, true), (Some(""), true), (Some("1"), false)] {
+            let mut cmd = home.wrapped("script", &["-qec", &inner, "/dev/null"], &[]);
+            cmd.env("TERM", "xterm");
+            if let Some(v) = no_color {
+                cmd.env("NO_COLOR", v);
+            }
+            let out = cmd.output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("Usage"), "{inner} {no_color:?}: {text}");
+            assert_eq!(
+                out.stdout.contains(&0x1b),
+                coloured,
+                "{inner} {no_color:?}: {text}"
+            );
+        }
+    }
+}
+
+/// `completions SHELL` prints a script each shell accepts; bash's and fish's, loaded into the
+/// real shell, complete a subcommand.
+#[test]
+fn completions_for_every_shell_load_in_the_shell() {
+    let home = Home::new();
+    let script = |shell: &str| {
+        let out = home.run(&["completions", shell], &[]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("cloudcred") && text.contains("presign"),
+            "{shell}: {text}"
+        );
+        text
+    };
+    for shell in ["powershell", "elvish"] {
+        script(shell);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shell_run = |shell: &str, args: &[&str]| {
+        let out = Command::new(shell).args(args).output().unwrap_or_else(|e| {
+            panic!("{shell} is needed ({e}): apt-get install -y zsh fish, as .ci/run does")
+        });
+        assert!(out.status.success(), "{shell} {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    for shell in ["bash", "zsh", "fish"] {
+        let path = dir.path().join(shell);
+        std::fs::write(&path, script(shell)).unwrap();
+        shell_run(shell, &["-n", path.to_str().unwrap()]);
+    }
+    let bash = dir.path().join("bash");
+    let offered = shell_run(
+        "bash",
+        &[
+            "-c",
+            r#"source "$0"; COMP_WORDS=(cloudcred pre); COMP_CWORD=1; _cloudcred cloudcred pre cloudcred; printf '%s\n' "${COMPREPLY[@]}""#,
+            bash.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(offered, "presign\n");
+    let fish = dir.path().join("fish");
+    let offered = shell_run(
+        "fish",
+        &[
+            "--no-config",
+            "-c",
+            "source $argv[1]; complete -C 'cloudcred pre'",
+            fish.to_str().unwrap(),
+        ],
+    );
+    assert!(offered.starts_with("presign"), "{offered}");
+    // The scripts come through the checked stdout path like every other output.
+    let out = home.run(&["completions", "bash"], &[]);
+    assert!(out.status.success());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = home
+        .command(&["completions", "bash"], &[])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
 /// utime + stime of `pid`, in clock ticks (USER_HZ, 100 per second on Linux).
@@ -1890,7 +2127,8 @@ fn exec_exit_codes_follow_the_shell() {
     .unwrap();
     let out = nul.run(&["exec", "--", "env"], &[]);
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let invalid_config = cloudcred_cli::cmd::exit::INVALID_CONFIG.code;
+    assert_eq!(out.status.code(), Some(i32::from(invalid_config)), "{err}");
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("NUL byte"),
         "{err}"

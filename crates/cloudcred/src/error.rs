@@ -222,6 +222,40 @@ impl Error {
     pub fn kind_name(&self) -> &'static str {
         self.0.name()
     }
+
+    /// What a caller can do about the error, coarsely: configure a source, fix one, or retry
+    /// the service later. The CLI's exit status is derived from it.
+    pub fn category(&self) -> ErrorCategory {
+        match *self.0 {
+            ErrorKind::NotConfigured { .. } | ErrorKind::NoCredentials { .. } => {
+                ErrorCategory::NotConfigured
+            }
+            ErrorKind::InvalidConfig { .. }
+            | ErrorKind::Syntax { .. }
+            | ErrorKind::Io { .. }
+            | ErrorKind::Unsupported { .. } => ErrorCategory::InvalidConfig,
+            ErrorKind::Upstream { .. }
+            | ErrorKind::Transport { .. }
+            | ErrorKind::Expired { .. } => ErrorCategory::Service,
+            ErrorKind::Signing { .. } | ErrorKind::Internal(..) => ErrorCategory::Other,
+        }
+    }
+}
+
+/// The coarse classes of [`Error`] ([`Error::category`]), each calling for a different action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// No source has credentials: configure one.
+    NotConfigured,
+    /// A configured source is unusable (a partial set of variables, a file that does not parse
+    /// or cannot be read, a setting this build does not support): fix it; never retried.
+    InvalidConfig,
+    /// A credential service refused, could not be reached, or handed out expired credentials:
+    /// possibly transient.
+    Service,
+    /// A request that cannot be signed with these credentials, or a failure of cloudcred itself.
+    Other,
 }
 
 impl ErrorKind {
@@ -312,6 +346,35 @@ mod tests {
             "Specified signature is not matched with our calculation. server"
         );
         assert_eq!(sanitize_service_message(&"x".repeat(2000)).len(), 512);
+    }
+
+    #[test]
+    fn category_groups_the_kinds_by_what_to_do() {
+        use ErrorCategory::*;
+        let transport = |provider: &str| ErrorKind::Transport {
+            provider: provider.into(),
+            endpoint: "http://127.0.0.1:9".into(),
+            message: "refused".into(),
+        };
+        let cases: [(Error, ErrorCategory); 8] = [
+            (Error::not_configured("env", "unset"), NotConfigured),
+            (
+                ErrorKind::NoCredentials { attempts: vec![] }.into(),
+                NotConfigured,
+            ),
+            (Error::invalid_config("env", "partial"), InvalidConfig),
+            (
+                Error::io("/h/x", &std::io::ErrorKind::NotFound.into()),
+                InvalidConfig,
+            ),
+            (Error::unsupported("profile p", "mode"), InvalidConfig),
+            (transport("sts").into(), Service),
+            (Error::signing("OSS V4", "bearer token"), Other),
+            (Error::internal("runtime"), Other),
+        ];
+        for (err, category) in cases {
+            assert_eq!(err.category(), category, "{err}");
+        }
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub mod sign;
 
 pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorCategory, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
 pub use provider::{GetCredentials, Inspection, ProvideCredentials, Resolution, SharedProvider};
 

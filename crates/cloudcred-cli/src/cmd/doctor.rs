@@ -23,9 +23,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         super::Cloud::Huawei => "Huawei Cloud chain (IdP federation → HUAWEICLOUD_SDK_* env → ~/.huaweicloud/credentials → ECS securitykey metadata)\n\n",
     });
     let mut winner: Option<String> = None;
-    let mut stopped = false;
+    let mut stopped = None;
     for (i, p) in chain.providers().iter().enumerate() {
-        let status = if winner.is_some() || stopped {
+        let status = if winner.is_some() || stopped.is_some() {
             "not consulted: an earlier provider decided".to_owned()
         } else {
             match rt.block_on(p.resolve()) {
@@ -35,8 +35,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 }
                 Ok(Resolution::NotConfigured(reason)) => format!("not configured: {reason}"),
                 Err(e) => {
-                    stopped = true;
-                    format!("ERROR (the chain stops here): {e}")
+                    let text = format!("ERROR (the chain stops here): {e}");
+                    stopped = Some(super::exit::Status::of(&e));
+                    text
                 }
             }
         };
@@ -79,13 +80,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             out.push_str(&format!("Result: {w}\n"));
             ExitCode::SUCCESS
         }
-        (None, true) => {
+        (None, Some(status)) => {
             out.push_str("Result: no credentials; fix the error above (the chain never falls back past a broken source)\n");
-            ExitCode::FAILURE
+            status.exit()
         }
-        (None, false) => {
+        (None, None) => {
             out.push_str("Result: no credentials; no provider is configured\n");
-            ExitCode::FAILURE
+            super::exit::NOT_CONFIGURED.exit()
         }
     };
     Ok(super::emit(&out, code))

@@ -28,11 +28,6 @@ pub struct Args {
     command: Vec<OsString>,
 }
 
-/// The status of a program that exists but cannot be executed (no permission, not a program).
-const CANNOT_EXECUTE_EXIT: u8 = 126;
-/// The status of a program that is not found.
-const NOT_FOUND_EXIT: u8 = 127;
-
 /// Every variable removed from the child's environment before the credentials are added: both
 /// clouds', because a child that uses the other cloud would otherwise act as another identity.
 pub fn identity_vars() -> Vec<&'static str> {
@@ -52,8 +47,9 @@ fn help_after() -> String {
         "Removed from the command's environment before the credentials are added (any identity \
          other than the resolved one):\n  {}\n\nKept: every other variable, such as regions, \
          endpoints, profile names and HUAWEICLOUD_SDK_PROJECT_ID / _DOMAIN_ID (replaced only when \
-         the credential has its own).\n\nExit status: the command's own; 126 if it cannot be \
-         executed, 127 if it is not found, 1 if no credentials resolve.",
+         the credential has its own).\n\nExit status: the command's own once it runs; 126 if it \
+         cannot be executed, 127 if it is not found; before that, cloudcred's own (see \
+         `cloudcred --help`).",
         identity_vars().join("\n  ")
     )
 }
@@ -100,10 +96,10 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             "cannot run {}: {e}",
             program.to_string_lossy()
         ));
-        ExitCode::from(match e.kind() {
-            std::io::ErrorKind::NotFound => NOT_FOUND_EXIT,
-            _ => CANNOT_EXECUTE_EXIT,
-        })
+        match e.kind() {
+            std::io::ErrorKind::NotFound => super::exit::NOT_FOUND.exit(),
+            _ => super::exit::CANNOT_EXECUTE.exit(),
+        }
     };
     // On Unix the command replaces this process, so signals reach it directly and its exit
     // status is ours without translation.

@@ -1,7 +1,9 @@
 //! The subcommands, one per file, and what they share.
 
+pub mod completions;
 pub mod doctor;
 pub mod exec;
+pub mod exit;
 pub mod get;
 pub mod presign;
 pub mod sandbox;
@@ -30,15 +32,9 @@ pub fn init_logging() {
     }
 }
 
-/// The exit status when stdout is a pipe whose reader has gone (`cloudcred doctor | head -c1`):
-/// 128 + SIGPIPE, what a shell reports for `cat` or `grep` ended by that signal, so
-/// `set -o pipefail` scripts see cloudcred the same way. Rust ignores SIGPIPE, so the write
-/// fails with EPIPE instead; we end quietly with the conventional status.
-pub const CLOSED_STDOUT_EXIT: u8 = 141;
-
 /// Writes `text` to stdout and flushes it: the one way every command prints its result. `Err`
-/// is the status to exit with: [`CLOSED_STDOUT_EXIT`] without a message when the reader closed
-/// the pipe, 1 with a message when the output could not be written (a full disk, `/dev/full`),
+/// is the status to exit with: [`exit::CLOSED_STDOUT`] without a message when the reader closed
+/// the pipe, [`exit::FAILURE`] with a message when the output could not be written (a full disk, `/dev/full`),
 /// so that no command exits 0 having delivered nothing.
 pub fn write_stdout(text: &str) -> std::result::Result<(), ExitCode> {
     let mut out = std::io::stdout().lock();
@@ -56,12 +52,12 @@ pub fn emit(text: &str, code: ExitCode) -> ExitCode {
 /// The status for a failed write to stdout, reporting it unless the reader just went away.
 pub fn stdout_failure(e: &std::io::Error) -> ExitCode {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return ExitCode::from(CLOSED_STDOUT_EXIT);
+        return exit::CLOSED_STDOUT.exit();
     }
     report_error(format_args!(
         "cannot write the output to stdout: {e}; nothing or only part of it was written"
     ));
-    ExitCode::FAILURE
+    exit::FAILURE.exit()
 }
 
 /// `cloudcred: error: …` on stderr. Never panics, unlike `eprintln!`, when stderr itself is
@@ -117,10 +113,6 @@ pub fn resolve_for(ctx: &Context, cloud: Cloud, profile: Option<&str>) -> Result
     warn_unsaved(ctx);
     result
 }
-
-/// The exit status when credentials were handed out but a write-back (above all a rotated
-/// OAuth refresh token) could not be saved.
-pub const UNSAVED_EXIT: u8 = 3;
 
 static UNSAVED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 

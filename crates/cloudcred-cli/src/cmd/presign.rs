@@ -58,7 +58,7 @@ impl HttpMethod {
 }
 
 fn usage(message: impl Into<String>) -> Error {
-    Error::invalid_config("presign", message)
+    super::exit::usage_error("presign", message)
 }
 
 /// `(scheme, bucket, key)` of `oss://bucket/key`.
@@ -199,7 +199,7 @@ fn check_expires(args: &Args, scheme: &str, now: chrono::DateTime<chrono::Utc>) 
     let end = i64::try_from(args.expires)
         .ok()
         .and_then(|e| now.timestamp().checked_add(e));
-    if end.map_or(true, |e| e > presign_checks::MAX_EXPIRES_EPOCH_SECS) {
+    if end.is_none_or(|e| e > presign_checks::MAX_EXPIRES_EPOCH_SECS) {
         return Err(usage(format!(
             "--expires {} ends after the year 9999: use a shorter expiry",
             args.expires

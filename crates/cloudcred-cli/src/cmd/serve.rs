@@ -97,17 +97,17 @@ struct Server {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !args.bind.is_loopback() {
-        return Err(Error::invalid_config(
-            "serve --bind",
-            "only loopback addresses (127.0.0.1, ::1) may be bound: credentials must not leave this machine",
+        return Err(super::exit::usage_error(
+            "serve",
+            "--bind takes only loopback addresses (127.0.0.1, ::1): credentials must not leave this machine",
         ));
     }
     let token = match args.token {
         Some(t) if t.expose().len() >= 16 => t.expose().to_owned(),
         Some(_) => {
-            return Err(Error::invalid_config(
-                "serve --token",
-                "the token must have at least 16 characters",
+            return Err(super::exit::usage_error(
+                "serve",
+                "--token must have at least 16 characters",
             ))
         }
         None => hex::encode(rand::random::<[u8; 24]>()),

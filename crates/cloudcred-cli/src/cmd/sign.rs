@@ -57,7 +57,7 @@ enum Service {
 }
 
 fn usage(message: impl Into<String>) -> Error {
-    Error::invalid_config("sign", message)
+    super::exit::usage_error("sign", message)
 }
 
 fn parse_header(raw: &str) -> Result<(HeaderName, HeaderValue)> {

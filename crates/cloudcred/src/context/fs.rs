@@ -116,7 +116,7 @@ impl std::error::Error for FileRefusal {}
 
 impl From<FileRefusal> for io::Error {
     fn from(refusal: FileRefusal) -> Self {
-        // Kinds stable at the MSRV (1.80): `IsADirectory` and `FileTooLarge` came in 1.83.
+        // Broad kinds on purpose: callers find the detail with `FileRefusal::of`.
         let kind = match &refusal {
             FileRefusal::NotRegular(_) | FileRefusal::LinkLoop => io::ErrorKind::InvalidInput,
             FileRefusal::TooLarge { .. } => io::ErrorKind::Other,

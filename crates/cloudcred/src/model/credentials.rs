@@ -225,7 +225,7 @@ pub fn mask_access_key_id(id: &str) -> String {
     let keep = std::cmp::min(3, len / 4);
     let mut out = String::with_capacity(len);
     out.extend(&chars[..keep]);
-    out.extend(std::iter::repeat('*').take(len - 2 * keep));
+    out.extend(std::iter::repeat_n('*', len - 2 * keep));
     out.extend(&chars[len - keep..]);
     out
 }

@@ -50,7 +50,7 @@ pub(crate) fn check_expires(
         None if i64::try_from(secs)
             .ok()
             .and_then(|s| time.timestamp().checked_add(s))
-            .map_or(true, |at| at > MAX_EXPIRES_EPOCH_SECS) =>
+            .is_none_or(|at| at > MAX_EXPIRES_EPOCH_SECS) =>
         {
             Err(Error::signing(
                 algorithm,
