@@ -220,7 +220,8 @@ fn a_writer_that_cannot_keep_the_owner_refuses_before_rotating() {
 
     let out = home.get_as(OTHER_WRITER, "oauth-cn");
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // 5: a configuration error (cmd/exit.rs): the file must be made writable; nothing rotated.
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(out.stdout.is_empty());
     assert!(
         stderr.contains("owner") && stderr.contains("nothing was refreshed"),
@@ -259,7 +260,7 @@ fn a_read_only_directory_fails_before_rotating() {
 
         let out = home.get_as(OTHER_WRITER, "oauth-cn");
         let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "lock {lock_exists}: {stderr}");
+        assert_eq!(out.status.code(), Some(5), "lock {lock_exists}: {stderr}");
         assert!(
             stderr.contains("could not be saved") && stderr.contains("nothing was refreshed"),
             "{stderr}"
@@ -338,7 +339,7 @@ fn a_held_lock_fails_before_rotating() {
     let _ = holder.kill();
     let _ = holder.wait();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(
         stderr.contains("stayed locked") && stderr.contains("nothing was refreshed"),
         "{stderr}"
