@@ -120,12 +120,12 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let h = req.headers_mut();
     if let Some(host) = host {
-        set_if_absent(h, &HOST, &host, ALGORITHM)?;
+        primitives::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
-    set_if_absent(
+    primitives::set_if_absent_with(
         h,
         &X_ACS_DATE,
-        &primitives::iso8601_extended(time),
+        || primitives::iso8601_extended(time),
         ALGORITHM,
     )?;
     set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;
@@ -154,7 +154,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
     ] {
         authorization.push_str(part);
     }
-    set_authorization(req.headers_mut(), &authorization, ALGORITHM)?;
+    set_authorization(req.headers_mut(), authorization, ALGORITHM)?;
     Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }
 

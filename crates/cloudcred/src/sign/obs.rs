@@ -10,9 +10,9 @@
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::presign_checks;
 use super::primitives::{
-    self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_name_list, push_subresources, push_v1_head, sensitive_value, set_authorization, value_str,
-    Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, authority, header_str, new_value, object_key, push_name_list,
+    push_subresources, push_v1_head, sensitive_value, set_authorization, value_str, Addressing,
+    Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -317,7 +317,7 @@ impl ObsSigner {
         if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
                 DATE,
-                new_value(&primitives::http_date(time), "date", V2_ALGORITHM)?,
+                primitives::owned_value(primitives::http_date(time), "date", V2_ALGORITHM)?,
             );
         }
         if let Some(token) = token {
@@ -356,7 +356,7 @@ impl ObsSigner {
             (self.mode.access_key_param(), id),
             ("Signature", &signature),
         ]);
-        let url = append_query(url, &encode_pairs(&pairs), V2_ALGORITHM)?;
+        let url = append_query(url, &pairs, V2_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(None, sts, signature)),
@@ -516,7 +516,7 @@ impl ObsV4Signer {
         push_name_list(&mut auth, &signed);
         auth.push_str(",Signature=");
         auth.push_str(&signature);
-        set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
+        set_authorization(req.headers_mut(), auth, V4_ALGORITHM)?;
         Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
 
@@ -562,7 +562,7 @@ impl ObsV4Signer {
         let canonical = self.canonical_request(method, url, headers, &signed, &extra)?;
         let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
         extra.push(("X-Amz-Signature", &signature));
-        let url = append_query(url, &encode_pairs(&extra), V4_ALGORITHM)?;
+        let url = append_query(url, &extra, V4_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),

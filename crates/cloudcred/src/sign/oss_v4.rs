@@ -8,8 +8,8 @@
 use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
 use super::presign_checks;
 use super::primitives::{
-    self, access_key, append_query, encode_pairs, object_key, push_canonical_headers,
-    sensitive_value, set_authorization, sorted_names, Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, object_key, push_canonical_headers, sensitive_value,
+    set_authorization, sorted_names, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -235,7 +235,7 @@ impl OssV4Signer {
         }
         auth.push_str(",Signature=");
         auth.push_str(&signature);
-        set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+        set_authorization(req.headers_mut(), auth, ALGORITHM)?;
         Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
     }
 
@@ -284,7 +284,7 @@ impl OssV4Signer {
         let sts = self.string_to_sign(&datetime, &scope, &canonical);
         let signature = self.signature(secret, date, &sts);
         extra.push(("x-oss-signature", &signature));
-        let url = append_query(url, &encode_pairs(&extra), ALGORITHM)?;
+        let url = append_query(url, &extra, ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),
