@@ -9,8 +9,8 @@ use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLA
 use super::presign_checks;
 use super::primitives::Details;
 use super::primitives::{
-    self, access_key, append_query, object_key, push_canonical_headers, sensitive_value,
-    set_authorization, sorted_names, Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, object_key, sensitive_value, set_authorization, Addressing,
+    Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -147,11 +147,11 @@ impl OssV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
-        let names = sorted_names(headers, |n| {
+        let entries = primitives::sorted_entries(headers, |n| {
             signed_by_default(n)
                 || (!additional.is_empty() && additional.split(';').any(|a| a == n))
         });
-        push_canonical_headers(&mut s, headers, &names, ALGORITHM)?;
+        primitives::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');

@@ -501,10 +501,47 @@ pub(crate) fn push_canonical_prefixed_headers(
     trim: impl Fn(&str) -> bool,
     algorithm: &'static str,
 ) -> Result<()> {
-    for name in sorted_names(headers, |n| n.starts_with(prefix)) {
-        out.push_str(name.as_str());
-        out.push(':');
-        push_joined_values(out, headers, name, trim(name.as_str()), algorithm)?;
+    let entries = sorted_entries(headers, |n| n.starts_with(prefix));
+    push_canonical_entries(out, &entries, trim, algorithm)
+}
+
+/// The headers whose name `keep` selects, one entry per value, sorted by name (a stable sort:
+/// a name's values keep their order, as `HeaderMap::iter` yields them together).
+///
+/// One pass over the map: looking each sorted name up again with `get_all` hashed every signed
+/// name a second time.
+pub(crate) fn sorted_entries(
+    headers: &HeaderMap,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(&HeaderName, &HeaderValue)> {
+    let mut entries: Vec<_> = headers.iter().filter(|(n, _)| keep(n.as_str())).collect();
+    entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    entries
+}
+
+/// `name:value\n` per name of `entries` (from [`sorted_entries`]), repeated values joined with
+/// `,` (S5, S8); `trim(name)` says whether that header's values are trimmed.
+pub(crate) fn push_canonical_entries(
+    out: &mut String,
+    entries: &[(&HeaderName, &HeaderValue)],
+    trim: impl Fn(&str) -> bool,
+    algorithm: &'static str,
+) -> Result<()> {
+    for (i, (name, value)) in entries.iter().enumerate() {
+        let first = i == 0 || entries[i - 1].0 != *name;
+        if first {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(name.as_str());
+            out.push(':');
+        } else {
+            out.push(',');
+        }
+        let v = value_str(value, name, algorithm)?;
+        out.push_str(if trim(name.as_str()) { trim_ows(v) } else { v });
+    }
+    if !entries.is_empty() {
         out.push('\n');
     }
     Ok(())
@@ -974,6 +1011,28 @@ mod tests {
         let mut out = String::new();
         push_joined_values(&mut out, &h, "x-a", true, "t").unwrap();
         assert_eq!(out, "a  b,\u{a0}c\u{3000}");
+    }
+
+    #[test]
+    fn canonical_entries_group_repeated_headers_in_order() {
+        let mut h = HeaderMap::new();
+        h.append("x-oss-b", HeaderValue::from_static(" 2 "));
+        h.append("x-oss-a", HeaderValue::from_static("first"));
+        h.append("content-type", HeaderValue::from_static("t"));
+        h.append("x-oss-b", HeaderValue::from_static("1"));
+        h.append("x-oss-a", HeaderValue::from_static(" second\t"));
+        h.append("x-oss-a", HeaderValue::from_static("third"));
+        let mut out = String::new();
+        push_canonical_prefixed_headers(&mut out, &h, "x-oss-", |n| n == "x-oss-a", "t").unwrap();
+        assert_eq!(out, "x-oss-a:first,second,third\nx-oss-b: 2 ,1\n");
+        // The same block as the per-name lookups it replaced.
+        let mut by_name = String::new();
+        let names = sorted_names(&h, |n| n.starts_with("x-oss-"));
+        push_canonical_headers(&mut by_name, &h, &names, "t").unwrap();
+        assert_eq!(by_name, "x-oss-a:first,second,third\nx-oss-b:2,1\n");
+        let mut none = String::new();
+        push_canonical_prefixed_headers(&mut none, &h, "x-none-", |_| true, "t").unwrap();
+        assert_eq!(none, "");
     }
 
     #[test]
