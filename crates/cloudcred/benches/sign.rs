@@ -239,7 +239,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let d = ours_v4
-        .sign_request(
+        .sign_request_with_details(
             &mut Request::from_parts(put.clone(), ()),
             &creds,
             Utc::now(),
@@ -402,7 +402,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let d = ours_obs4
-        .sign_request(
+        .sign_request_with_details(
             &mut Request::from_parts(obs_put.clone(), ()),
             &creds,
             Utc::now(),

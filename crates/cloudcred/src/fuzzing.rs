@@ -714,7 +714,9 @@ fn sign_all(input: &SignerInput, creds: &Credentials) -> Option<Transcript> {
         let v4 = v4
             .with_addressing(addressing)
             .with_additional_headers(input.extra.iter().map(|(k, _)| k.as_str()));
-        t.sign(&uri, request(), |req| v4.sign_request(req, creds, time));
+        t.sign(&uri, request(), |req| {
+            v4.sign_request_with_details(req, creds, time)
+        });
         t.presigned(
             &uri,
             v4.presign(&method, &parsed, &headers, creds, time, expires),
@@ -742,7 +744,9 @@ fn sign_all(input: &SignerInput, creds: &Credentials) -> Option<Transcript> {
         t.record_shown(&obs.canonical_resource(&parsed, &extra));
     }
     let obs4 = sign::ObsV4Signer::new(&input.region);
-    t.sign(&uri, request(), |req| obs4.sign_request(req, creds, time));
+    t.sign(&uri, request(), |req| {
+        obs4.sign_request_with_details(req, creds, time)
+    });
     t.presigned(
         &uri,
         obs4.presign(&method, &parsed, &headers, creds, time, expires),

@@ -287,7 +287,7 @@ fn v4_header_matches_esdk_obs_python() {
     replay("obs_v4_header", |m, id, case, want| {
         let mut req = request(case);
         let d = ObsV4Signer::new(s(case, "region"))
-            .sign_request(&mut req, &creds(case), time(case))
+            .sign_request_with_details(&mut req, &creds(case), time(case))
             .unwrap()
             .unwrap();
         details(m, id, &d, want);

@@ -152,7 +152,7 @@ fn replay(algorithm: &str) -> (usize, usize) {
                 let details = if algorithm == "oss_v1_header" {
                     OssV1Signer::new(bucket).sign_request(&mut req, &creds, time)
                 } else {
-                    v4_signer(case).sign_request(&mut req, &creds, time)
+                    v4_signer(case).sign_request_with_details(&mut req, &creds, time)
                 }
                 .unwrap_or_else(|e| panic!("{}: {e}", case["id"]))
                 .unwrap();

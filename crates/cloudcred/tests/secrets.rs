@@ -452,7 +452,7 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap()
             .signature,
         OssV4Signer::new("r", Some("bucket"))
-            .sign_request(&mut req(), &c, t)
+            .sign_request_with_details(&mut req(), &c, t)
             .unwrap()
             .unwrap()
             .signature,

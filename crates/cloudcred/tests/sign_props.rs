@@ -146,13 +146,13 @@ proptest! {
             let v1 = OssV1Signer::new(Some("bucket"));
             let obs = ObsSigner::new(ObsMode::Native, Some("bucket"));
             vec![
-                v4.sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
+                v4.sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 v1.sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 obs.sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 acs3::sign_request(&mut build(upper, reverse), &c, t, "n").unwrap().unwrap().signature,
                 roa::sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 huawei_apig::sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
-                ObsV4Signer::new("r").sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
+                ObsV4Signer::new("r").sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
             ]
         };
         let base = signatures(false, false);

@@ -59,9 +59,9 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
     let obs4 = ObsV4Signer::new("r");
     let ots = TablestoreSigner::new("i", TablestoreVersion::V2);
     header_form!(r => v1.sign_request(&mut r, &c, t()));
-    header_form!(r => v4.sign_request(&mut r, &c, t()));
+    header_form!(r => v4.sign_request_with_details(&mut r, &c, t()));
     header_form!(r => obs.sign_request(&mut r, &c, t()));
-    header_form!(r => obs4.sign_request(&mut r, &c, t()));
+    header_form!(r => obs4.sign_request_with_details(&mut r, &c, t()));
     header_form!(r => ots.sign_request(&mut r, &c, t()));
     // RPC puts the token and the signature in the query by design; its record must be clean.
     outputs.push(
@@ -178,10 +178,14 @@ fn bearer_credentials_are_refused_by_hmac_signers_and_placed_by_rpc_and_acs3() {
 fn anonymous_credentials_leave_requests_unsigned() {
     let c = Credentials::anonymous(ProviderName::new("anonymous"));
     let mut r = req();
-    assert!(OssV4Signer::new("r", Some("b"))
+    assert!(!OssV4Signer::new("r", Some("b"))
         .sign_request(&mut r, &c, t())
+        .unwrap());
+    assert!(OssV4Signer::new("r", Some("b"))
+        .sign_request_with_details(&mut r, &c, t())
         .unwrap()
         .is_none());
+    assert!(!ObsV4Signer::new("r").sign_request(&mut r, &c, t()).unwrap());
     assert!(rpc::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
     assert!(acs3::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
     assert!(r.headers().is_empty());

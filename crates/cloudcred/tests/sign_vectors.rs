@@ -473,10 +473,21 @@ fn oss_v4_vectors() {
         } else {
             let mut req = request(s(i, "method"), u, headers(&i["headers"]), "");
             details = signer
-                .sign_request(&mut req, &creds(i), epoch(t))
+                .sign_request_with_details(&mut req, &creds(i), epoch(t))
                 .unwrap()
                 .unwrap();
             assert_eq!(header(&req, "authorization"), s(e, "authorization"), "{id}");
+            // The plain signer streams the string to sign instead of building it: same request.
+            let mut plain = request(
+                s(i, "method"),
+                req.uri().clone(),
+                headers(&i["headers"]),
+                "",
+            );
+            assert!(signer
+                .sign_request(&mut plain, &creds(i), epoch(t))
+                .unwrap());
+            assert_eq!(plain.headers(), req.headers(), "{id}");
         }
         assert_eq!(
             details.canonical_request.as_deref(),
@@ -604,10 +615,19 @@ fn obs_vectors() {
             } else {
                 let mut req = request(s(i, "method"), u, h, "");
                 let d = signer
-                    .sign_request(&mut req, &creds(i), t)
+                    .sign_request_with_details(&mut req, &creds(i), t)
                     .unwrap()
                     .unwrap();
                 assert_eq!(header(&req, "authorization"), s(e, "authorization"), "{id}");
+                // The plain signer streams the string to sign instead of building it.
+                let mut plain = request(
+                    s(i, "method"),
+                    req.uri().clone(),
+                    headers(&i["headers"]),
+                    "",
+                );
+                assert!(signer.sign_request(&mut plain, &creds(i), t).unwrap());
+                assert_eq!(plain.headers(), req.headers(), "{id}");
                 d
             };
             assert_eq!(

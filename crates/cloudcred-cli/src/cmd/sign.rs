@@ -117,16 +117,18 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     };
     match args.service {
         Service::Oss if args.v1 => {
-            OssV1Signer::new(bucket.as_deref()).sign_request(&mut req, &creds, now)?
+            OssV1Signer::new(bucket.as_deref()).sign_request(&mut req, &creds, now)?;
         }
         Service::Oss => {
-            OssV4Signer::new(&region()?, bucket.as_deref()).sign_request(&mut req, &creds, now)?
+            OssV4Signer::new(&region()?, bucket.as_deref()).sign_request(&mut req, &creds, now)?;
         }
         Service::Obs if args.v4 => {
-            ObsV4Signer::new(&region()?).sign_request(&mut req, &creds, now)?
+            ObsV4Signer::new(&region()?).sign_request(&mut req, &creds, now)?;
         }
-        Service::Obs => ObsSigner::new(ObsMode::Native, bucket.as_deref())
-            .sign_request(&mut req, &creds, now)?,
+        Service::Obs => {
+            ObsSigner::new(ObsMode::Native, bucket.as_deref())
+                .sign_request(&mut req, &creds, now)?;
+        }
         Service::Tablestore => {
             let version = if args.v1 {
                 TablestoreVersion::V2
@@ -134,13 +136,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
                 TablestoreVersion::V4 { region: region()? }
             };
             let instance = args.instance.clone().unwrap_or(first_label);
-            TablestoreSigner::new(&instance, version).sign_request(&mut req, &creds, now)?
+            TablestoreSigner::new(&instance, version).sign_request(&mut req, &creds, now)?;
         }
         Service::Acs3 => {
             let nonce = hex::encode(rand::random::<[u8; 16]>());
-            acs3::sign_request(&mut req, &creds, now, &nonce)?
+            acs3::sign_request(&mut req, &creds, now, &nonce)?;
         }
-    };
+    }
     let mut text = String::new();
     for (name, value) in req.headers() {
         if before.get_all(name).iter().any(|v| v == value) {

@@ -6,8 +6,8 @@
 
 use super::encoding::{canonical_query, encode_each_segment};
 use super::primitives::{
-    self, auth, authority, header_str, new_value, push_canonical_headers, push_name_list,
-    sensitive_value, set_authorization, set_if_absent, sorted_names, Auth,
+    self, auth, authority, header_str, new_value, push_name_list, sensitive_value,
+    set_authorization, set_if_absent, Auth,
 };
 use super::SigningDetails;
 use crate::error::{Error, Result};
@@ -45,10 +45,12 @@ fn is_signed(name: &str) -> bool {
 
 /// CanonicalHeaders and SignedHeaders: `host`, `content-type` and every `x-acs-*` header.
 pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
-    let names = sorted_names(headers, is_signed);
-    let mut canonical = String::with_capacity(names.len() * 48);
-    push_canonical_headers(&mut canonical, headers, &names, ALGORITHM)?;
-    let mut signed = String::with_capacity(names.len() * 16);
+    let entries = primitives::sorted_entries(headers, is_signed);
+    let mut canonical = String::with_capacity(entries.len() * 48);
+    primitives::push_canonical_entries(&mut canonical, &entries, |_| true, ALGORITHM)?;
+    let mut signed = String::with_capacity(entries.len() * 16);
+    let mut names: Vec<&HeaderName> = entries.iter().map(|(n, _)| *n).collect();
+    names.dedup();
     push_name_list(&mut signed, &names);
     Ok((canonical, signed))
 }
@@ -120,12 +122,12 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let h = req.headers_mut();
     if let Some(host) = host {
-        set_if_absent(h, &HOST, &host, ALGORITHM)?;
+        primitives::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
-    set_if_absent(
+    primitives::set_if_absent_with(
         h,
         &X_ACS_DATE,
-        &primitives::iso8601_extended(time),
+        || primitives::iso8601_extended(time),
         ALGORITHM,
     )?;
     set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;
@@ -154,7 +156,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
     ] {
         authorization.push_str(part);
     }
-    set_authorization(req.headers_mut(), &authorization, ALGORITHM)?;
+    set_authorization(req.headers_mut(), authorization, ALGORITHM)?;
     Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }
 

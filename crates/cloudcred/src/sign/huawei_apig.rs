@@ -78,9 +78,14 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     let h = req.headers_mut();
-    set_if_absent(h, &X_SDK_DATE, &primitives::iso8601_basic(time), ALGORITHM)?;
+    primitives::set_if_absent_with(
+        h,
+        &X_SDK_DATE,
+        || primitives::iso8601_basic(time),
+        ALGORITHM,
+    )?;
     if let Some(host) = host {
-        set_if_absent(h, &HOST, &host, ALGORITHM)?;
+        primitives::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
     let unsigned_payload = header_str(h, &CONTENT_TYPE, ALGORITHM)?.is_some_and(|ct| {
         !ct.starts_with("application/json") && !ct.starts_with("application/bson")
@@ -117,6 +122,6 @@ pub fn sign_request<B: AsRef<[u8]>>(
     ] {
         auth.push_str(part);
     }
-    set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
+    set_authorization(req.headers_mut(), auth, ALGORITHM)?;
     Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
 }

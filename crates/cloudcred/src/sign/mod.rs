@@ -12,8 +12,9 @@
 //! leaves the request unsigned (`Ok(None)`); a bearer token is placed where RPC (§2.5) and ACS3
 //! (§4.4) define it and is an error for every HMAC-only algorithm.
 //!
-//! Each signer returns [`SigningDetails`] with the intermediate strings, for tests. They unlock the
-//! request, so their `Debug` is redacted and no signer logs them.
+//! Each signer can return [`SigningDetails`] with the intermediate strings, for tests (the V4
+//! header signers build them only from `sign_request_with_details`, see [`Details`]). They unlock
+//! the request, so their `Debug` is redacted and no signer logs them.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -80,7 +81,7 @@ pub use oss_v1::OssV1Signer;
 #[cfg(feature = "sign")]
 pub use oss_v4::OssV4Signer;
 #[cfg(feature = "sign")]
-pub use primitives::{Addressing, Presigned, SigningDetails};
+pub use primitives::{Addressing, Details, Presigned, SigningDetails};
 #[cfg(feature = "rsa")]
 pub use rpc::RsaKey;
 #[cfg(feature = "sign")]

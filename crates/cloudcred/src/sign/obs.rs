@@ -9,10 +9,11 @@
 
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::presign_checks;
+use super::primitives::Details;
 use super::primitives::{
-    self, access_key, append_query, authority, encode_pairs, header_str, new_value, object_key,
-    push_name_list, push_subresources, push_v1_head, sensitive_value, set_authorization, value_str,
-    Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, authority, header_str, new_value, object_key, push_name_list,
+    push_subresources, push_v1_head, sensitive_value, set_authorization, value_str, Addressing,
+    Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -317,7 +318,7 @@ impl ObsSigner {
         if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
                 DATE,
-                new_value(&primitives::http_date(time), "date", V2_ALGORITHM)?,
+                primitives::owned_value(primitives::http_date(time), "date", V2_ALGORITHM)?,
             );
         }
         if let Some(token) = token {
@@ -356,7 +357,7 @@ impl ObsSigner {
             (self.mode.access_key_param(), id),
             ("Signature", &signature),
         ]);
-        let url = append_query(url, &encode_pairs(&pairs), V2_ALGORITHM)?;
+        let url = append_query(url, &pairs, V2_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(None, sts, signature)),
@@ -457,32 +458,62 @@ impl ObsV4Signer {
             sts.push_str(part);
         }
         primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
-        let date = &datetime[..8];
-        let mac = self.keys.mac(secret, date, || {
-            primitives::derived_v4_hmac("AWS4", secret, date, &self.region, "s3", "aws4_request")
-        });
-        let signature = primitives::hex_mac(mac, sts.as_bytes());
+        let signature = primitives::hex_mac(self.mac(secret, &datetime[..8]), sts.as_bytes());
         (sts, signature)
+    }
+
+    /// The HMAC keyed with this signer's derived key for `secret` on `date`.
+    fn mac(&self, secret: &str, date: &str) -> primitives::HmacSha256 {
+        self.keys.mac(secret, date, || {
+            primitives::derived_v4_hmac("AWS4", secret, date, &self.region, "s3", "aws4_request")
+        })
     }
 
     /// Signs a request in place: adds `host` (from the URI, unless present), `x-amz-date`,
     /// `x-amz-content-sha256: UNSIGNED-PAYLOAD` and `x-amz-security-token`, signs every header,
-    /// then sets `Authorization`.
+    /// then sets `Authorization`. `false` when the credentials are anonymous and the request was
+    /// left unsigned.
     pub fn sign_request<B>(
         &self,
         req: &mut Request<B>,
         creds: &Credentials,
         time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .sign_in_place(req, creds, time, Details::Skip)?
+            .is_some())
+    }
+
+    /// [`sign_request`](Self::sign_request), returning the intermediate strings too.
+    pub fn sign_request_with_details<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        self.sign_in_place(req, creds, time, Details::Want)
+    }
+
+    /// Signs `req`; `Some` when signed, holding the details only when `details` wants them.
+    fn sign_in_place<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        details: Details,
     ) -> Result<Option<SigningDetails>> {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(None);
         };
         let datetime = primitives::iso8601_basic(time);
-        let host = authority(req.uri()).map(str::to_owned);
-        let h = req.headers_mut();
-        if let Some(host) = host {
-            primitives::set_if_absent(h, &HOST, &host, V4_ALGORITHM)?;
+        let date = &datetime[..8];
+        if !req.headers().contains_key(HOST) {
+            if let Some(host) = authority(req.uri()) {
+                let host = new_value(host, "host", V4_ALGORITHM)?;
+                req.headers_mut().insert(HOST, host);
+            }
         }
+        let h = req.headers_mut();
         h.insert(
             X_AMZ_DATE,
             new_value(&datetime, "x-amz-date", V4_ALGORITHM)?,
@@ -500,24 +531,37 @@ impl ObsV4Signer {
         let signed = Self::signed_headers(req.headers(), req.uri());
         let canonical =
             self.canonical_request(req.method(), req.uri(), req.headers(), &signed, &[])?;
-        let scope = self.scope(&datetime[..8]);
-        let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
-        let mut auth = String::with_capacity(160);
-        for part in [
-            V4_ALGORITHM,
-            " Credential=",
-            id,
-            "/",
-            &scope,
-            ",SignedHeaders=",
-        ] {
+        let mut auth = String::with_capacity(V4_ALGORITHM.len() + 160 + id.len());
+        for part in [V4_ALGORITHM, " Credential=", id, "/"] {
             auth.push_str(part);
         }
+        let scope_at = auth.len();
+        for (i, part) in [date, &self.region, "s3", "aws4_request"]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                auth.push('/');
+            }
+            auth.push_str(part);
+        }
+        let scope_end = auth.len();
+        let (signature, sts) = primitives::v4_signature(
+            self.mac(secret, date),
+            [V4_ALGORITHM, &datetime, &auth[scope_at..scope_end]],
+            &canonical,
+            details,
+        );
+        let signature = primitives::ascii(&signature);
+        auth.push_str(",SignedHeaders=");
         push_name_list(&mut auth, &signed);
         auth.push_str(",Signature=");
-        auth.push_str(&signature);
-        set_authorization(req.headers_mut(), &auth, V4_ALGORITHM)?;
-        Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
+        auth.push_str(signature);
+        set_authorization(req.headers_mut(), auth, V4_ALGORITHM)?;
+        Ok(Some(match sts {
+            Some(sts) => SigningDetails::new(Some(canonical), sts, signature.to_owned()),
+            None => SigningDetails::default(),
+        }))
     }
 
     /// Presigns `method url` for `expires` (§9.2): every header given, plus `host` from the URL,
@@ -562,7 +606,7 @@ impl ObsV4Signer {
         let canonical = self.canonical_request(method, url, headers, &signed, &extra)?;
         let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
         extra.push(("X-Amz-Signature", &signature));
-        let url = append_query(url, &encode_pairs(&extra), V4_ALGORITHM)?;
+        let url = append_query(url, &extra, V4_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),

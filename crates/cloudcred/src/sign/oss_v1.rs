@@ -6,8 +6,8 @@
 
 use super::presign_checks;
 use super::primitives::{
-    self, access_key, append_query, encode_pairs, header_str, object_key, push_subresources,
-    push_v1_head, sensitive_value, set_if_absent, Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, header_str, object_key, push_subresources, push_v1_head,
+    sensitive_value, Addressing, Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -242,7 +242,7 @@ impl OssV1Signer {
             return Ok(None);
         };
         let h = req.headers_mut();
-        set_if_absent(h, &DATE, &primitives::http_date(time), ALGORITHM)?;
+        primitives::set_if_absent_with(h, &DATE, || primitives::http_date(time), ALGORITHM)?;
         if let Some(token) = token {
             h.insert(
                 X_OSS_SECURITY_TOKEN,
@@ -285,7 +285,7 @@ impl OssV1Signer {
             ("Expires", &expires_at),
             ("Signature", &signature),
         ]);
-        let url = append_query(url, &encode_pairs(&pairs), ALGORITHM)?;
+        let url = append_query(url, &pairs, ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(None, sts, signature)),

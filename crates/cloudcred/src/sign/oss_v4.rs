@@ -7,9 +7,10 @@
 
 use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
 use super::presign_checks;
+use super::primitives::Details;
 use super::primitives::{
-    self, access_key, append_query, encode_pairs, object_key, push_canonical_headers,
-    sensitive_value, set_authorization, sorted_names, Addressing, Presigned, SigningDetails,
+    self, access_key, append_query, object_key, sensitive_value, set_authorization, Addressing,
+    Presigned, SigningDetails,
 };
 use crate::error::Result;
 use crate::model::Credentials;
@@ -85,16 +86,20 @@ impl OssV4Signer {
         let mut s = String::with_capacity(
             date.len() + self.region.len() + self.product.len() + TERMINATOR.len() + 3,
         );
+        self.push_scope(&mut s, date);
+        s
+    }
+
+    fn push_scope(&self, out: &mut String, date: &str) {
         for (i, part) in [date, &self.region, &self.product, TERMINATOR]
             .into_iter()
             .enumerate()
         {
             if i > 0 {
-                s.push('/');
+                out.push('/');
             }
-            s.push_str(part);
+            out.push_str(part);
         }
-        s
     }
 
     /// The additional headers that apply to `headers`, joined with `;` (empty when none).
@@ -142,11 +147,11 @@ impl OssV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
-        let names = sorted_names(headers, |n| {
+        let entries = primitives::sorted_entries(headers, |n| {
             signed_by_default(n)
                 || (!additional.is_empty() && additional.split(';').any(|a| a == n))
         });
-        push_canonical_headers(&mut s, headers, &names, ALGORITHM)?;
+        primitives::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');
@@ -171,8 +176,9 @@ impl OssV4Signer {
         s
     }
 
-    fn signature(&self, secret: &str, date: &str, sts: &str) -> String {
-        let mac = self.keys.mac(secret, date, || {
+    /// The HMAC keyed with this signer's derived key for `secret` on `date`.
+    fn mac(&self, secret: &str, date: &str) -> primitives::HmacSha256 {
+        self.keys.mac(secret, date, || {
             primitives::derived_v4_hmac(
                 "aliyun_v4",
                 secret,
@@ -181,18 +187,45 @@ impl OssV4Signer {
                 &self.product,
                 TERMINATOR,
             )
-        });
-        primitives::hex_mac(mac, sts.as_bytes())
+        })
+    }
+
+    fn signature(&self, secret: &str, date: &str, sts: &str) -> String {
+        primitives::hex_mac(self.mac(secret, date), sts.as_bytes())
     }
 
     /// Signs a request in place: adds `x-oss-date`, `x-oss-content-sha256: UNSIGNED-PAYLOAD`
     /// (unless present) and `x-oss-security-token`, then
     /// `Authorization: OSS4-HMAC-SHA256 Credential=…[,AdditionalHeaders=…],Signature=…` (S6).
+    /// `false` when the credentials are anonymous and the request was left unsigned.
     pub fn sign_request<B>(
         &self,
         req: &mut Request<B>,
         creds: &Credentials,
         time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .sign_in_place(req, creds, time, Details::Skip)?
+            .is_some())
+    }
+
+    /// [`sign_request`](Self::sign_request), returning the intermediate strings too.
+    pub fn sign_request_with_details<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        self.sign_in_place(req, creds, time, Details::Want)
+    }
+
+    /// Signs `req`; `Some` when signed, holding the details only when `details` wants them.
+    fn sign_in_place<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        details: Details,
     ) -> Result<Option<SigningDetails>> {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
@@ -204,11 +237,8 @@ impl OssV4Signer {
             X_OSS_DATE,
             primitives::new_value(&datetime, "x-oss-date", ALGORITHM)?,
         );
-        if !h.contains_key(X_OSS_CONTENT_SHA256) {
-            h.insert(
-                X_OSS_CONTENT_SHA256,
-                HeaderValue::from_static(UNSIGNED_PAYLOAD),
-            );
+        if let http::header::Entry::Vacant(slot) = h.entry(X_OSS_CONTENT_SHA256) {
+            slot.insert(HeaderValue::from_static(UNSIGNED_PAYLOAD));
         }
         if let Some(token) = token {
             h.insert(
@@ -219,24 +249,35 @@ impl OssV4Signer {
         let additional = self.effective_additional_headers(req.headers());
         let canonical =
             self.canonical_request(req.method(), req.uri(), req.headers(), &[], &additional)?;
-        let scope = self.scope(date);
-        let sts = self.string_to_sign(&datetime, &scope, &canonical);
-        let signature = self.signature(secret, date, &sts);
 
-        let mut auth = String::with_capacity(160);
+        let mut auth = String::with_capacity(
+            ALGORITHM.len() + 32 + id.len() + 48 + additional.len() + 20 + 64,
+        );
         auth.push_str(ALGORITHM);
         auth.push_str(" Credential=");
         auth.push_str(id);
         auth.push('/');
-        auth.push_str(&scope);
+        let scope_at = auth.len();
+        self.push_scope(&mut auth, date);
+        let scope_end = auth.len();
         if !additional.is_empty() {
             auth.push_str(",AdditionalHeaders=");
             auth.push_str(&additional);
         }
+        let (signature, sts) = primitives::v4_signature(
+            self.mac(secret, date),
+            [ALGORITHM, &datetime, &auth[scope_at..scope_end]],
+            &canonical,
+            details,
+        );
+        let signature = primitives::ascii(&signature);
         auth.push_str(",Signature=");
-        auth.push_str(&signature);
-        set_authorization(req.headers_mut(), &auth, ALGORITHM)?;
-        Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
+        auth.push_str(signature);
+        set_authorization(req.headers_mut(), auth, ALGORITHM)?;
+        Ok(Some(match sts {
+            Some(sts) => SigningDetails::new(Some(canonical), sts, signature.to_owned()),
+            None => SigningDetails::default(),
+        }))
     }
 
     /// Presigns `method url` for `expires` from `time` (§6.4). `headers` are those the request
@@ -284,7 +325,7 @@ impl OssV4Signer {
         let sts = self.string_to_sign(&datetime, &scope, &canonical);
         let signature = self.signature(secret, date, &sts);
         extra.push(("x-oss-signature", &signature));
-        let url = append_query(url, &encode_pairs(&extra), ALGORITHM)?;
+        let url = append_query(url, &extra, ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),

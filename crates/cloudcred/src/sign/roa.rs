@@ -85,7 +85,7 @@ pub fn sign_request<B>(
         return Ok(None);
     };
     let h = req.headers_mut();
-    set_if_absent(h, &DATE, &primitives::http_date(time), ALGORITHM)?;
+    primitives::set_if_absent_with(h, &DATE, || primitives::http_date(time), ALGORITHM)?;
     set_if_absent(h, &X_ACS_SIGNATURE_METHOD, "HMAC-SHA1", ALGORITHM)?;
     set_if_absent(h, &X_ACS_SIGNATURE_VERSION, "1.0", ALGORITHM)?;
     if let Some(token) = token {

@@ -33,12 +33,14 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
         .filter(|(k, _)| *k != SIGNATURE)
         .collect();
     sorted.sort_unstable();
+    // The encoder reserves for its worst case (3 bytes a byte) on every call: sized for that,
+    // the buffer never reallocates (reallocations were a twelfth of an RPC signature).
     let mut out = String::with_capacity(
         sorted
             .iter()
             .map(|(k, v)| k.len() + v.len() + 2)
             .sum::<usize>()
-            * 2,
+            * 3,
     );
     for (i, (k, v)) in sorted.into_iter().enumerate() {
         if i > 0 {
@@ -168,7 +170,9 @@ impl<'a> Params<'a> {
     fn of<B: AsRef<[u8]>>(req: &'a Request<B>) -> Result<Self> {
         Ok(Self {
             all: request_params(req)?,
-            appended: String::with_capacity(256),
+            // Room for the encoder's worst-case reservations: the appended parameters and
+            // `Signature` fit without a reallocation.
+            appended: String::with_capacity(512),
         })
     }
 
