@@ -19,6 +19,7 @@ use rsa::RsaPublicKey;
 
 use crate::config::FakeCloudConfig;
 use crate::model::{Endpoint, Fault, Issued, RecordedRequest};
+use crate::objects::Objects;
 
 /// A key STS accepts as a caller.
 #[derive(Clone, Debug)]
@@ -58,6 +59,9 @@ pub(crate) struct Mutable {
 pub(crate) struct Shared {
     pub config: FakeCloudConfig,
     pub rsa_key: Option<RsaPublicKey>,
+    /// The buckets every object endpoint serves.
+    #[allow(dead_code)] // read by the object endpoints (issue 14)
+    pub objects: Objects,
     clock_offset: AtomicI64,
     inner: Mutex<Mutable>,
 }
@@ -131,6 +135,7 @@ impl Shared {
         Shared {
             config,
             rsa_key,
+            objects: Objects::default(),
             clock_offset: AtomicI64::new(0),
             inner: Mutex::new(m),
         }
