@@ -453,10 +453,11 @@ fn v4_header(ctx: &Ctx, req: &Req, rest: &str) -> Result<String, Reply> {
     object_wire::check_skew(ctx, &OBS, time)?;
     check_scope_date(ctx, &scope, time_text)?;
     let secret = caller_secret(ctx, &claim)?;
-    let payload = req
-        .header("x-amz-content-sha256")
-        .unwrap_or("UNSIGNED-PAYLOAD");
-    if payload != "UNSIGNED-PAYLOAD" && payload != hex(&Sha256::digest(&req.body)) {
+    // Without `x-amz-content-sha256` the payload hash is the body's, as in every SigV4 service
+    // (curl signs that way); with it, the header's value, which must then be the body's hash.
+    let body_hash = hex(&Sha256::digest(&req.body));
+    let payload = req.header("x-amz-content-sha256").unwrap_or(&body_hash);
+    if payload != "UNSIGNED-PAYLOAD" && payload != body_hash {
         return Err(error(
             ctx,
             400,
