@@ -27,6 +27,7 @@ impl Home {
     fn with_files(self) -> Self {
         self.install("alibabacloud/credentials", ".alibabacloud/credentials")
             .install("aliyun/config.json", ".aliyun/config.json")
+            .install("huaweicloud/credentials", ".huaweicloud/credentials")
     }
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         self.command(args, env).output().unwrap()
@@ -316,7 +317,7 @@ fn presign_prints_only_the_url() {
         "{url}"
     );
     assert!(
-        url.contains("&AccessKeyId=LTAIFAKECLIDEFAULT01&Signature="),
+        url.contains("&AccessKeyId=FAKEHWBASICAK0000001&Signature="),
         "{url}"
     );
 
@@ -405,7 +406,7 @@ fn sign_prints_the_headers_to_add() {
         (
             "obs",
             "https://bkt.obs.example.invalid/k",
-            "authorization: OBS LTAIFAKECLIDEFAULT01:",
+            "authorization: OBS FAKEHWBASICAK0000001:",
         ),
     ] {
         let out = home.run(&["sign", "--service", service, "--v1", "--url", url], &[]);
