@@ -580,6 +580,22 @@ fn sandbox_resolves_against_the_embedded_fake_cloud() {
         "{text}"
     );
     assert!(!text.contains("fake-cli-secret-ram-00005"), "{text}");
+    // From credentials to use: OSS with the AssumeRole keys, OBS with Huawei metadata keys.
+    for line in [
+        "PUT /sandbox-bucket/hello.txt -> Oss: accepted (verified: OSS V4 header signature of key STS",
+        "GET /sandbox-bucket/hello.txt -> Oss: accepted (verified: OSS V4 presigned URL signature of key STS",
+        "presigned GET (OSS V4 URL): HTTP 200, \"hello from the cloudcred sandbox (OSS)\"",
+        "GET /openstack/latest/securitykey -> HwSecurityKey: accepted",
+        "PUT /sandbox-bucket/hello.txt -> Obs: accepted (verified: OBS native header signature of key ",
+        "GET /sandbox-bucket/hello.txt -> Obs: accepted (verified: OBS V4 presigned URL signature of key ",
+        "presigned GET (OBS V4 URL): HTTP 200, \"hello from the cloudcred sandbox (OBS)\"",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert_eq!(text.matches("with its security token").count(), 4, "{text}");
+    // No presigned URL (it is a credential) and no full key id beside the masked ones.
+    assert!(!text.contains("Signature="), "{text}");
+    assert!(!text.contains("x-oss-signature"), "{text}");
 }
 
 const HW_ENV: [(&str, &str); 2] = [
