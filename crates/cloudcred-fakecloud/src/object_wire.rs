@@ -167,8 +167,10 @@ pub(crate) fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+/// `2012-02-24T08:42:32.000Z`: the services keep whole seconds, and oss2's parser takes the
+/// `.000` literally (`%Y-%m-%dT%H:%M:%S.000Z`).
 fn iso_millis(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
 /// The service's error document. `extra` elements follow `HostId` (OSS adds `StringToSign`
@@ -246,8 +248,21 @@ pub(crate) fn check_expiry(
     ))
 }
 
-/// Runs the operation an authenticated request asks for on the shared store.
+/// Runs the operation an authenticated request asks for on the shared store; every answer
+/// names its request id, as the services' do.
 pub(crate) fn operate(ctx: &Ctx, req: &Req, service: &Service, target: &Target) -> Reply {
+    let reply = run(ctx, req, service, target);
+    if reply
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(service.request_id_header))
+    {
+        return reply;
+    }
+    reply.with_header(service.request_id_header, ctx.request_id.to_owned())
+}
+
+fn run(ctx: &Ctx, req: &Req, service: &Service, target: &Target) -> Reply {
     let Some(bucket) = target.bucket.as_deref() else {
         return error(
             ctx,

@@ -141,8 +141,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
     let target = object_wire::target(req, &OBS);
     match authenticate(ctx, req, &target) {
         Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OBS, &target)
-                .with_header(OBS.request_id_header, ctx.request_id.to_owned());
+            let mut reply = object_wire::operate(ctx, req, &OBS, &target);
             reply.verified = Some(verified);
             reply
         }
@@ -486,13 +485,23 @@ fn v4_header(ctx: &Ctx, req: &Req, rest: &str) -> Result<String, Reply> {
         token: req.header("x-amz-security-token"),
         signature,
     };
-    let time_text = req.header("x-amz-date").unwrap_or_default();
+    // SigV4 takes the time from `x-amz-date`, else from `Date` (esdk-obs-python sends only
+    // `Date`), in the ISO 8601 basic form either way.
+    let time_text = match req.header("x-amz-date") {
+        Some(t) => t.to_owned(),
+        None => req
+            .header("date")
+            .and_then(object_wire::parse_http_date)
+            .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+            .unwrap_or_default(),
+    };
+    let time_text = time_text.as_str();
     let time = object_wire::parse_basic_time(time_text).ok_or_else(|| {
         error(
             ctx,
             403,
             "AccessDenied",
-            "AWS authentication requires a valid x-amz-date header.",
+            "AWS authentication requires a valid x-amz-date or Date header.",
         )
     })?;
     object_wire::check_skew(ctx, &OBS, time)?;

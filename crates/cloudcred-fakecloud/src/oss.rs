@@ -138,8 +138,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
     let target = object_wire::target(req, &OSS);
     match authenticate(ctx, req, &target) {
         Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OSS, &target)
-                .with_header(OSS.request_id_header, ctx.request_id.to_owned());
+            let mut reply = object_wire::operate(ctx, req, &OSS, &target);
             reply.verified = Some(verified);
             reply
         }
