@@ -30,7 +30,7 @@
 //! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, atomic-write-file, serde_json |
 //! | `tls-webpki-roots` | with `http`: Mozilla's roots, compiled in | webpki-roots |
 //! | `tls-native-roots` | with `http`: the operating system's roots | rustls-native-certs |
-//! | `reqsign` | `interop::reqsign`: providers for reqsign's OSS and OBS signers (OpenDAL's); Rust 1.86 | reqsign-core, reqsign-aliyun-oss, reqsign-huaweicloud-obs |
+//! | `reqsign` | `interop::reqsign`: providers for reqsign's OSS, OBS and AWS V4 signers (OpenDAL's); Rust 1.86 | reqsign-core, reqsign-aliyun-oss, reqsign-huaweicloud-obs, reqsign-aws-core |
 //!
 //! Without `http` there is no network provider and no default chain: build a [`Chain`] from
 //! the environment and static providers. `http` needs one `tls-*` feature.

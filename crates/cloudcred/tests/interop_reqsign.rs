@@ -7,7 +7,9 @@ mod common;
 use base64::Engine as _;
 use cloudcred::alibaba::{AssumeRole, StaticProvider};
 use cloudcred::huawei::HuaweiMetadata;
-use cloudcred::interop::reqsign::{ObsCredentialProvider, OssCredentialProvider};
+use cloudcred::interop::reqsign::{
+    ObsCredentialProvider, OssCredentialProvider, S3CredentialProvider,
+};
 use cloudcred::SharedProvider;
 use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, Issued};
 use common::cloud;
@@ -124,4 +126,34 @@ async fn obs_signer_signs_with_the_metadata_security_key() {
             hmac_sha1_base64(&issued.access_key_secret, &string_to_sign)
         )
     );
+}
+
+/// reqsign's AWS V4 signer (what OpenDAL's S3 service signs with) takes the assumed role's
+/// credentials through `S3CredentialProvider`, inside the chain type OpenDAL's S3 builder takes:
+/// the issued id in the credential scope, the security token as the session token.
+#[tokio::test]
+async fn aws_v4_signer_takes_the_assumed_role_through_a_provider_chain() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let chain = reqsign_core::ProvideCredentialChain::new()
+        .push(S3CredentialProvider::new(assume_role(&cloud)));
+    let signer = Signer::new(
+        reqsign_core::Context::new(),
+        chain,
+        reqsign_aws_v4::RequestSigner::new("s3", "oss-cn-hangzhou"),
+    );
+    let mut parts = get(&format!("http://{BUCKET}.oss.example.test/dir/key.txt"));
+    signer.sign(&mut parts, None).await.unwrap();
+
+    let issued = last_issued(&cloud);
+    assert_eq!(
+        header(&parts, "x-amz-security-token"),
+        issued.security_token.as_deref().unwrap()
+    );
+    let authorization = header(&parts, "authorization");
+    let scope = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{}/oss-cn-hangzhou/s3/aws4_request,",
+        issued.access_key_id,
+        &header(&parts, "x-amz-date")[..8]
+    );
+    assert!(authorization.starts_with(&scope), "{scope}");
 }

@@ -6,6 +6,9 @@
 //! - [`ObsCredentialProvider`] does the same with `reqsign_huaweicloud_obs::Credential`: id,
 //!   secret and security token. That type has no expiration field; see
 //!   [refreshing OBS credentials](#refreshing-obs-credentials).
+//! - [`S3CredentialProvider`] does the same with `reqsign_aws_v4::Credential` (defined in
+//!   reqsign-aws-core): id, secret, session token and expiration, for the S3-compatible APIs of
+//!   OSS and OBS, and the credential type of OpenDAL's S3 service.
 //!
 //! Both wrap any provider (a source, a [`Chain`](crate::Chain), a default chain): the refresh
 //! engine decides when credentials are fetched, and the adapter converts each credential
@@ -53,16 +56,33 @@
 //! with the reqsign crates adapted here), the **OSS and OBS services build their own
 //! credential loader** from their configuration (static keys, environment, and for OSS also
 //! ECS metadata, AssumeRole and OIDC): neither builder has a hook for a credential provider, so
-//! a cloudcred provider cannot be handed to them. What works:
+//! a cloudcred provider cannot be handed to them. Static keys copied into those builders work
+//! but never refresh. What works:
 //!
-//! - reqsign's [`Signer`] with these adapters, as above, with any HTTP client; this is what the
-//!   tests do against the fake cloud's OSS and OBS endpoints;
-//! - OpenDAL's **S3 service** does take a reqsign provider chain
-//!   (`S3::credential_provider_chain`, of `reqsign_aws_v4::Credential`), and OSS and OBS both
-//!   serve an S3-compatible API; that path needs an adapter to `reqsign_aws_v4`, which this
-//!   module does not provide yet;
-//! - static keys copied into OpenDAL's OSS builder (`access_key_id`, `access_key_secret`,
-//!   `security_token`) work but do not refresh: avoid them for temporary credentials.
+//! - reqsign's [`Signer`] with these adapters, as above, with any HTTP client;
+//! - OpenDAL's **S3 service**, which takes a reqsign provider chain
+//!   (`S3::credential_provider_chain`, of `reqsign_aws_v4::Credential`), pointed at the
+//!   S3-compatible endpoint of OSS (`https://oss-<region>.aliyuncs.com`, virtual-hosted) or OBS,
+//!   with [`S3CredentialProvider`]:
+//!
+//! ```ignore
+//! // opendal = { version = "0.59", features = ["services-s3"] }
+//! use cloudcred::interop::reqsign::S3CredentialProvider;
+//! use opendal::{services::S3, Operator};
+//! use reqsign_core::ProvideCredentialChain;
+//!
+//! let chain = cloudcred::alibaba::DefaultChain::builder(&cloudcred::Context::from_process()).build();
+//! let s3 = S3::default()
+//!     .bucket("my-bucket")
+//!     .region("oss-cn-hangzhou")
+//!     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
+//!     .enable_virtual_host_style()
+//!     .credential_provider_chain(ProvideCredentialChain::new().push(S3CredentialProvider::new(chain)));
+//! let op = Operator::new(s3)?.finish();
+//! ```
+//!
+//! (Not compiled here: OpenDAL needs Rust 1.91 and would be a dependency of every test build;
+//! the chain type and `push` are reqsign-core's, compiled in this crate's tests.)
 //!
 //! # Refreshing OBS credentials
 //!
@@ -179,6 +199,34 @@ impl fmt::Debug for ObsCredentialProvider {
     }
 }
 
+/// A reqsign credential provider of credentials for S3-compatible APIs (those of OSS and OBS,
+/// through reqsign's AWS V4 signer or OpenDAL's S3 service) backed by a cloudcred provider; the
+/// expiration is passed through, the security token becomes the session token.
+pub struct S3CredentialProvider(Converting<reqsign_aws_core::Credential>);
+
+impl S3CredentialProvider {
+    pub fn new(provider: impl Into<SharedProvider>) -> Self {
+        Self(Converting::new(provider.into()))
+    }
+}
+
+impl ProvideCredential for S3CredentialProvider {
+    type Credential = reqsign_aws_core::Credential;
+
+    async fn provide_credential(
+        &self,
+        _ctx: &reqsign_core::Context,
+    ) -> reqsign_core::Result<Option<Self::Credential>> {
+        self.0.credential("S3-compatible", to_s3).await
+    }
+}
+
+impl fmt::Debug for S3CredentialProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug("S3CredentialProvider", f)
+    }
+}
+
 /// A cloudcred snapshot and what it was converted to.
 struct Snapshot<T> {
     source: Arc<Credentials>,
@@ -252,8 +300,8 @@ fn refuse_unsigned(service: &str, creds: &Credentials) -> reqsign_core::Result<(
     }
 }
 
-fn to_oss(creds: &Credentials) -> reqsign_core::Result<reqsign_aliyun_oss::Credential> {
-    let expires_in = creds
+fn expiration(creds: &Credentials) -> reqsign_core::Result<Option<Timestamp>> {
+    creds
         .expiration()
         .map(|e| Timestamp::from_millisecond(e.timestamp_millis()))
         .transpose()
@@ -262,12 +310,24 @@ fn to_oss(creds: &Credentials) -> reqsign_core::Result<reqsign_aliyun_oss::Crede
                 "cloudcred: {} gave an expiration outside reqsign's time range",
                 creds.provider_name()
             ))
-        })?;
+        })
+}
+
+fn to_oss(creds: &Credentials) -> reqsign_core::Result<reqsign_aliyun_oss::Credential> {
     Ok(reqsign_aliyun_oss::Credential {
         access_key_id: creds.access_key_id().to_owned(),
         access_key_secret: creds.access_key_secret().expose().to_owned(),
         security_token: creds.security_token().map(|t| t.expose().to_owned()),
-        expires_in,
+        expires_in: expiration(creds)?,
+    })
+}
+
+fn to_s3(creds: &Credentials) -> reqsign_core::Result<reqsign_aws_core::Credential> {
+    Ok(reqsign_aws_core::Credential {
+        access_key_id: creds.access_key_id().to_owned(),
+        secret_access_key: creds.access_key_secret().expose().to_owned(),
+        session_token: creds.security_token().map(|t| t.expose().to_owned()),
+        expires_in: expiration(creds)?,
     })
 }
 
@@ -386,6 +446,17 @@ mod tests {
     }
 
     #[test]
+    fn s3_gets_every_field_and_the_expiration() {
+        let p = S3CredentialProvider::new(Fixed(sts));
+        let c = block_on(p.provide_credential(&ctx())).unwrap().unwrap();
+        assert_eq!(c.access_key_id, "STS.PLANTEDID0001");
+        assert_eq!(c.secret_access_key, SECRET);
+        assert_eq!(c.session_token.as_deref(), Some(TOKEN));
+        let expected: DateTime<Utc> = "2030-01-02T03:04:05.678Z".parse().unwrap();
+        assert_eq!(c.expires_in.unwrap().as_second(), expected.timestamp());
+    }
+
+    #[test]
     fn obs_gets_every_field_and_reports_the_expiration_it_cannot_carry() {
         let p = ObsCredentialProvider::new(Fixed(sts));
         assert_eq!(p.expiration(), None, "nothing handed out yet");
@@ -469,6 +540,12 @@ mod tests {
             .push(OssCredentialProvider::new(Fixed(sts)));
         let c = block_on(chain.provide_credential(&ctx())).unwrap().unwrap();
         assert_eq!(c.access_key_id, "STS.PLANTEDID0001");
+        // The chain OpenDAL's S3 service takes (`S3::credential_provider_chain`).
+        let chain = reqsign_core::ProvideCredentialChain::new()
+            .push(S3CredentialProvider::new(Fixed(absent)))
+            .push(S3CredentialProvider::new(Fixed(sts)));
+        let c = block_on(chain.provide_credential(&ctx())).unwrap().unwrap();
+        assert_eq!(c.session_token.as_deref(), Some(TOKEN));
     }
 
     #[test]
@@ -546,10 +623,12 @@ mod tests {
     fn debug_never_shows_a_secret() {
         let oss = OssCredentialProvider::new(Fixed(sts));
         let obs = ObsCredentialProvider::new(Fixed(sts));
-        let before = format!("{oss:?} {obs:#?}");
+        let s3 = S3CredentialProvider::new(Fixed(sts));
+        let before = format!("{oss:?} {obs:#?} {s3:?}");
         block_on(oss.provide_credential(&ctx())).unwrap();
         block_on(obs.provide_credential(&ctx())).unwrap();
-        let after = format!("{oss:?} {obs:#?}");
+        block_on(s3.provide_credential(&ctx())).unwrap();
+        let after = format!("{oss:?} {obs:#?} {s3:?}");
         assert!(after.contains("from fixed"), "{after}");
         for text in [before, after] {
             for secret in [SECRET, TOKEN, "STS.PLANTEDID0001"] {
