@@ -65,24 +65,30 @@
 //!   S3-compatible endpoint of OSS (`https://oss-<region>.aliyuncs.com`, virtual-hosted) or OBS,
 //!   with [`S3CredentialProvider`]:
 //!
-//! ```ignore
+//! ```no_run
 //! // opendal = { version = "0.59", features = ["services-s3"] }
+//! use cloudcred::alibaba::DefaultChain;
 //! use cloudcred::interop::reqsign::S3CredentialProvider;
 //! use opendal::{services::S3, Operator};
 //! use reqsign_core::ProvideCredentialChain;
 //!
-//! let chain = cloudcred::alibaba::DefaultChain::builder(&cloudcred::Context::from_process()).build();
+//! # async fn demo() -> opendal::Result<()> {
+//! let chain = DefaultChain::builder(&cloudcred::Context::from_process()).build();
 //! let s3 = S3::default()
 //!     .bucket("my-bucket")
 //!     .region("oss-cn-hangzhou")
 //!     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
 //!     .enable_virtual_host_style()
-//!     .credential_provider_chain(ProvideCredentialChain::new().push(S3CredentialProvider::new(chain)));
-//! let op = Operator::new(s3)?.finish();
+//!     .credential_provider_chain(
+//!         ProvideCredentialChain::new().push(S3CredentialProvider::new(chain)),
+//!     );
+//! let op = Operator::new(s3)?;
+//! op.write("hello.txt", "hello").await?;
+//! # Ok(())
+//! # }
 //! ```
 //!
-//! (Not compiled here: OpenDAL needs Rust 1.91 and would be a dependency of every test build;
-//! the chain type and `push` are reqsign-core's, compiled in this crate's tests.)
+//! OpenDAL needs Rust 1.91.
 //!
 //! # Refreshing OBS credentials
 //!
