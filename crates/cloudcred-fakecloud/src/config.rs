@@ -81,6 +81,19 @@ const FIXTURE_STS_KEYS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The long-term AK/SK pairs of `testdata/fixtures/huaweicloud/credentials`: what OBS accepts
+/// besides the credentials the Huawei endpoints issue.
+const FIXTURE_HW_ACCESS_KEYS: &[(&str, &str)] = &[
+    (
+        "FAKEHWBASICAK0000001",
+        "fake-hw-basic-sk-00000000000000000001",
+    ),
+    (
+        "FAKEHWGLOBALAK000002",
+        "fake-hw-global-sk-0000000000000000002",
+    ),
+];
+
 /// Configuration of a [`crate::FakeCloud`]. Every field is public; [`Default`] gives the fixture
 /// set-up and the `with_*` helpers change one thing at a time. Not `#[non_exhaustive]`, so tests
 /// can write `FakeCloudConfig { imds_mode: ImdsMode::V1Only, ..Default::default() }`.
@@ -162,6 +175,9 @@ pub struct FakeCloudConfig {
     pub hw_pod_identity_path: String,
     /// The `Authorization` value the pod-identity endpoint accepts.
     pub hw_pod_identity_token: String,
+    /// Long-term Huawei AK/SK pairs OBS accepts (besides the credentials the Huawei endpoints
+    /// issue, which it always accepts until they expire).
+    pub hw_access_keys: Vec<(String, String)>,
 }
 
 impl Default for FakeCloudConfig {
@@ -209,6 +225,10 @@ impl Default for FakeCloudConfig {
             hw_oidc_max_duration: 43200,
             hw_pod_identity_path: "/v1/pod-identity/credentials".into(),
             hw_pod_identity_token: FIXTURE_HUAWEI_POD_TOKEN.into(),
+            hw_access_keys: FIXTURE_HW_ACCESS_KEYS
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault};
-use crate::{hwiam, hwmeta, hwsts, imds, oauth, sso, sts, uri};
+use crate::{hwiam, hwmeta, hwsts, imds, oauth, object_wire, sso, sts, uri};
 
 /// The answer for a fault that replaces the service's answer; `None` for the others.
 pub(crate) fn replacement(
@@ -126,6 +126,8 @@ fn error_shape(ctx: &Ctx, endpoint: Endpoint, status: u16, code: &str, message: 
         }
         Endpoint::HwPodIdentity => hwiam::error(status, &iam_code("POD", status, code), message),
         Endpoint::HwOidcSts => hwsts::error(ctx, status, &iam_code("STS", status, code), message),
+        Endpoint::Oss => object_wire::error(ctx, &object_wire::OSS, status, code, message, &[]),
+        Endpoint::Obs => object_wire::error(ctx, &object_wire::OBS, status, code, message, &[]),
         _ => oauth::error(ctx, status, code, message),
     }
 }

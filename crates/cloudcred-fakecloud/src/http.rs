@@ -90,7 +90,10 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
     /// Service error code for the recorded verdict.
     pub code: Option<String>,
-    pub headers: Vec<(&'static str, String)>,
+    /// Extra response headers; names are owned only for the object endpoints' user metadata.
+    pub headers: Vec<(std::borrow::Cow<'static, str>, String)>,
+    /// What the object endpoints verified, for the recorded request.
+    pub verified: Option<String>,
 }
 
 impl Reply {
@@ -101,6 +104,7 @@ impl Reply {
             body: serde_json::to_vec(value).expect("JSON values serialise"),
             code: None,
             headers: Vec::new(),
+            verified: None,
         }
     }
 
@@ -111,6 +115,7 @@ impl Reply {
             body: body.into().into_bytes(),
             code: None,
             headers: Vec::new(),
+            verified: None,
         }
     }
 
@@ -120,7 +125,7 @@ impl Reply {
     }
 
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
-        self.headers.push((name, value.into()));
+        self.headers.push((name.into(), value.into()));
         self
     }
 

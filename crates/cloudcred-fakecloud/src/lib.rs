@@ -34,9 +34,10 @@ mod hwsts;
 mod imds;
 mod model;
 mod oauth;
-// Wired by the object endpoints (issue 14) on their branches.
-#[allow(dead_code)]
+mod object_wire;
 mod objects;
+mod obs;
+mod oss;
 pub mod rpc_signature;
 mod server;
 mod sso;
@@ -72,6 +73,8 @@ pub struct FakeCloud {
 struct Handle {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    oss_addr: SocketAddr,
+    obs_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
 }
 
@@ -118,13 +121,25 @@ impl FakeCloud {
         };
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        // The object protocols listen on free ports of the same address.
+        let oss = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+        let obs = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+        let (oss_addr, obs_addr) = (oss.local_addr()?, obs.local_addr()?);
         let shared = Arc::new(Shared::new(config, rsa_key));
         let (tx, rx) = watch::channel(false);
-        tokio::spawn(server::serve(listener, shared.clone(), rx));
+        for (listener, kind) in [
+            (listener, server::Listener::Credentials),
+            (oss, server::Listener::Oss),
+            (obs, server::Listener::Obs),
+        ] {
+            tokio::spawn(server::serve(listener, shared.clone(), rx.clone(), kind));
+        }
         Ok(FakeCloud {
             handle: Arc::new(Handle {
                 shared,
                 addr,
+                oss_addr,
+                obs_addr,
                 shutdown: tx,
             }),
         })
@@ -138,6 +153,19 @@ impl FakeCloud {
     /// `base_url()` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url(), path)
+    }
+
+    /// `http://127.0.0.1:PORT` of the OSS endpoint (no trailing slash). Path-style requests
+    /// (`/bucket/key`) go to this address; virtual-hosted ones use a Host of `bucket.<anything>`
+    /// mapped to it (`reqwest::ClientBuilder::resolve`, `curl --connect-to`).
+    pub fn oss_url(&self) -> String {
+        format!("http://{}", self.handle.oss_addr)
+    }
+
+    /// `http://127.0.0.1:PORT` of the OBS endpoint (no trailing slash), addressed like
+    /// [`FakeCloud::oss_url`].
+    pub fn obs_url(&self) -> String {
+        format!("http://{}", self.handle.obs_addr)
     }
 
     /// The bound port.

@@ -8,7 +8,9 @@ use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, ImdsMode};
 
 /// A local fake of the Alibaba Cloud credential endpoints (STS, ECS metadata, credentials URI,
 /// CloudSSO, OAuth) and the Huawei Cloud ones (ECS metadata securitykey, IAM federation and
-/// temporary AK/SK, STS assume-with-oidc). Listens on loopback only.
+/// temporary AK/SK, STS assume-with-oidc), plus verifying OSS and OBS object endpoints on ports
+/// of their own (printed at start-up; path-style `/bucket/key`, or a `bucket.` Host mapped to
+/// the port). Listens on loopback only.
 #[derive(Parser, Debug)]
 #[command(name = "cloudcred-fakecloud", version)]
 struct Args {
@@ -78,6 +80,14 @@ async fn main() -> ExitCode {
     println!("export HUAWEICLOUD_SDK_METADATA_ENDPOINT={base}");
     println!("export HUAWEICLOUD_SDK_IAM_ENDPOINT={base}");
     println!("export HUAWEICLOUD_SDK_STS_ENDPOINT={base}");
+    println!(
+        "OSS endpoint (V1, V4; header and presigned): {}",
+        cloud.oss_url()
+    );
+    println!(
+        "OBS endpoint (native, V4; header and presigned): {}",
+        cloud.obs_url()
+    );
     println!("Press Ctrl-C to stop.");
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("cloudcred-fakecloud: cannot listen for Ctrl-C; stopping");

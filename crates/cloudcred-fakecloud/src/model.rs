@@ -39,11 +39,15 @@ pub enum Endpoint {
     HwOidcSts,
     /// Huawei CCE pod identity `POST <hw_pod_identity_path>`.
     HwPodIdentity,
+    /// Every request to the OSS listener ([`crate::FakeCloud::oss_url`]).
+    Oss,
+    /// Every request to the OBS listener ([`crate::FakeCloud::obs_url`]).
+    Obs,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::StsAssumeRole,
         Endpoint::StsAssumeRoleWithOidc,
         Endpoint::StsGenerateSessionAccessKey,
@@ -60,6 +64,8 @@ impl Endpoint {
         Endpoint::HwSecurityTokens,
         Endpoint::HwOidcSts,
         Endpoint::HwPodIdentity,
+        Endpoint::Oss,
+        Endpoint::Obs,
     ];
 
     /// Whether errors of this endpoint use the STS (RPC) error format.
@@ -162,6 +168,9 @@ pub struct RecordedRequest {
     /// True when an OIDC token (the `OIDCToken` parameter or the configured token text) was in
     /// the query string, where it leaks into proxy and access logs.
     pub token_in_query: bool,
+    /// How an object request was authenticated, when it was (`OSS V4 header signature of key
+    /// STS.… with its security token`); no secret, token or signature.
+    pub verified: Option<String>,
 }
 
 impl RecordedRequest {

@@ -20,10 +20,22 @@ use crate::http::{Ctx, Reply, Req};
 use crate::model::{Endpoint, Fault, RecordedRequest, Verdict};
 use crate::state::{self, Shared};
 use crate::trickle::Trickle;
-use crate::{hwiam, hwmeta, hwpod, hwsts, imds, oauth, sso, sts, uri};
+use crate::{hwiam, hwmeta, hwpod, hwsts, imds, oauth, obs, oss, sso, sts, uri};
 
 /// Request bodies above this are refused: no credential call comes near it.
 const MAX_BODY: usize = 1 << 20;
+
+/// Object bodies above this are refused: test objects are small, and the store keeps them all.
+const MAX_OBJECT_BODY: usize = 16 << 20;
+
+/// What a listener serves: the credential endpoints, or one object protocol on its own port
+/// (its own port so the Host header can name a bucket, as the services' do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listener {
+    Credentials,
+    Oss,
+    Obs,
+}
 
 /// A whole answer, or the trickled one of the `SlowBody` fault.
 type Answer = Response<Either<Full<Bytes>, Trickle>>;
@@ -45,6 +57,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    kind: Listener,
 ) {
     loop {
         tokio::select! {
@@ -62,7 +75,7 @@ pub(crate) async fn serve(
                 let shared = shared.clone();
                 let mut stop = shutdown.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |req| handle(shared.clone(), req));
+                    let service = service_fn(move |req| handle(shared.clone(), req, kind));
                     let conn = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), service);
@@ -101,9 +114,17 @@ fn route(config: &FakeCloudConfig, req: &Req) -> Option<Endpoint> {
     }
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answer, DropConnection> {
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+    kind: Listener,
+) -> Result<Answer, DropConnection> {
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
+    let limit = match kind {
+        Listener::Credentials => MAX_BODY,
+        Listener::Oss | Listener::Obs => MAX_OBJECT_BODY,
+    };
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE)),
     };
@@ -124,13 +145,17 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
         headers,
         body,
     );
-    let endpoint = route(&shared.config, &req);
+    let endpoint = match kind {
+        Listener::Credentials => route(&shared.config, &req),
+        Listener::Oss => Some(Endpoint::Oss),
+        Listener::Obs => Some(Endpoint::Obs),
+    };
     let fault = endpoint.and_then(|e| shared.arrive(e));
     if let Some(Fault::Delay(d)) = &fault {
         tokio::time::sleep(*d).await;
     }
     if fault == Some(Fault::DropConnection) {
-        record(&shared, req, endpoint, Verdict::Dropped, fault);
+        record(&shared, req, endpoint, Verdict::Dropped, fault, None);
         return Err(DropConnection);
     }
     let request_id = state::request_id();
@@ -168,8 +193,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Answe
         Some(Fault::SlowBody(over)) => Some(*over),
         _ => None,
     };
+    let verified = reply.verified.take();
     let response = build(&shared, &request_id, reply, slow);
-    record(&shared, req, endpoint, verdict, fault);
+    record(&shared, req, endpoint, verdict, fault, verified);
     Ok(response)
 }
 
@@ -189,6 +215,8 @@ fn dispatch(ctx: &Ctx, req: &Req, endpoint: Option<Endpoint>) -> Reply {
         }
         Some(Endpoint::HwOidcSts) => hwsts::handle(ctx, req),
         Some(Endpoint::HwPodIdentity) => hwpod::handle(ctx, req),
+        Some(Endpoint::Oss) => oss::handle(ctx, req),
+        Some(Endpoint::Obs) => obs::handle(ctx, req),
         Some(e) => oauth::handle(ctx, req, e),
         None if req.path.starts_with("/latest/") => imds::error(404),
         None if req.path.starts_with("/openstack/") || req.path.starts_with("/meta-data/") => {
@@ -203,10 +231,13 @@ fn build(shared: &Shared, request_id: &str, reply: Reply, slow: Option<Duration>
     let mut builder = Response::builder()
         .status(reply.status)
         .header("date", date)
-        .header("x-acs-request-id", request_id)
-        .header("content-type", reply.content_type);
+        .header("x-acs-request-id", request_id);
+    // An empty content type means the reply names its own (a stored object's) among its headers.
+    if !reply.content_type.is_empty() {
+        builder = builder.header("content-type", reply.content_type);
+    }
     for (name, value) in &reply.headers {
-        builder = builder.header(*name, value);
+        builder = builder.header(name.as_ref(), value);
     }
     let body = match slow {
         Some(over) => Either::Right(Trickle::new(reply.body, over)),
@@ -229,6 +260,7 @@ fn record(
     endpoint: Option<Endpoint>,
     verdict: Verdict,
     fault: Option<Fault>,
+    verified: Option<String>,
 ) {
     let token = &shared.config.oidc_token;
     let token_in_query = req.query.iter().any(|(k, _)| k == "OIDCToken")
@@ -244,6 +276,7 @@ fn record(
         verdict,
         fault,
         token_in_query,
+        verified,
     };
     shared.lock().requests.push(entry);
 }

@@ -54,13 +54,14 @@ pub(crate) struct Mutable {
     pub hw_metadata_tokens: HashMap<String, DateTime<Utc>>,
     /// Huawei IAM federation tokens (`X-Subject-Token`) → expiry.
     pub hw_subject_tokens: HashMap<String, DateTime<Utc>>,
+    /// Keys OBS accepts: the configured Huawei ones and every Huawei credential issued.
+    pub hw_keys: HashMap<String, KnownKey>,
 }
 
 pub(crate) struct Shared {
     pub config: FakeCloudConfig,
     pub rsa_key: Option<RsaPublicKey>,
     /// The buckets every object endpoint serves.
-    #[allow(dead_code)] // read by the object endpoints (issue 14)
     pub objects: Objects,
     clock_offset: AtomicI64,
     inner: Mutex<Mutable>,
@@ -123,6 +124,16 @@ impl Shared {
                 KnownKey {
                     secret: secret.clone(),
                     token: Some(token.clone()),
+                    expiration: None,
+                },
+            );
+        }
+        for (id, secret) in &config.hw_access_keys {
+            m.hw_keys.insert(
+                id.clone(),
+                KnownKey {
+                    secret: secret.clone(),
+                    token: None,
                     expiration: None,
                 },
             );
@@ -241,10 +252,19 @@ impl Shared {
         }
     }
 
-    /// Logs a Huawei credential. Unlike [`Shared::record_issued`] it is not registered as an
-    /// Alibaba STS caller key.
+    /// Logs a Huawei credential and registers it as an OBS caller key. Unlike
+    /// [`Shared::record_issued`] it is not an Alibaba STS caller key.
     pub fn record_hw_issued(&self, issued: Issued) {
-        self.lock().issued.push(issued);
+        let mut m = self.lock();
+        m.hw_keys.insert(
+            issued.access_key_id.clone(),
+            KnownKey {
+                secret: issued.access_key_secret.clone(),
+                token: issued.security_token.clone(),
+                expiration: Some(DateTime::<Utc>::from(issued.expiration)),
+            },
+        );
+        m.issued.push(issued);
     }
 
     /// Registers an issued credential as a usable caller key and logs who asked for it.

@@ -269,3 +269,76 @@ pub async fn post_raw(rpc: &Rpc, cloud: &FakeCloud, raw_query: &str, form_type: 
     }
     req.send().await.unwrap().status().as_u16()
 }
+
+/// A response of an object endpoint: status, headers and body text.
+#[derive(Debug)]
+pub struct ObjectResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl ObjectResponse {
+    /// The `<Code>` of an `<Error>` document (empty when there is none).
+    pub fn code(&self) -> &str {
+        xml_text(&self.body, "Code").unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// The text of the first `<tag>…</tag>` of an XML document.
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(&xml[start..end])
+}
+
+/// A client that sends `bucket.<host>` names of `hosts` to `addr` (virtual-hosted requests to
+/// the fake's object listener; the URL keeps the listener's port).
+pub fn resolving_client(hosts: &[&str], addr: std::net::SocketAddr) -> reqwest::Client {
+    let mut b = reqwest::Client::builder().no_proxy();
+    for h in hosts {
+        b = b.resolve(h, addr);
+    }
+    b.build().unwrap()
+}
+
+/// Sends a request built (and signed) as an `http::Request`.
+pub async fn send_object(client: &reqwest::Client, req: http::Request<Vec<u8>>) -> ObjectResponse {
+    let (parts, body) = req.into_parts();
+    let resp = client
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    ObjectResponse {
+        status,
+        headers,
+        body: resp.text().await.unwrap(),
+    }
+}
+
+/// GETs (or PUTs `body` to) a URL as is, e.g. a presigned one.
+pub async fn send_url(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: &[u8],
+) -> ObjectResponse {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(url)
+        .body(body.to_vec())
+        .unwrap();
+    send_object(client, req).await
+}

@@ -1,0 +1,577 @@
+//! OSS, the Alibaba Cloud object service: requests are authenticated the way OSS does it, then
+//! served from the shared store ([`crate::object_wire::operate`]).
+//!
+//! Four forms are verified, written from `signing.md` §5–6 and the OSS API reference, never by
+//! calling the `cloudcred` signers: V1 (`Authorization: OSS id:sig`, HMAC-SHA1) and its
+//! presigned URL (`OSSAccessKeyId`, `Expires`, `Signature`), and V4
+//! (`Authorization: OSS4-HMAC-SHA256 Credential=…`) and its presigned URL
+//! (`x-oss-signature-version=OSS4-HMAC-SHA256`, `x-oss-credential`, …).
+//!
+//! Keys: the configured long-term AccessKeys and every credential the Alibaba endpoints issued.
+//! A key with a security token needs exactly that token (`InvalidSecurityToken`), a key without
+//! one must not send one and an unknown key is `InvalidAccessKeyId`; an expired token is
+//! `SecurityTokenExpired`. Errors carry the service's codes in its `<Error>` XML; a signature
+//! mismatch echoes the string to sign as OSS does, with the security token masked.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+use crate::http::{Ctx, Reply, Req};
+use crate::object_wire::{self, Target, OSS};
+
+/// What stands for the security token in an echoed string to sign: OSS echoes it whole, but a
+/// token in an error body ends up in logs.
+const MASK: &str = "<security-token>";
+
+/// Query parameters V1 signs (`signing.md` §5.3 S4: the union of the Go v2, oss2 and Python v2
+/// lists); any `x-oss-` name is signed too.
+const SUBRESOURCES: &[&str] = &[
+    "acl",
+    "append",
+    "asyncFetch",
+    "bucketInfo",
+    "callback",
+    "callback-var",
+    "cloudboxes",
+    "cname",
+    "comp",
+    "continuation-token",
+    "cors",
+    "delete",
+    "encryption",
+    "endTime",
+    "group",
+    "inventory",
+    "inventoryId",
+    "lifecycle",
+    "link",
+    "live",
+    "location",
+    "logging",
+    "metaQuery",
+    "objectInfo",
+    "objectMeta",
+    "partNumber",
+    "policy",
+    "position",
+    "qos",
+    "qosInfo",
+    "referer",
+    "regionList",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "resourceGroup",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "security-token",
+    "sequential",
+    "startTime",
+    "stat",
+    "status",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+];
+
+pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
+    let target = object_wire::target(req);
+    match authenticate(ctx, req, &target) {
+        Ok(verified) => {
+            let mut reply = object_wire::operate(ctx, req, &OSS, &target)
+                .with_header(OSS.request_id_header, ctx.request_id.to_owned());
+            reply.verified = Some(verified);
+            reply
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// A request's claim: who signed, with which token, and the signature to check.
+struct Claim<'a> {
+    form: &'static str,
+    key_id: &'a str,
+    token: Option<&'a str>,
+    signature: &'a str,
+}
+
+fn authenticate(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
+    let query = |name: &str| {
+        req.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(auth) = req.header("authorization") {
+        if let Some(rest) = auth.strip_prefix("OSS4-HMAC-SHA256 ") {
+            return v4_header(ctx, req, target, rest);
+        }
+        if let Some(rest) = auth.strip_prefix("OSS ") {
+            return v1_header(ctx, req, target, rest);
+        }
+        return Err(error(
+            ctx,
+            400,
+            "InvalidArgument",
+            "Authorization header is invalid.",
+        ));
+    }
+    if let Some(version) = query("x-oss-signature-version") {
+        if version != "OSS4-HMAC-SHA256" {
+            return Err(error(
+                ctx,
+                400,
+                "InvalidArgument",
+                "Unsupported signature version.",
+            ));
+        }
+        return v4_query(ctx, req, target);
+    }
+    if query("OSSAccessKeyId").is_some() {
+        return v1_query(ctx, req, target);
+    }
+    Err(error(
+        ctx,
+        403,
+        "AccessDenied",
+        "You have no right to access this object because of bucket acl.",
+    ))
+}
+
+fn error(ctx: &Ctx, status: u16, code: &str, message: &str) -> Reply {
+    object_wire::error(ctx, &OSS, status, code, message, &[])
+}
+
+/// The secret of the claimed key once its token checks out.
+fn caller_secret(ctx: &Ctx, claim: &Claim) -> Result<String, Reply> {
+    let m = ctx.shared.lock();
+    let not_found = || {
+        error(
+            ctx,
+            403,
+            "InvalidAccessKeyId",
+            "The OSS Access Key Id you provided does not exist in our records.",
+        )
+    };
+    let known = m.keys.get(claim.key_id).ok_or_else(not_found)?;
+    match (&known.token, claim.token) {
+        (None, None) => {}
+        // OSS takes a request with a token for an STS request, and a long-term key is no STS key.
+        (None, Some(_)) | (Some(_), None) => return Err(not_found()),
+        (Some(expected), Some(given)) if expected != given => {
+            return Err(error(
+                ctx,
+                403,
+                "InvalidSecurityToken",
+                "The security token you provided is invalid.",
+            ))
+        }
+        (Some(_), Some(_)) => {}
+    }
+    if known.expiration.is_some_and(|e| e <= ctx.shared.now()) {
+        return Err(error(
+            ctx,
+            403,
+            "SecurityTokenExpired",
+            "The security token you provided has expired.",
+        ));
+    }
+    Ok(known.secret.clone())
+}
+
+fn mismatch(ctx: &Ctx, claim: &Claim, string_to_sign: &str) -> Reply {
+    let shown = match claim.token {
+        Some(t) if !t.is_empty() => string_to_sign.replace(t, MASK),
+        _ => string_to_sign.to_owned(),
+    };
+    object_wire::error(
+        ctx,
+        &OSS,
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        &[
+            ("StringToSign", shown),
+            ("OSSAccessKeyId", claim.key_id.to_owned()),
+        ],
+    )
+}
+
+fn verdict(claim: &Claim) -> String {
+    let token = if claim.token.is_some() {
+        " with its security token"
+    } else {
+        ""
+    };
+    format!(
+        "OSS {} signature of key {}{token}",
+        claim.form, claim.key_id
+    )
+}
+
+// ---- V1 -------------------------------------------------------------------------------------
+
+fn v1_header(ctx: &Ctx, req: &Req, target: &Target, rest: &str) -> Result<String, Reply> {
+    let (key_id, signature) = rest.trim().rsplit_once(':').ok_or_else(|| {
+        error(
+            ctx,
+            400,
+            "InvalidArgument",
+            "Authorization header is invalid.",
+        )
+    })?;
+    let claim = Claim {
+        form: "V1 header",
+        key_id,
+        token: req.header("x-oss-security-token"),
+        signature,
+    };
+    let date = req
+        .header("x-oss-date")
+        .or_else(|| req.header("date"))
+        .unwrap_or_default();
+    let time = object_wire::parse_http_date(date).ok_or_else(|| {
+        error(
+            ctx,
+            403,
+            "AccessDenied",
+            "OSS authentication requires a valid Date.",
+        )
+    })?;
+    object_wire::check_skew(ctx, &OSS, time)?;
+    let secret = caller_secret(ctx, &claim)?;
+    let sts = v1_string_to_sign(req, target, date.trim(), &[]);
+    check_v1(ctx, &claim, &secret, &sts)?;
+    Ok(verdict(&claim))
+}
+
+fn v1_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
+    let q = |name: &str| {
+        req.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let claim = Claim {
+        form: "V1 presigned URL",
+        key_id: q("OSSAccessKeyId").unwrap_or_default(),
+        token: q("security-token"),
+        signature: q("Signature").unwrap_or_default(),
+    };
+    let expires = q("Expires").unwrap_or_default();
+    let end = expires
+        .parse::<i64>()
+        .ok()
+        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
+        .ok_or_else(|| {
+            error(
+                ctx,
+                403,
+                "AccessDenied",
+                "Expires is not a time in epoch seconds.",
+            )
+        })?;
+    object_wire::check_expiry(ctx, &OSS, end)?;
+    let secret = caller_secret(ctx, &claim)?;
+    let skip = ["OSSAccessKeyId", "Expires", "Signature"];
+    let sts = v1_string_to_sign(req, target, expires, &skip);
+    check_v1(ctx, &claim, &secret, &sts)?;
+    Ok(verdict(&claim))
+}
+
+fn check_v1(ctx: &Ctx, claim: &Claim, secret: &str, sts: &str) -> Result<(), Reply> {
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(sts.as_bytes());
+    let expected = B64.encode(mac.finalize().into_bytes());
+    if expected == claim.signature {
+        Ok(())
+    } else {
+        Err(mismatch(ctx, claim, sts))
+    }
+}
+
+/// `signing.md` §5.1: the date line is `x-oss-date` or `Date` (header form) or `Expires`
+/// (presigned); the resource names the bucket and raw key and the sub-resources, raw too.
+fn v1_string_to_sign(req: &Req, target: &Target, date_line: &str, skip: &[&str]) -> String {
+    let mut s = format!(
+        "{}\n{}\n{}\n{date_line}\n",
+        req.method,
+        req.header("content-md5").unwrap_or_default(),
+        req.header("content-type").unwrap_or_default(),
+    );
+    s.push_str(&object_wire::prefixed_headers(req, "x-oss-"));
+    s.push('/');
+    if let Some(bucket) = &target.bucket {
+        s.push_str(bucket);
+        s.push('/');
+        s.push_str(&target.key);
+    }
+    let mut subs: Vec<&(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| {
+            !skip.contains(&k.as_str())
+                && (SUBRESOURCES.contains(&k.as_str()) || k.starts_with("x-oss-"))
+        })
+        .collect();
+    subs.sort();
+    for (i, (k, v)) in subs.iter().enumerate() {
+        s.push(if i == 0 { '?' } else { '&' });
+        s.push_str(k);
+        if !v.is_empty() {
+            s.push('=');
+            s.push_str(v);
+        }
+    }
+    s
+}
+
+// ---- V4 -------------------------------------------------------------------------------------
+
+/// The parts of `Credential=<id>/<date>/<region>/<product>/aliyun_v4_request`.
+struct Scope<'a> {
+    key_id: &'a str,
+    date: &'a str,
+    region: &'a str,
+    product: &'a str,
+}
+
+fn parse_credential<'a>(ctx: &Ctx, credential: &'a str) -> Result<Scope<'a>, Reply> {
+    let parts: Vec<&str> = credential.split('/').collect();
+    match parts.as_slice() {
+        [key_id, date, region, product, "aliyun_v4_request"]
+            if date.len() == 8 && !region.is_empty() && !product.is_empty() =>
+        {
+            Ok(Scope {
+                key_id,
+                date,
+                region,
+                product,
+            })
+        }
+        _ => Err(error(
+            ctx,
+            400,
+            "InvalidArgument",
+            "Credential should be <AccessKeyId>/<yyyymmdd>/<region>/oss/aliyun_v4_request.",
+        )),
+    }
+}
+
+fn v4_header(ctx: &Ctx, req: &Req, target: &Target, rest: &str) -> Result<String, Reply> {
+    let mut credential = None;
+    let mut additional = "";
+    let mut signature = None;
+    for part in rest.split(',') {
+        match part.trim().split_once('=') {
+            Some(("Credential", v)) => credential = Some(v),
+            Some(("AdditionalHeaders", v)) => additional = v,
+            Some(("Signature", v)) => signature = Some(v),
+            _ => {}
+        }
+    }
+    let (Some(credential), Some(signature)) = (credential, signature) else {
+        return Err(error(
+            ctx,
+            400,
+            "InvalidArgument",
+            "Authorization header is invalid: it needs Credential and Signature.",
+        ));
+    };
+    let scope = parse_credential(ctx, credential)?;
+    let claim = Claim {
+        form: "V4 header",
+        key_id: scope.key_id,
+        token: req.header("x-oss-security-token"),
+        signature,
+    };
+    let time_text = req.header("x-oss-date").unwrap_or_default();
+    let time = object_wire::parse_basic_time(time_text).ok_or_else(|| {
+        error(
+            ctx,
+            403,
+            "AccessDenied",
+            "OSS V4 authentication requires a valid x-oss-date header.",
+        )
+    })?;
+    object_wire::check_skew(ctx, &OSS, time)?;
+    check_scope_date(ctx, &scope, time_text)?;
+    let secret = caller_secret(ctx, &claim)?;
+    let payload = req
+        .header("x-oss-content-sha256")
+        .unwrap_or("UNSIGNED-PAYLOAD");
+    let canonical = v4_canonical_request(req, target, additional, payload, None);
+    check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
+    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+}
+
+fn v4_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
+    let q = |name: &str| {
+        req.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let scope = parse_credential(ctx, q("x-oss-credential").unwrap_or_default())?;
+    let claim = Claim {
+        form: "V4 presigned URL",
+        key_id: scope.key_id,
+        token: q("x-oss-security-token"),
+        signature: q("x-oss-signature").unwrap_or_default(),
+    };
+    let time_text = q("x-oss-date").unwrap_or_default();
+    let time = object_wire::parse_basic_time(time_text);
+    let lifetime = q("x-oss-expires").and_then(|e| e.parse::<i64>().ok());
+    let (Some(time), Some(lifetime)) = (time, lifetime) else {
+        return Err(error(
+            ctx,
+            400,
+            "InvalidArgument",
+            "x-oss-date and x-oss-expires must be an ISO 8601 basic time and seconds.",
+        ));
+    };
+    object_wire::check_expiry(ctx, &OSS, time + TimeDelta::seconds(lifetime))?;
+    check_scope_date(ctx, &scope, time_text)?;
+    let secret = caller_secret(ctx, &claim)?;
+    let additional = q("x-oss-additional-headers").unwrap_or_default();
+    let canonical = v4_canonical_request(
+        req,
+        target,
+        additional,
+        "UNSIGNED-PAYLOAD",
+        Some("x-oss-signature"),
+    );
+    check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
+    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+}
+
+fn check_scope_date(ctx: &Ctx, scope: &Scope, time_text: &str) -> Result<(), Reply> {
+    if time_text.starts_with(scope.date) {
+        return Ok(());
+    }
+    Err(error(
+        ctx,
+        400,
+        "InvalidArgument",
+        "The date of the credential scope is not the date of x-oss-date.",
+    ))
+}
+
+/// `signing.md` §6.2.
+fn v4_canonical_request(
+    req: &Req,
+    target: &Target,
+    additional: &str,
+    payload: &str,
+    skip: Option<&str>,
+) -> String {
+    let uri = match &target.bucket {
+        Some(bucket) => format!("/{}/{}", bucket, object_wire::uri_encode(&target.key, true)),
+        None => "/".to_owned(),
+    };
+    let mut query: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| Some(k.as_str()) != skip)
+        .map(|(k, v)| {
+            (
+                object_wire::uri_encode(k, false),
+                object_wire::uri_encode(v, false),
+            )
+        })
+        .collect();
+    query.sort();
+    let query: Vec<String> = query
+        .into_iter()
+        .map(|(k, v)| if v.is_empty() { k } else { format!("{k}={v}") })
+        .collect();
+    let extra: Vec<String> = additional
+        .split(';')
+        .filter(|h| !h.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (name, value) in &req.headers {
+        let name = name.to_ascii_lowercase();
+        let signed = name.starts_with("x-oss-")
+            || name == "content-type"
+            || name == "content-md5"
+            || extra.contains(&name);
+        if !signed {
+            continue;
+        }
+        match headers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => {
+                v.push(',');
+                v.push_str(value.trim());
+            }
+            None => headers.push((name, value.trim().to_owned())),
+        }
+    }
+    headers.sort();
+    let headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+    format!(
+        "{}\n{uri}\n{}\n{headers}\n{}\n{payload}",
+        req.method,
+        query.join("&"),
+        extra.join(";"),
+    )
+}
+
+fn hmac256(key: &[u8], data: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(data.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn check_v4(
+    ctx: &Ctx,
+    claim: &Claim,
+    scope: &Scope,
+    secret: &str,
+    time_text: &str,
+    canonical: &str,
+) -> Result<(), Reply> {
+    let scope_text = format!(
+        "{}/{}/{}/aliyun_v4_request",
+        scope.date, scope.region, scope.product
+    );
+    let sts = format!(
+        "OSS4-HMAC-SHA256\n{time_text}\n{scope_text}\n{}",
+        hex(&Sha256::digest(canonical.as_bytes()))
+    );
+    let mut key = hmac256(format!("aliyun_v4{secret}").as_bytes(), scope.date);
+    for part in [scope.region, scope.product, "aliyun_v4_request"] {
+        key = hmac256(&key, part);
+    }
+    if hex(&hmac256(&key, &sts)) == claim.signature {
+        Ok(())
+    } else {
+        Err(mismatch(ctx, claim, &sts))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
