@@ -1,6 +1,8 @@
 //! The reqsign adapters (`cloudcred::interop::reqsign`) with reqsign's own `Signer` and request
 //! signers, fed by credentials the fake cloud issued: what reqsign puts on the wire is signed
-//! with exactly those credentials.
+//! with exactly those credentials, and the fake cloud's OSS and OBS endpoints (their own
+//! verifiers, not cloudcred's signers) store and return objects written that way and refuse a
+//! wrong secret or an expired token with the services' codes.
 
 mod common;
 
@@ -10,8 +12,8 @@ use cloudcred::huawei::HuaweiMetadata;
 use cloudcred::interop::reqsign::{
     ObsCredentialProvider, OssCredentialProvider, S3CredentialProvider,
 };
-use cloudcred::SharedProvider;
-use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, Issued};
+use cloudcred::{ErrorKind, SharedProvider};
+use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Issued, Verdict};
 use common::cloud;
 use hmac::{Hmac, Mac};
 use reqsign_core::Signer;
@@ -156,4 +158,257 @@ async fn aws_v4_signer_takes_the_assumed_role_through_a_provider_chain() {
         &header(&parts, "x-amz-date")[..8]
     );
     assert!(authorization.starts_with(&scope), "{scope}");
+}
+
+/// An object endpoint of the fake cloud, addressed virtual-hosted as the reqsign signers expect
+/// (`BUCKET.<service host>`, resolved to the loopback listener).
+struct Objects {
+    client: reqwest::Client,
+    origin: String,
+}
+
+impl Objects {
+    fn new(listener_url: &str, service_host: &str) -> Objects {
+        let addr: std::net::SocketAddr = listener_url["http://".len()..].parse().unwrap();
+        let host = format!("{BUCKET}.{service_host}");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .resolve(&host, addr)
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let origin = format!("http://{host}:{}", addr.port());
+        Objects { client, origin }
+    }
+
+    /// Signs `method key` with a reqsign `Signer` (header form) and sends it with `body`: the
+    /// status and the response body.
+    async fn send<K: reqsign_core::SigningCredential>(
+        &self,
+        signer: &Signer<K>,
+        method: http::Method,
+        key: &str,
+        body: &str,
+    ) -> (u16, String) {
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(format!("{}/{key}", self.origin));
+        if !body.is_empty() {
+            request = request.header("content-type", "text/plain");
+        }
+        let mut parts = request.body(()).unwrap().into_parts().0;
+        signer.sign(&mut parts, None).await.unwrap();
+        let response = self
+            .client
+            .request(parts.method, parts.uri.to_string())
+            .headers(parts.headers)
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+fn code(xml: &str) -> &str {
+    xml.split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map_or("", |(code, _)| code)
+}
+
+/// The fake's verdict on the last request of `endpoint`.
+fn last_verdict(cloud: &FakeCloud, endpoint: Endpoint) -> (Verdict, Option<String>) {
+    let r = cloud
+        .requests()
+        .into_iter()
+        .filter(|r| r.endpoint == Some(endpoint))
+        .last()
+        .expect("a request reached the endpoint");
+    (r.verdict, r.verified)
+}
+
+/// Credentials the client cannot tell are bad (a static source, no expiration known): the
+/// service is the one to refuse them.
+fn static_sts(id: &str, secret: &str, token: &str) -> SharedProvider {
+    StaticProvider::sts(id, secret, token).unwrap().into()
+}
+
+/// The proof for OSS: an AssumeRole against the fake STS, `OssCredentialProvider`,
+/// reqsign's OSS signer (V1 and V4), a PUT and a GET sent to the fake's OSS endpoint: stored and
+/// read back, and the endpoint saw the assumed role's key and token.
+#[tokio::test]
+async fn oss_put_and_get_signed_by_reqsign_with_assumed_role_credentials() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let oss = Objects::new(&cloud.oss_url(), "oss-cn-hangzhou.fake.test");
+    let provider = OssCredentialProvider::new(assume_role(&cloud));
+    let signer = Signer::new(
+        reqsign_core::Context::new(),
+        provider,
+        reqsign_aliyun_oss::RequestSigner::new(BUCKET),
+    );
+    for (version, signer) in [
+        ("V1", signer.clone()),
+        (
+            "V4",
+            signer.with_request_signer(
+                reqsign_aliyun_oss::RequestSigner::new(BUCKET)
+                    .with_signing_version(reqsign_aliyun_oss::SigningVersion::V4)
+                    .with_region("cn-hangzhou"),
+            ),
+        ),
+    ] {
+        let key = format!("reqsign/{version}.txt");
+        let text = format!("written by reqsign's OSS {version} signer");
+        let (status, body) = oss.send(&signer, http::Method::PUT, &key, &text).await;
+        assert_eq!(status, 200, "{version} PUT: {body}");
+        let (status, body) = oss.send(&signer, http::Method::GET, &key, "").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, text.as_str()),
+            "{version} GET"
+        );
+        let (verdict, verified) = last_verdict(&cloud, Endpoint::Oss);
+        assert_eq!(verdict, Verdict::Accepted);
+        let issued = last_issued(&cloud);
+        let verified = verified.unwrap();
+        let expected = format!(
+            "OSS {version} header signature of key {} with its security token",
+            issued.access_key_id
+        );
+        assert!(verified.starts_with(&expected), "{verified}");
+    }
+    // One AssumeRole served both versions and all four requests: the engine's snapshot.
+    assert_eq!(cloud.count(Endpoint::StsAssumeRole), 1);
+}
+
+/// A wrong secret is `SignatureDoesNotMatch`; a token past its end is `SecurityTokenExpired`.
+/// The expired credentials come from the same AssumeRole (the fake backdates them): cloudcred's
+/// provider refuses them itself, so they reach reqsign through a static source that cannot
+/// know.
+#[tokio::test]
+async fn oss_refuses_a_wrong_secret_and_an_expired_token() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let oss = Objects::new(&cloud.oss_url(), "oss-cn-hangzhou.fake.test");
+    let oss_signer = |provider: SharedProvider| {
+        Signer::new(
+            reqsign_core::Context::new(),
+            OssCredentialProvider::new(provider),
+            reqsign_aliyun_oss::RequestSigner::new(BUCKET),
+        )
+    };
+
+    assume_role(&cloud).get().await.unwrap();
+    let issued = last_issued(&cloud);
+    let token = issued.security_token.clone().unwrap();
+    let wrong = oss_signer(static_sts(
+        &issued.access_key_id,
+        "wrong-secret-0001",
+        &token,
+    ));
+    let (status, body) = oss.send(&wrong, http::Method::PUT, "k.txt", "x").await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "SignatureDoesNotMatch"),
+        "{body}"
+    );
+    cloud::assert_clean(&cloud, &body);
+
+    cloud.set_fault_times(Endpoint::StsAssumeRole, Fault::ExpiredCredentials, 2);
+    let e = assume_role(&cloud).get().await.unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Expired { .. }), "{e}");
+    // Through the adapter, the refusal is reqsign's `CredentialInvalid` with cloudcred's text.
+    let adapter_error = oss_signer(assume_role(&cloud))
+        .sign(&mut get(&format!("{}/k.txt", oss.origin)), None)
+        .await;
+    let adapter_error = adapter_error.map(|_| ()).unwrap_err();
+    assert_eq!(
+        adapter_error.kind(),
+        reqsign_core::ErrorKind::CredentialInvalid
+    );
+    assert!(
+        adapter_error
+            .to_string()
+            .contains("returned credentials that expired at"),
+        "{adapter_error}"
+    );
+    cloud::assert_clean(&cloud, &format!("{adapter_error} {adapter_error:?}"));
+    let expired = last_issued(&cloud);
+    let signer = oss_signer(static_sts(
+        &expired.access_key_id,
+        &expired.access_key_secret,
+        expired.security_token.as_deref().unwrap(),
+    ));
+    let (status, body) = oss.send(&signer, http::Method::GET, "k.txt", "").await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "SecurityTokenExpired"),
+        "{body}"
+    );
+    assert_eq!(
+        last_verdict(&cloud, Endpoint::Oss).0,
+        Verdict::Rejected {
+            status: 403,
+            code: "SecurityTokenExpired".into()
+        }
+    );
+}
+
+/// The same for OBS with the Huawei ECS metadata service's security keys: reqsign's OBS signer
+/// writes and reads back an object; a wrong secret and an expired token are refused.
+#[tokio::test]
+async fn obs_put_and_get_signed_by_reqsign_with_metadata_security_keys() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let obs = Objects::new(&cloud.obs_url(), "obs.cn-north-4.fake.test");
+    let obs_signer = |provider: SharedProvider| {
+        Signer::new(
+            reqsign_core::Context::new(),
+            ObsCredentialProvider::new(provider),
+            reqsign_huaweicloud_obs::RequestSigner::new(BUCKET),
+        )
+    };
+    let signer = obs_signer(huawei_metadata(&cloud));
+    let text = "written by reqsign's OBS signer";
+    let (status, body) = obs
+        .send(&signer, http::Method::PUT, "reqsign/obs.txt", text)
+        .await;
+    assert_eq!(status, 200, "PUT: {body}");
+    let (status, body) = obs
+        .send(&signer, http::Method::GET, "reqsign/obs.txt", "")
+        .await;
+    assert_eq!((status, body.as_str()), (200, text), "GET");
+    let issued = last_issued(&cloud);
+    let (verdict, verified) = last_verdict(&cloud, Endpoint::Obs);
+    assert_eq!(verdict, Verdict::Accepted);
+    assert!(verified.unwrap().contains(&issued.access_key_id));
+
+    let token = issued.security_token.clone().unwrap();
+    let wrong = obs_signer(static_sts(
+        &issued.access_key_id,
+        "wrong-secret-0001",
+        &token,
+    ));
+    let (status, body) = obs
+        .send(&wrong, http::Method::GET, "reqsign/obs.txt", "")
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "SignatureDoesNotMatch"),
+        "{body}"
+    );
+    cloud::assert_clean(&cloud, &body);
+
+    cloud.set_fault_times(Endpoint::HwSecurityKey, Fault::ExpiredCredentials, 1);
+    let e = huawei_metadata(&cloud).get().await.unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Expired { .. }), "{e}");
+    let expired = last_issued(&cloud);
+    let signer = obs_signer(static_sts(
+        &expired.access_key_id,
+        &expired.access_key_secret,
+        expired.security_token.as_deref().unwrap(),
+    ));
+    let (status, body) = obs
+        .send(&signer, http::Method::GET, "reqsign/obs.txt", "")
+        .await;
+    // OBS answers a wrong, missing or expired token alike.
+    assert_eq!((status, code(&body)), (403, "InvalidAccessKeyId"), "{body}");
 }
