@@ -91,7 +91,11 @@ async fn oss_signer_signs_with_the_assumed_role_s_credentials() {
 /// Huawei ECS metadata security keys of the fake cloud (`GET …/securitykey`).
 fn huawei_metadata(cloud: &FakeCloud) -> SharedProvider {
     let (ctx, _clock) = common::fake::manual_ctx(&[]);
-    HuaweiMetadata::builder(&ctx)
+    huawei_metadata_in(&ctx, cloud)
+}
+
+fn huawei_metadata_in(ctx: &cloudcred::Context, cloud: &FakeCloud) -> SharedProvider {
+    HuaweiMetadata::builder(ctx)
         .endpoint(cloud.base_url())
         .timeouts(Duration::from_secs(1), Duration::from_secs(2))
         .refresh(cloudcred::huawei::refresh_config().background(false))
@@ -411,4 +415,61 @@ async fn obs_put_and_get_signed_by_reqsign_with_metadata_security_keys() {
         .await;
     // OBS answers a wrong, missing or expired token alike.
     assert_eq!((status, code(&body)), (403, "InvalidAccessKeyId"), "{body}");
+}
+
+/// What the module docs say about refreshing OBS credentials, shown on the wire: reqsign's OBS
+/// credential has no expiration, so a `Signer` keeps its first keys after they expired (the
+/// service refuses them), while asking the adapter per request and calling the request signer
+/// directly follows cloudcred's refresh. Three-second keys, on the real clock.
+#[tokio::test]
+async fn obs_signer_keeps_expired_keys_while_direct_signing_follows_the_refresh() {
+    use reqsign_core::{ProvideCredential, SignRequest};
+
+    let config = FakeCloudConfig {
+        hw_metadata_lifetime: Duration::from_secs(3),
+        ..FakeCloudConfig::default()
+    };
+    let cloud = cloud::start(config).await;
+    let obs = Objects::new(&cloud.obs_url(), "obs.cn-north-4.fake.test");
+    let metadata = huawei_metadata_in(
+        &cloudcred::Context::with_env(cloudcred::MapEnv::default()),
+        &cloud,
+    );
+    let signer = Signer::new(
+        reqsign_core::Context::new(),
+        ObsCredentialProvider::new(metadata.clone()),
+        reqsign_huaweicloud_obs::RequestSigner::new(BUCKET),
+    );
+    let (status, body) = obs.send(&signer, http::Method::PUT, "k.txt", "v").await;
+    assert_eq!(status, 200, "{body}");
+    let first = last_issued(&cloud).access_key_id;
+
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let (status, body) = obs.send(&signer, http::Method::GET, "k.txt", "").await;
+    assert_eq!((status, code(&body)), (403, "InvalidAccessKeyId"), "{body}");
+    assert_eq!(
+        cloud.count(Endpoint::HwSecurityKey),
+        1,
+        "the Signer never asked again"
+    );
+
+    let direct = ObsCredentialProvider::new(metadata);
+    let ctx = reqsign_core::Context::new();
+    let mut parts = get(&format!("{}/k.txt", obs.origin));
+    let credential = direct.provide_credential(&ctx).await.unwrap().unwrap();
+    assert_ne!(credential.access_key_id, first, "refreshed keys");
+    reqsign_huaweicloud_obs::RequestSigner::new(BUCKET)
+        .sign_request(&ctx, &mut parts, Some(&credential), None)
+        .await
+        .unwrap();
+    let response = obs
+        .client
+        .get(parts.uri.to_string())
+        .headers(parts.headers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "v");
+    assert!(direct.expiration().unwrap() > chrono::Utc::now());
 }
