@@ -225,8 +225,7 @@ fn last_verdict(cloud: &FakeCloud, endpoint: Endpoint) -> (Verdict, Option<Strin
     let r = cloud
         .requests()
         .into_iter()
-        .filter(|r| r.endpoint == Some(endpoint))
-        .last()
+        .rfind(|r| r.endpoint == Some(endpoint))
         .expect("a request reached the endpoint");
     (r.verdict, r.verified)
 }
