@@ -51,9 +51,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .body(())?
             .into_parts()
             .0;
-        let credential = provider.provide_credential(&reqsign_ctx).await?;
+        // `None` would be "not configured"; the request signer would leave the request unsigned.
+        let credential = provider
+            .provide_credential(&reqsign_ctx)
+            .await?
+            .ok_or("no OBS credentials")?;
         request_signer
-            .sign_request(&reqsign_ctx, &mut parts, credential.as_ref(), None)
+            .sign_request(&reqsign_ctx, &mut parts, Some(&credential), None)
             .await?;
         let response = client
             .request(parts.method, parts.uri.to_string())

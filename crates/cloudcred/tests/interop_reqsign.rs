@@ -145,7 +145,7 @@ async fn aws_v4_signer_takes_the_assumed_role_through_a_provider_chain() {
     let signer = Signer::new(
         reqsign_core::Context::new(),
         chain,
-        reqsign_aws_v4::RequestSigner::new("s3", "oss-cn-hangzhou"),
+        reqsign_aws_v4::RequestSigner::new("s3", "cn-hangzhou"),
     );
     let mut parts = get(&format!("http://{BUCKET}.oss.example.test/dir/key.txt"));
     signer.sign(&mut parts, None).await.unwrap();
@@ -157,7 +157,7 @@ async fn aws_v4_signer_takes_the_assumed_role_through_a_provider_chain() {
     );
     let authorization = header(&parts, "authorization");
     let scope = format!(
-        "AWS4-HMAC-SHA256 Credential={}/{}/oss-cn-hangzhou/s3/aws4_request,",
+        "AWS4-HMAC-SHA256 Credential={}/{}/cn-hangzhou/s3/aws4_request,",
         issued.access_key_id,
         &header(&parts, "x-amz-date")[..8]
     );

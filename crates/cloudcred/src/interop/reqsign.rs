@@ -10,7 +10,7 @@
 //!   reqsign-aws-core): id, secret, session token and expiration, for the S3-compatible APIs of
 //!   OSS and OBS, and the credential type of OpenDAL's S3 service.
 //!
-//! Both wrap any provider (a source, a [`Chain`](crate::Chain), a default chain): the refresh
+//! All three wrap any provider (a source, a [`Chain`](crate::Chain), a default chain): the refresh
 //! engine decides when credentials are fetched, and the adapter converts each credential
 //! snapshot once. reqsign's trait hands out an owned credential, so a call costs one clone of
 //! the converted credential (its two or three strings) and nothing else.
@@ -62,7 +62,8 @@
 //! - reqsign's [`Signer`] with these adapters, as above, with any HTTP client;
 //! - OpenDAL's **S3 service**, which takes a reqsign provider chain
 //!   (`S3::credential_provider_chain`, of `reqsign_aws_v4::Credential`), pointed at the
-//!   S3-compatible endpoint of OSS (`https://oss-<region>.aliyuncs.com`, virtual-hosted) or OBS,
+//!   S3-compatible endpoint of OSS (`https://s3.oss-<region>.aliyuncs.com`, virtual-hosted, as
+//!   Alibaba Cloud's "use AWS SDKs to access OSS" guide configures it) or of OBS,
 //!   with [`S3CredentialProvider`]:
 //!
 //! ```no_run
@@ -76,8 +77,8 @@
 //! let chain = DefaultChain::builder(&cloudcred::Context::from_process()).build();
 //! let s3 = S3::default()
 //!     .bucket("my-bucket")
-//!     .region("oss-cn-hangzhou")
-//!     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
+//!     .region("cn-hangzhou")
+//!     .endpoint("https://s3.oss-cn-hangzhou.aliyuncs.com")
 //!     .enable_virtual_host_style()
 //!     .credential_provider_chain(
 //!         ProvideCredentialChain::new().push(S3CredentialProvider::new(chain)),
@@ -116,16 +117,20 @@
 //!     .body(())?
 //!     .into_parts()
 //!     .0;
-//! let credential = provider.provide_credential(&ctx).await?;
+//! let credential = provider
+//!     .provide_credential(&ctx)
+//!     .await?
+//!     .ok_or("no OBS credentials configured")?;
 //! request_signer
-//!     .sign_request(&ctx, &mut parts, credential.as_ref(), None)
+//!     .sign_request(&ctx, &mut parts, Some(&credential), None)
 //!     .await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! or rebuild the `Signer` ([`Signer::with_credential_provider`]) before the credentials of
-//! [`ObsCredentialProvider::expiration`] run out. Long-term keys need neither.
+//! (`None` is "not configured": the request signer would leave the request unsigned), or rebuild
+//! the `Signer` ([`Signer::with_credential_provider`]) before the time
+//! [`ObsCredentialProvider::expiration`] reports. Long-term keys need neither.
 //!
 //! [reqsign]: https://github.com/apache/opendal-reqsign
 //! [`Signer`]: reqsign_core::Signer
