@@ -27,6 +27,7 @@ impl Home {
     fn with_files(self) -> Self {
         self.install("alibabacloud/credentials", ".alibabacloud/credentials")
             .install("aliyun/config.json", ".aliyun/config.json")
+            .install("huaweicloud/credentials", ".huaweicloud/credentials")
     }
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         self.command(args, env).output().unwrap()
@@ -316,7 +317,7 @@ fn presign_prints_only_the_url() {
         "{url}"
     );
     assert!(
-        url.contains("&AccessKeyId=LTAIFAKECLIDEFAULT01&Signature="),
+        url.contains("&AccessKeyId=FAKEHWBASICAK0000001&Signature="),
         "{url}"
     );
 
@@ -405,7 +406,7 @@ fn sign_prints_the_headers_to_add() {
         (
             "obs",
             "https://bkt.obs.example.invalid/k",
-            "authorization: OBS LTAIFAKECLIDEFAULT01:",
+            "authorization: OBS FAKEHWBASICAK0000001:",
         ),
     ] {
         let out = home.run(&["sign", "--service", service, "--v1", "--url", url], &[]);
@@ -579,6 +580,22 @@ fn sandbox_resolves_against_the_embedded_fake_cloud() {
         "{text}"
     );
     assert!(!text.contains("fake-cli-secret-ram-00005"), "{text}");
+    // From credentials to use: OSS with the AssumeRole keys, OBS with Huawei metadata keys.
+    for line in [
+        "PUT /sandbox-bucket/hello.txt -> Oss: accepted (verified: OSS V4 header signature of key STS",
+        "GET /sandbox-bucket/hello.txt -> Oss: accepted (verified: OSS V4 presigned URL signature of key STS",
+        "presigned GET (OSS V4 URL): HTTP 200, \"hello from the cloudcred sandbox (OSS)\"",
+        "GET /openstack/latest/securitykey -> HwSecurityKey: accepted",
+        "PUT /sandbox-bucket/hello.txt -> Obs: accepted (verified: OBS native header signature of key ",
+        "GET /sandbox-bucket/hello.txt -> Obs: accepted (verified: OBS V4 presigned URL signature of key ",
+        "presigned GET (OBS V4 URL): HTTP 200, \"hello from the cloudcred sandbox (OBS)\"",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert_eq!(text.matches("with its security token").count(), 4, "{text}");
+    // No presigned URL (it is a credential) and no full key id beside the masked ones.
+    assert!(!text.contains("Signature="), "{text}");
+    assert!(!text.contains("x-oss-signature"), "{text}");
 }
 
 const HW_ENV: [(&str, &str); 2] = [

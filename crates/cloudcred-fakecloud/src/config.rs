@@ -178,6 +178,9 @@ pub struct FakeCloudConfig {
     /// Long-term Huawei AK/SK pairs OBS accepts (besides the credentials the Huawei endpoints
     /// issue, which it always accepts until they expire).
     pub hw_access_keys: Vec<(String, String)>,
+    /// Huawei temporary keys (AK, SK, security token) OBS accepts without an endpoint having
+    /// issued them; they never expire. Empty by default.
+    pub hw_sts_access_keys: Vec<(String, String, String)>,
 }
 
 impl Default for FakeCloudConfig {
@@ -229,6 +232,7 @@ impl Default for FakeCloudConfig {
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
+            hw_sts_access_keys: Vec::new(),
         }
     }
 }

@@ -9,6 +9,15 @@
 //! the way the real services do: RPC signatures (HMAC-SHA1 and SHA256withRSA), nonces, timestamps,
 //! security tokens of the keys it issued, durations, role ARNs, bearer and metadata tokens.
 //!
+//! Credentials can then be used: [`FakeCloud::oss_url`] and [`FakeCloud::obs_url`] are OSS and
+//! OBS object endpoints on ports of their own that verify every signature form as the services do
+//! (OSS V1 and V4, OBS native, AWS V2 and V4; header and presigned), accept the keys the fake
+//! issued (with their security tokens) and the fixtures' long-term keys, and store objects in
+//! memory (PUT, GET with `Range`, HEAD, DELETE, listing). Address buckets path-style
+//! (`/bucket/key`) or virtual-hosted (a `bucket.` Host mapped to the port). Errors are the
+//! services' codes in their XML; each recorded request says how it was verified
+//! ([`RecordedRequest::verified`]). What is and is not checked: `docs/fakecloud-objects.md`.
+//!
 //! It deliberately shares no code with the `cloudcred` library: it is the oracle that library is
 //! tested against, so its RPC canonicalisation ([`rpc_signature`]) is an independent
 //! implementation checked against the shared vectors.
@@ -21,6 +30,8 @@
 //! cloud.set_fault_times(Endpoint::StsAssumeRole, Fault::Status(503), 1);
 //! // ... run the client ...
 //! assert_eq!(cloud.count(Endpoint::StsAssumeRole), 2);
+//! // Objects: e.g. `PUT {oss_url}/bucket/key` signed with OSS V4 by a key STS issued above.
+//! println!("{} {}", cloud.oss_url(), cloud.obs_url());
 //! # Ok(()) }
 //! ```
 

@@ -26,18 +26,23 @@ pub(crate) struct Service {
     pub prefix: &'static str,
     /// OSS reports the MD5 in upper-case hex, OBS in lower-case.
     pub upper_etag: bool,
+    /// How the service's endpoint host names begin (`oss-cn-hangzhou.aliyuncs.com`,
+    /// `obs.cn-north-4.myhuaweicloud.com`): what follows the bucket in a virtual-hosted Host.
+    pub host_label: &'static str,
 }
 
 pub(crate) const OSS: Service = Service {
     request_id_header: "x-oss-request-id",
     prefix: "x-oss-",
     upper_etag: true,
+    host_label: "oss",
 };
 
 pub(crate) const OBS: Service = Service {
     request_id_header: "x-obs-request-id",
     prefix: "x-obs-",
     upper_etag: false,
+    host_label: "obs",
 };
 
 /// The bucket and key a request names.
@@ -50,16 +55,27 @@ pub(crate) struct Target {
     pub virtual_hosted: bool,
 }
 
-/// Path-style when the Host is an IP literal or `localhost` (`/bucket/key`), else
-/// virtual-hosted: the Host's first label is the bucket and the whole path is the key.
-pub(crate) fn target(req: &Req) -> Target {
+/// Path-style (`/bucket/key`) when the Host is an IP literal, `localhost` or the service's own
+/// endpoint (its first label begins with `oss` / `obs`). Otherwise virtual-hosted, the whole
+/// path being the key: the bucket is what precedes the endpoint (the last label beginning
+/// with `oss` / `obs`, so `my.bucket.obs.cn-north-4.example` is bucket `my.bucket`), or the
+/// first label when the Host names no endpoint (`bucket.anything`).
+pub(crate) fn target(req: &Req, service: &Service) -> Target {
     let host = req.header("host").unwrap_or_default();
     let name = match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(h, _)| h),
     };
     let path = req.path.strip_prefix('/').unwrap_or(&req.path);
-    if name.is_empty() || name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok() {
+    let labels: Vec<&str> = name.split('.').collect();
+    let endpoint_at = labels
+        .iter()
+        .rposition(|l| l.to_ascii_lowercase().starts_with(service.host_label));
+    if name.is_empty()
+        || name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok()
+        || endpoint_at == Some(0)
+    {
         let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
         return Target {
             bucket: (!bucket.is_empty()).then(|| decode(bucket)),
@@ -68,7 +84,7 @@ pub(crate) fn target(req: &Req) -> Target {
         };
     }
     Target {
-        bucket: Some(name.split('.').next().unwrap_or_default().to_owned()),
+        bucket: Some(labels[..endpoint_at.unwrap_or(1)].join(".")),
         key: decode(path),
         virtual_hosted: true,
     }
@@ -106,6 +122,12 @@ pub(crate) fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
+/// A header value without the optional whitespace HTTP allows around it (SP and HTAB only:
+/// a value may well begin with U+3000 or U+00A0, and the services sign those).
+pub(crate) fn trim_ows(v: &str) -> &str {
+    v.trim_matches([' ', '\t'])
+}
+
 /// Headers whose lower-cased name starts with `prefix`, as `name:value\n` sorted by name, values
 /// trimmed and repeats joined with `,`: the canonical headers of the V1-style signatures.
 pub(crate) fn prefixed_headers(req: &Req, prefix: &str) -> String {
@@ -118,9 +140,9 @@ pub(crate) fn prefixed_headers(req: &Req, prefix: &str) -> String {
         match picked.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => {
                 v.push(',');
-                v.push_str(value.trim());
+                v.push_str(trim_ows(value));
             }
-            None => picked.push((name, value.trim().to_owned())),
+            None => picked.push((name, trim_ows(value).to_owned())),
         }
     }
     picked.sort();
@@ -145,8 +167,10 @@ pub(crate) fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+/// `2012-02-24T08:42:32.000Z`: the services keep whole seconds, and oss2's parser takes the
+/// `.000` literally (`%Y-%m-%dT%H:%M:%S.000Z`).
 fn iso_millis(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
 /// The service's error document. `extra` elements follow `HostId` (OSS adds `StringToSign`
@@ -224,8 +248,21 @@ pub(crate) fn check_expiry(
     ))
 }
 
-/// Runs the operation an authenticated request asks for on the shared store.
+/// Runs the operation an authenticated request asks for on the shared store; every answer
+/// names its request id, as the services' do.
 pub(crate) fn operate(ctx: &Ctx, req: &Req, service: &Service, target: &Target) -> Reply {
+    let reply = run(ctx, req, service, target);
+    if reply
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(service.request_id_header))
+    {
+        return reply;
+    }
+    reply.with_header(service.request_id_header, ctx.request_id.to_owned())
+}
+
+fn run(ctx: &Ctx, req: &Req, service: &Service, target: &Target) -> Reply {
     let Some(bucket) = target.bucket.as_deref() else {
         return error(
             ctx,

@@ -22,13 +22,52 @@ use base64::Engine as _;
 
 use crate::http::{Ctx, Reply, Req};
 use crate::object_wire::{self, Target, OBS};
+use crate::rpc_signature::form_decode;
 
 /// What stands for the security token in an echoed string to sign (OBS echoes it whole).
 const MASK: &str = "<security-token>";
 
-/// `ALLOWED_RESOURCE_PARAMTER_NAMES` of esdk-obs-python `obs/const.py` (`signing.md` §8.2),
-/// matched on the lower-cased name.
+/// Query names signed as sub-resources, matched on the lower-cased name: the service decides,
+/// and the official lists differ, so this is the union of `ALLOWED_RESOURCE_PARAMTER_NAMES` of
+/// esdk-obs-python `obs/const.py` (`signing.md` §8.2) and of huaweicloud-sdk-java-v3
+/// `OBSSigner.java` (operations such as `PUT /?customdomain` or `PUT /?mirrorBackToSource`), the
+/// union `testdata/differential/gen_obs.py` signs with.
 const SUBRESOURCES: &[&str] = &[
+    "asynccallback",
+    "asyncfetchjob",
+    "asyncfetchpolicy",
+    "attname",
+    "cdnnotifyconfiguration",
+    "customdomain",
+    "extension_policy",
+    "fscreatehardlink",
+    "getcontentsummary",
+    "ignore-sign-in-query",
+    "listcontentsummary",
+    "mirrorbacktosource",
+    "mirrorrefresh",
+    "multilistcontentsummary",
+    "orchestration",
+    "readahead",
+    "replication_progress",
+    "select",
+    "select-type",
+    "sfsacl",
+    "sfsmount",
+    "sfsumount",
+    "synccallback",
+    "template_name",
+    "template_name_prefix",
+    "x-obs-security-token",
+    "x-obs-sse-kms-key-project-id",
+    "x-workflow-category",
+    "x-workflow-create",
+    "x-workflow-forbid",
+    "x-workflow-status",
+    "x-workflow-type",
+    "x_obs_dnslevel",
+    "x_obs_resource_id",
+    "x_obs_resource_type",
     "acl",
     "append",
     "backtosource",
@@ -99,11 +138,10 @@ const SUBRESOURCES: &[&str] = &[
 ];
 
 pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
-    let target = object_wire::target(req);
+    let target = object_wire::target(req, &OBS);
     match authenticate(ctx, req, &target) {
         Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OBS, &target)
-                .with_header(OBS.request_id_header, ctx.request_id.to_owned());
+            let mut reply = object_wire::operate(ctx, req, &OBS, &target);
             reply.verified = Some(verified);
             reply
         }
@@ -367,9 +405,15 @@ fn v2_string_to_sign(
             s.push_str(&object_wire::uri_encode(&target.key, true));
         }
     }
-    let mut subs: Vec<&(String, String)> = req
-        .query
-        .iter()
+    // `name=` (an empty value) and `name` (no value) sign differently, so the raw query decides.
+    let mut subs: Vec<(String, Option<String>)> = req
+        .raw_query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (form_decode(k), Some(form_decode(v))),
+            None => (form_decode(p), None),
+        })
         .filter(|(k, _)| {
             let lower = k.to_ascii_lowercase();
             !skip.contains(&k.as_str())
@@ -380,7 +424,7 @@ fn v2_string_to_sign(
     for (i, (k, v)) in subs.iter().enumerate() {
         s.push(if i == 0 { '?' } else { '&' });
         s.push_str(&object_wire::uri_encode(k, true));
-        if !v.is_empty() {
+        if let Some(v) = v {
             s.push('=');
             s.push_str(v);
         }
@@ -441,13 +485,23 @@ fn v4_header(ctx: &Ctx, req: &Req, rest: &str) -> Result<String, Reply> {
         token: req.header("x-amz-security-token"),
         signature,
     };
-    let time_text = req.header("x-amz-date").unwrap_or_default();
+    // SigV4 takes the time from `x-amz-date`, else from `Date` (esdk-obs-python sends only
+    // `Date`), in the ISO 8601 basic form either way.
+    let time_text = match req.header("x-amz-date") {
+        Some(t) => t.to_owned(),
+        None => req
+            .header("date")
+            .and_then(object_wire::parse_http_date)
+            .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+            .unwrap_or_default(),
+    };
+    let time_text = time_text.as_str();
     let time = object_wire::parse_basic_time(time_text).ok_or_else(|| {
         error(
             ctx,
             403,
             "AccessDenied",
-            "AWS authentication requires a valid x-amz-date header.",
+            "AWS authentication requires a valid x-amz-date or Date header.",
         )
     })?;
     object_wire::check_skew(ctx, &OBS, time)?;
@@ -541,7 +595,7 @@ fn v4_canonical_request(req: &Req, signed: &str, payload: &str, skip: Option<&st
             .headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|(_, v)| trimall(v))
             .collect();
         headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
@@ -550,6 +604,22 @@ fn v4_canonical_request(req: &Req, signed: &str, payload: &str, skip: Option<&st
         req.method,
         q.join("&")
     )
+}
+
+/// SigV4's Trimall: outer whitespace removed, runs of inner spaces collapsed to one.
+fn trimall(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for (i, part) in object_wire::trim_ows(v)
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 fn hmac256(key: &[u8], data: &str) -> Vec<u8> {

@@ -28,26 +28,39 @@ use crate::object_wire::{self, Target, OSS};
 /// token in an error body ends up in logs.
 const MASK: &str = "<security-token>";
 
-/// Query parameters V1 signs (`signing.md` §5.3 S4: the union of the Go v2, oss2 and Python v2
-/// lists); any `x-oss-` name is signed too.
+/// Query parameters V1 signs (`signing.md` §5.3 S4): the union of what the official SDKs
+/// sign (oss2, the Go and Python v2 SDKs, and the operation lists of the Go and Java SDKs), as
+/// listed with `testdata/differential/vectors/oss_v1_*.json`; any `x-oss-` name is signed too.
 const SUBRESOURCES: &[&str] = &[
+    "MetaQuery",
+    "accessPoint",
+    "accessPointConfigForObjectProcess",
+    "accessPointForObjectProcess",
+    "accessPointPolicy",
+    "accessPointPolicyForObjectProcess",
     "acl",
     "append",
     "asyncFetch",
+    "bucketArchiveDirectRead",
     "bucketInfo",
     "callback",
     "callback-var",
+    "cleanRestoredObject",
     "cloudboxes",
     "cname",
     "comp",
     "continuation-token",
     "cors",
+    "dataPipeline",
     "delete",
     "encryption",
     "endTime",
     "group",
+    "httpsConfig",
+    "img",
     "inventory",
     "inventoryId",
+    "legalHold",
     "lifecycle",
     "link",
     "live",
@@ -56,18 +69,30 @@ const SUBRESOURCES: &[&str] = &[
     "metaQuery",
     "objectInfo",
     "objectMeta",
+    "objectWorm",
+    "overwriteConfig",
     "partNumber",
     "policy",
+    "policyStatus",
     "position",
+    "processConfiguration",
+    "publicAccessBlock",
     "qos",
     "qosInfo",
+    "qosRequester",
+    "redundancyTransition",
     "referer",
     "regionList",
+    "regions",
     "replication",
     "replicationLocation",
     "replicationProgress",
     "requestPayment",
+    "requesterQosInfo",
     "resourceGroup",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
     "response-cache-control",
     "response-content-disposition",
     "response-content-encoding",
@@ -75,20 +100,34 @@ const SUBRESOURCES: &[&str] = &[
     "response-content-type",
     "response-expires",
     "restore",
+    "retention",
+    "rtc",
+    "seal",
     "security-token",
     "sequential",
     "startTime",
     "stat",
     "status",
+    "style",
+    "styleName",
     "symlink",
     "tagging",
     "transferAcceleration",
+    "udf",
+    "udfApplication",
+    "udfApplicationLog",
+    "udfImage",
+    "udfImageDesc",
+    "udfName",
     "uploadId",
     "uploads",
+    "userDefinedLogFieldsConfig",
     "versionId",
     "versioning",
     "versions",
+    "vip",
     "vod",
+    "vpcip",
     "website",
     "worm",
     "wormExtend",
@@ -96,11 +135,10 @@ const SUBRESOURCES: &[&str] = &[
 ];
 
 pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
-    let target = object_wire::target(req);
+    let target = object_wire::target(req, &OSS);
     match authenticate(ctx, req, &target) {
         Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OSS, &target)
-                .with_header(OSS.request_id_header, ctx.request_id.to_owned());
+            let mut reply = object_wire::operate(ctx, req, &OSS, &target);
             reply.verified = Some(verified);
             reply
         }
@@ -524,9 +562,9 @@ fn v4_canonical_request(
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => {
                 v.push(',');
-                v.push_str(value.trim());
+                v.push_str(object_wire::trim_ows(value));
             }
-            None => headers.push((name, value.trim().to_owned())),
+            None => headers.push((name, object_wire::trim_ows(value).to_owned())),
         }
     }
     headers.sort();

@@ -138,6 +138,16 @@ impl Shared {
                 },
             );
         }
+        for (id, secret, token) in &config.hw_sts_access_keys {
+            m.hw_keys.insert(
+                id.clone(),
+                KnownKey {
+                    secret: secret.clone(),
+                    token: Some(token.clone()),
+                    expiration: None,
+                },
+            );
+        }
         for t in
             std::iter::once(&config.oauth_access_token).chain(&config.oauth_extra_access_tokens)
         {

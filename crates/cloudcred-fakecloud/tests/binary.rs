@@ -31,7 +31,7 @@ fn prints_base_url_and_env_and_serves() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
-    for _ in 0..7 {
+    for _ in 0..9 {
         printed.push(lines.next().unwrap().unwrap());
     }
     let base = printed[0]
@@ -51,7 +51,15 @@ fn prints_base_url_and_env_and_serves() {
         printed[3],
         format!("export ALIBABA_CLOUD_CREDENTIALS_URI={base}/uri/fixture")
     );
-    for (line, var) in printed[4..].iter().zip([
+    for (line, service) in printed[7..].iter().zip(["OSS", "OBS"]) {
+        let url = line.rsplit(' ').next().unwrap();
+        assert!(line.starts_with(&format!("{service} endpoint (")), "{line}");
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url != base,
+            "{line}"
+        );
+    }
+    for (line, var) in printed[4..7].iter().zip([
         "HUAWEICLOUD_SDK_METADATA_ENDPOINT",
         "HUAWEICLOUD_SDK_IAM_ENDPOINT",
         "HUAWEICLOUD_SDK_STS_ENDPOINT",

@@ -172,7 +172,9 @@ async fn get(
         creds,
         Utc::now(),
     );
-    send_object(&obs.client, req).await
+    let response = send_object(&obs.client, req).await;
+    common::assert_no_fake_secret(&obs.cloud, &response.body);
+    response
 }
 
 async fn put_plain(obs: &Obs, key: &str, body: &[u8]) {

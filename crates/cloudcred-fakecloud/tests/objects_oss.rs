@@ -169,7 +169,9 @@ async fn get(
         creds,
         Utc::now(),
     );
-    send_object(&oss.client, req).await
+    let response = send_object(&oss.client, req).await;
+    common::assert_no_fake_secret(&oss.cloud, &response.body);
+    response
 }
 
 async fn put_plain(oss: &Oss, key: &str, body: &[u8]) {

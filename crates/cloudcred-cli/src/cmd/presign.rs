@@ -33,7 +33,8 @@ pub struct Args {
     /// OBS: sign with V4 (needs --region) instead of the native OBS signature.
     #[arg(long)]
     v4: bool,
-    /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
+    /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials; for obs:// (signed with
+    /// the Huawei Cloud chain) the credential type, basic or global.
     #[arg(long)]
     profile: Option<String>,
 }
@@ -225,7 +226,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (scheme, bucket, url) = target_url(&args)?;
     let now = chrono::Utc::now();
     check_expires(&args, scheme, now)?;
-    let creds = super::resolve(ctx, args.profile.as_deref())?;
+    // OBS accepts Huawei Cloud keys only: an Alibaba key in an OBS URL can never be valid.
+    let creds = match scheme {
+        "obs" => super::resolve_for(ctx, super::Cloud::Huawei, args.profile.as_deref())?,
+        _ => super::resolve(ctx, args.profile.as_deref())?,
+    };
     let method = args.method.as_method();
     let headers = HeaderMap::new();
     let expires = Duration::from_secs(args.expires);

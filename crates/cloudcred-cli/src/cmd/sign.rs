@@ -43,7 +43,8 @@ pub struct Args {
     /// OBS: V4 instead of the native signature.
     #[arg(long)]
     v4: bool,
-    /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
+    /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials; for `--service obs`
+    /// (signed with the Huawei Cloud chain) the credential type, basic or global.
     #[arg(long)]
     profile: Option<String>,
 }
@@ -103,7 +104,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
         .map_err(|_| usage("the request cannot be built from these arguments"))?;
     *req.headers_mut() = headers;
     let before: HeaderMap = req.headers().clone();
-    let creds = super::resolve(ctx, args.profile.as_deref())?;
+    // OBS accepts Huawei Cloud keys only; every other service here is Alibaba Cloud's.
+    let creds = match args.service {
+        Service::Obs => super::resolve_for(ctx, super::Cloud::Huawei, args.profile.as_deref())?,
+        _ => super::resolve(ctx, args.profile.as_deref())?,
+    };
     let now = chrono::Utc::now();
     // `bucket.oss-….` / `bucket.obs.….`: a virtual-hosted bucket is the first label.
     let bucket = args.bucket.clone().or_else(|| {

@@ -342,3 +342,27 @@ pub async fn send_url(
         .unwrap();
     send_object(client, req).await
 }
+
+/// Panics if `text` holds a secret or token the fake issued or was configured with.
+pub fn assert_no_fake_secret(cloud: &FakeCloud, text: &str) {
+    let config = cloud.config();
+    let issued = cloud.issued();
+    let secrets = issued
+        .iter()
+        .flat_map(|i| std::iter::once(&i.access_key_secret).chain(&i.security_token))
+        .chain(config.access_keys.iter().map(|(_, s)| s))
+        .chain(config.hw_access_keys.iter().map(|(_, s)| s))
+        .chain(config.sts_access_keys.iter().flat_map(|(_, s, t)| [s, t]))
+        .chain(
+            config
+                .hw_sts_access_keys
+                .iter()
+                .flat_map(|(_, s, t)| [s, t]),
+        );
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret or token leaked: {text}"
+        );
+    }
+}
