@@ -572,7 +572,7 @@ fn reqsign_adapters_and_their_errors_hold_no_secret() {
         }
     }
     assert!(
-        texts.iter().any(|t| t.contains("cannot sign OSS requests")),
+        texts.iter().any(|t| t.contains("needs an AccessKey pair")),
         "the bearer profile is refused: {texts:?}"
     );
     texts.push(capture.text());

@@ -14,3 +14,5 @@
 #[cfg(feature = "reqsign")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqsign")))]
 pub mod reqsign;
+#[cfg(feature = "reqsign")]
+mod snapshot;

@@ -137,15 +137,14 @@
 //! [`Signer::with_credential_provider`]: reqsign_core::Signer::with_credential_provider
 //! [`ProvideCredentialChain`]: reqsign_core::ProvideCredentialChain
 
+use super::snapshot::{require_access_key, Snapshot};
 use crate::error::{Error, ErrorCategory, ErrorKind};
-use crate::model::{CredentialKind, Credentials};
+use crate::model::Credentials;
 use crate::provider::SharedProvider;
-use arc_swap::ArcSwapOption;
 use chrono::{DateTime, Utc};
 use reqsign_core::time::Timestamp;
 use reqsign_core::{ErrorKind as ReqsignErrorKind, ProvideCredential};
 use std::fmt;
-use std::sync::Arc;
 
 /// A reqsign credential provider of Alibaba Cloud OSS credentials backed by a cloudcred
 /// provider; the expiration is passed through (`expires_in`).
@@ -164,7 +163,7 @@ impl ProvideCredential for OssCredentialProvider {
         &self,
         _ctx: &reqsign_core::Context,
     ) -> reqsign_core::Result<Option<Self::Credential>> {
-        self.0.credential("OSS", to_oss).await
+        self.0.credential("reqsign's OSS signer", to_oss).await
     }
 }
 
@@ -189,7 +188,7 @@ impl ObsCredentialProvider {
     /// When the credentials last handed out expire (`None`: long-term keys, or nothing handed
     /// out yet): the information reqsign's OBS credential cannot carry.
     pub fn expiration(&self) -> Option<DateTime<Utc>> {
-        self.0.last.load().as_ref()?.source.expiration()
+        self.0.snapshot.source()?.expiration()
     }
 }
 
@@ -200,7 +199,7 @@ impl ProvideCredential for ObsCredentialProvider {
         &self,
         _ctx: &reqsign_core::Context,
     ) -> reqsign_core::Result<Option<Self::Credential>> {
-        self.0.credential("OBS", to_obs).await
+        self.0.credential("reqsign's OBS signer", to_obs).await
     }
 }
 
@@ -228,7 +227,7 @@ impl ProvideCredential for S3CredentialProvider {
         &self,
         _ctx: &reqsign_core::Context,
     ) -> reqsign_core::Result<Option<Self::Credential>> {
-        self.0.credential("S3-compatible", to_s3).await
+        self.0.credential("reqsign's AWS V4 signer", to_s3).await
     }
 }
 
@@ -238,32 +237,24 @@ impl fmt::Debug for S3CredentialProvider {
     }
 }
 
-/// A cloudcred snapshot and what it was converted to.
-struct Snapshot<T> {
-    source: Arc<Credentials>,
-    converted: T,
-}
-
-/// The provider and the last conversion, keyed by the identity of the snapshot it came from:
-/// the engine hands out the same `Arc` until it refreshes, so a pointer comparison tells
-/// whether the conversion is still current.
+/// The provider and the conversion of the last snapshot it handed out.
 struct Converting<T> {
     provider: SharedProvider,
-    last: ArcSwapOption<Snapshot<T>>,
+    snapshot: Snapshot<T>,
 }
 
 impl<T: Clone> Converting<T> {
     fn new(provider: SharedProvider) -> Self {
         Self {
             provider,
-            last: ArcSwapOption::empty(),
+            snapshot: Snapshot::new(),
         }
     }
 
     async fn credential(
         &self,
-        service: &'static str,
-        convert: fn(&Credentials) -> reqsign_core::Result<T>,
+        adapter: &'static str,
+        convert: fn(&Credentials) -> T,
     ) -> reqsign_core::Result<Option<T>> {
         let creds = match self.provider.get().await {
             Ok(creds) => creds,
@@ -274,80 +265,52 @@ impl<T: Clone> Converting<T> {
             }
             Err(e) => return Err(reqsign_error(e)),
         };
-        if let Some(last) = &*self.last.load() {
-            if Arc::ptr_eq(&last.source, &creds) {
-                return Ok(Some(last.converted.clone()));
-            }
-        }
-        let converted = refuse_unsigned(service, &creds).and_then(|()| convert(&creds))?;
-        self.last.store(Some(Arc::new(Snapshot {
-            source: creds,
-            converted: converted.clone(),
-        })));
-        Ok(Some(converted))
+        // An error, not `None`: a reqsign chain must not move on to other credentials.
+        require_access_key(&creds, adapter).map_err(reqsign_error)?;
+        Ok(Some(self.snapshot.get(creds, convert)))
     }
 
     /// The wrapped provider and the last snapshot's `Display` (kind, masked id, provider,
     /// expiration): never a secret.
     fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let last = self.last.load();
         f.debug_struct(name)
             .field("provider", &self.provider)
-            .field("last", &last.as_ref().map(|s| s.source.to_string()))
+            .field("last", &self.snapshot.source().map(|s| s.to_string()))
             .finish()
     }
 }
 
-/// Bearer tokens and the CLI's `Anonymous` mode have no key pair to sign with: an error, not
-/// `None`, so that a reqsign chain does not silently move on to other credentials.
-fn refuse_unsigned(service: &str, creds: &Credentials) -> reqsign_core::Result<()> {
-    match creds.kind() {
-        CredentialKind::AccessKey | CredentialKind::Sts => Ok(()),
-        kind => Err(reqsign_core::Error::credential_invalid(format!(
-            "cloudcred: {} gave {kind} credentials, which cannot sign {service} requests: \
-             configure an AccessKey or STS source for it",
-            creds.provider_name()
-        ))),
-    }
+/// reqsign's time type covers years -9999 to 9999; an expiration beyond it is "never" in
+/// practice (the engine never hands out credentials that already expired).
+fn expiration(creds: &Credentials) -> Option<Timestamp> {
+    let expiration = creds.expiration()?;
+    Timestamp::from_millisecond(expiration.timestamp_millis()).ok()
 }
 
-fn expiration(creds: &Credentials) -> reqsign_core::Result<Option<Timestamp>> {
-    creds
-        .expiration()
-        .map(|e| Timestamp::from_millisecond(e.timestamp_millis()))
-        .transpose()
-        .map_err(|_| {
-            reqsign_core::Error::credential_invalid(format!(
-                "cloudcred: {} gave an expiration outside reqsign's time range",
-                creds.provider_name()
-            ))
-        })
-}
-
-fn to_oss(creds: &Credentials) -> reqsign_core::Result<reqsign_aliyun_oss::Credential> {
-    Ok(reqsign_aliyun_oss::Credential {
+fn to_oss(creds: &Credentials) -> reqsign_aliyun_oss::Credential {
+    reqsign_aliyun_oss::Credential {
         access_key_id: creds.access_key_id().to_owned(),
         access_key_secret: creds.access_key_secret().expose().to_owned(),
         security_token: creds.security_token().map(|t| t.expose().to_owned()),
-        expires_in: expiration(creds)?,
-    })
+        expires_in: expiration(creds),
+    }
 }
 
-fn to_s3(creds: &Credentials) -> reqsign_core::Result<reqsign_aws_core::Credential> {
-    Ok(reqsign_aws_core::Credential {
+fn to_s3(creds: &Credentials) -> reqsign_aws_core::Credential {
+    reqsign_aws_core::Credential {
         access_key_id: creds.access_key_id().to_owned(),
         secret_access_key: creds.access_key_secret().expose().to_owned(),
         session_token: creds.security_token().map(|t| t.expose().to_owned()),
-        expires_in: expiration(creds)?,
-    })
+        expires_in: expiration(creds),
+    }
 }
 
-fn to_obs(creds: &Credentials) -> reqsign_core::Result<reqsign_huaweicloud_obs::Credential> {
-    Ok(reqsign_huaweicloud_obs::Credential::new(
+fn to_obs(creds: &Credentials) -> reqsign_huaweicloud_obs::Credential {
+    reqsign_huaweicloud_obs::Credential::new(
         creds.access_key_id().to_owned(),
         creds.access_key_secret().expose().to_owned(),
         creds.security_token().map(|t| t.expose().to_owned()),
-    ))
+    )
 }
 
 /// cloudcred's message (already free of secrets) under the nearest reqsign kind; services
@@ -379,6 +342,7 @@ mod tests {
     use crate::provider::{ProvideCredentials, Resolution};
     use futures_util::future::BoxFuture;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     use std::time::Duration;
 
     const SECRET: &str = "planted-secret-value-0001";
@@ -511,13 +475,12 @@ mod tests {
             Refreshing::with_config(source, clock, RefreshConfig::default().background(false));
         let p = OssCredentialProvider::new(engine);
         let first = p.provide_credential(&ctx()).await.unwrap().unwrap();
-        let converted = p.0.last.load_full().expect("a conversion is kept");
+        let converted = p.0.snapshot.source().expect("a conversion is kept");
         for _ in 0..3 {
             let again = p.provide_credential(&ctx()).await.unwrap().unwrap();
             assert_eq!(again.access_key_secret, first.access_key_secret);
-            // The same conversion object: nothing was converted again.
-            let kept = p.0.last.load_full().unwrap();
-            assert!(Arc::ptr_eq(&kept, &converted));
+            // Still the conversion of the same snapshot: nothing was converted again.
+            assert!(Arc::ptr_eq(&p.0.snapshot.source().unwrap(), &converted));
         }
 
         // Past the engine's expiry margin: the caller waits for a new snapshot, which the
@@ -527,7 +490,7 @@ mod tests {
         assert_eq!(refreshed.access_key_id, "STS.ID1");
         assert_eq!(refreshed.access_key_secret, format!("{SECRET}-1"));
         assert!(refreshed.expires_in.unwrap() > first.expires_in.unwrap());
-        assert!(!Arc::ptr_eq(&p.0.last.load_full().unwrap(), &converted));
+        assert!(!Arc::ptr_eq(&p.0.snapshot.source().unwrap(), &converted));
     }
 
     #[test]
@@ -621,11 +584,18 @@ mod tests {
         for answer in [bearer as fn() -> _, anonymous] {
             let e = block_on(OssCredentialProvider::new(Fixed(answer)).provide_credential(&ctx()))
                 .unwrap_err();
-            assert_eq!(e.kind(), ReqsignErrorKind::CredentialInvalid);
-            assert!(e.to_string().contains("cannot sign OSS requests"), "{e}");
+            assert_eq!(e.kind(), ReqsignErrorKind::ConfigInvalid);
+            let text = e.to_string();
+            assert!(
+                text.contains("reqsign's OSS signer needs an AccessKey pair"),
+                "{text}"
+            );
             let e = block_on(ObsCredentialProvider::new(Fixed(answer)).provide_credential(&ctx()))
                 .unwrap_err();
-            assert!(e.to_string().contains("cannot sign OBS requests"), "{e}");
+            assert!(e.to_string().contains("reqsign's OBS signer"), "{e}");
+            let e = block_on(S3CredentialProvider::new(Fixed(answer)).provide_credential(&ctx()))
+                .unwrap_err();
+            assert!(e.to_string().contains("reqsign's AWS V4 signer"), "{e}");
             assert!(!format!("{e} {e:?}").contains(TOKEN));
         }
     }
