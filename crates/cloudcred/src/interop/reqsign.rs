@@ -12,7 +12,7 @@
 //!
 //! All three wrap any provider (a source, a [`Chain`](crate::Chain), a default chain): the refresh
 //! engine decides when credentials are fetched, and the adapter converts each credential
-//! snapshot once. reqsign's trait hands out an owned credential, so a call costs one clone of
+//! snapshot once (whichever thread's copy of it a read gets). reqsign's trait hands out an owned credential, so a call costs one clone of
 //! the converted credential (its two or three strings) and nothing else.
 //!
 //! Outcomes follow reqsign's conventions: a provider that is not configured (or a chain none of
@@ -476,10 +476,14 @@ mod tests {
         let p = OssCredentialProvider::new(engine);
         let first = p.provide_credential(&ctx()).await.unwrap().unwrap();
         let converted = p.0.snapshot.source().expect("a conversion is kept");
+        // From this thread and from others (each reads its own copy of the snapshot).
         for _ in 0..3 {
             let again = p.provide_credential(&ctx()).await.unwrap().unwrap();
             assert_eq!(again.access_key_secret, first.access_key_secret);
-            // Still the conversion of the same snapshot: nothing was converted again.
+            std::thread::scope(|s| {
+                s.spawn(|| block_on(p.provide_credential(&ctx())).unwrap().unwrap());
+            });
+            // Still the conversion of the first read: nothing was converted again.
             assert!(Arc::ptr_eq(&p.0.snapshot.source().unwrap(), &converted));
         }
 

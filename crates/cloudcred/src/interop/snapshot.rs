@@ -1,14 +1,16 @@
 //! Convert once per credential snapshot: the last credentials a provider returned and what they
-//! were converted to, so a read that gets the same `Arc<Credentials>` back reuses the conversion.
+//! were converted to, so a read that gets the same credentials back reuses the conversion.
 
 use crate::error::{Error, Result};
 use crate::model::{CredentialKind, Credentials};
 use arc_swap::ArcSwapOption;
 use std::sync::Arc;
 
-/// The last conversion, keyed by the identity of the provider's `Arc<Credentials>`: a provider
-/// hands out the same `Arc` until it refreshes, so pointer equality is exact and cheaper than
-/// comparing the fields.
+/// The last conversion, keyed by the snapshot it was made from. The refresh engine hands each
+/// thread its own equal copy of a snapshot (`model::Replicas`, against reference-count
+/// contention), and the first read after a fetch gets the fetched `Arc` itself, so one snapshot
+/// arrives as several `Arc`s: pointer equality settles the common case, equal fields the rest.
+/// Keyed by pointer alone, threads taking turns would reconvert and store on every read.
 pub(crate) struct Snapshot<T> {
     last: ArcSwapOption<(Arc<Credentials>, T)>,
 }
@@ -28,7 +30,7 @@ impl<T: Clone> Snapshot<T> {
         convert: impl FnOnce(&Credentials) -> T,
     ) -> T {
         if let Some(last) = &*self.last.load() {
-            if Arc::ptr_eq(&last.0, &creds) {
+            if same_snapshot(&last.0, &creds) {
                 return last.1.clone();
             }
         }
@@ -41,6 +43,16 @@ impl<T: Clone> Snapshot<T> {
     pub(crate) fn source(&self) -> Option<Arc<Credentials>> {
         self.last.load().as_ref().map(|last| Arc::clone(&last.0))
     }
+}
+
+/// Whether `a` and `b` are copies of one snapshot: everything a conversion reads is equal.
+fn same_snapshot(a: &Arc<Credentials>, b: &Arc<Credentials>) -> bool {
+    Arc::ptr_eq(a, b)
+        || (a.kind() == b.kind()
+            && a.expiration() == b.expiration()
+            && a.access_key_id() == b.access_key_id()
+            && a.access_key_secret() == b.access_key_secret()
+            && a.security_token() == b.security_token())
 }
 
 /// The AccessKey pair (and security token) every object-storage signature needs (S3's, OSS's,
@@ -77,8 +89,11 @@ mod tests {
         let a = get(&first);
         let b = get(&first);
         assert!(Arc::ptr_eq(&a, &b));
-        // Equal fields, another snapshot: converted anew.
-        let second = Arc::new(Credentials::access_key("AK1", "s1", ProviderName::new("t")));
+        // Another thread's copy of the same snapshot (equal fields): no new conversion.
+        let replica = Arc::new((*first).clone());
+        assert!(Arc::ptr_eq(&a, &get(&replica)));
+        // A refreshed snapshot: converted anew.
+        let second = Arc::new(Credentials::access_key("AK1", "s2", ProviderName::new("t")));
         let c = get(&second);
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(calls, 2);
