@@ -11,7 +11,8 @@
 //! - [`http`]: the HTTP client of credential endpoints and its endpoint rules;
 //! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
 //! - [`huawei`]: one file per Huawei Cloud provider, the Huawei and OBS chains;
-//! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs.
+//! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs;
+//! - `interop`: adapters to other crates' credential traits, each behind its own feature.
 //!
 //! # Features
 //!
@@ -29,6 +30,7 @@
 //! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, atomic-write-file, serde_json |
 //! | `tls-webpki-roots` | with `http`: Mozilla's roots, compiled in | webpki-roots |
 //! | `tls-native-roots` | with `http`: the operating system's roots | rustls-native-certs |
+//! | `reqsign` | `interop::reqsign`: providers for reqsign's OSS, OBS and AWS V4 signers (OpenDAL's); Rust 1.86 | reqsign-core, reqsign-aliyun-oss, reqsign-huaweicloud-obs, reqsign-aws-core |
 //!
 //! Without `http` there is no network provider and no default chain: build a [`Chain`] from
 //! the environment and static providers. `http` needs one `tls-*` feature.
@@ -88,6 +90,9 @@ pub mod format;
 pub mod fuzzing;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "reqsign")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqsign")))]
+pub mod interop;
 /// Without the `http` feature, only the scrubber every error message passes through.
 #[cfg(not(feature = "http"))]
 pub mod http {

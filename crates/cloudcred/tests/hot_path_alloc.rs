@@ -1,5 +1,6 @@
 //! A cached read allocates nothing: counted with a global allocator, through the default chain
-//! (async and blocking entry points) and through the refresh engine.
+//! (async and blocking entry points) and through the refresh engine; through the reqsign
+//! adapters, only the owned credential reqsign's trait returns.
 //!
 //! Only the calling thread's allocations count: a runtime worker or the test harness allocating
 //! at the same moment on another thread is not the cached read's doing (process-wide counting
@@ -95,4 +96,26 @@ fn cached_reads_do_not_allocate() {
         0,
         "engine get"
     );
+
+    // The reqsign adapters (issue 14): reqsign's trait returns an owned credential, so a cached
+    // call costs the clone of the converted credential (its strings) and nothing else: no
+    // conversion, no future boxed.
+    use cloudcred::interop::reqsign::{ObsCredentialProvider, OssCredentialProvider};
+    use reqsign_core::ProvideCredential;
+    let rctx = reqsign_core::Context::new();
+    let oss = OssCredentialProvider::new(engine.clone());
+    let converted = futures::executor::block_on(oss.provide_credential(&rctx))
+        .unwrap()
+        .unwrap();
+    let clone = count(|| drop(converted.clone()));
+    assert_eq!(clone, 3 * 10_000, "id, secret and token");
+    let call = || drop(oss.provide_credential(&rctx).now_or_never().unwrap());
+    assert_eq!(count(call), clone, "reqsign OSS adapter");
+    let obs = ObsCredentialProvider::new(engine);
+    let converted = futures::executor::block_on(obs.provide_credential(&rctx))
+        .unwrap()
+        .unwrap();
+    let clone = count(|| drop(converted.clone()));
+    let call = || drop(obs.provide_credential(&rctx).now_or_never().unwrap());
+    assert_eq!(count(call), clone, "reqsign OBS adapter");
 }
