@@ -12,7 +12,7 @@
 //! Any local program can connect, so the server must survive hostile or broken clients: at the
 //! file-descriptor limit it backs off instead of spinning on `accept`, it holds at most
 //! `--max-connections` connections (more wait in the kernel's backlog), and a client that does
-//! not complete its request headers within [`HEADER_READ_TIMEOUT_MS`] — including an idle
+//! not complete its request headers within 10 s (`HEADER_READ_TIMEOUT_MS`) — including an idle
 //! keep-alive connection — is disconnected.
 
 use bytes::Bytes;
