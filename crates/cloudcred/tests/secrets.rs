@@ -124,7 +124,7 @@ fn every_error_kind_renders_without_secrets() {
         .into(),
         ErrorKind::Transport { provider: "p".into(), endpoint: "h".into(), message: "timed out".into() }.into(),
         ErrorKind::Expired { provider: "p".into(), expired_at: Utc::now() }.into(),
-        ErrorKind::NoCredentials { attempts: vec![Attempt { provider: "env".into(), reason: "unset".into() }] }.into(),
+        ErrorKind::NoCredentials { attempts: vec![Attempt::new("env", "unset")] }.into(),
         cloudcred::Error::internal("x"),
         cloudcred::Error::signing("oss_v4", "the credential source yields a bearer token"),
         cloudcred::Error::not_configured("p", "r"),

@@ -227,6 +227,8 @@ impl ObsSigner {
         }
     }
 
+    /// Virtual-hosted (the default) or path-style requests: where the bucket is named, hence
+    /// which part of the path is the object key.
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self

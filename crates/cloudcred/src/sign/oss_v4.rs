@@ -64,6 +64,8 @@ impl OssV4Signer {
         s
     }
 
+    /// Virtual-hosted (the default) or path-style requests: where the bucket is named, hence
+    /// which part of the path is the object key.
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self

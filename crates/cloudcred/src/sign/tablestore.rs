@@ -37,7 +37,10 @@ pub enum TablestoreVersion {
     /// HMAC-SHA1 keyed with the secret, header `x-ots-signature`.
     V2,
     /// HMAC-SHA256 keyed with the derived key, header `x-ots-signaturev4`.
-    V4 { region: String },
+    V4 {
+        /// The instance's region, such as `cn-hangzhou`, part of the signing scope.
+        region: String,
+    },
 }
 
 /// Signs Tablestore requests for one instance.
@@ -62,6 +65,7 @@ pub fn v4_signing_key_base64(secret: &str, sign_date: &str, region: &str) -> Str
 }
 
 impl TablestoreSigner {
+    /// A signer for the Tablestore instance `instance` (the `x-ots-instancename` header).
     pub fn new(instance: &str, version: TablestoreVersion) -> Self {
         Self {
             instance: instance.to_owned(),
