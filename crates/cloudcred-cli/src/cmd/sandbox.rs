@@ -8,6 +8,7 @@ use cloudcred::{Context, Error, MapEnv, Result};
 use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, Verdict};
 use std::process::ExitCode;
 
+/// `cloudcred sandbox`: no options.
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
@@ -73,6 +74,7 @@ fn report(cloud: &FakeCloud, from: usize) -> (String, usize) {
     (out, requests.len())
 }
 
+/// Starts the fake cloud in-process and resolves through it, offline.
 pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
     let rt = super::runtime();
     rt.block_on(async {

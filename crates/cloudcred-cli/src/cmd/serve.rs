@@ -30,6 +30,7 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
+/// `cloudcred serve`: serves temporary credentials on loopback as a credentials URI.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
@@ -95,6 +96,7 @@ struct Server {
     ctx: Context,
 }
 
+/// Resolves once, prints the `export ALIBABA_CLOUD_CREDENTIALS_URI=…` line and serves until stopped.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !args.bind.is_loopback() {
         return Err(super::exit::usage_error(
