@@ -235,7 +235,8 @@ pub fn decode_query(query: &str) -> Result<Vec<Param<'_>>> {
 /// value), joined with `&`: the canonical query of ACS3, Huawei APIG and Tablestore.
 pub fn canonical_query(query: Option<&str>) -> Result<String> {
     let mut params = decode_query(query.unwrap_or(""))?;
-    params.sort();
+    // Whole (name, value) pairs compare: equal ones are identical, so stability buys nothing.
+    params.sort_unstable();
     let mut out = String::new();
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {

@@ -515,8 +515,14 @@ pub(crate) fn sorted_entries(
     keep: impl Fn(&str) -> bool,
 ) -> Vec<(&HeaderName, &HeaderValue)> {
     let mut entries: Vec<_> = headers.iter().filter(|(n, _)| keep(n.as_str())).collect();
-    entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    sort_by_name(&mut entries);
     entries
+}
+
+/// Outside the generic callers: a sort inside them is compiled once per `keep` closure (eight
+/// copies of the stable sort were 17 % of the crate's optimised code).
+fn sort_by_name(entries: &mut [(&HeaderName, &HeaderValue)]) {
+    entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
 }
 
 /// `name:value\n` per name of `entries` (from [`sorted_entries`]), repeated values joined with
@@ -550,8 +556,13 @@ pub(crate) fn push_canonical_entries(
 /// The names of `headers` that `keep` selects, sorted (header names are lower case).
 pub(crate) fn sorted_names(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> Vec<&HeaderName> {
     let mut names: Vec<&HeaderName> = headers.keys().filter(|n| keep(n.as_str())).collect();
-    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    sort_names(&mut names);
     names
+}
+
+/// Outside the generic caller, for the reason of [`sort_by_name`].
+fn sort_names(names: &mut [&HeaderName]) {
+    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
 }
 
 /// Appends `names` joined with `;` (SignedHeaders).
@@ -628,7 +639,8 @@ pub(crate) fn push_subresources(
             .iter()
             .map(|(k, v)| (Cow::Borrowed(*k), Some(Cow::Borrowed(*v)))),
     );
-    params.sort();
+    // Whole (name, value) pairs compare: equal ones are identical, so stability buys nothing.
+    params.sort_unstable();
     for (i, (k, v)) in params.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
         if encode_names {

@@ -41,7 +41,8 @@ pub fn canonical_resource(path: &str, query: Option<&str>) -> Result<String> {
     let mut out = super::encoding::decode(path)?.into_owned();
     let mut params = decode_query(query.unwrap_or(""))?;
     if !params.is_empty() {
-        params.sort();
+        // Whole (name, value) pairs compare: equal ones are identical.
+        params.sort_unstable();
         out.push('?');
         for (i, (k, v)) in params.iter().enumerate() {
             if i > 0 {
