@@ -393,7 +393,7 @@ fn upstream_text(
 
 /// Sanitises a service `Message` that comes without its request (spec 11.3): cut at "string to
 /// sign", queries dropped, capped at 512 characters. Providers use
-/// [`Scrubber::of_request`](crate::http::Scrubber::of_request), which also knows the secrets.
+/// `Scrubber::of_request` (with the `http` feature), which also knows the secrets.
 pub fn sanitize_service_message(message: &str) -> String {
     crate::http::Scrubber::new().scrub(message)
 }
