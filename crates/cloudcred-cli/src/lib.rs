@@ -2,6 +2,8 @@
 //! argument parsing can be fuzzed and tested without running a command (`parse_args`,
 //! `fuzz_args`); the binary in `main.rs` is the product, this is not a supported API.
 
+#![warn(missing_docs, missing_debug_implementations)]
+
 pub mod cmd;
 
 use clap::{Parser, Subcommand};
@@ -14,11 +16,14 @@ use std::ffi::OsString;
     about = "Resolve, explain and use Alibaba Cloud and Huawei Cloud credentials",
     after_help = cmd::exit::help_text()
 )]
+/// The whole command line: one subcommand.
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Resolve credentials and print them.

@@ -4,6 +4,7 @@
 //! out the fixture files, point the endpoints at the fake cloud and expect every network profile to
 //! work without further set-up.
 
+use std::fmt;
 use std::time::Duration;
 
 /// Instance metadata service behaviour (IMDSv2 "security hardening mode" or not).
@@ -97,7 +98,8 @@ const FIXTURE_HW_ACCESS_KEYS: &[(&str, &str)] = &[
 /// Configuration of a [`crate::FakeCloud`]. Every field is public; [`Default`] gives the fixture
 /// set-up and the `with_*` helpers change one thing at a time. Not `#[non_exhaustive]`, so tests
 /// can write `FakeCloudConfig { imds_mode: ImdsMode::V1Only, ..Default::default() }`.
-#[derive(Clone, Debug)]
+/// `Debug` shows the key ids and the settings, never a secret or a token.
+#[derive(Clone)]
 pub struct FakeCloudConfig {
     /// Long-term AccessKey id → secret pairs that STS accepts as callers.
     pub access_keys: Vec<(String, String)>,
@@ -337,5 +339,33 @@ impl FakeCloudConfig {
     pub fn with_default_lifetime(mut self, lifetime: Duration) -> Self {
         self.default_lifetime = lifetime;
         self
+    }
+}
+
+impl fmt::Debug for FakeCloudConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.access_keys.iter().map(|(id, _)| id.as_str()).collect();
+        let sts_ids: Vec<&str> = self
+            .sts_access_keys
+            .iter()
+            .map(|(id, _, _)| id.as_str())
+            .collect();
+        // The tokens (OIDC, SSO, OAuth, id token, pod identity) are left out with the secrets.
+        f.debug_struct("FakeCloudConfig")
+            .field("access_keys", &ids)
+            .field("sts_access_keys", &sts_ids)
+            .field("account_id", &self.account_id)
+            .field("sts_max_duration", &self.sts_max_duration)
+            .field("oidc_provider_arn", &self.oidc_provider_arn)
+            .field("rsa_public_key_id", &self.rsa_public_key_id)
+            .field("imds_mode", &self.imds_mode)
+            .field("imds_role_name", &self.imds_role_name)
+            .field("credentials_uri_path", &self.credentials_uri_path)
+            .field("default_lifetime", &self.default_lifetime)
+            .field("timestamp_tolerance", &self.timestamp_tolerance)
+            .field("hw_imds_mode", &self.hw_imds_mode)
+            .field("hw_idp_id", &self.hw_idp_id)
+            .field("hw_pod_identity_path", &self.hw_pod_identity_path)
+            .finish_non_exhaustive()
     }
 }

@@ -35,6 +35,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs, missing_debug_implementations)]
+
 mod config;
 mod faults;
 mod http;

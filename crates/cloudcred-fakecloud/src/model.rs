@@ -1,7 +1,16 @@
 //! Public vocabulary: the endpoints, the faults that can be injected into them, and what the
 //! server records about requests and issued credentials for tests to assert on.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
+
+/// What `Debug` prints instead of a secret, as the library does.
+pub(crate) const REDACTED: &str = "** redacted **";
+
+/// The names of name/value pairs, for a `Debug` that must not show the values.
+pub(crate) fn names(pairs: &[(String, String)]) -> Vec<&str> {
+    pairs.iter().map(|(k, _)| k.as_str()).collect()
+}
 
 /// One service endpoint of the fake cloud; faults and counters are kept per endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -143,8 +152,9 @@ pub enum Verdict {
     Dropped,
 }
 
-/// One request as the server saw it.
-#[derive(Clone, Debug)]
+/// One request as the server saw it. `Debug` shows names only: values hold signatures, tokens
+/// and secrets (the fields themselves are there for tests to assert on).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct RecordedRequest {
     /// HTTP method.
@@ -203,8 +213,8 @@ pub(crate) fn first_param<'a>(
         .map(|(_, v)| v.as_str())
 }
 
-/// A credential the server handed out.
-#[derive(Clone, Debug)]
+/// A credential the server handed out. `Debug` redacts the secret and the token.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Issued {
     /// Which endpoint issued it.
@@ -236,4 +246,43 @@ pub struct Issued {
     /// `YYYY-MM-DDThh:mm:ss.ffffffZ` (Huawei metadata and IAM), `YYYY-MM-DDThh:mm:ss.fffZ`
     /// (Huawei STS v5).
     pub expiration_text: String,
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &names(&self.query))
+            .field("form", &names(&self.form))
+            .field("headers", &names(&self.headers))
+            .field("body_len", &self.body.len())
+            .field("endpoint", &self.endpoint)
+            .field("verdict", &self.verdict)
+            .field("fault", &self.fault)
+            .field("token_in_query", &self.token_in_query)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Issued {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issued")
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &REDACTED)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| REDACTED),
+            )
+            .field("role_arn", &self.role_arn)
+            .field("role_session_name", &self.role_session_name)
+            .field("duration_seconds", &self.duration_seconds)
+            .field("policy", &self.policy)
+            .field("external_id", &self.external_id)
+            .field("oidc_provider_arn", &self.oidc_provider_arn)
+            .field("caller_access_key_id", &self.caller_access_key_id)
+            .field("expiration_text", &self.expiration_text)
+            .finish_non_exhaustive()
+    }
 }

@@ -25,16 +25,30 @@ pub fn on_shared() -> bool {
     ON_SHARED.with(Cell::get)
 }
 
-fn runtime() -> Result<&'static tokio::runtime::Runtime> {
-    static RT: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+/// The shared runtime: a current-thread runtime that one dedicated thread drives forever.
+///
+/// The same single worker as a one-worker multi-thread runtime, without tokio's
+/// `rt-multi-thread` scheduler, which is a third of tokio's compile time (measured: 5.6 s of
+/// CPU with it, 3.9 s without) in every build, the lean one included.
+fn runtime() -> Result<&'static tokio::runtime::Handle> {
+    static RT: OnceLock<std::result::Result<tokio::runtime::Handle, String>> = OnceLock::new();
     RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+        let rt = tokio::runtime::Builder::new_current_thread()
             .thread_name("cloudcred-io")
+            // Threads of the blocking pool; the driving thread marks itself below.
             .on_thread_start(|| ON_SHARED.with(|f| f.set(true)))
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("cloudcred-io".to_owned())
+            .spawn(move || {
+                ON_SHARED.with(|f| f.set(true));
+                rt.block_on(std::future::pending::<()>());
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(handle)
     })
     .as_ref()
     .map_err(|e| Error::internal(format!("cannot start the blocking runtime: {e}")))

@@ -113,7 +113,7 @@ impl Chain {
     }
 
     /// Credentials, or an error. When no provider applies the error lists every provider with
-    /// its reason ([`Error::NoCredentials`]).
+    /// its reason ([`ErrorKind::NoCredentials`]).
     ///
     /// The future looks the cache up when first polled and only builds the slow path's boxed
     /// state machine on a miss, so a cached credential costs one lookup: no allocation, and no

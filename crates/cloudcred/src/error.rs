@@ -14,9 +14,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why one provider of a chain did not yield credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Attempt {
+    /// The provider's full name, such as `default/env` or `default/profile/ram_role_arn`.
     pub provider: String,
+    /// What it looked for and did not find, or why it declined ("ALIBABA_CLOUD_ACCESS_KEY_ID
+    /// is not set").
     pub reason: String,
+}
+
+impl Attempt {
+    /// The attempt of `provider`, which declined for `reason`.
+    pub fn new(provider: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 impl fmt::Display for Attempt {
@@ -51,49 +65,91 @@ impl From<ErrorKind> for Error {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A configured source is unusable: a partial set of variables, a missing or empty key, a bad
-    /// value, an unknown type. `origin` names the variable, file and section, or profile.
-    InvalidConfig { origin: String, message: String },
+    /// value, an unknown type.
+    InvalidConfig {
+        /// The variable, file and section, or profile at fault.
+        origin: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
 
     /// A file could not be parsed. Never carries the offending line's text.
     Syntax {
+        /// The file.
         path: PathBuf,
+        /// 1-based line number.
         line: usize,
+        /// 1-based column, where the parser knows it (JSON does, the INI dialect does not).
         column: Option<usize>,
+        /// What the parser expected.
         message: String,
     },
 
     /// A file that must be read could not be.
-    Io { path: PathBuf, message: String },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The kind of failure (not found, permission denied, not a regular file, too large),
+        /// never the file's content.
+        message: String,
+    },
 
     /// The source is configured with something this build does not support (yet).
-    Unsupported { origin: String, message: String },
+    Unsupported {
+        /// The variable, file and section, or profile that asks for it.
+        origin: String,
+        /// What is unsupported, and the feature or setting that would support it.
+        message: String,
+    },
 
     /// A provider asked for explicitly found nothing to use.
-    NotConfigured { provider: String, reason: String },
+    NotConfigured {
+        /// The provider's full name.
+        provider: String,
+        /// What it looked for.
+        reason: String,
+    },
 
     /// No provider of a chain had credentials.
-    NoCredentials { attempts: Vec<Attempt> },
+    NoCredentials {
+        /// Every provider of the chain, in order, with its reason.
+        attempts: Vec<Attempt>,
+    },
 
     /// A credential service answered with an error.
     Upstream {
+        /// The provider's full name.
         provider: String,
+        /// The service's scheme, host and path, without the query.
         endpoint: String,
+        /// The HTTP status code.
         status: u16,
+        /// The service's error code (`NoPermission`, `InvalidAccessKeyId.NotFound`), when it
+        /// sent one.
         code: Option<String>,
+        /// The service's message, scrubbed of every secret of the request and cut before any
+        /// string to sign, when it sent one.
         message: Option<String>,
+        /// The service's request id, for its support, when it sent one.
         request_id: Option<String>,
     },
 
     /// A credential service could not be reached or its answer could not be read.
     Transport {
+        /// The provider's full name.
         provider: String,
+        /// The service's scheme, host and path, without the query.
         endpoint: String,
+        /// What failed (connect, timeout, TLS, an unreadable body), with the deadline where
+        /// one passed.
         message: String,
     },
 
     /// A source returned credentials that had already expired.
     Expired {
+        /// The provider's full name.
         provider: String,
+        /// When the credentials expired, by their own expiration field.
         expired_at: DateTime<Utc>,
     },
 
@@ -101,7 +157,10 @@ pub enum ErrorKind {
     /// request is malformed for it. `message` is our own text with header and parameter names
     /// only, never a value, a key or a signature.
     Signing {
+        /// The algorithm, as its `Authorization` scheme or documentation names it
+        /// (`OSS4-HMAC-SHA256`, `ACS3-HMAC-SHA256`).
         algorithm: &'static str,
+        /// What does not fit.
         message: String,
     },
 
@@ -172,6 +231,8 @@ impl Error {
         &self.0
     }
 
+    /// [`ErrorKind::InvalidConfig`]: `origin` (the variable, file and section, or profile) is
+    /// unusable; `message` says why and how to fix it, without the value.
     pub fn invalid_config(origin: impl Into<String>, message: impl Into<String>) -> Self {
         ErrorKind::InvalidConfig {
             origin: origin.into(),
@@ -180,6 +241,7 @@ impl Error {
         .into()
     }
 
+    /// [`ErrorKind::Unsupported`]: `origin` asks for something this build cannot do.
     pub fn unsupported(origin: impl Into<String>, message: impl Into<String>) -> Self {
         ErrorKind::Unsupported {
             origin: origin.into(),
@@ -188,6 +250,7 @@ impl Error {
         .into()
     }
 
+    /// [`ErrorKind::NotConfigured`]: `provider` found nothing to use; a chain moves on.
     pub fn not_configured(provider: impl Into<String>, reason: impl Into<String>) -> Self {
         ErrorKind::NotConfigured {
             provider: provider.into(),
@@ -196,10 +259,13 @@ impl Error {
         .into()
     }
 
+    /// [`ErrorKind::Internal`]: a failure of cloudcred itself (the runtime could not start).
     pub fn internal(message: impl Into<String>) -> Self {
         ErrorKind::Internal(message.into()).into()
     }
 
+    /// [`ErrorKind::Signing`]: `algorithm` cannot sign this request with these credentials;
+    /// `message` names headers and parameters, never their values.
     pub fn signing(algorithm: &'static str, message: impl Into<String>) -> Self {
         ErrorKind::Signing {
             algorithm,
@@ -327,7 +393,7 @@ fn upstream_text(
 
 /// Sanitises a service `Message` that comes without its request (spec 11.3): cut at "string to
 /// sign", queries dropped, capped at 512 characters. Providers use
-/// [`Scrubber::of_request`](crate::http::Scrubber::of_request), which also knows the secrets.
+/// `Scrubber::of_request` (with the `http` feature), which also knows the secrets.
 pub fn sanitize_service_message(message: &str) -> String {
     crate::http::Scrubber::new().scrub(message)
 }

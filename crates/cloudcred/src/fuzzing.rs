@@ -294,7 +294,7 @@ const ALIBABA_SECRETS: &[&str] = &[
 const STATUSES: [u16; 8] = [200, 400, 401, 403, 404, 500, 503, 204];
 
 /// Alibaba credential services' answers. `data[0]` selects the parser, `data[1]` the HTTP status
-/// (of [`STATUSES`]), the rest is the body:
+/// (of `STATUSES`), the rest is the body:
 ///
 /// 0. STS AssumeRole / AssumeRoleWithOIDC (`Credentials`);
 /// 1. GenerateSessionAccessKey;
@@ -410,7 +410,7 @@ const HUAWEI_SECRETS: &[&str] = &[
 /// rest is the input:
 ///
 /// 0. the shared credential shape (metadata `securitykey`, OIDC STS, pod identity, temporary keys);
-/// 1. an error answer (`data[1]` picks the status of [`STATUSES`]);
+/// 1. an error answer (`data[1]` picks the status of `STATUSES`);
 /// 2. the federation token header of an id-token answer;
 /// 3. `~/.huaweicloud/credentials` as `[basic]` and `[global]`.
 pub fn huawei_responses(data: &[u8]) {

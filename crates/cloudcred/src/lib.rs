@@ -1,4 +1,41 @@
-//! cloudcred: credentials for Alibaba Cloud and Huawei Cloud.
+//! Credentials for **Alibaba Cloud** and **Huawei Cloud**: every source the official SDKs read
+//! (environment, profile files, the aliyun CLI's `config.json`, STS AssumeRole and OIDC, ECS
+//! metadata, credentials URIs, CloudSSO, OAuth, external processes), resolved the way the SDKs
+//! should, cached and refreshed by one engine, and the request signers of both clouds (OSS,
+//! OBS, RPC, ROA, ACS3, Tablestore, API Gateway) with presigning. No secret ever appears in a
+//! `Debug`, `Display`, error or log line.
+//!
+//! # Quick start
+//!
+//! Resolve through the default chain, then sign an OSS request (features `alibaba`, `http`,
+//! `sign`: all in the defaults):
+//!
+//! ```no_run
+//! use cloudcred::alibaba::DefaultChain;
+//! use cloudcred::sign::OssV4Signer;
+//! use cloudcred::Context;
+//!
+//! # async fn quick_start() -> Result<(), Box<dyn std::error::Error>> {
+//! // env → OIDC → ~/.aliyun/config.json → ~/.alibabacloud/credentials → URI → ECS metadata.
+//! let chain = DefaultChain::builder(&Context::from_process()).build();
+//! let creds = chain.get().await?; // cached; refreshed ahead of expiry by one caller
+//! println!("{creds}"); // kind, masked key id, provider: never a secret
+//!
+//! let mut request = http::Request::get("https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+//!     .body(())?;
+//! OssV4Signer::new("cn-hangzhou", Some("bucket"))
+//!     .sign_request(&mut request, &creds, chrono::Utc::now())?;
+//! // Send `request` with any HTTP client: it carries `Authorization` and `x-oss-*` headers.
+//! # Ok(()) }
+//! ```
+//!
+//! Blocking code calls `chain.get_blocking()` instead, from any thread or runtime. Tests inject
+//! the environment, the file system and the clock through a [`Context`] rather than mutating
+//! the process. The examples in `crates/cloudcred/examples/` run as they are against the fake
+//! cloud (`cloudcred-fakecloud`): OSS signing from the environment, an OBS presigned URL, role
+//! chaining, and reading from `cloudcred serve`.
+//!
+//! # Modules
 //!
 //! Layers, each in its own module, data flowing one way:
 //!
@@ -7,12 +44,13 @@
 //! - [`provider`]: the provider trait every source and chain implements;
 //! - [`engine`]: the one refresh engine that caches every temporary source;
 //! - [`chain`]: ordered providers, "not configured" moves on, errors stop;
-//! - [`format`]: the file formats (the INI dialect, the aliyun CLI `config.json`);
+//! - [`format`](mod@format): the file formats (the INI dialect, the aliyun CLI `config.json`);
 //! - [`http`]: the HTTP client of credential endpoints and its endpoint rules;
-//! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
-//! - [`huawei`]: one file per Huawei Cloud provider, the Huawei and OBS chains;
+//! - `alibaba`: one file per Alibaba Cloud provider and the default chain (feature `alibaba`);
+//! - `huawei`: one file per Huawei Cloud provider, the Huawei and OBS chains (feature `huawei`);
 //! - [`sign`]: request signers, one file per algorithm family, pure functions of their inputs;
-//! - `interop`: adapters to other crates' credential traits, each behind its own feature.
+//! - `interop`: adapters to other crates' credential traits, each behind its own feature;
+//! - [`error`]: the one error type; every message names the source and the fix.
 //!
 //! # Features
 //!
@@ -26,7 +64,7 @@
 //! | `alibaba` | Alibaba Cloud's environment and static providers; with `http`, every source, the profile files and the default chain | none |
 //! | `huawei` | Huawei Cloud's environment provider; with `http`, every source, the profile file and the default chains (implies `alibaba`: shared code) | none |
 //! | `http` | the network providers (with `rsa` the key-pair provider, with `write-back` OAuth and External), the profiles that name them, the default chains, the aliyun CLI `config.json` (implies `sign`); a profile whose source needs a missing feature is refused with an error naming it | reqwest, rustls, tokio networking, serde_json, url |
-//! | `rsa` | the RSA key-pair provider's key and SHA256withRSA ([`sign::RsaKey`]) | rsa |
+//! | `rsa` | the RSA key-pair provider's key and SHA256withRSA (`sign::RsaKey`) | rsa |
 //! | `write-back` | the locked, atomic rewrite of `config.json` (OAuth and External persist tokens) | fs4, atomic-write-file, serde_json |
 //! | `tls-webpki-roots` | with `http`: Mozilla's roots, compiled in | webpki-roots |
 //! | `tls-native-roots` | with `http`: the operating system's roots | rustls-native-certs |
@@ -34,6 +72,13 @@
 //!
 //! Without `http` there is no network provider and no default chain: build a [`Chain`] from
 //! the environment and static providers. `http` needs one `tls-*` feature.
+//!
+//! # Links
+//!
+//! - The repository's README: the `cloudcred` command (`get`, `exec`, `serve`, `presign`,
+//!   `doctor`), environment variables, file formats and product conventions.
+//! - `cloudcred-fakecloud`: the verifying local fake of both clouds' credential endpoints that
+//!   the tests and the examples run against.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -120,6 +165,11 @@ compile_error!(
     "cloudcred's `http` feature needs TLS roots: add the feature `tls-webpki-roots` (Mozilla's \
      roots, compiled in) or `tls-native-roots` (the operating system's)"
 );
+
+/// The crate README's quick start, compiled as a doc test.
+#[cfg(all(doctest, feature = "alibaba", feature = "http"))]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "alibaba", feature = "huawei", feature = "http"))]

@@ -80,7 +80,7 @@ impl SharedProvider {
         &self.0
     }
 
-    /// Credentials, or an error; "not configured" becomes [`Error::NotConfigured`].
+    /// Credentials, or an error; "not configured" becomes [`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured).
     ///
     /// A cached credential is returned without awaiting anything.
     #[inline]

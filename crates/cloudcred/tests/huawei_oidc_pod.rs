@@ -33,11 +33,9 @@ async fn start() -> FakeCloud {
 
 /// No retries and short timeouts: every fault shows on the first fetch.
 fn quick() -> RequestOptions {
-    RequestOptions {
-        retries: 0,
-        ..RequestOptions::credential_service()
-            .with_timeouts(Duration::from_secs(1), Duration::from_millis(500))
-    }
+    RequestOptions::credential_service()
+        .with_timeouts(Duration::from_secs(1), Duration::from_millis(500))
+        .with_retries(0)
 }
 
 fn oidc(ctx: &Context, cloud: &FakeCloud, token: IdToken) -> SharedProvider {

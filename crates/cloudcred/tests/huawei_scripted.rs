@@ -79,11 +79,7 @@ fn reply_with(status: u16, body: &str, headers: &[(&'static str, &str)]) -> Repl
     for (k, v) in headers {
         map.insert(*k, v.parse().unwrap());
     }
-    Ok(Response {
-        status,
-        headers: map,
-        body: body.as_bytes().to_vec(),
-    })
+    Ok(Response::new(status, map, body.as_bytes().to_vec()))
 }
 
 fn refused() -> Reply {

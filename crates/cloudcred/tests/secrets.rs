@@ -124,7 +124,7 @@ fn every_error_kind_renders_without_secrets() {
         .into(),
         ErrorKind::Transport { provider: "p".into(), endpoint: "h".into(), message: "timed out".into() }.into(),
         ErrorKind::Expired { provider: "p".into(), expired_at: Utc::now() }.into(),
-        ErrorKind::NoCredentials { attempts: vec![Attempt { provider: "env".into(), reason: "unset".into() }] }.into(),
+        ErrorKind::NoCredentials { attempts: vec![Attempt::new("env", "unset")] }.into(),
         cloudcred::Error::internal("x"),
         cloudcred::Error::signing("oss_v4", "the credential source yields a bearer token"),
         cloudcred::Error::not_configured("p", "r"),
@@ -577,4 +577,69 @@ fn reqsign_adapters_and_their_errors_hold_no_secret() {
     );
     texts.push(capture.text());
     assert_clean(&texts.join("\n"));
+}
+
+/// The `Debug` forms added for issue 13 item 3 show names, never values: the query parameters a
+/// signer parsed (a presigned URL's token and signature), and the fake cloud's records of what it
+/// issued and was sent after a real two-hop role chain, and its configuration.
+#[tokio::test]
+async fn new_debug_forms_show_names_not_values() {
+    use cloudcred::alibaba::AssumeRole;
+    use cloudcred::sign::encoding::split_query;
+    use cloudcred::SharedProvider;
+    use common::cloud;
+
+    let query = format!(
+        "x-oss-security-token={}&x-oss-signature={}&acl",
+        PLANTED[1], PLANTED[0]
+    );
+    let params: Vec<_> = split_query(&query).collect();
+    let text = format!("{params:?} {params:#?}");
+    assert!(text.contains("x-oss-security-token"), "{text}");
+    assert_clean(&text);
+
+    let fake = cloud::start(cloudcred_fakecloud::FakeCloudConfig::default()).await;
+    let home = cloud::home(&fake);
+    let ctx = home.ctx().env(
+        home.env
+            .clone()
+            .with("ALIBABA_CLOUD_STS_ENDPOINT", fake.base_url()),
+    );
+    let key =
+        StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
+    let hop1 = AssumeRole::builder(&ctx, key)
+        .role_arn("acs:ram::1000000000000000:role/debug-hop-1")
+        .build()
+        .unwrap();
+    let hop2 = AssumeRole::builder(&ctx, hop1)
+        .role_arn("acs:ram::1000000000000000:role/debug-hop-2")
+        .build()
+        .unwrap();
+    let creds = SharedProvider::new(hop2).get().await.unwrap();
+    let issued = fake.issued();
+    let requests = fake.requests();
+    assert_eq!(issued.len(), 2, "two AssumeRole calls: {issued:?}");
+    assert!(
+        issued
+            .iter()
+            .any(|i| i.access_key_id == creds.access_key_id()),
+        "{issued:?}"
+    );
+    let text = format!(
+        "{issued:?} {issued:#?} {requests:?} {:?} {fake:?}",
+        fake.config()
+    );
+    assert!(
+        text.contains("AccessKeyId") || text.contains("Signature"),
+        "{text}"
+    );
+    cloud::assert_clean(&fake, &text);
+    assert_clean(&text);
+    for r in &requests {
+        for (name, value) in r.query.iter().chain(&r.form) {
+            if matches!(name.as_str(), "Signature" | "SecurityToken") {
+                assert!(!text.contains(value.as_str()), "{name} leaked: {text}");
+            }
+        }
+    }
 }

@@ -445,7 +445,7 @@ fn oss_v4_vectors() {
         let u = uri("http://bucket.example.invalid", &path, &q);
         let t = i["signing_time"]["epoch"].as_i64().unwrap();
         assert_eq!(
-            primitives::iso8601_basic(epoch(t)),
+            cloudcred::sign::time_format::iso8601_basic(epoch(t)),
             s(&i["signing_time"], "iso8601_basic")
         );
         let details;

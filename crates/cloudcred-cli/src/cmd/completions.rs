@@ -5,6 +5,7 @@ use clap::CommandFactory;
 use cloudcred::{Context, Result};
 use std::process::ExitCode;
 
+/// `cloudcred completions SHELL`: the completion script on stdout.
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = "Install, for example:\n  \
     bash: cloudcred completions bash > ~/.local/share/bash-completion/completions/cloudcred\n  \
@@ -17,6 +18,7 @@ pub struct Args {
     shell: clap_complete::Shell,
 }
 
+/// Prints the completion script of `args.shell`.
 pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode> {
     let mut script = Vec::new();
     clap_complete::generate(

@@ -5,6 +5,7 @@ use cloudcred::alibaba::ignored_vars::ignored_variables;
 use cloudcred::{Context, Resolution, Result};
 use std::process::ExitCode;
 
+/// `cloudcred doctor`: every source of the chain, what it reads and whether it applies.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
@@ -15,6 +16,7 @@ pub struct Args {
     cloud: super::Cloud,
 }
 
+/// Explains the chain of `args.cloud` source by source; the exit status is that of resolving it.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let chain = super::chain_for(ctx, args.cloud, args.profile.as_deref())?;
     let rt = super::runtime();

@@ -14,6 +14,7 @@ use cloudcred::{huawei, Context, CredentialKind, Credentials, Error, Result};
 use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
+/// `cloudcred exec -- COMMAND…`: runs a command with the credentials in its environment.
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = help_after())]
 pub struct Args {
@@ -70,6 +71,7 @@ fn handed_over(creds: &Credentials, cloud: super::Cloud) -> Vec<(&'static str, S
     }
 }
 
+/// Resolves, then runs the command with the credential variables set; exits with its status.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let creds = super::resolve_for(ctx, args.cloud, args.profile.as_deref())?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");

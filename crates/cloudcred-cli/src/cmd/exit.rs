@@ -12,6 +12,7 @@ use std::process::ExitCode;
 /// One documented exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
+    /// The process exit code.
     pub code: u8,
     /// When it is returned, for `--help` and the README.
     pub meaning: &'static str,
@@ -83,6 +84,7 @@ pub const TABLE: [Status; 9] = [
 ];
 
 impl Status {
+    /// The status as the process's exit code.
     pub fn exit(self) -> ExitCode {
         ExitCode::from(self.code)
     }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// `cloudcred get`: resolves and prints credentials (JSON, `export` lines or masked text).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials (as ALIBABA_CLOUD_PROFILE).
@@ -25,6 +26,7 @@ enum Format {
     Text,
 }
 
+/// Resolves and prints in the chosen format; text output is masked.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let creds = super::resolve_for(ctx, args.cloud, args.profile.as_deref())?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {

@@ -133,6 +133,8 @@ pub fn resolve(ctx: &Context, profile: Option<&str>) -> Result<Arc<Credentials>>
     runtime().block_on(chain.get())
 }
 
+/// A current-thread runtime with every driver: one command resolves once, a worker pool would
+/// only start threads.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

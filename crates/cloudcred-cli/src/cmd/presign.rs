@@ -9,6 +9,7 @@ use http::{HeaderMap, Method, Uri};
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// `cloudcred presign oss://BUCKET/KEY`: a presigned OSS or OBS URL on stdout.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// `oss://BUCKET/KEY` or `obs://BUCKET/KEY`; the key is given unencoded.
@@ -39,6 +40,10 @@ pub struct Args {
     profile: Option<String>,
 }
 
+/// The methods a presigned URL or a signed request can be for: the object methods of OSS and
+/// OBS, named as HTTP names them.
+// Variant doc comments would become clap's per-value help and turn `--help` into the long form.
+#[allow(missing_docs)]
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum HttpMethod {
     Get,
@@ -48,6 +53,7 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
+    /// The `http` crate's method.
     pub fn as_method(self) -> Method {
         match self {
             HttpMethod::Get => Method::GET,
@@ -222,6 +228,7 @@ pub fn target_url(args: &Args) -> Result<(&str, &str, Uri)> {
     Ok((scheme, bucket, url))
 }
 
+/// Resolves, then prints the presigned URL (a secret: printed because asked for).
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (scheme, bucket, url) = target_url(&args)?;
     let now = chrono::Utc::now();

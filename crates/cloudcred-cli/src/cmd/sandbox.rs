@@ -21,6 +21,7 @@ const BUCKET: &str = "sandbox-bucket";
 /// How long the sandbox's presigned URLs live: they are used at once.
 const PRESIGN_EXPIRES: Duration = Duration::from_secs(300);
 
+/// `cloudcred sandbox`: no options.
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
@@ -91,6 +92,7 @@ fn report(cloud: &FakeCloud, from: usize) -> (String, usize) {
     (out, requests.len())
 }
 
+/// Starts the fake cloud in-process and resolves through it, offline.
 pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
     let rt = super::runtime();
     rt.block_on(async {

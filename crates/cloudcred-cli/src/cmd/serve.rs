@@ -12,7 +12,7 @@
 //! Any local program can connect, so the server must survive hostile or broken clients: at the
 //! file-descriptor limit it backs off instead of spinning on `accept`, it holds at most
 //! `--max-connections` connections (more wait in the kernel's backlog), and a client that does
-//! not complete its request headers within [`HEADER_READ_TIMEOUT_MS`] — including an idle
+//! not complete its request headers within 10 s (`HEADER_READ_TIMEOUT_MS`) — including an idle
 //! keep-alive connection — is disconnected.
 
 use bytes::Bytes;
@@ -30,6 +30,7 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
+/// `cloudcred serve`: serves temporary credentials on loopback as a credentials URI.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials.
@@ -95,6 +96,7 @@ struct Server {
     ctx: Context,
 }
 
+/// Resolves once, prints the `export ALIBABA_CLOUD_CREDENTIALS_URI=…` line and serves until stopped.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     if !args.bind.is_loopback() {
         return Err(super::exit::usage_error(

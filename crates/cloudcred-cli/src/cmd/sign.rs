@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use super::presign::HttpMethod;
 
+/// `cloudcred sign`: the headers that sign a request, for `curl -H @file`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The signature to compute.
@@ -90,6 +91,7 @@ pub fn url_and_headers(args: &Args) -> Result<(Uri, String, HeaderMap)> {
     Ok((uri, host, headers))
 }
 
+/// Signs the request described by `args` and prints the headers to add.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
     let (uri, host, headers) = url_and_headers(&args)?;
     let first_label = host.split('.').next().unwrap_or_default().to_owned();

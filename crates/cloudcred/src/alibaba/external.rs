@@ -3,13 +3,13 @@
 //! Runs `process_command` and reads credentials from its stdout:
 //! `{"mode":"AK"|"StsToken","access_key_id","access_key_secret","sts_token","expiration"}`.
 //!
-//! - The command is split by [`split_command`](super::command_split::split_command) and run
+//! - The command is split by `split_command` and run
 //!   without a shell; the environment is inherited, stdin is the null device.
 //! - stdout is read up to 1 MiB (one byte more kills the command: a runaway process cannot
 //!   exhaust memory) and stderr up to 64 KiB; the command is killed with its process group on
 //!   Unix (a wrapper script's children die too) when it outlives the timeout (default 60 s, the
 //!   refresh engine's deadline is stretched to cover it) or the fetch is cancelled; once it has
-//!   exited, a background job still holding stdout is not waited for ([`process`]).
+//!   exited, a background job still holding stdout is not waited for (`process`).
 //! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
 //!   last 1 KiB of stderr, the command's own diagnostic channel, with every word of stdout in
 //!   it redacted.

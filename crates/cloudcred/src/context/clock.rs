@@ -27,8 +27,10 @@ use std::time::Duration;
 pub struct Deadline(pub u64);
 
 impl Deadline {
+    /// Later than every real time: a credential without expiration expires `NEVER`.
     pub const NEVER: Deadline = Deadline(u64::MAX);
 
+    /// `self + d`, at most [`NEVER`](Self::NEVER).
     pub fn saturating_add(self, d: Duration) -> Deadline {
         Deadline(
             self.0
@@ -36,6 +38,7 @@ impl Deadline {
         )
     }
 
+    /// `self - d`, at least the epoch.
     pub fn saturating_sub(self, d: Duration) -> Deadline {
         Deadline(
             self.0
@@ -43,6 +46,7 @@ impl Deadline {
         )
     }
 
+    /// The time from `earlier` to `self`; zero when `earlier` is later.
     pub fn saturating_duration_since(self, earlier: Deadline) -> Duration {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
@@ -82,6 +86,8 @@ impl Default for Clock {
 }
 
 impl Clock {
+    /// The system's wall clock (`SystemTime::now`), corrected by the skew the HTTP client
+    /// learns from services' `Date` headers.
     pub fn system() -> Self {
         Self::from_inner(Inner::System)
     }
@@ -167,12 +173,14 @@ impl fmt::Debug for ManualClock {
 }
 
 impl ManualClock {
+    /// Moves the time of every clock made from this one forward by `d`.
     pub fn advance(&self, d: Duration) {
         self.0
             .wall_millis
             .fetch_add(d.as_millis() as i64, Ordering::AcqRel);
     }
 
+    /// The manual time, to the millisecond.
     pub fn now(&self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.0.wall_millis.load(Ordering::Acquire))
             .unwrap_or_default()

@@ -52,20 +52,24 @@ impl Env for ProcessEnv {
 pub struct MapEnv(BTreeMap<String, String>);
 
 impl MapEnv {
+    /// No variable set.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Sets `name` to `value`, replacing an earlier value.
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
         self.0.insert(name.into(), value.into());
         self
     }
 
+    /// [`set`](Self::set), by value: `MapEnv::new().with("A", "1").with("B", "2")`.
     pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.set(name, value);
         self
     }
 
+    /// Unsets `name`.
     pub fn remove(&mut self, name: &str) -> &mut Self {
         self.0.remove(name);
         self

@@ -79,12 +79,17 @@ impl FileSystem for OsFileSystem {
 pub enum FileRefusal {
     /// A FIFO, device, socket or directory: reading one blocks, never ends or means nothing.
     NotRegular(&'static str),
+    /// Larger than the reader's cap: no credential file is that large, so it is the wrong file.
     TooLarge {
+        /// The cap, in bytes.
         max_bytes: u64,
     },
+    /// A symbolic link whose target does not exist.
     DanglingLink {
+        /// The link's target, as the link names it.
         target: PathBuf,
     },
+    /// Symbolic links that point at each other (ELOOP).
     LinkLoop,
 }
 

@@ -110,24 +110,29 @@ impl Context {
         self.http.get().expect("set above")
     }
 
+    /// Replaces the file system every provider of this context reads through.
     pub fn file_system(mut self, fs: impl FileSystem + 'static) -> Self {
         self.fs = Arc::new(fs);
         self
     }
 
+    /// Replaces the clock (a [`Clock::manual`] in tests).
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
 
+    /// The clock of this context.
     pub fn get_clock(&self) -> &Clock {
         &self.clock
     }
 
+    /// The file system of this context.
     pub fn get_fs(&self) -> &dyn FileSystem {
         &*self.fs
     }
 
+    /// The environment of this context (raw values; [`var`](Self::var) trims them).
     pub fn get_env(&self) -> &dyn Env {
         &*self.env
     }
@@ -238,6 +243,7 @@ impl Context {
         list.push(unsaved);
     }
 
+    /// Whether `path` exists on this context's file system (following links).
     pub fn exists(&self, path: &Path) -> bool {
         self.fs.exists(path)
     }

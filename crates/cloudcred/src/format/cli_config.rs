@@ -345,7 +345,7 @@ impl CliProfile {
         &self.raw
     }
 
-    /// "<path> profile <name>", the origin of errors about this profile.
+    /// "`<path>` profile `<name>`", the origin of errors about this profile.
     pub fn origin(&self) -> String {
         format!("{} profile {}", self.path.display(), printable(&self.name))
     }

@@ -21,10 +21,14 @@ use std::time::Duration;
 /// Largest response body read from a credential endpoint.
 pub const MAX_BODY: usize = 1 << 20;
 
-/// How one request is sent.
+/// How one request is sent. Start from [`metadata`](Self::metadata) or
+/// [`credential_service`](Self::credential_service) and adjust.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestOptions {
+    /// Longest wait for the TCP (and TLS) connection.
     pub connect_timeout: Duration,
+    /// Longest wait for the whole response once connected.
     pub read_timeout: Duration,
     /// Never through a proxy (metadata services).
     pub direct: bool,
@@ -53,18 +57,29 @@ impl RequestOptions {
         }
     }
 
+    /// The same options with these connect and read timeouts.
     pub fn with_timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.connect_timeout = connect;
         self.read_timeout = read;
+        self
+    }
+
+    /// The same options with `retries` extra attempts (0: one attempt only).
+    pub fn with_retries(mut self, retries: u32) -> Self {
+        self.retries = retries;
         self
     }
 }
 
 /// A response, read whole (up to [`MAX_BODY`]).
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers.
     pub headers: http::HeaderMap,
+    /// The body, at most [`MAX_BODY`] bytes.
     pub body: Vec<u8>,
 }
 
@@ -79,6 +94,16 @@ impl fmt::Debug for Response {
 }
 
 impl Response {
+    /// A response, for an [`HttpClient`] of one's own.
+    pub fn new(status: u16, headers: http::HeaderMap, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A 2xx status.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
@@ -108,13 +133,17 @@ pub enum TransportErrorKind {
     TooLarge,
     /// A redirect, which credential endpoints never follow.
     Redirect,
+    /// Anything else the client reports (TLS, a malformed response).
     Other,
 }
 
 /// A request that got no (usable) response. The message is ours: no URL, no header, no body.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TransportError {
+    /// What failed, which decides whether the request is retried.
     pub kind: TransportErrorKind,
+    /// Our description of it, without URL, header or body.
     pub message: String,
 }
 
@@ -125,6 +154,7 @@ impl fmt::Display for TransportError {
 }
 
 impl TransportError {
+    /// An error of `kind`; `message` must name no URL query, header value or body.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,

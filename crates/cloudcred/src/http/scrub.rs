@@ -4,7 +4,8 @@
 //!
 //! A server may echo the request: a credentials URI answering 500 with its path and query in the
 //! `Message`, a gateway quoting the `Authorization` header, an STS string to sign. The scrubber
-//! knows what the request carried ([`Scrubber::of_request`]) and, in this order:
+//! knows what the request carried (`Scrubber::of_request`, with the `http` feature) and, in
+//! this order:
 //!
 //! 1. cuts the text at "string to sign" (any case): what follows is the canonical request;
 //! 2. drops the query (or fragment) of anything URL-like: a `?` or `#` followed by `name=value`;

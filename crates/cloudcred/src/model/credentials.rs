@@ -19,6 +19,7 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
+    /// The kind's name in output and JSON: `access_key`, `sts`, `bearer` or `anonymous`.
     pub fn as_str(self) -> &'static str {
         match self {
             CredentialKind::AccessKey => "access_key",
@@ -130,6 +131,8 @@ impl Credentials {
         }
     }
 
+    /// When the credentials stop working (UTC); `None` for long-term keys. The refresh engine
+    /// refreshes temporary credentials ahead of it.
     pub fn with_expiration(mut self, expiration: Option<DateTime<Utc>>) -> Self {
         self.expiration = expiration;
         self
@@ -163,27 +166,35 @@ impl Credentials {
         self.domain_id.as_deref()
     }
 
+    /// Replaces the provider name (a chain prefixes its own: `default/…`).
     pub fn with_provider_name(mut self, provider_name: ProviderName) -> Self {
         self.provider_name = provider_name;
         self
     }
 
+    /// What the snapshot holds, which decides how a signer uses it.
     pub fn kind(&self) -> CredentialKind {
         self.kind
     }
 
+    /// The AccessKey id (not secret, but [`masked_access_key_id`](Self::masked_access_key_id)
+    /// is what to show); empty for bearer and anonymous credentials.
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
 
+    /// The AccessKey secret; empty for bearer and anonymous credentials. Read it with
+    /// [`SecretString::expose`].
     pub fn access_key_secret(&self) -> &SecretString {
         &self.access_key_secret
     }
 
+    /// The STS security token of temporary credentials ([`CredentialKind::Sts`]).
     pub fn security_token(&self) -> Option<&SecretString> {
         self.security_token.as_ref()
     }
 
+    /// The bearer token of [`CredentialKind::Bearer`] credentials.
     pub fn bearer_token(&self) -> Option<&SecretString> {
         self.bearer_token.as_ref()
     }
@@ -195,10 +206,12 @@ impl Credentials {
             .unwrap_or("x-acs-bearer-token")
     }
 
+    /// When the credentials expire (UTC); `None` for long-term keys.
     pub fn expiration(&self) -> Option<DateTime<Utc>> {
         self.expiration
     }
 
+    /// The provider chain that produced the snapshot, such as `default/profile/ram_role_arn`.
     pub fn provider_name(&self) -> &ProviderName {
         &self.provider_name
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub struct ProviderName(Arc<str>);
 
 impl ProviderName {
+    /// A name as given (`env`, `ram_role_arn`); compose with [`within`](Self::within).
     pub fn new(name: &str) -> Self {
         Self(Arc::from(name))
     }
@@ -28,6 +29,7 @@ impl ProviderName {
         Self(Arc::from(format!("{}/{}", self.0, inner.0)))
     }
 
+    /// The composed name, `outer/inner`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

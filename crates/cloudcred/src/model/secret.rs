@@ -14,6 +14,7 @@ pub const REDACTED: &str = "** redacted **";
 pub struct SecretString(String);
 
 impl SecretString {
+    /// Takes ownership of `value`; it is wiped when the last clone drops.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -23,6 +24,7 @@ impl SecretString {
         &self.0
     }
 
+    /// Whether the value is empty (safe to ask: it says nothing else about the value).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

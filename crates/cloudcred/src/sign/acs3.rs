@@ -4,11 +4,15 @@
 //! official Darabonba util (`testdata/vectors/acs3_derived.json`) and against 320 random cases
 //! signed by alibabacloud-openapi-util (`testdata/differential/vectors/acs3.json`).
 
+use super::credential_gate::{auth, Auth};
 use super::encoding::{canonical_query, encode_each_segment};
-use super::primitives::{
-    self, auth, authority, header_str, new_value, push_name_list, sensitive_value,
-    set_authorization, set_if_absent, Auth,
+use super::headers;
+use super::headers::{
+    header_str, new_value, push_name_list, sensitive_value, set_authorization, set_if_absent,
 };
+use super::primitives;
+use super::request_url::authority;
+use super::time_format;
 use super::SigningDetails;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
@@ -45,9 +49,9 @@ fn is_signed(name: &str) -> bool {
 
 /// CanonicalHeaders and SignedHeaders: `host`, `content-type` and every `x-acs-*` header.
 pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
-    let entries = primitives::sorted_entries(headers, is_signed);
+    let entries = headers::sorted_entries(headers, is_signed);
     let mut canonical = String::with_capacity(entries.len() * 48);
-    primitives::push_canonical_entries(&mut canonical, &entries, |_| true, ALGORITHM)?;
+    headers::push_canonical_entries(&mut canonical, &entries, |_| true, ALGORITHM)?;
     let mut signed = String::with_capacity(entries.len() * 16);
     let mut names: Vec<&HeaderName> = entries.iter().map(|(n, _)| *n).collect();
     names.dedup();
@@ -122,12 +126,12 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let h = req.headers_mut();
     if let Some(host) = host {
-        primitives::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
+        headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
-    primitives::set_if_absent_with(
+    headers::set_if_absent_with(
         h,
         &X_ACS_DATE,
-        || primitives::iso8601_extended(time),
+        || time_format::iso8601_extended(time),
         ALGORITHM,
     )?;
     set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;

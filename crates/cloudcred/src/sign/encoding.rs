@@ -186,9 +186,22 @@ pub fn decode(s: &str) -> Result<Cow<'_, str>> {
 /// One query parameter, as the caller encoded it on the wire. `value` is `None` for a key-only
 /// parameter (`?acl`).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RawParam<'a> {
+    /// The name, still percent-encoded.
     pub name: &'a str,
+    /// The value, still percent-encoded; `None` without `=`.
     pub value: Option<&'a str>,
+}
+
+impl std::fmt::Debug for RawParam<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values of signed queries include security tokens and signatures.
+        f.debug_struct("RawParam")
+            .field("name", &self.name)
+            .field("value", &self.value.map(|_| crate::model::REDACTED))
+            .finish()
+    }
 }
 
 /// Splits an encoded query string into its parameters, in wire order, skipping empty segments.
@@ -222,7 +235,8 @@ pub fn decode_query(query: &str) -> Result<Vec<Param<'_>>> {
 /// value), joined with `&`: the canonical query of ACS3, Huawei APIG and Tablestore.
 pub fn canonical_query(query: Option<&str>) -> Result<String> {
     let mut params = decode_query(query.unwrap_or(""))?;
-    params.sort();
+    // Whole (name, value) pairs compare: equal ones are identical, so stability buys nothing.
+    params.sort_unstable();
     let mut out = String::new();
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {

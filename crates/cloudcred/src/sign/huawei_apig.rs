@@ -1,10 +1,16 @@
 //! Huawei Cloud `SDK-HMAC-SHA256` (API Gateway signer of huaweicloudsdkcore, signing.md §10).
 
+use super::credential_gate::access_key;
+use super::details::SigningDetails;
 use super::encoding::{canonical_query, encode_segments};
-use super::primitives::{
-    self, access_key, authority, header_str, push_canonical_headers, push_name_list,
-    sensitive_value, set_authorization, set_if_absent, sorted_names, SigningDetails,
+use super::headers;
+use super::headers::{
+    header_str, push_canonical_headers, push_name_list, sensitive_value, set_authorization,
+    set_if_absent, sorted_names,
 };
+use super::primitives;
+use super::request_url::authority;
+use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -78,14 +84,14 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     let h = req.headers_mut();
-    primitives::set_if_absent_with(
+    headers::set_if_absent_with(
         h,
         &X_SDK_DATE,
-        || primitives::iso8601_basic(time),
+        || time_format::iso8601_basic(time),
         ALGORITHM,
     )?;
     if let Some(host) = host {
-        primitives::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
+        headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
     let unsigned_payload = header_str(h, &CONTENT_TYPE, ALGORITHM)?.is_some_and(|ct| {
         !ct.starts_with("application/json") && !ct.starts_with("application/bson")

@@ -47,7 +47,12 @@
 //! | [`obs`] | Huawei OBS native / AWS V2, V4, presigned URLs |
 //! | [`huawei_apig`] | Huawei SDK-HMAC-SHA256 |
 //!
-//! [`presign_checks`] holds what every presigner checks first (expiry range, dot segments).
+//! What they share, one concept per module: [`primitives`] (HMACs, hashes, the V4 key and
+//! signature), [`time_format`] (the dates of §1.3), `headers` (canonical header blocks,
+//! setting values), `request_url` (authority, appended queries, [`Addressing`] and object
+//! keys), `credential_gate` (AccessKey, bearer or anonymous), [`SigningDetails`] and
+//! [`Presigned`], and [`presign_checks`] (what every presigner checks first: expiry range, dot
+//! segments).
 
 // Only `encoding` is built without the `sign` feature: the scrubber strips the percent-encoded
 // forms of secrets from every error, whatever the features.
@@ -55,6 +60,12 @@ pub mod encoding;
 
 #[cfg(feature = "sign")]
 pub mod acs3;
+#[cfg(feature = "sign")]
+mod credential_gate;
+#[cfg(feature = "sign")]
+mod details;
+#[cfg(feature = "sign")]
+mod headers;
 #[cfg(feature = "sign")]
 pub mod huawei_apig;
 #[cfg(feature = "sign")]
@@ -68,12 +79,18 @@ pub mod presign_checks;
 #[cfg(feature = "sign")]
 pub mod primitives;
 #[cfg(feature = "sign")]
+mod request_url;
+#[cfg(feature = "sign")]
 pub mod roa;
 #[cfg(feature = "sign")]
 pub mod rpc;
 #[cfg(feature = "sign")]
 pub mod tablestore;
+#[cfg(feature = "sign")]
+pub mod time_format;
 
+#[cfg(feature = "sign")]
+pub use details::{Details, Presigned, SigningDetails};
 #[cfg(feature = "sign")]
 pub use obs::{ObsMode, ObsSigner, ObsV4Signer};
 #[cfg(feature = "sign")]
@@ -81,7 +98,7 @@ pub use oss_v1::OssV1Signer;
 #[cfg(feature = "sign")]
 pub use oss_v4::OssV4Signer;
 #[cfg(feature = "sign")]
-pub use primitives::{Addressing, Details, Presigned, SigningDetails};
+pub use request_url::Addressing;
 #[cfg(feature = "rsa")]
 pub use rpc::RsaKey;
 #[cfg(feature = "sign")]

@@ -7,14 +7,18 @@
 //! service (each case in `tests/differential_obs.rs`): every signed V2 value trimmed, V4 values
 //! with SigV4 Trimall, and the sub-resources of all official lists, not only Python's.
 
+use super::credential_gate::access_key;
+use super::details::{Details, Presigned, SigningDetails};
 use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
-use super::presign_checks;
-use super::primitives::Details;
-use super::primitives::{
-    self, access_key, append_query, authority, header_str, new_value, object_key, push_name_list,
-    push_subresources, push_v1_head, sensitive_value, set_authorization, value_str, Addressing,
-    Presigned, SigningDetails,
+use super::headers;
+use super::headers::{
+    header_str, new_value, push_name_list, push_subresources, push_v1_head, sensitive_value,
+    set_authorization, value_str,
 };
+use super::presign_checks;
+use super::primitives;
+use super::request_url::{append_query, authority, object_key, Addressing};
+use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -227,6 +231,8 @@ impl ObsSigner {
         }
     }
 
+    /// Virtual-hosted (the default) or path-style requests: where the bucket is named, hence
+    /// which part of the path is the object key.
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self
@@ -285,19 +291,13 @@ impl ObsSigner {
             None => {
                 if !headers.contains_key(self.mode.date_name()) {
                     s.push_str(
-                        header_str(headers, &DATE, V2_ALGORITHM)?.map_or("", primitives::trim_ows),
+                        header_str(headers, &DATE, V2_ALGORITHM)?.map_or("", headers::trim_ows),
                     );
                 }
             }
         }
         s.push('\n');
-        primitives::push_canonical_prefixed_headers(
-            &mut s,
-            headers,
-            prefix,
-            |_| true,
-            V2_ALGORITHM,
-        )?;
+        headers::push_canonical_prefixed_headers(&mut s, headers, prefix, |_| true, V2_ALGORITHM)?;
         s.push_str(&self.canonical_resource(uri, extra)?);
         Ok(s)
     }
@@ -318,7 +318,7 @@ impl ObsSigner {
         if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
                 DATE,
-                primitives::owned_value(primitives::http_date(time), "date", V2_ALGORITHM)?,
+                headers::owned_value(time_format::http_date(time), "date", V2_ALGORITHM)?,
             );
         }
         if let Some(token) = token {
@@ -327,7 +327,7 @@ impl ObsSigner {
         }
         let sts = self.string_to_sign(req.method(), req.uri(), req.headers(), None, &[])?;
         let scheme = self.mode.scheme();
-        primitives::authorize_v1(req.headers_mut(), scheme, (id, secret), sts, V2_ALGORITHM)
+        headers::authorize_v1(req.headers_mut(), scheme, (id, secret), sts, V2_ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token
@@ -346,7 +346,7 @@ impl ObsSigner {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let expires_at = primitives::expires_epoch(time, expires);
+        let expires_at = time_format::expires_epoch(time, expires);
         let token_name = self.mode.token_name();
         let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;
@@ -373,7 +373,7 @@ fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &HeaderName)
         if i > 0 {
             out.push(',');
         }
-        let mut rest = primitives::trim_ows(value_str(v, name, V4_ALGORITHM)?);
+        let mut rest = headers::trim_ows(value_str(v, name, V4_ALGORITHM)?);
         while let Some(run) = rest.find("  ") {
             out.push_str(&rest[..=run]);
             rest = rest[run..].trim_start_matches(' ');
@@ -505,7 +505,7 @@ impl ObsV4Signer {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = primitives::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic(time);
         let date = &datetime[..8];
         if !req.headers().contains_key(HOST) {
             if let Some(host) = authority(req.uri()) {
@@ -586,7 +586,7 @@ impl ObsV4Signer {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let datetime = primitives::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic(time);
         let scope = self.scope(&datetime[..8]);
         let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();

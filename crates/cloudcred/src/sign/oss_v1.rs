@@ -4,11 +4,14 @@
 //! The canonical resource holds the object key and the sub-resource values *raw*, so the signer
 //! decodes what the caller encoded on the wire.
 
+use super::credential_gate::access_key;
+use super::details::{Presigned, SigningDetails};
+use super::headers;
+use super::headers::{header_str, push_subresources, push_v1_head, sensitive_value};
 use super::presign_checks;
-use super::primitives::{
-    self, access_key, append_query, header_str, object_key, push_subresources, push_v1_head,
-    sensitive_value, Addressing, Presigned, SigningDetails,
-};
+use super::primitives;
+use super::request_url::{append_query, object_key, Addressing};
+use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -165,6 +168,8 @@ impl OssV1Signer {
         }
     }
 
+    /// Virtual-hosted (the default) or path-style requests: where the bucket is named, hence
+    /// which part of the path is the object key.
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self
@@ -219,13 +224,7 @@ impl OssV1Signer {
         push_v1_head(&mut s, method.as_str(), headers, ALGORITHM)?;
         s.push_str(date_line);
         s.push('\n');
-        primitives::push_canonical_prefixed_headers(
-            &mut s,
-            headers,
-            "x-oss-",
-            |_| true,
-            ALGORITHM,
-        )?;
+        headers::push_canonical_prefixed_headers(&mut s, headers, "x-oss-", |_| true, ALGORITHM)?;
         s.push_str(&self.canonical_resource(uri, extra)?);
         Ok(s)
     }
@@ -242,7 +241,7 @@ impl OssV1Signer {
             return Ok(None);
         };
         let h = req.headers_mut();
-        primitives::set_if_absent_with(h, &DATE, || primitives::http_date(time), ALGORITHM)?;
+        headers::set_if_absent_with(h, &DATE, || time_format::http_date(time), ALGORITHM)?;
         if let Some(token) = token {
             h.insert(
                 X_OSS_SECURITY_TOKEN,
@@ -251,11 +250,11 @@ impl OssV1Signer {
         }
         let h = req.headers();
         let date = match header_str(h, &X_OSS_DATE, ALGORITHM)? {
-            Some(d) => primitives::trim_ows(d),
-            None => header_str(h, &DATE, ALGORITHM)?.map_or("", primitives::trim_ows),
+            Some(d) => headers::trim_ows(d),
+            None => header_str(h, &DATE, ALGORITHM)?.map_or("", headers::trim_ows),
         };
         let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
-        primitives::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
+        headers::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§5.2). `headers` are those the
@@ -275,7 +274,7 @@ impl OssV1Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let expires_at = primitives::expires_epoch(time, expires);
+        let expires_at = time_format::expires_epoch(time, expires);
         let mut pairs: Vec<(&str, &str)> =
             token.map(|t| ("security-token", t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, &expires_at, &pairs)?;

@@ -5,13 +5,15 @@
 //! on the request (lower-cased additional header names, the product) and builds each canonical
 //! string in one buffer.
 
+use super::credential_gate::access_key;
+use super::details::{Details, Presigned, SigningDetails};
 use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
+use super::headers;
+use super::headers::{sensitive_value, set_authorization};
 use super::presign_checks;
-use super::primitives::Details;
-use super::primitives::{
-    self, access_key, append_query, object_key, sensitive_value, set_authorization, Addressing,
-    Presigned, SigningDetails,
-};
+use super::primitives;
+use super::request_url::{append_query, object_key, Addressing};
+use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -64,6 +66,8 @@ impl OssV4Signer {
         s
     }
 
+    /// Virtual-hosted (the default) or path-style requests: where the bucket is named, hence
+    /// which part of the path is the object key.
     pub fn with_addressing(mut self, addressing: Addressing) -> Self {
         self.addressing = addressing;
         self
@@ -147,16 +151,16 @@ impl OssV4Signer {
         push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
-        let entries = primitives::sorted_entries(headers, |n| {
+        let entries = headers::sorted_entries(headers, |n| {
             signed_by_default(n)
                 || (!additional.is_empty() && additional.split(';').any(|a| a == n))
         });
-        primitives::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
+        headers::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');
         let payload = match headers.get(X_OSS_CONTENT_SHA256) {
-            Some(v) => primitives::value_str(v, X_OSS_CONTENT_SHA256, ALGORITHM)?,
+            Some(v) => headers::value_str(v, X_OSS_CONTENT_SHA256, ALGORITHM)?,
             None => UNSIGNED_PAYLOAD,
         };
         s.push_str(payload);
@@ -230,12 +234,12 @@ impl OssV4Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = primitives::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic(time);
         let date = &datetime[..8];
         let h = req.headers_mut();
         h.insert(
             X_OSS_DATE,
-            primitives::new_value(&datetime, "x-oss-date", ALGORITHM)?,
+            headers::new_value(&datetime, "x-oss-date", ALGORITHM)?,
         );
         if let http::header::Entry::Vacant(slot) = h.entry(X_OSS_CONTENT_SHA256) {
             slot.insert(HeaderValue::from_static(UNSIGNED_PAYLOAD));
@@ -303,7 +307,7 @@ impl OssV4Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let datetime = primitives::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic(time);
         let date = &datetime[..8];
         let scope = self.scope(date);
         let credential = [id, scope.as_str()].join("/");

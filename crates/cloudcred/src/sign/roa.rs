@@ -1,8 +1,11 @@
 //! Alibaba ROA signature (signing.md §3): HMAC-SHA1 keyed with the bare secret (no `&`, S12),
 //! `Authorization: acs <AccessKeyId>:<Signature>`.
 
+use super::credential_gate::access_key;
 use super::encoding::decode_query;
-use super::primitives::{self, access_key, header_str, sensitive_value, set_if_absent};
+use super::headers;
+use super::headers::{header_str, sensitive_value, set_if_absent};
+use super::time_format;
 use super::SigningDetails;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -32,7 +35,7 @@ pub fn accept_for_format(format: &str) -> &'static str {
 /// service can only verify the trimmed value; aliyun-python-sdk-core signs values as given and
 /// cannot even send a padded one (`requests` refuses leading whitespace).
 pub fn canonical_headers(headers: &HeaderMap) -> Result<String> {
-    primitives::canonical_prefixed_headers(headers, "x-acs-", |_| true, ALGORITHM)
+    headers::canonical_prefixed_headers(headers, "x-acs-", |_| true, ALGORITHM)
 }
 
 /// The path, then `?` and the sorted query as `name=value` / `name`, values raw (§3.2 step 2).
@@ -41,7 +44,8 @@ pub fn canonical_resource(path: &str, query: Option<&str>) -> Result<String> {
     let mut out = super::encoding::decode(path)?.into_owned();
     let mut params = decode_query(query.unwrap_or(""))?;
     if !params.is_empty() {
-        params.sort();
+        // Whole (name, value) pairs compare: equal ones are identical.
+        params.sort_unstable();
         out.push('?');
         for (i, (k, v)) in params.iter().enumerate() {
             if i > 0 {
@@ -65,7 +69,7 @@ pub fn string_to_sign<B>(req: &Request<B>) -> Result<String> {
     s.push('\n');
     for name in [&ACCEPT, &CONTENT_MD5, &CONTENT_TYPE, &DATE] {
         // Trimmed as the service receives them (RFC 9110 §5.5), like the `x-acs-*` values.
-        s.push_str(header_str(h, name, ALGORITHM)?.map_or("", primitives::trim_ows));
+        s.push_str(header_str(h, name, ALGORITHM)?.map_or("", headers::trim_ows));
         s.push('\n');
     }
     s.push_str(&canonical_headers(h)?);
@@ -85,7 +89,7 @@ pub fn sign_request<B>(
         return Ok(None);
     };
     let h = req.headers_mut();
-    primitives::set_if_absent_with(h, &DATE, || primitives::http_date(time), ALGORITHM)?;
+    headers::set_if_absent_with(h, &DATE, || time_format::http_date(time), ALGORITHM)?;
     set_if_absent(h, &X_ACS_SIGNATURE_METHOD, "HMAC-SHA1", ALGORITHM)?;
     set_if_absent(h, &X_ACS_SIGNATURE_VERSION, "1.0", ALGORITHM)?;
     if let Some(token) = token {
@@ -95,7 +99,7 @@ pub fn sign_request<B>(
         );
     }
     let sts = string_to_sign(req)?;
-    primitives::authorize_v1(req.headers_mut(), "acs", (id, secret), sts, ALGORITHM)
+    headers::authorize_v1(req.headers_mut(), "acs", (id, secret), sts, ALGORITHM)
 }
 
 #[cfg(test)]

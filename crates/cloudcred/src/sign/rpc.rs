@@ -6,8 +6,12 @@
 //! request signer reads both, then *appends* its own parameters and `Signature` to the query; the
 //! caller's parameters are never re-encoded or reordered on the wire.
 
+use super::credential_gate::{auth, Auth};
+use super::details::SigningDetails;
 use super::encoding::{decode, decode_query, push_encoded, split_query, RFC3986};
-use super::primitives::{self, append_query_in_place, auth, Auth, SigningDetails};
+use super::primitives;
+use super::request_url::append_query_in_place;
+use super::time_format;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -189,7 +193,7 @@ impl<'a> Params<'a> {
     fn add_version_nonce_time(&mut self, nonce: &'a str, time: DateTime<Utc>) {
         self.add("SignatureVersion", "1.0");
         self.add("SignatureNonce", nonce);
-        self.add("Timestamp", primitives::iso8601_extended(time));
+        self.add("Timestamp", time_format::iso8601_extended(time));
     }
 
     /// Signs the string to sign of `method` with `sign`; returns the details and the pairs to
@@ -340,7 +344,7 @@ pub fn sign_request_rsa<B: AsRef<[u8]>>(
 /// caller set it. `Action`, `Format` and `Version` are the caller's; nothing is signed.
 pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc>) -> Result<()> {
     let mut p = Params::of(req)?;
-    p.add("Timestamp", primitives::iso8601_extended(time));
+    p.add("Timestamp", time_format::iso8601_extended(time));
     let pairs = p.appended;
     append_query_in_place(req.uri_mut(), &pairs, ALGORITHM)
 }

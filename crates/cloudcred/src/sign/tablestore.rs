@@ -3,11 +3,15 @@
 //! Token header: `x-ots-ststoken`, never `x-ots-stsaccesstoken` (S11). In V4 the HMAC key is the
 //! Base64 *text* of the derived key, not its bytes (Tablestore's own quirk).
 
+use super::credential_gate::access_key;
+use super::details::SigningDetails;
 use super::encoding::{canonical_query, decode};
-use super::primitives::{
-    self, access_key, canonical_prefixed_headers, header_str, new_value, sensitive_value,
-    set_if_absent, SigningDetails,
+use super::headers;
+use super::headers::{
+    canonical_prefixed_headers, header_str, new_value, sensitive_value, set_if_absent,
 };
+use super::primitives;
+use super::time_format;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -37,7 +41,10 @@ pub enum TablestoreVersion {
     /// HMAC-SHA1 keyed with the secret, header `x-ots-signature`.
     V2,
     /// HMAC-SHA256 keyed with the derived key, header `x-ots-signaturev4`.
-    V4 { region: String },
+    V4 {
+        /// The instance's region, such as `cn-hangzhou`, part of the signing scope.
+        region: String,
+    },
 }
 
 /// Signs Tablestore requests for one instance.
@@ -62,6 +69,7 @@ pub fn v4_signing_key_base64(secret: &str, sign_date: &str, region: &str) -> Str
 }
 
 impl TablestoreSigner {
+    /// A signer for the Tablestore instance `instance` (the `x-ots-instancename` header).
     pub fn new(instance: &str, version: TablestoreVersion) -> Self {
         Self {
             instance: instance.to_owned(),
@@ -78,7 +86,7 @@ impl TablestoreSigner {
         s.push('\n');
         s.push_str(&canonical_query(req.uri().query())?);
         s.push('\n');
-        primitives::push_canonical_prefixed_headers(
+        headers::push_canonical_prefixed_headers(
             &mut s,
             req.headers(),
             "x-ots-",
@@ -118,7 +126,7 @@ impl TablestoreSigner {
         set_if_absent(
             h,
             &X_OTS_DATE,
-            &primitives::tablestore_date(time),
+            &time_format::tablestore_date(time),
             ALGORITHM,
         )?;
         set_if_absent(h, &X_OTS_APIVERSION, API_VERSION, ALGORITHM)?;
@@ -137,7 +145,7 @@ impl TablestoreSigner {
         let header = match &self.version {
             TablestoreVersion::V2 => X_OTS_SIGNATURE,
             TablestoreVersion::V4 { region } => {
-                let date = &primitives::iso8601_basic(time)[..8];
+                let date = &time_format::iso8601_basic(time)[..8];
                 h.insert(
                     X_OTS_SIGNDATE,
                     new_value(date, "x-ots-signdate", ALGORITHM)?,
@@ -153,7 +161,7 @@ impl TablestoreSigner {
         let signature = match &self.version {
             TablestoreVersion::V2 => primitives::base64_hmac_sha1(secret.as_bytes(), &sts),
             TablestoreVersion::V4 { region } => {
-                let date = &primitives::iso8601_basic(time)[..8];
+                let date = &time_format::iso8601_basic(time)[..8];
                 let mut mac = self.keys.mac(secret, date, || {
                     let key = zeroize::Zeroizing::new(v4_signing_key_base64(secret, date, region));
                     primitives::keyed_hmac_sha256(key.as_bytes())
