@@ -32,6 +32,33 @@
 //!
 //! Without `http` there is no network provider and no default chain: build a [`Chain`] from
 //! the environment and static providers. `http` needs one `tls-*` feature.
+//!
+//! # Naming
+//!
+//! The same words in both clouds, and no cloud prefix inside a cloud module (the module says
+//! which cloud: `huawei::DefaultChain`, not `huawei::HuaweiChain`):
+//!
+//! - the default chain of a cloud is `DefaultChain` (built by `DefaultChainBuilder`, from
+//!   `DefaultChain::builder(ctx)`; `default_chain(ctx)` is the shorthand), product chains are
+//!   functions named after the product (`alibaba::oss_chain`, `huawei::obs_chain`);
+//! - a provider that reads no network is `<Thing>Provider`: `EnvProvider` in both clouds,
+//!   `StaticProvider`, `IniProfileProvider` / `CliProfileProvider` (Alibaba's two files),
+//!   `huawei::ProfileProvider`;
+//! - a temporary source, whose credentials expire, is three names with one stem, the stem being
+//!   its file: `<Stem>Source` (the stateless fetcher, an [`engine::Source`]), `<Stem>Provider`
+//!   (`Refreshing<<Stem>Source>`: the source behind the refresh engine, what users hold) and
+//!   `<Stem>Builder` (from `<Stem>Provider::builder(ctx, …)`, builder values beat the
+//!   environment). Stems: Alibaba `RamRoleArn`, `OidcRoleArn`, `EcsRamRole`, `CredentialsUri`,
+//!   `CloudSso`, `RsaKeyPair`, `External`, `OAuth`; Huawei `Metadata`, `IdpFederation`,
+//!   `OidcSts`, `PodIdentity`, `TemporaryKeys`. A source configured by environment variables
+//!   alone also has `<Stem>FromEnv`, which decides "not configured" when built;
+//! - every provider, chain and [`SharedProvider`] answers [`get`](ProvideCredentialsExt::get)
+//!   (async) and [`get_blocking`](ProvideCredentialsExt::get_blocking) through one trait,
+//!   [`ProvideCredentialsExt`] (in [`prelude`]); `get` means nothing else in the crate;
+//! - getters have no `get_` prefix; builder setters are named after the setting (`role_arn`,
+//!   `duration_seconds`);
+//! - public structs with public fields and enums that may grow are `#[non_exhaustive]`: build
+//!   them with their constructors.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
