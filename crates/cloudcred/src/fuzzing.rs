@@ -19,7 +19,7 @@ use crate::format::cli_config::CliConfig;
 use crate::format::cli_config_write;
 use crate::format::ini::IniFile;
 use crate::http::Response;
-use crate::huawei::profile::HuaweiProfileProvider;
+use crate::huawei::profile::ProfileProvider;
 use crate::huawei::{federation, response, CredentialType};
 use crate::model::{Credentials, ProviderName};
 use crate::sign::{self, Addressing, ObsMode, TablestoreVersion};
@@ -457,7 +457,7 @@ pub fn huawei_responses(data: &[u8]) {
             };
             for kind in [CredentialType::Basic, CredentialType::Global] {
                 let show = |text: &str| {
-                    let provider = HuaweiProfileProvider::new(ctx(), kind);
+                    let provider = ProfileProvider::new(ctx(), kind);
                     let inner = provider.configure(text, Path::new("/fuzz/hw-credentials"));
                     shown(&inner)
                 };

@@ -132,7 +132,17 @@ pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};
 pub use error::{Error, ErrorCategory, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
-pub use provider::{GetCredentials, Inspection, ProvideCredentials, Resolution, SharedProvider};
+pub use provider::{
+    GetCredentials, Inspection, ProvideCredentials, ProvideCredentialsExt, Resolution,
+    SharedProvider,
+};
+
+/// The traits a user of providers needs in scope: `use cloudcred::prelude::*;` brings
+/// [`get`](ProvideCredentialsExt::get) and [`get_blocking`](ProvideCredentialsExt::get_blocking)
+/// to every provider and chain.
+pub mod prelude {
+    pub use crate::provider::{ProvideCredentials, ProvideCredentialsExt};
+}
 
 #[cfg(all(
     feature = "http",

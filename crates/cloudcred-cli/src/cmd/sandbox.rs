@@ -4,6 +4,7 @@
 //! flow, printing every request the fake cloud saw and what came back (secrets masked).
 
 use cloudcred::alibaba::DefaultChain;
+use cloudcred::prelude::*;
 use cloudcred::{Context, Error, MapEnv, Result};
 use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, Verdict};
 use std::process::ExitCode;

@@ -19,7 +19,7 @@ use url::Url;
 
 /// The CloudSSO source; use it through [`CloudSsoProvider`].
 #[derive(Debug)]
-pub struct CloudSso {
+pub struct CloudSsoSource {
     ctx: Context,
     url: Url,
     account_id: String,
@@ -32,9 +32,9 @@ pub struct CloudSso {
 }
 
 /// CloudSSO behind the refresh engine.
-pub type CloudSsoProvider = Refreshing<CloudSso>;
+pub type CloudSsoProvider = Refreshing<CloudSsoSource>;
 
-impl CloudSso {
+impl CloudSsoProvider {
     pub fn builder(ctx: &Context) -> CloudSsoBuilder {
         CloudSsoBuilder {
             ctx: ctx.clone(),
@@ -49,7 +49,9 @@ impl CloudSso {
             origin: "cloud_sso".to_owned(),
         }
     }
+}
 
+impl CloudSsoSource {
     fn relogin(&self) -> String {
         format!(
             "log in again with aliyun-cli (`aliyun configure` for {})",
@@ -65,7 +67,7 @@ impl CloudSso {
     }
 }
 
-impl Source for CloudSso {
+impl Source for CloudSsoSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let clock = self.ctx.get_clock();
@@ -243,7 +245,7 @@ impl CloudSsoBuilder {
         url.set_path("/cloud-credentials");
         url.set_query(None);
         url.set_fragment(None);
-        let source = CloudSso {
+        let source = CloudSsoSource {
             ctx: self.ctx.clone(),
             url,
             account_id: self.account_id,

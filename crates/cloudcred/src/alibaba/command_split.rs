@@ -20,6 +20,7 @@ use std::fmt;
 
 /// Why a command could not be split. The text is fixed: it never contains the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SplitError {
     /// Nothing but whitespace, or an empty program name.
     Empty,
@@ -41,6 +42,7 @@ impl std::error::Error for SplitError {}
 
 /// Which escape rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Dialect {
     Posix,
     Windows,

@@ -12,6 +12,7 @@ use serde_json::Value;
 /// Whether the document's `Code` must be present (metadata) or only checked when present
 /// (credentials URI, D25: go compatibility with servers that omit it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodeRule {
     Required,
     IfPresent,

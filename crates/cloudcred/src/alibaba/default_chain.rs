@@ -5,9 +5,9 @@
 //! (D16); files are read at the first request.
 
 use super::env::{EnvProvider, ALIBABA_CLOUD};
-use super::oidc_role_arn::OidcFromEnv;
+use super::oidc_role_arn::OidcRoleArnFromEnv;
 use super::profile_file::{ProfileChoice, PROFILE_VAR};
-use super::{CliProfileProvider, CredentialsUri, EcsRamRole, IniProfileProvider};
+use super::{CliProfileProvider, CredentialsUriProvider, EcsRamRoleProvider, IniProfileProvider};
 use crate::chain::Chain;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -69,7 +69,7 @@ impl DefaultChainBuilder {
                 ALIBABA_CLOUD,
                 ProviderName::new(env_name).within(outer),
             ))
-            .provider(OidcFromEnv::new(
+            .provider(OidcRoleArnFromEnv::new(
                 ctx,
                 ProviderName::new("oidc_role_arn").within(outer),
             ))
@@ -90,7 +90,7 @@ impl DefaultChainBuilder {
         }
         chain = chain.provider(or_failing(
             "credential_uri",
-            CredentialsUri::builder(ctx)
+            CredentialsUriProvider::builder(ctx)
                 .in_chain()
                 .name(ProviderName::new("credential_uri").within(outer))
                 .build(),
@@ -105,7 +105,7 @@ impl DefaultChainBuilder {
             Ok(true) => {
                 chain = chain.provider(or_failing(
                     "ecs_ram_role",
-                    EcsRamRole::builder(ctx)
+                    EcsRamRoleProvider::builder(ctx)
                         .in_chain()
                         .name(ProviderName::new("ecs_ram_role").within(outer))
                         .build(),

@@ -39,7 +39,7 @@
 //! profile, `ALIBABA_CLOUD_ECS_METADATA`) or built explicitly always tries and reports an
 //! unreachable endpoint as an error, and any answer from the endpoint clears the memo; so an
 //! instance whose metadata service was briefly down at start-up recovers through any
-//! configured use, and [`EcsRamRole::forget_unreachable_endpoints`] clears it outright.
+//! configured use, and [`EcsRamRoleSource::forget_unreachable_endpoints`] clears it outright.
 
 use super::credential_document::{self, CodeRule};
 use super::default_chain::ECS_METADATA_DISABLED_VAR;
@@ -94,7 +94,7 @@ enum TokenFailure {
 }
 
 /// The metadata source; use it through [`EcsRamRoleProvider`].
-pub struct EcsRamRole {
+pub struct EcsRamRoleSource {
     ctx: Context,
     base: Url,
     /// Configured role name and where it came from.
@@ -111,10 +111,10 @@ pub struct EcsRamRole {
     discovered: ArcSwapOption<String>,
 }
 
-impl std::fmt::Debug for EcsRamRole {
+impl std::fmt::Debug for EcsRamRoleSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token is a credential of the instance: never printed.
-        f.debug_struct("EcsRamRole")
+        f.debug_struct("EcsRamRoleSource")
             .field("endpoint", &describe(&self.base))
             .field("role", &self.role.as_ref().map(|(r, _)| r))
             .field("v1_disabled", &self.v1_disabled)
@@ -124,12 +124,12 @@ impl std::fmt::Debug for EcsRamRole {
 }
 
 /// The ECS RAM role behind the refresh engine.
-pub type EcsRamRoleProvider = Refreshing<EcsRamRole>;
+pub type EcsRamRoleProvider = Refreshing<EcsRamRoleSource>;
 
 /// What a metadata GET came back with after the D21/D23 retries.
 type Got = std::result::Result<Response, TransportError>;
 
-impl EcsRamRole {
+impl EcsRamRoleProvider {
     pub fn builder(ctx: &Context) -> EcsRamRoleBuilder {
         EcsRamRoleBuilder {
             ctx: ctx.clone(),
@@ -144,7 +144,9 @@ impl EcsRamRole {
             origin: None,
         }
     }
+}
 
+impl EcsRamRoleSource {
     /// Forgets every endpoint remembered as unreachable (D24), e.g. after the network came up.
     pub fn forget_unreachable_endpoints() {
         forget_unreachable();
@@ -386,7 +388,7 @@ impl EcsRamRole {
     }
 }
 
-impl Source for EcsRamRole {
+impl Source for EcsRamRoleSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let configured = self.role.as_ref().map(|(r, _)| r.clone());
@@ -614,7 +616,7 @@ impl EcsRamRoleBuilder {
         // Metadata is never proxied (10.3) and follows 6.5 only: no transport retries.
         options.direct = true;
         options.retries = 0;
-        let source = EcsRamRole {
+        let source = EcsRamRoleSource {
             ctx: ctx.clone(),
             base,
             role,

@@ -13,11 +13,28 @@ use std::sync::Arc;
 
 /// The three variable names of an environment convention.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct EnvNames {
     pub access_key_id: &'static str,
     pub access_key_secret: &'static str,
     /// `None` for conventions without a token variable (the legacy `ALIYUN_*` names).
     pub security_token: Option<&'static str>,
+}
+
+impl EnvNames {
+    /// Another convention's names: key id, secret and, when the convention has one, the
+    /// security-token variable.
+    pub const fn new(
+        access_key_id: &'static str,
+        access_key_secret: &'static str,
+        security_token: Option<&'static str>,
+    ) -> Self {
+        Self {
+            access_key_id,
+            access_key_secret,
+            security_token,
+        }
+    }
 }
 
 /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`, `_SECURITY_TOKEN`.

@@ -47,7 +47,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const ENGINE_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The External source; use it through [`ExternalProvider`].
-pub struct ExternalProcess {
+pub struct ExternalSource {
     ctx: Context,
     runner: Runner,
     write_back: Option<(PathBuf, String)>,
@@ -63,12 +63,12 @@ struct Runner {
 }
 
 /// The External process behind the refresh engine.
-pub type ExternalProvider = Refreshing<ExternalProcess>;
+pub type ExternalProvider = Refreshing<ExternalSource>;
 
-impl fmt::Debug for ExternalProcess {
+impl fmt::Debug for ExternalSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Only the program: arguments may carry secrets (a JSON document, a password flag).
-        f.debug_struct("ExternalProcess")
+        f.debug_struct("ExternalSource")
             .field("program", &self.runner.argv[0])
             .field("args", &(self.runner.argv.len() - 1))
             .field("timeout", &self.runner.timeout)
@@ -95,7 +95,7 @@ impl Runner {
     }
 }
 
-impl ExternalProcess {
+impl ExternalProvider {
     pub fn builder(ctx: &Context) -> ExternalBuilder {
         ExternalBuilder {
             ctx: ctx.clone(),
@@ -108,7 +108,9 @@ impl ExternalProcess {
             origin: "external".to_owned(),
         }
     }
+}
 
+impl ExternalSource {
     fn error(&self, message: impl Into<String>) -> Error {
         self.runner.error(message)
     }
@@ -192,7 +194,7 @@ pub(crate) fn sts_fields(creds: &Credentials) -> Vec<(&'static str, Value)> {
     fields
 }
 
-impl Source for ExternalProcess {
+impl Source for ExternalSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             // Child processes need tokio's driver; a caller on another executor borrows the
@@ -289,7 +291,7 @@ impl ExternalBuilder {
                 "process_command is empty",
             ));
         }
-        let source = ExternalProcess {
+        let source = ExternalSource {
             ctx: self.ctx.clone(),
             runner: Runner {
                 argv,

@@ -53,6 +53,7 @@ pub const DEFAULT_EXPIRES_IN: i64 = 3600;
 
 /// An OAuth site of aliyun-cli.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Site {
     Cn,
     Intl,
@@ -140,7 +141,7 @@ impl Tokens {
     }
 }
 
-impl OAuthSource {
+impl OAuthProvider {
     pub fn builder(
         ctx: &Context,
         config_path: impl Into<PathBuf>,
@@ -157,7 +158,9 @@ impl OAuthSource {
             name: None,
         }
     }
+}
 
+impl OAuthSource {
     fn origin(&self) -> String {
         format!(
             "{} profile {}",

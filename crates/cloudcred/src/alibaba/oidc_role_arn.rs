@@ -25,7 +25,7 @@ pub const ROLE_SESSION_NAME_VAR: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
 
 /// The AssumeRoleWithOIDC source; use it through [`OidcRoleArnProvider`].
 #[derive(Debug)]
-pub struct AssumeRoleWithOidc {
+pub struct OidcRoleArnSource {
     ctx: Context,
     settings: OidcSettings,
     url: Url,
@@ -35,9 +35,9 @@ pub struct AssumeRoleWithOidc {
 }
 
 /// AssumeRoleWithOIDC behind the refresh engine.
-pub type OidcRoleArnProvider = Refreshing<AssumeRoleWithOidc>;
+pub type OidcRoleArnProvider = Refreshing<OidcRoleArnSource>;
 
-impl AssumeRoleWithOidc {
+impl OidcRoleArnProvider {
     pub fn builder(ctx: &Context) -> OidcRoleArnBuilder {
         OidcRoleArnBuilder {
             ctx: ctx.clone(),
@@ -58,7 +58,9 @@ impl AssumeRoleWithOidc {
             origin: "oidc_role_arn".to_owned(),
         }
     }
+}
 
+impl OidcRoleArnSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "role {}, OIDC provider {}",
@@ -84,7 +86,7 @@ pub(crate) fn read_token(ctx: &Context, path: &Path, origin: &str) -> Result<Str
     Ok(token.to_owned())
 }
 
-impl Source for AssumeRoleWithOidc {
+impl Source for OidcRoleArnSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -264,7 +266,7 @@ impl OidcRoleArnBuilder {
             s.enable_vpc,
             DEFAULT_STS_HOST,
         )?;
-        let source = AssumeRoleWithOidc {
+        let source = OidcRoleArnSource {
             ctx: ctx.clone(),
             settings: self.settings,
             url,
@@ -286,14 +288,14 @@ impl OidcRoleArnBuilder {
 /// `ALIBABA_CLOUD_OIDC_TOKEN_FILE` is set, and then all three variables are required.
 /// `ALIBABA_CLOUD_ROLE_ARN` alone configures nothing: it is also the RAM-role default.
 #[derive(Debug)]
-pub struct OidcFromEnv {
+pub struct OidcRoleArnFromEnv {
     state: std::result::Result<Option<OidcRoleArnProvider>, Error>,
     reads: Vec<String>,
 }
 
 const ENV_VARS: [&str; 3] = [ROLE_ARN_VAR, OIDC_PROVIDER_ARN_VAR, OIDC_TOKEN_FILE_VAR];
 
-impl OidcFromEnv {
+impl OidcRoleArnFromEnv {
     /// Decides from the environment (no I/O); `name` is the full provider name of the result.
     pub fn new(ctx: &Context, name: ProviderName) -> Self {
         let set = ENV_VARS.map(|v| ctx.var(v).is_some());
@@ -308,7 +310,7 @@ impl OidcFromEnv {
                 ),
             ))
         } else {
-            AssumeRoleWithOidc::builder(ctx)
+            OidcRoleArnProvider::builder(ctx)
                 .name(name)
                 .origin("environment (OIDC role ARN)")
                 .build()
@@ -320,7 +322,7 @@ impl OidcFromEnv {
     }
 }
 
-impl ProvideCredentials for OidcFromEnv {
+impl ProvideCredentials for OidcRoleArnFromEnv {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match &self.state {
             Ok(Some(p)) => p.resolve(),

@@ -14,6 +14,7 @@ pub const PROFILE_VAR: &str = "ALIBABA_CLOUD_PROFILE";
 
 /// How the profile (INI section or CLI profile) was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProfileChoice {
     /// Nothing chosen: `ALIBABA_CLOUD_PROFILE` if set (as [`Selected`](Self::Selected)), else the
     /// file's default (`default` section, `current` profile). Absent or disabled → not configured.

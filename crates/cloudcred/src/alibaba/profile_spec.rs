@@ -10,7 +10,10 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::{AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, StaticProvider};
+use super::{
+    CloudSsoProvider, CredentialsUriProvider, EcsRamRoleProvider, OidcRoleArnProvider,
+    RamRoleArnProvider, StaticProvider,
+};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -19,6 +22,7 @@ pub const MIN_ROLE_DURATION_SECS: u32 = 900;
 
 /// Settings of an STS AssumeRole call (spec 6.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumeRoleSettings {
     pub role_arn: String,
     pub role_session_name: Option<String>,
@@ -32,6 +36,7 @@ pub struct AssumeRoleSettings {
 
 /// Settings of an STS AssumeRoleWithOIDC call (spec 6.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OidcSettings {
     pub role_arn: String,
     pub oidc_provider_arn: String,
@@ -164,7 +169,7 @@ impl ProfileSpec {
                 // The previous credentials are an implementation detail of this provider: their
                 // name is only the tail of ours.
                 let previous = source.build(ctx, "", origin)?;
-                Ok(AssumeRole::builder(ctx, previous)
+                Ok(RamRoleArnProvider::builder(ctx, previous)
                     .settings(role.clone())
                     .name(name)
                     .origin(origin)
@@ -172,19 +177,19 @@ impl ProfileSpec {
                     .into())
             }
             ProfileSpec::EcsRamRole { role_name } => {
-                let mut b = EcsRamRole::builder(ctx).name(name).origin(origin);
+                let mut b = EcsRamRoleProvider::builder(ctx).name(name).origin(origin);
                 if let Some(role) = role_name {
                     b = b.role_name(role);
                 }
                 Ok(b.build()?.into())
             }
-            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUri::builder(ctx)
+            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUriProvider::builder(ctx)
                 .uri(uri)
                 .name(name)
                 .origin(origin)
                 .build()?
                 .into()),
-            ProfileSpec::Oidc(settings) => Ok(AssumeRoleWithOidc::builder(ctx)
+            ProfileSpec::Oidc(settings) => Ok(OidcRoleArnProvider::builder(ctx)
                 .settings(settings.clone())
                 .name(name)
                 .origin(origin)
@@ -208,7 +213,7 @@ impl ProfileSpec {
                 access_config,
                 access_token,
                 access_token_expire,
-            } => Ok(CloudSso::builder(ctx)
+            } => Ok(CloudSsoProvider::builder(ctx)
                 .sign_in_url(sign_in_url)
                 .account_id(account_id)
                 .access_config(access_config)
@@ -242,7 +247,7 @@ fn rsa_key_pair(
     name: ProviderName,
     origin: &str,
 ) -> Result<SharedProvider> {
-    Ok(super::GenerateSessionAccessKey::builder(ctx)
+    Ok(super::RsaKeyPairProvider::builder(ctx)
         .public_key_id(public_key_id)
         .private_key(super::rsa_key_pair::PrivateKey::from_setting(
             ctx,
@@ -279,7 +284,7 @@ fn oauth(
     let site = super::oauth::Site::parse(site_type)
         .ok_or_else(|| Error::invalid_config(origin, "oauth_site_type must be CN or INTL"))?;
     Ok(
-        super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
+        super::oauth::OAuthProvider::builder(ctx, config_path, profile_name)
             .site(site)
             .name(name)
             .build()?
@@ -307,7 +312,7 @@ fn external(
     name: ProviderName,
     origin: &str,
 ) -> Result<SharedProvider> {
-    let mut b = super::external::ExternalProcess::builder(ctx)
+    let mut b = super::external::ExternalProvider::builder(ctx)
         .command(command)
         .name(name)
         .origin(origin);

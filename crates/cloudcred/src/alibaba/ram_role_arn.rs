@@ -9,14 +9,14 @@ use crate::error::{Error, Result};
 use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{CredentialKind, ProviderName};
-use crate::provider::{Inspection, Resolution, SharedProvider};
+use crate::provider::{Inspection, ProvideCredentialsExt, Resolution, SharedProvider};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use url::Url;
 
 /// The AssumeRole source; use it through [`RamRoleArnProvider`].
 #[derive(Debug)]
-pub struct AssumeRole {
+pub struct RamRoleArnSource {
     ctx: Context,
     previous: SharedProvider,
     settings: AssumeRoleSettings,
@@ -28,9 +28,9 @@ pub struct AssumeRole {
 }
 
 /// AssumeRole behind the refresh engine.
-pub type RamRoleArnProvider = Refreshing<AssumeRole>;
+pub type RamRoleArnProvider = Refreshing<RamRoleArnSource>;
 
-impl AssumeRole {
+impl RamRoleArnProvider {
     pub fn builder(ctx: &Context, previous: impl Into<SharedProvider>) -> RamRoleArnBuilder {
         RamRoleArnBuilder {
             ctx: ctx.clone(),
@@ -52,7 +52,9 @@ impl AssumeRole {
             origin: "ram_role_arn".to_owned(),
         }
     }
+}
 
+impl RamRoleArnSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "role {}, previous {}",
@@ -66,7 +68,7 @@ impl AssumeRole {
     }
 }
 
-impl Source for AssumeRole {
+impl Source for RamRoleArnSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -242,7 +244,7 @@ impl RamRoleArnBuilder {
         let name = self.name.unwrap_or_else(|| {
             ProviderName::new("ram_role_arn").wrapping(&ProviderName::new(self.previous.name()))
         });
-        let source = AssumeRole {
+        let source = RamRoleArnSource {
             ctx: ctx.clone(),
             previous: self.previous,
             settings: self.settings,

@@ -27,6 +27,7 @@ pub const DEFAULT_RSA_STS_HOST: &str = "sts.ap-northeast-1.aliyuncs.com";
 
 /// Where the private key comes from.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum PrivateKey {
     /// A file holding PEM PKCS#8, PEM PKCS#1 or bare Base64 DER PKCS#8, read at each refresh.
     File(PathBuf),
@@ -100,7 +101,7 @@ fn parse_key(text: &str) -> Option<RsaKey> {
 
 /// The GenerateSessionAccessKey source; use it through [`RsaKeyPairProvider`].
 #[derive(Debug)]
-pub struct GenerateSessionAccessKey {
+pub struct RsaKeyPairSource {
     ctx: Context,
     public_key_id: String,
     private_key: PrivateKey,
@@ -112,9 +113,9 @@ pub struct GenerateSessionAccessKey {
 }
 
 /// GenerateSessionAccessKey behind the refresh engine.
-pub type RsaKeyPairProvider = Refreshing<GenerateSessionAccessKey>;
+pub type RsaKeyPairProvider = Refreshing<RsaKeyPairSource>;
 
-impl GenerateSessionAccessKey {
+impl RsaKeyPairProvider {
     pub fn builder(ctx: &Context) -> RsaKeyPairBuilder {
         RsaKeyPairBuilder {
             ctx: ctx.clone(),
@@ -129,7 +130,9 @@ impl GenerateSessionAccessKey {
             origin: "rsa_key_pair".to_owned(),
         }
     }
+}
 
+impl RsaKeyPairSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "public key {}, {}",
@@ -162,7 +165,7 @@ pub(crate) fn session_access_key(
     Ok(Credentials::access_key(id, secret, name).with_expiration(Some(expiration)))
 }
 
-impl Source for GenerateSessionAccessKey {
+impl Source for RsaKeyPairSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -298,7 +301,7 @@ impl RsaKeyPairBuilder {
             vpc,
             DEFAULT_RSA_STS_HOST,
         )?;
-        let source = GenerateSessionAccessKey {
+        let source = RsaKeyPairSource {
             ctx: ctx.clone(),
             public_key_id,
             private_key,
@@ -355,7 +358,7 @@ mod tests {
     fn durations_and_endpoint() {
         let ctx = Context::with_env(crate::context::MapEnv::new());
         let b = || {
-            GenerateSessionAccessKey::builder(&ctx)
+            RsaKeyPairProvider::builder(&ctx)
                 .public_key_id("TMPSK.x")
                 .private_key_file("/k")
         };
@@ -373,7 +376,7 @@ mod tests {
             p.source().url.host_str(),
             Some("sts.cn-hangzhou.aliyuncs.com")
         );
-        assert!(GenerateSessionAccessKey::builder(&ctx)
+        assert!(RsaKeyPairProvider::builder(&ctx)
             .private_key_file("/k")
             .build()
             .is_err());

@@ -58,6 +58,7 @@ pub fn resolve_endpoint(
 
 /// How an STS request is authenticated.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub enum Auth<'a> {
     /// HMAC-SHA1 with these credentials (AssumeRole).
     Credentials(&'a Credentials),
@@ -74,6 +75,7 @@ pub enum Auth<'a> {
 /// How the parameters travel: a form body (the default) or, for gateways that need it, the
 /// query string of a GET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum StsMethod {
     #[default]
     PostForm,
@@ -81,6 +83,7 @@ pub enum StsMethod {
 }
 
 /// Who is calling, for errors: e.g. `ram_role_arn (role acs:ram::1:role/r, previous static_ak)`.
+#[non_exhaustive]
 pub struct Caller<'a> {
     pub provider: &'a str,
     pub detail: String,

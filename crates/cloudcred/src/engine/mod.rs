@@ -50,6 +50,7 @@ pub trait Source: Send + Sync + fmt::Debug + 'static {
 
 /// Tuning of the engine. The defaults are those of spec 9.2.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RefreshConfig {
     /// Refresh this long before expiry (capped at half the lifetime). Default 15 minutes.
     pub window: Duration,
@@ -97,6 +98,16 @@ impl RefreshConfig {
 
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
         self
     }
 }
@@ -199,8 +210,10 @@ impl<S: Source> Refreshing<S> {
         }
     }
 
-    /// Credentials from the cache, or from the single in-flight refresh.
-    pub async fn get(&self) -> Outcome {
+    /// Credentials from the cache, refreshed first when due (or from the single in-flight
+    /// refresh); "not configured" when the source says so. What [`ProvideCredentials::resolve`]
+    /// returns, without its box.
+    pub async fn refresh_if_due(&self) -> Outcome {
         if let Some(c) = self.cached_fresh() {
             return Ok(Resolution::Credentials(c));
         }
@@ -415,7 +428,7 @@ fn random_duration(max: Duration) -> Duration {
 
 impl<S: Source> ProvideCredentials for Refreshing<S> {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(self.get())
+        Box::pin(self.refresh_if_due())
     }
 
     #[inline]

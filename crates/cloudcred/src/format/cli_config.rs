@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 /// An authentication mode of a CLI profile (spec 6.13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     Ak,
     StsToken,

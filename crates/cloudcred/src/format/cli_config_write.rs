@@ -316,6 +316,7 @@ fn sweep_leftovers(path: &Path) {
 
 /// What a write-back did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     Written,
     /// Every value was already there: nothing written.
@@ -328,6 +329,7 @@ pub enum Outcome {
 
 /// What a write-back that did not reach the file would have saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnsavedKind {
     /// The OAuth refresh token after it rotated: the stored one is dead, so this loses the
     /// login.
@@ -340,6 +342,7 @@ pub enum UnsavedKind {
 /// is configured (the CLI prints it and exits non-zero). Names the file, the profile and the
 /// reason, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnsavedWriteBack {
     pub path: PathBuf,
     pub profile: String,
@@ -433,6 +436,7 @@ fn read_root(path: &Path) -> Result<Document, String> {
 /// A config.json as written: objects in key order, numbers as their text. Strings, booleans
 /// and null are plain values (their escapes are normalised on write, as py's writer does).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Document {
     Object(IndexMap<String, Document>),
     Array(Vec<Document>),

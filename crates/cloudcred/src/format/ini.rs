@@ -40,6 +40,7 @@ struct Entry {
 
 /// Something legal but suspicious in a file, for `doctor`. Never holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IniWarning {
     pub line: usize,
     pub section: Option<String>,

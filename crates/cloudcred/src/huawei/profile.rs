@@ -8,7 +8,7 @@
 //! is an error naming the file, the section and the key; a missing default file or section is
 //! "not configured", a missing file named by the variable an error.
 
-use super::federation::{IdpFederation, IdpFederationProvider};
+use super::federation::IdpFederationProvider;
 use super::CredentialType;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -34,7 +34,7 @@ pub(crate) enum Inner {
 
 /// Credentials from the Huawei Cloud credentials file.
 #[derive(Debug)]
-pub struct HuaweiProfileProvider {
+pub struct ProfileProvider {
     ctx: Context,
     kind: CredentialType,
     file: Option<PathBuf>,
@@ -43,7 +43,7 @@ pub struct HuaweiProfileProvider {
     inner: OnceLock<Result<Inner>>,
 }
 
-impl HuaweiProfileProvider {
+impl ProfileProvider {
     /// The `[basic]` or `[global]` section of the default file; names `profile/<inner>`.
     pub fn new(ctx: &Context, kind: CredentialType) -> Self {
         Self::builder(ctx, kind, None, "")
@@ -139,11 +139,12 @@ impl HuaweiProfileProvider {
         };
         match (get("idp_id"), get("id_token_file")) {
             (Some(idp), Some(file)) => {
-                let mut b = IdpFederation::builder(&self.ctx, idp, self.ctx.expand_path(file))
-                    .credential_type(self.kind)
-                    .scope_id(scope_id)
-                    .name(self.inner_name("idp_federation"))
-                    .origin(origin);
+                let mut b =
+                    IdpFederationProvider::builder(&self.ctx, idp, self.ctx.expand_path(file))
+                        .credential_type(self.kind)
+                        .scope_id(scope_id)
+                        .name(self.inner_name("idp_federation"))
+                        .origin(origin);
                 if let Some(iam) = get("iam_endpoint") {
                     b = b.iam_endpoint_from(iam, format!("{origin} iam_endpoint"));
                 }
@@ -178,7 +179,7 @@ impl HuaweiProfileProvider {
     }
 }
 
-impl ProvideCredentials for HuaweiProfileProvider {
+impl ProvideCredentials for ProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match self.inner() {
             Ok(Inner::Federation(p)) => p.resolve(),
@@ -238,7 +239,7 @@ mod tests {
 
     fn resolve(file: &str, kind: CredentialType) -> Result<Resolution> {
         let ctx = Context::with_env(MapEnv::default());
-        let p = HuaweiProfileProvider::builder(
+        let p = ProfileProvider::builder(
             &ctx,
             kind,
             Some(fixtures().join("huaweicloud").join(file)),
@@ -292,7 +293,7 @@ mod tests {
         ));
         let home = tempfile::tempdir().unwrap();
         let ctx = Context::with_env(MapEnv::from([("HOME", home.path().to_str().unwrap())]));
-        let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+        let p = ProfileProvider::new(&ctx, CredentialType::Basic);
         assert!(matches!(
             futures::executor::block_on(p.resolve()),
             Ok(Resolution::NotConfigured(_))
@@ -301,7 +302,7 @@ mod tests {
             CREDENTIALS_FILE_VAR,
             home.path().join("nope").to_str().unwrap(),
         )]));
-        let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+        let p = ProfileProvider::new(&ctx, CredentialType::Basic);
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
@@ -318,18 +319,17 @@ mod tests {
         )
         .unwrap();
         let ctx = Context::with_env(MapEnv::default());
-        let p =
-            HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
         assert!(matches!(p.inner(), Ok(Inner::Federation(_))));
         assert_eq!(p.name(), "default/profile");
         std::fs::write(&f, "[basic]\nidp_id = i\nak = a\nsk = s\n").unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
         assert!(e.contains("[basic]") && e.contains("id_token_file"), "{e}");
         std::fs::write(&f, "[basic]\nproject_id = p\n").unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
@@ -339,7 +339,7 @@ mod tests {
             "[basic]\nidp_id = i\nid_token_file = /t\niam_endpoint = http://iam.example\n",
         )
         .unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
