@@ -223,7 +223,7 @@ fn resolve_every_profile(text: &str) -> String {
         let spec = cli_profile::spec_for(ctx(), &config, p.name());
         // What the OAuth provider decides from the stored tokens before any request.
         let now = ctx().get_clock().now().timestamp();
-        let _ = oauth::Tokens::from_profile(p.raw()).needs_refresh(now);
+        let _ = oauth::tokens::Tokens::from_profile(p.raw()).needs_refresh(now);
         let _ = writeln!(out, "{}", shown(&mode));
         let _ = writeln!(out, "{}", shown(&chain));
         let _ = writeln!(out, "{}", shown(&spec));
@@ -367,7 +367,7 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
             };
             if selector == 5 {
                 let now = ctx.get_clock().now().timestamp();
-                format!("{:?}", oauth::token_answer(&json, now))
+                format!("{:?}", oauth::wire::token_answer(&json, now))
             } else {
                 let incomplete = |message: String| {
                     crate::Error::from(ErrorKind::Transport {
@@ -376,14 +376,14 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
                         message,
                     })
                 };
-                match oauth::exchange_answer(ctx, &json, origin, name, incomplete) {
+                match oauth::wire::exchange_answer(ctx, &json, origin, name, incomplete) {
                     Ok(creds) => format!("ok {creds:?}"),
                     Err(e) => format!("error {e} / {e:?}"),
                 }
             }
         }
         _ => {
-            let e = oauth::upstream_error(
+            let e = oauth::wire::upstream_error(
                 &scrubber,
                 origin.to_owned(),
                 "endpoint".to_owned(),
