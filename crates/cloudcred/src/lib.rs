@@ -104,15 +104,6 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
-#[cfg(all(
-    feature = "fuzzing",
-    feature = "huawei",
-    feature = "http",
-    feature = "rsa",
-    feature = "write-back"
-))]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "http")]
 pub mod http;
 /// Without the `http` feature, only the scrubber every error message passes through.

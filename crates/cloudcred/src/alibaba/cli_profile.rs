@@ -198,7 +198,7 @@ fn external_processes_allowed(ctx: &Context, p: &CliProfile, mode: Mode) -> Resu
 }
 
 /// The spec of profile `name`, following `source_profile` for chained roles.
-pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec> {
+pub fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec> {
     let p = config.profile(name).ok_or_else(|| {
         Error::invalid_config(
             format!("CLI config {}", config.path().display()),

@@ -148,7 +148,7 @@ impl RsaKeyPairSource {
 
 /// The `SessionAccessKey` object of a GenerateSessionAccessKey answer: an AccessKey (no token)
 /// with an expiry, refused once expired.
-pub(crate) fn session_access_key(
+pub fn session_access_key(
     ctx: &Context,
     json: &serde_json::Value,
     origin: &str,

@@ -581,7 +581,7 @@ fn find_profile_mut<'a>(
 /// Sets `updates` in the first profile named `profile` of the parsed file `root`: `None` when
 /// there is no such profile, else whether a value changed. Every other value, key order and
 /// number text is kept; an existing key keeps its position, a new one goes last.
-pub(crate) fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
+pub fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
     let target = find_profile_mut(root, profile)?;
     let mut changed = false;
     for (key, value) in updates {
@@ -595,7 +595,7 @@ pub(crate) fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)
 }
 
 /// 4-space indentation, non-ASCII as is (serde_json never escapes it), trailing newline.
-pub(crate) fn serialize(root: &Document) -> Result<Vec<u8>, String> {
+pub fn serialize(root: &Document) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);

@@ -228,7 +228,7 @@ impl IdpFederationSource {
 
 /// The federation token of an id-token answer: its `X-Subject-Token` header, trimmed, if
 /// non-empty text.
-pub(crate) fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
+pub fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
     headers
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())

@@ -24,11 +24,15 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// The default file, relative to the home directory.
 pub const DEFAULT_FILE: &str = ".huaweicloud/credentials";
 
-/// What the selected section configures, decided once.
+/// What the selected section of a credentials file configures, decided once per provider.
 #[derive(Debug)]
-pub(crate) enum Inner {
+#[non_exhaustive]
+pub enum Section {
+    /// Nothing (no file, no such section, no keys); the reason says what was looked for.
     NotConfigured(String),
+    /// Static credentials: `ak`, `sk` and the project or domain id.
     Static(Replicas),
+    /// IdP federation (`idp_id` and `id_token_file`), built but never called.
     Federation(IdpFederationProvider),
 }
 
@@ -40,7 +44,7 @@ pub struct ProfileProvider {
     file: Option<PathBuf>,
     prefix: String,
     name: ProviderName,
-    inner: OnceLock<Result<Inner>>,
+    inner: OnceLock<Result<Section>>,
 }
 
 impl ProfileProvider {
@@ -84,14 +88,14 @@ impl ProfileProvider {
             .within(&self.prefix)
     }
 
-    fn load(&self) -> Result<Inner> {
+    fn load(&self) -> Result<Section> {
         let Some((path, explicit)) = self.path() else {
-            return Ok(Inner::NotConfigured(
+            return Ok(Section::NotConfigured(
                 "no home directory to find ~/.huaweicloud/credentials in".to_owned(),
             ));
         };
         if !explicit && !self.ctx.exists(&path) {
-            return Ok(Inner::NotConfigured(format!(
+            return Ok(Section::NotConfigured(format!(
                 "{} does not exist",
                 path.display()
             )));
@@ -110,12 +114,13 @@ impl ProfileProvider {
     }
 
     /// What `text`, the content of the file at `path`, configures: its section's static
-    /// credentials or federation provider (built, never called), or "not configured".
-    pub(crate) fn configure(&self, text: &str, path: &Path) -> Result<Inner> {
+    /// credentials or federation provider (built, never called), or "not configured". No I/O;
+    /// an error names `path`, the section and the key, never a value.
+    pub fn configure(&self, text: &str, path: &Path) -> Result<Section> {
         let ini = IniFile::parse(text, path)?;
         let section_name = self.kind.as_str();
         let Some(section) = ini.section(section_name) else {
-            return Ok(Inner::NotConfigured(format!(
+            return Ok(Section::NotConfigured(format!(
                 "{} has no [{section_name}] section",
                 path.display()
             )));
@@ -124,7 +129,7 @@ impl ProfileProvider {
         self.read_section(section, &origin)
     }
 
-    fn read_section(&self, section: &IniSection, origin: &str) -> Result<Inner> {
+    fn read_section(&self, section: &IniSection, origin: &str) -> Result<Section> {
         let get = |k: &str| section.get(k).map(str::trim).filter(|v| !v.is_empty());
         let scope_key = match self.kind {
             CredentialType::Basic => "project_id",
@@ -148,7 +153,7 @@ impl ProfileProvider {
                 if let Some(iam) = get("iam_endpoint") {
                     b = b.iam_endpoint_from(iam, format!("{origin} iam_endpoint"));
                 }
-                return b.build().map(Inner::Federation);
+                return b.build().map(Section::Federation);
             }
             (Some(_), None) => return Err(pair_error("idp_id", "id_token_file", "IdP federation")),
             (None, Some(_)) => return Err(pair_error("id_token_file", "idp_id", "IdP federation")),
@@ -169,12 +174,12 @@ impl ProfileProvider {
                     "the section has no credentials: set ak and sk, or idp_id and id_token_file",
                 )),
             };
-        Ok(Inner::Static(Replicas::new(Arc::new(
+        Ok(Section::Static(Replicas::new(Arc::new(
             self.kind.scope(creds, scope_id),
         ))))
     }
 
-    fn inner(&self) -> &Result<Inner> {
+    fn inner(&self) -> &Result<Section> {
         self.inner.get_or_init(|| self.load())
     }
 }
@@ -182,11 +187,11 @@ impl ProfileProvider {
 impl ProvideCredentials for ProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match self.inner() {
-            Ok(Inner::Federation(p)) => p.resolve(),
-            Ok(Inner::Static(c)) => Box::pin(futures_util::future::ready(Ok(
+            Ok(Section::Federation(p)) => p.resolve(),
+            Ok(Section::Static(c)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::Credentials(c.get().clone()),
             ))),
-            Ok(Inner::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
+            Ok(Section::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::NotConfigured(r.clone()),
             ))),
             Err(e) => Box::pin(futures_util::future::ready(Err(e.clone()))),
@@ -195,8 +200,8 @@ impl ProvideCredentials for ProfileProvider {
 
     fn cached(&self) -> Option<Arc<Credentials>> {
         match self.inner.get()? {
-            Ok(Inner::Static(c)) => Some(c.get().clone()),
-            Ok(Inner::Federation(p)) => p.cached(),
+            Ok(Section::Static(c)) => Some(c.get().clone()),
+            Ok(Section::Federation(p)) => p.cached(),
             _ => None,
         }
     }
@@ -320,7 +325,7 @@ mod tests {
         .unwrap();
         let ctx = Context::with_env(MapEnv::default());
         let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
-        assert!(matches!(p.inner(), Ok(Inner::Federation(_))));
+        assert!(matches!(p.inner(), Ok(Section::Federation(_))));
         assert_eq!(p.name(), "default/profile");
         std::fs::write(&f, "[basic]\nidp_id = i\nak = a\nsk = s\n").unwrap();
         let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
