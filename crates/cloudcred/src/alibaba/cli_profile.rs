@@ -284,10 +284,7 @@ pub fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<Profile
                     ctx.expand_path(&raw).to_string_lossy().into_owned()
                 }
             },
-            duration_seconds: super::ini_profile::rsa_duration(
-                p.int("expired_seconds")?,
-                &p.origin(),
-            )?,
+            duration_seconds: super::sts::rsa_duration(p.int("expired_seconds")?, &p.origin())?,
         },
         Mode::CredentialsUri => {
             external_processes_allowed(ctx, p, mode)?;

@@ -8,6 +8,7 @@ use super::profile_file::{
     PROFILE_VAR,
 };
 use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec};
+use super::sts::rsa_duration;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
@@ -338,18 +339,6 @@ fn spec_from_section(ctx: &Context, s: &IniSection, origin: &str) -> Result<Prof
             ))
         }
     })
-}
-
-/// GenerateSessionAccessKey durations: 900–3600 s, default 3600 (spec D26).
-pub(crate) fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
-    match value {
-        None | Some(0) => Ok(3600),
-        Some(v @ 900..=3600) => Ok(v as u32),
-        Some(v) => Err(Error::invalid_config(
-            origin,
-            format!("session duration {v} s is outside 900–3600 s, the range of GenerateSessionAccessKey"),
-        )),
-    }
 }
 
 impl ProvideCredentials for IniProfileProvider {

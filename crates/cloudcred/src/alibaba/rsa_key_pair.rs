@@ -6,8 +6,7 @@
 //! rotated key file is picked up without a restart, or inline as PEM (aliyun-cli's
 //! `private_key` may hold either). Errors name the path, never the key.
 
-use super::ini_profile::rsa_duration;
-use super::sts::{self, Auth, Caller, StsMethod};
+use super::sts::{self, rsa_duration, Auth, Caller, StsMethod};
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, Result};

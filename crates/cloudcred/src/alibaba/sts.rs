@@ -355,6 +355,20 @@ pub fn default_session_name(ctx: &Context) -> String {
     format!("cloudcred-{}", ctx.get_clock().now().timestamp_millis())
 }
 
+/// Checks a GenerateSessionAccessKey duration read from `origin`: 900–3600 s, default 3600 when
+/// absent or 0 (spec D26). Here, with the other STS facts, so the profile readers and the
+/// key-pair provider share it without depending on each other.
+pub fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
+    match value {
+        None | Some(0) => Ok(3600),
+        Some(v @ 900..=3600) => Ok(v as u32),
+        Some(v) => Err(Error::invalid_config(
+            origin,
+            format!("session duration {v} s is outside 900–3600 s, the range of GenerateSessionAccessKey"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
