@@ -40,6 +40,9 @@
 //! unreachable endpoint as an error, and any answer from the endpoint clears the memo; so an
 //! instance whose metadata service was briefly down at start-up recovers through any
 //! configured use, and [`EcsRamRoleSource::forget_unreachable_endpoints`] clears it outright.
+//!
+//! This file is the provider; the metadata token's life and the GET retries around it (D21,
+//! D23) are in `ecs_ram_role/imds.rs`.
 
 use super::credential_document::{self, CodeRule};
 use super::default_chain::ECS_METADATA_DISABLED_VAR;
@@ -47,7 +50,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportErrorKind};
+use crate::http::{RequestOptions, Scrubber, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -55,6 +58,10 @@ use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
+
+mod imds;
+
+use imds::{Got, TokenFailure, TOKEN_PATH};
 
 use crate::http::metadata::{
     exchange, forget_unreachable, is_unreachable, mark_unreachable, TokenHeaders, TokenState,
@@ -70,28 +77,17 @@ pub const IMDSV1_DISABLED_VAR: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 /// TTL requested for metadata tokens (the service's maximum; every new SDK uses it).
 pub const TOKEN_TTL: Duration = Duration::from_secs(21600);
-/// A token is replaced this long before its TTL ends.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// Connect timeout of the first contact of a default-chain guess (see the module doc).
 pub const DEFAULT_PROBE_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Maximum age of cached credentials (py/java prefetch 60 minutes after each fetch).
 pub const MAX_AGE: Duration = Duration::from_secs(3600);
 
 const NAME: &str = "ecs_ram_role";
-const TOKEN_PATH: &str = "/latest/api/token";
 const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 const HEADERS: TokenHeaders = TokenHeaders {
     ttl: "x-aliyun-ecs-metadata-token-ttl-seconds",
     token: "x-aliyun-ecs-metadata-token",
 };
-
-/// Why no token came back.
-enum TokenFailure {
-    /// Nothing accepted the connection: stop (D23 second row).
-    Unreachable(TransportError),
-    /// The token is required (v1 disabled) and could not be had.
-    Error(Error),
-}
 
 /// The metadata source; use it through [`EcsRamRoleProvider`].
 pub struct EcsRamRoleSource {
@@ -125,9 +121,6 @@ impl std::fmt::Debug for EcsRamRoleSource {
 
 /// The ECS RAM role behind the refresh engine.
 pub type EcsRamRoleProvider = Refreshing<EcsRamRoleSource>;
-
-/// What a metadata GET came back with after the D21/D23 retries.
-type Got = std::result::Result<Response, TransportError>;
 
 impl EcsRamRoleProvider {
     pub fn builder(ctx: &Context) -> EcsRamRoleBuilder {
@@ -227,123 +220,6 @@ impl EcsRamRoleSource {
             &self.ctx, &self.base, HEADERS, method, url, token, TOKEN_TTL, options,
         )
         .await
-    }
-
-    fn cached_token(&self) -> Option<Option<SecretString>> {
-        let now = self.ctx.get_clock().deadline_now();
-        match &**self.token.load() {
-            TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
-            TokenState::Absent { until } if now < *until => Some(None),
-            _ => None,
-        }
-    }
-
-    fn set_token(&self, state: TokenState) {
-        self.token.store(Arc::new(state));
-    }
-
-    /// The cached token, or a new one (D21, D23).
-    async fn token(&self, probe: bool) -> std::result::Result<Option<SecretString>, TokenFailure> {
-        match self.cached_token() {
-            Some(t) => Ok(t),
-            None => self.new_token(probe).await,
-        }
-    }
-
-    async fn new_token(
-        &self,
-        probe: bool,
-    ) -> std::result::Result<Option<SecretString>, TokenFailure> {
-        let clock = self.ctx.get_clock();
-        let started = clock.deadline_base();
-        let until = started.saturating_add(TOKEN_TTL - TOKEN_MARGIN);
-        let mut options = self.options.clone();
-        if probe {
-            options.connect_timeout = options.connect_timeout.min(self.probe_connect_timeout);
-        }
-        let url = self.url(TOKEN_PATH, None);
-        let why = match self.send(http::Method::PUT, &url, None, &options).await {
-            // While the chain guesses, a host that accepts the connection but does not answer the
-            // token PUT within the read timeout is not a metadata service either (a real one
-            // answers it at once, with a token or a refusal): stop here rather than pay the
-            // timeouts of the token-less requests too.
-            Err(e)
-                if matches!(
-                    e.kind,
-                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
-                ) || (probe && e.kind == TransportErrorKind::Timeout) =>
-            {
-                self.set_token(TokenState::Unknown);
-                return Err(TokenFailure::Unreachable(e));
-            }
-            Ok(r) if r.status == 200 => match std::str::from_utf8(&r.body).map(str::trim) {
-                Ok(t) if !t.is_empty() => {
-                    let value = SecretString::new(t);
-                    self.set_token(TokenState::Token {
-                        value: value.clone(),
-                        until,
-                    });
-                    return Ok(Some(value));
-                }
-                _ => "answered 200 with an empty token".to_owned(),
-            },
-            Ok(r) => format!("answered HTTP {}", r.status),
-            Err(e) => e.message,
-        };
-        if self.v1_disabled {
-            self.set_token(TokenState::Unknown);
-            return Err(TokenFailure::Error(
-                ErrorKind::Transport {
-                    provider: self.who(self.role.as_ref().map(|(r, _)| r.as_str())),
-                    endpoint: describe(&url),
-                    message: format!(
-                        "no metadata token ({why}), and {} forbids continuing without one (IMDSv1)",
-                        self.v1_origin
-                    ),
-                }
-                .into(),
-            ));
-        }
-        tracing::debug!(endpoint = %describe(&url), reason = %why, "no metadata token; continuing without one (IMDSv1)");
-        // Remembered like a token, so a v1-only instance costs no PUT per refresh; a later
-        // 401/403 asks again.
-        self.set_token(TokenState::Absent { until });
-        Ok(None)
-    }
-
-    /// A metadata GET with the D21 and D23 retries.
-    async fn get(
-        &self,
-        url: &Url,
-        token: &mut Option<SecretString>,
-    ) -> std::result::Result<Got, TokenFailure> {
-        let mut got = self
-            .send(http::Method::GET, url, token.as_ref(), &self.options)
-            .await;
-        let mut with_token = token.is_some();
-        if matches!(&got, Ok(r) if r.status == 401 || r.status == 403) {
-            // D21: the token was refused (expired, revoked) or one is now required.
-            self.set_token(TokenState::Unknown);
-            if let Some(fresh) = self.new_token(false).await? {
-                *token = Some(fresh);
-                with_token = true;
-                got = self
-                    .send(http::Method::GET, url, token.as_ref(), &self.options)
-                    .await;
-            }
-        }
-        let failed = match &got {
-            Ok(r) => !r.is_success() && r.status != 404,
-            Err(_) => true,
-        };
-        if with_token && failed {
-            if self.v1_disabled {
-                return Ok(got);
-            }
-            // D23 last row (py/java): one more try without the token.
-            got = self.send(http::Method::GET, url, None, &self.options).await;
-        }
-        Ok(got)
     }
 
     /// Role discovery: `Ok(None)` when no role is attached (404 or an empty answer).
