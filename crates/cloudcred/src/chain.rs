@@ -40,7 +40,7 @@ impl fmt::Debug for Chain {
 }
 
 /// Builds a [`Chain`].
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ChainBuilder {
     name: Option<String>,
     providers: Vec<SharedProvider>,
@@ -80,6 +80,7 @@ impl ChainBuilder {
         self
     }
 
+    /// The chain. No I/O.
     pub fn build(self) -> Chain {
         Chain {
             state: Arc::new(State {
@@ -94,10 +95,12 @@ impl ChainBuilder {
 }
 
 impl Chain {
+    /// A builder with no providers.
     pub fn builder() -> ChainBuilder {
         ChainBuilder::default()
     }
 
+    /// The providers, in order.
     pub fn providers(&self) -> &[SharedProvider] {
         &self.state.providers
     }

@@ -7,7 +7,7 @@
 //! - [`provider`]: the provider trait every source and chain implements;
 //! - [`engine`]: the one refresh engine that caches every temporary source;
 //! - [`chain`]: ordered providers, "not configured" moves on, errors stop;
-//! - [`format`]: the file formats (the INI dialect, the aliyun CLI `config.json`);
+//! - [`format`](mod@format): the file formats (the INI dialect, the aliyun CLI `config.json`);
 //! - [`http`]: the HTTP client of credential endpoints and its endpoint rules;
 //! - [`alibaba`]: one file per Alibaba Cloud provider and the default chain;
 //! - [`huawei`]: one file per Huawei Cloud provider, the Huawei and OBS chains;

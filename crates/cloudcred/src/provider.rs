@@ -59,8 +59,8 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
 
     /// [`resolve`](Self::resolve) with "not configured" turned into an error: what
     /// [`ProvideCredentialsExt::get`] awaits when nothing is cached. The default reports
-    /// [`Error::NotConfigured`]; a [`Chain`](crate::Chain) overrides it to report every provider
-    /// it asked ([`Error::NoCredentials`]).
+    /// [`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured); a [`Chain`](crate::Chain) overrides it to report every provider
+    /// it asked ([`ErrorKind::NoCredentials`](crate::ErrorKind::NoCredentials)).
     fn require(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         Box::pin(async move {
             match self.resolve().await? {
@@ -77,8 +77,8 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
 /// ask for credentials. Implemented for every [`ProvideCredentials`]; in scope through
 /// [`crate::prelude`].
 pub trait ProvideCredentialsExt: ProvideCredentials {
-    /// Credentials, or an error; "not configured" is an error ([`Error::NotConfigured`], or
-    /// [`Error::NoCredentials`] listing every provider of a chain).
+    /// Credentials, or an error; "not configured" is an error ([`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured), or
+    /// [`ErrorKind::NoCredentials`](crate::ErrorKind::NoCredentials) listing every provider of a chain).
     ///
     /// A cached credential is returned at the first poll without awaiting anything and without
     /// allocating; the refresh, when one is due, runs on cloudcred's runtime.
@@ -115,14 +115,17 @@ impl fmt::Debug for SharedProvider {
 }
 
 impl SharedProvider {
+    /// Shares `provider`.
     pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
         Self(Arc::new(provider))
     }
 
+    /// Shares a provider already behind an `Arc`.
     pub fn from_arc(provider: Arc<dyn ProvideCredentials>) -> Self {
         Self(provider)
     }
 
+    /// The shared provider.
     pub fn as_arc(&self) -> &Arc<dyn ProvideCredentials> {
         &self.0
     }

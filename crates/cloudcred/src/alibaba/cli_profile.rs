@@ -47,10 +47,12 @@ impl FromProfileFile for CliProfileProvider {
 }
 
 impl CliProfileProvider {
+    /// The profile of the aliyun CLI `config.json` that `ALIBABA_CLOUD_PROFILE` or the file's `current` names, from `ALIBABA_CLOUD_CONFIG_FILE` or `~/.aliyun/config.json`.
     pub fn new(ctx: &Context) -> Self {
         Self::builder(ctx).build()
     }
 
+    /// A builder to choose the profile and the file (builder values beat the environment).
     pub fn builder(ctx: &Context) -> CliProfileProviderBuilder {
         ProfileFileBuilder::new(ctx)
     }

@@ -35,6 +35,7 @@ pub struct CloudSsoSource {
 pub type CloudSsoProvider = Refreshing<CloudSsoSource>;
 
 impl CloudSsoProvider {
+    /// A builder; the sign-in URL, account id, access configuration and access token are required (a CLI `CloudSSO` profile supplies them).
     pub fn builder(ctx: &Context) -> CloudSsoBuilder {
         CloudSsoBuilder {
             ctx: ctx.clone(),
@@ -177,6 +178,7 @@ impl Source for CloudSsoSource {
 }
 
 /// Builds a [`CloudSsoProvider`].
+#[derive(Debug)]
 pub struct CloudSsoBuilder {
     ctx: Context,
     sign_in_url: String,
@@ -203,11 +205,13 @@ impl CloudSsoBuilder {
         self
     }
 
+    /// The account whose access configuration is assumed (`cloud_sso_account_id`).
     pub fn account_id(mut self, id: impl Into<String>) -> Self {
         self.account_id = id.into();
         self
     }
 
+    /// The access configuration to assume (`cloud_sso_access_config`).
     pub fn access_config(mut self, id: impl Into<String>) -> Self {
         self.access_config = id.into();
         self

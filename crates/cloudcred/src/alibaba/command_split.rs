@@ -24,7 +24,9 @@ use std::fmt;
 pub enum SplitError {
     /// Nothing but whitespace, or an empty program name.
     Empty,
+    /// A quote is opened and never closed.
     UnclosedQuote,
+    /// The command ends with an escaping backslash.
     TrailingBackslash,
 }
 
@@ -44,7 +46,9 @@ impl std::error::Error for SplitError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Dialect {
+    /// POSIX shell words: single and double quotes, backslash escapes.
     Posix,
+    /// Windows `CommandLineToArgvW` rules: double quotes, backslashes literal except before a quote.
     Windows,
 }
 

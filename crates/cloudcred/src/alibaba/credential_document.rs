@@ -14,7 +14,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CodeRule {
+    /// `Code` must be present and `Success`.
     Required,
+    /// `Code`, when present, must be `Success`.
     IfPresent,
 }
 

@@ -38,6 +38,7 @@ pub struct CredentialsUriSource {
 pub type CredentialsUriProvider = Refreshing<CredentialsUriSource>;
 
 impl CredentialsUriProvider {
+    /// A builder; without [`uri`](CredentialsUriBuilder::uri) the URI is `ALIBABA_CLOUD_CREDENTIALS_URI`.
     pub fn builder(ctx: &Context) -> CredentialsUriBuilder {
         CredentialsUriBuilder {
             ctx: ctx.clone(),
@@ -126,6 +127,7 @@ impl Source for CredentialsUriSource {
 }
 
 /// Builds a [`CredentialsUriProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct CredentialsUriBuilder {
     ctx: Context,
     uri: Option<String>,

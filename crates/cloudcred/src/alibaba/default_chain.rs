@@ -47,6 +47,7 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// The chain, named `default`. Building does no I/O and starts no thread.
     pub fn build(self) -> Chain {
         let ctx = &self.ctx;
         let outer = "default";
@@ -129,9 +130,12 @@ pub fn default_chain(ctx: &Context) -> Chain {
 }
 
 /// Entry point of the default chain.
+/// Alibaba Cloud's default chain (spec 5.2); see [`DefaultChainBuilder`].
+#[derive(Debug)]
 pub struct DefaultChain;
 
 impl DefaultChain {
+    /// A builder over `ctx` (environment, files, clock); its setters beat the environment.
     pub fn builder(ctx: &Context) -> DefaultChainBuilder {
         DefaultChainBuilder {
             ctx: ctx.clone(),

@@ -123,6 +123,7 @@ impl std::fmt::Debug for EcsRamRoleSource {
 pub type EcsRamRoleProvider = Refreshing<EcsRamRoleSource>;
 
 impl EcsRamRoleProvider {
+    /// A builder; the endpoint, role name and IMDSv1 switch default to `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`, `ALIBABA_CLOUD_ECS_METADATA` and `ALIBABA_CLOUD_IMDSV1_DISABLED`.
     pub fn builder(ctx: &Context) -> EcsRamRoleBuilder {
         EcsRamRoleBuilder {
             ctx: ctx.clone(),
@@ -395,6 +396,7 @@ impl Source for EcsRamRoleSource {
 }
 
 /// Builds an [`EcsRamRoleProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct EcsRamRoleBuilder {
     ctx: Context,
     endpoint: Option<String>,

@@ -3,13 +3,13 @@
 //! Runs `process_command` and reads credentials from its stdout:
 //! `{"mode":"AK"|"StsToken","access_key_id","access_key_secret","sts_token","expiration"}`.
 //!
-//! - The command is split by [`split_command`](super::command_split::split_command) and run
+//! - The command is split by [`split_command`] and run
 //!   without a shell; the environment is inherited, stdin is the null device.
 //! - stdout is read up to 1 MiB (one byte more kills the command: a runaway process cannot
 //!   exhaust memory) and stderr up to 64 KiB; the command is killed with its process group on
 //!   Unix (a wrapper script's children die too) when it outlives the timeout (default 60 s, the
 //!   refresh engine's deadline is stretched to cover it) or the fetch is cancelled; once it has
-//!   exited, a background job still holding stdout is not waited for ([`process`]).
+//!   exited, a background job still holding stdout is not waited for (`external::process`).
 //! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
 //!   last 1 KiB of stderr, the command's own diagnostic channel, with every word of stdout in
 //!   it redacted.
@@ -96,6 +96,7 @@ impl Runner {
 }
 
 impl ExternalProvider {
+    /// A builder; a [`command`](ExternalBuilder::command) or [`argv`](ExternalBuilder::argv) is required.
     pub fn builder(ctx: &Context) -> ExternalBuilder {
         ExternalBuilder {
             ctx: ctx.clone(),
@@ -241,6 +242,22 @@ pub struct ExternalBuilder {
     origin: String,
 }
 
+impl fmt::Debug for ExternalBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The program only, as `ExternalSource` shows it: arguments may carry secrets.
+        let program = match (&self.argv, &self.command) {
+            (Some(argv), _) => argv.first().map(String::as_str),
+            (None, Some(command)) => command.split_whitespace().next(),
+            (None, None) => None,
+        };
+        f.debug_struct("ExternalBuilder")
+            .field("program", &program)
+            .field("timeout", &self.timeout)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ExternalBuilder {
     /// A command line, split by the go/java rules of this platform.
     pub fn command(mut self, command: impl Into<String>) -> Self {
@@ -273,6 +290,7 @@ impl ExternalBuilder {
         self
     }
 
+    /// The provider. Errors: no command, or a command that does not split into words (unclosed quote, trailing backslash).
     pub fn build(self) -> Result<ExternalProvider> {
         let argv = match (self.argv, self.command) {
             (Some(argv), _) => argv,

@@ -67,6 +67,7 @@ impl IniProfileProvider {
         Self::builder(ctx).build()
     }
 
+    /// A builder to choose the profile and the file (builder values beat the environment).
     pub fn builder(ctx: &Context) -> IniProfileProviderBuilder {
         ProfileFileBuilder::new(ctx)
     }

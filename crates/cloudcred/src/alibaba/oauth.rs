@@ -58,7 +58,9 @@ pub const OAUTH_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_OAUTH_ENDPOINT";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Site {
+    /// China site (`CN`): `oauth.aliyun.com`.
     Cn,
+    /// International site (`INTL`): `oauth.alibabacloud.com`.
     Intl,
 }
 
@@ -72,6 +74,7 @@ impl Site {
         }
     }
 
+    /// The site's OAuth base URL.
     pub fn base_url(self) -> &'static str {
         match self {
             Site::Cn => "https://oauth.aliyun.com",
@@ -79,6 +82,7 @@ impl Site {
         }
     }
 
+    /// aliyun-cli's OAuth client id on this site.
     pub fn client_id(self) -> &'static str {
         match self {
             Site::Cn => "4038181954557748008",
@@ -104,6 +108,7 @@ pub struct OAuthSource {
 pub type OAuthProvider = Refreshing<OAuthSource>;
 
 impl OAuthProvider {
+    /// A builder over profile `profile` of the config.json at `config_path`, whose tokens it rotates and writes back.
     pub fn builder(
         ctx: &Context,
         config_path: impl Into<PathBuf>,
@@ -427,6 +432,7 @@ impl Source for OAuthSource {
 }
 
 /// Builds an [`OAuthProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct OAuthBuilder {
     ctx: Context,
     config_path: PathBuf,
@@ -439,6 +445,7 @@ pub struct OAuthBuilder {
 }
 
 impl OAuthBuilder {
+    /// The OAuth site (`oauth_site_type` of the profile); default China.
     pub fn site(mut self, site: Site) -> Self {
         self.site = Some(site);
         self

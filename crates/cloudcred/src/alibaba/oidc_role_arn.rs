@@ -21,6 +21,7 @@ use std::sync::Arc;
 use url::Url;
 
 pub use super::env::{OIDC_PROVIDER_ARN_VAR, OIDC_TOKEN_FILE_VAR, ROLE_ARN_VAR};
+/// `ALIBABA_CLOUD_ROLE_SESSION_NAME`: the role session name of OIDC and RAM role ARN when none is configured.
 pub const ROLE_SESSION_NAME_VAR: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
 
 /// The AssumeRoleWithOIDC source; use it through [`OidcRoleArnProvider`].
@@ -38,6 +39,7 @@ pub struct OidcRoleArnSource {
 pub type OidcRoleArnProvider = Refreshing<OidcRoleArnSource>;
 
 impl OidcRoleArnProvider {
+    /// A builder; role ARN, OIDC provider ARN and token file are required.
     pub fn builder(ctx: &Context) -> OidcRoleArnBuilder {
         OidcRoleArnBuilder {
             ctx: ctx.clone(),
@@ -152,6 +154,7 @@ impl Source for OidcRoleArnSource {
 }
 
 /// Builds an [`OidcRoleArnProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct OidcRoleArnBuilder {
     ctx: Context,
     settings: OidcSettings,
@@ -168,26 +171,31 @@ impl OidcRoleArnBuilder {
         self
     }
 
+    /// The role to assume (`RoleArn`).
     pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.role_arn = arn.into();
         self
     }
 
+    /// The OIDC identity provider (`OIDCProviderArn`).
     pub fn oidc_provider_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.oidc_provider_arn = arn.into();
         self
     }
 
+    /// The file holding the OIDC token, re-read on every fetch (Kubernetes rotates it).
     pub fn oidc_token_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.settings.oidc_token_file = path.into();
         self
     }
 
+    /// The role session name; default `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else a generated one.
     pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
         self.settings.role_session_name = Some(name.into());
         self
     }
 
+    /// The session duration in seconds (`DurationSeconds`); default 3600, at least 900.
     pub fn duration_seconds(mut self, secs: u32) -> Self {
         self.settings.duration_seconds = secs;
         self
@@ -205,6 +213,7 @@ impl OidcRoleArnBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint (`sts-vpc.<region>.aliyuncs.com`).
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.settings.sts_region = Some(region.into());
         self.settings.enable_vpc = Some(vpc);

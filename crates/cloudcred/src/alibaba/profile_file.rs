@@ -77,6 +77,16 @@ pub struct ProfileFileBuilder<P> {
     _provider: PhantomData<fn() -> P>,
 }
 
+impl<P> std::fmt::Debug for ProfileFileBuilder<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileFileBuilder")
+            .field("choice", &self.choice)
+            .field("path", &self.path)
+            .field("outer", &self.outer)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<P: FromProfileFile> ProfileFileBuilder<P> {
     pub(crate) fn new(ctx: &Context) -> Self {
         Self {
@@ -112,6 +122,7 @@ impl<P: FromProfileFile> ProfileFileBuilder<P> {
         self
     }
 
+    /// The provider. No I/O: the file is read at the first resolution.
     pub fn build(self) -> P {
         let outer = ProviderName::new(P::NAME)
             .within(self.outer.as_deref().unwrap_or(""))

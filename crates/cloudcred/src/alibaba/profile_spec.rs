@@ -24,13 +24,21 @@ pub const MIN_ROLE_DURATION_SECS: u32 = 900;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AssumeRoleSettings {
+    /// The role to assume (`RoleArn`).
     pub role_arn: String,
+    /// The role session name; `None` takes the environment's, else a generated one.
     pub role_session_name: Option<String>,
+    /// The session duration in seconds (`DurationSeconds`).
     pub duration_seconds: u32,
+    /// An inline policy that narrows the role's permissions.
     pub policy: Option<String>,
+    /// The role's external id (`ExternalId`).
     pub external_id: Option<String>,
+    /// An STS host, `host:port` or URL that beats every other endpoint source.
     pub sts_endpoint: Option<String>,
+    /// The STS region (`sts.<region>.aliyuncs.com`).
     pub sts_region: Option<String>,
+    /// Whether to use the region's VPC endpoint.
     pub enable_vpc: Option<bool>,
 }
 
@@ -38,14 +46,23 @@ pub struct AssumeRoleSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OidcSettings {
+    /// The role to assume (`RoleArn`).
     pub role_arn: String,
+    /// The OIDC identity provider (`OIDCProviderArn`).
     pub oidc_provider_arn: String,
+    /// The file holding the OIDC token.
     pub oidc_token_file: std::path::PathBuf,
+    /// The role session name; `None` takes the environment's, else a generated one.
     pub role_session_name: Option<String>,
+    /// The session duration in seconds (`DurationSeconds`).
     pub duration_seconds: u32,
+    /// An inline policy that narrows the role's permissions.
     pub policy: Option<String>,
+    /// An STS host, `host:port` or URL that beats every other endpoint source.
     pub sts_endpoint: Option<String>,
+    /// The STS region (`sts.<region>.aliyuncs.com`).
     pub sts_region: Option<String>,
+    /// Whether to use the region's VPC endpoint.
     pub enable_vpc: Option<bool>,
 }
 
@@ -53,52 +70,84 @@ pub struct OidcSettings {
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum ProfileSpec {
+    /// A long-term AccessKey pair.
     AccessKey {
+        /// The AccessKey id.
         id: String,
+        /// The AccessKey secret.
         secret: SecretString,
     },
+    /// STS credentials without a known expiration.
     Sts {
+        /// The AccessKey id.
         id: String,
+        /// The AccessKey secret.
         secret: SecretString,
+        /// The security token.
         token: SecretString,
     },
+    /// A bearer token.
     Bearer {
+        /// The token.
         token: SecretString,
+        /// The header that carries it, when not the default.
         header: Option<String>,
     },
+    /// No credentials: requests go unsigned.
     Anonymous,
     /// AssumeRole with the credentials of `source` (role chaining when `source` is itself a role).
     RamRoleArn {
+        /// The credentials AssumeRole is signed with.
         source: Box<ProfileSpec>,
+        /// The AssumeRole settings.
         role: AssumeRoleSettings,
     },
+    /// STS AssumeRoleWithOIDC.
     Oidc(OidcSettings),
+    /// The ECS instance's RAM role from the metadata service.
     EcsRamRole {
+        /// The role; `None` discovers the attached one.
         role_name: Option<String>,
     },
+    /// STS GenerateSessionAccessKey signed with an RSA key pair.
     RsaKeyPair {
+        /// The key pair's public key id.
         public_key_id: String,
         /// A path, or inline PEM when it starts with `-----BEGIN` (CLI `private_key`).
         private_key: String,
+        /// The session duration in seconds (900–3600).
         duration_seconds: u32,
     },
+    /// A credentials URI that answers the credential document.
     CredentialsUri {
+        /// The URI.
         uri: String,
     },
+    /// CloudSSO: an access configuration assumed with the CLI's sign-in token.
     CloudSso {
+        /// The sign-in portal URL.
         sign_in_url: String,
+        /// The account id.
         account_id: String,
+        /// The access configuration id.
         access_config: String,
+        /// The sign-in access token.
         access_token: SecretString,
+        /// The access token's expiry, in epoch seconds.
         access_token_expire: i64,
     },
+    /// aliyun-cli's OAuth login, exchanged for STS credentials.
     OAuth {
+        /// The config.json profile whose tokens rotate.
         profile_name: String,
+        /// The OAuth site (`CN` or `INTL`).
         site_type: String,
         /// The config.json holding the tokens (re-read and written back).
         config_path: std::path::PathBuf,
     },
+    /// An external process that prints credentials.
     External {
+        /// The command line.
         command: String,
         /// config.json and profile to write the credentials back to.
         write_back: Option<(std::path::PathBuf, String)>,

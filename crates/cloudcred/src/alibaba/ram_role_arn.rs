@@ -31,6 +31,7 @@ pub struct RamRoleArnSource {
 pub type RamRoleArnProvider = Refreshing<RamRoleArnSource>;
 
 impl RamRoleArnProvider {
+    /// A builder over the credentials `previous` signs AssumeRole with; the role ARN is required.
     pub fn builder(ctx: &Context, previous: impl Into<SharedProvider>) -> RamRoleArnBuilder {
         RamRoleArnBuilder {
             ctx: ctx.clone(),
@@ -140,6 +141,7 @@ impl Source for RamRoleArnSource {
 }
 
 /// Builds a [`RamRoleArnProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct RamRoleArnBuilder {
     ctx: Context,
     previous: SharedProvider,
@@ -158,26 +160,31 @@ impl RamRoleArnBuilder {
         self
     }
 
+    /// The role to assume (`RoleArn`).
     pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.role_arn = arn.into();
         self
     }
 
+    /// The role session name; default `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else a generated one.
     pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
         self.settings.role_session_name = Some(name.into());
         self
     }
 
+    /// The session duration in seconds (`DurationSeconds`); default 3600, at least 900.
     pub fn duration_seconds(mut self, secs: u32) -> Self {
         self.settings.duration_seconds = secs;
         self
     }
 
+    /// An inline policy that narrows the role's permissions (`Policy`).
     pub fn policy(mut self, policy: impl Into<String>) -> Self {
         self.settings.policy = Some(policy.into());
         self
     }
 
+    /// The role's external id (`ExternalId`).
     pub fn external_id(mut self, id: impl Into<String>) -> Self {
         self.settings.external_id = Some(id.into());
         self
@@ -189,6 +196,7 @@ impl RamRoleArnBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint (`sts-vpc.<region>.aliyuncs.com`).
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.settings.sts_region = Some(region.into());
         self.settings.enable_vpc = Some(vpc);

@@ -115,6 +115,7 @@ pub struct RsaKeyPairSource {
 pub type RsaKeyPairProvider = Refreshing<RsaKeyPairSource>;
 
 impl RsaKeyPairProvider {
+    /// A builder; the public key id and the private key are required.
     pub fn builder(ctx: &Context) -> RsaKeyPairBuilder {
         RsaKeyPairBuilder {
             ctx: ctx.clone(),
@@ -218,6 +219,7 @@ impl Source for RsaKeyPairSource {
 }
 
 /// Builds an [`RsaKeyPairProvider`].
+#[derive(Debug)]
 pub struct RsaKeyPairBuilder {
     ctx: Context,
     public_key_id: Option<String>,
@@ -256,6 +258,7 @@ impl RsaKeyPairBuilder {
         self
     }
 
+    /// The private key of the key pair (inline PEM or a file).
     pub fn private_key(mut self, key: PrivateKey) -> Self {
         self.private_key = Some(key);
         self
@@ -273,6 +276,7 @@ impl RsaKeyPairBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint.
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.sts_region = Some((region.into(), vpc));
         self

@@ -18,10 +18,13 @@ use url::Url;
 
 /// `ALIBABA_CLOUD_STS_ENDPOINT` (aliyun-cli's variable, widened to URLs: spec 4.2).
 pub const STS_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+/// `ALIBABA_CLOUD_STS_REGION`: the STS region when no endpoint is configured.
 pub const STS_REGION_VAR: &str = "ALIBABA_CLOUD_STS_REGION";
+/// `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`: use the region's VPC endpoint.
 pub const VPC_VAR: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
 /// The default STS host.
 pub const DEFAULT_STS_HOST: &str = "sts.aliyuncs.com";
+/// The STS API version every call sends.
 pub const API_VERSION: &str = "2015-04-01";
 
 /// Picks the STS endpoint (spec 4.2, 8.1): an explicit value (builder or the profile's
@@ -57,7 +60,7 @@ pub fn resolve_endpoint(
 }
 
 /// How an STS request is authenticated.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Auth<'a> {
     /// HMAC-SHA1 with these credentials (AssumeRole).
@@ -65,7 +68,9 @@ pub enum Auth<'a> {
     /// SHA256withRSA with a key pair (GenerateSessionAccessKey).
     #[cfg(feature = "rsa")]
     Rsa {
+        /// The key pair's public key id.
         public_key_id: &'a str,
+        /// The private key.
         key: &'a rpc::RsaKey,
     },
     /// Unsigned (AssumeRoleWithOIDC).
@@ -78,14 +83,19 @@ pub enum Auth<'a> {
 #[non_exhaustive]
 pub enum StsMethod {
     #[default]
+    /// `POST` with a form body (the default).
     PostForm,
+    /// `GET` with the parameters in the query.
     Get,
 }
 
 /// Who is calling, for errors: e.g. `ram_role_arn (role acs:ram::1:role/r, previous static_ak)`.
 #[non_exhaustive]
+#[derive(Debug)]
 pub struct Caller<'a> {
+    /// The provider name used in errors.
     pub provider: &'a str,
+    /// What the provider was doing, for errors (role, endpoint, origin).
     pub detail: String,
 }
 

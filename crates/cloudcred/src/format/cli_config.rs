@@ -157,6 +157,7 @@ impl CliConfig {
         })
     }
 
+    /// The file's path, for errors and write-back.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -318,6 +318,7 @@ fn sweep_leftovers(path: &Path) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
+    /// The file was rewritten with the new values.
     Written,
     /// Every value was already there: nothing written.
     Unchanged,
@@ -344,9 +345,13 @@ pub enum UnsavedKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UnsavedWriteBack {
+    /// The config.json that was not rewritten.
     pub path: PathBuf,
+    /// The profile whose values were not saved.
     pub profile: String,
+    /// What was lost.
     pub kind: UnsavedKind,
+    /// Why the write failed (no value quoted).
     pub reason: String,
 }
 
@@ -438,7 +443,9 @@ fn read_root(path: &Path) -> Result<Document, String> {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Document {
+    /// A JSON object, key order kept.
     Object(IndexMap<String, Document>),
+    /// A JSON array.
     Array(Vec<Document>),
     /// A number exactly as written.
     Number(Box<RawValue>),

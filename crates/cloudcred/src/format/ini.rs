@@ -42,9 +42,13 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IniWarning {
+    /// The 1-based line.
     pub line: usize,
+    /// The section the line is in, if any.
     pub section: Option<String>,
+    /// The key concerned, if any.
     pub key: Option<String>,
+    /// What is wrong (never a value).
     pub message: String,
 }
 
@@ -229,6 +233,7 @@ impl IniFile {
 }
 
 impl IniSection {
+    /// The section's name, as written.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -59,6 +59,7 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// The chain, named `default` (`obs_default` for the OBS chain). Building does no I/O.
     pub fn build(self) -> Chain {
         let ctx = &self.ctx;
         let outer = if self.obs { "obs_default" } else { "default" };
@@ -112,9 +113,12 @@ impl DefaultChainBuilder {
 }
 
 /// Entry point of the Huawei chains.
+/// Huawei Cloud's default chain (the Huawei SDK order, spec 5.2); see [`DefaultChainBuilder`].
+#[derive(Debug)]
 pub struct DefaultChain;
 
 impl DefaultChain {
+    /// A builder over `ctx`; its setters beat the environment.
     pub fn builder(ctx: &Context) -> DefaultChainBuilder {
         DefaultChainBuilder {
             ctx: ctx.clone(),

@@ -16,10 +16,15 @@ use crate::provider::{Inspection, ProvideCredentials, Resolution};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
+/// `HUAWEICLOUD_SDK_AK`: the AccessKey id.
 pub const AK_VAR: &str = "HUAWEICLOUD_SDK_AK";
+/// `HUAWEICLOUD_SDK_SK`: the secret key.
 pub const SK_VAR: &str = "HUAWEICLOUD_SDK_SK";
+/// `HUAWEICLOUD_SDK_SECURITY_TOKEN`: the security token of temporary credentials.
 pub const SECURITY_TOKEN_VAR: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+/// `HUAWEICLOUD_SDK_PROJECT_ID`: the project id of `basic` credentials.
 pub const PROJECT_ID_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+/// `HUAWEICLOUD_SDK_DOMAIN_ID`: the domain id of `global` credentials.
 pub const DOMAIN_ID_VAR: &str = "HUAWEICLOUD_SDK_DOMAIN_ID";
 
 /// The Huawei Cloud SDK names.
@@ -39,16 +44,25 @@ pub const OBS: EnvNames = EnvNames {
 // The variables of the network sources are named here, beside the others, so that the
 // environment provider and this list exist in a build without the `http` feature.
 
+/// `HUAWEICLOUD_SDK_IDP_ID`: the identity provider of IdP federation.
 pub const IDP_ID_VAR: &str = "HUAWEICLOUD_SDK_IDP_ID";
+/// `HUAWEICLOUD_SDK_ID_TOKEN_FILE`: the id token file of IdP federation.
 pub const ID_TOKEN_FILE_VAR: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
 /// The OBS SDK's IdP variable (note the different prefix).
 pub const OBS_IDP_ID_VAR: &str = "HUAWEI_CLOUD_IDP_ID";
+/// `OIDC_TOKEN_FILE`: the OBS SDK's id token file.
 pub const OBS_TOKEN_FILE_VAR: &str = "OIDC_TOKEN_FILE";
+/// `HUAWEICLOUD_OIDC_PROVIDER_URN`: the OIDC provider of OIDC STS.
 pub const PROVIDER_URN_VAR: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
+/// `HUAWEICLOUD_OIDC_AGENCY_URN`: the agency OIDC STS assumes.
 pub const AGENCY_URN_VAR: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
+/// `HUAWEICLOUD_OIDC_ID_TOKEN`: an inline id token for OIDC STS.
 pub const ID_TOKEN_VAR: &str = "HUAWEICLOUD_OIDC_ID_TOKEN";
+/// `HUAWEICLOUD_OIDC_TOKEN_FILE`: the id token file of OIDC STS.
 pub const TOKEN_FILE_VAR: &str = "HUAWEICLOUD_OIDC_TOKEN_FILE";
+/// `HC_CONTAINER_CREDENTIALS_FULL_URI`: the CCE pod identity endpoint.
 pub const FULL_URI_VAR: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";
+/// `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`: the pod identity's authorization token file.
 pub const AUTHORIZATION_TOKEN_FILE_VAR: &str = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 
 /// Every variable that holds a Huawei Cloud identity, or whose presence alone makes a source of

@@ -42,7 +42,9 @@ const ID_TOKEN_PATH: &str = "/v3.0/OS-AUTH/id-token/tokens";
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Scope {
+    /// Scope the token to this project.
     ProjectId(String),
+    /// Scope the token to this domain.
     DomainId(String),
 }
 
@@ -282,6 +284,7 @@ impl Source for IdpFederationSource {
 }
 
 /// Builds an [`IdpFederationProvider`].
+#[derive(Debug)]
 pub struct IdpFederationBuilder {
     ctx: Context,
     idp_id: String,

@@ -91,6 +91,7 @@ impl std::fmt::Debug for MetadataSource {
 pub type MetadataProvider = Refreshing<MetadataSource>;
 
 impl MetadataProvider {
+    /// A builder; the endpoint defaults to `HUAWEICLOUD_SDK_METADATA_ENDPOINT`, else `http://169.254.169.254`.
     pub fn builder(ctx: &Context) -> MetadataBuilder {
         MetadataBuilder {
             ctx: ctx.clone(),
@@ -297,6 +298,7 @@ impl Source for MetadataSource {
 }
 
 /// Builds a [`MetadataProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct MetadataBuilder {
     ctx: Context,
     endpoint: Option<String>,

@@ -1,7 +1,7 @@
 //! Huawei Cloud providers (spec `huawei-credentials.md`), one per file, beside the Alibaba ones
 //! and sharing their model, engine, HTTP client and INI dialect.
 //!
-//! - [`env`]: `HUAWEICLOUD_SDK_*` and the OBS SDK's `OBS_*` variables;
+//! - [`env`](mod@env): `HUAWEICLOUD_SDK_*` and the OBS SDK's `OBS_*` variables;
 //! - [`profile`]: `~/.huaweicloud/credentials`, `[basic]` / `[global]`;
 //! - [`metadata`]: the ECS `securitykey` metadata service;
 //! - [`federation`]: IdP id-token federation (IAM), from the environment or a profile;
@@ -9,7 +9,7 @@
 //! - [`pod_identity`]: CCE pod identity (`HC_CONTAINER_CREDENTIALS_FULL_URI`);
 //! - [`temporary_keys`]: temporary AK/SK from an IAM token (`OS-CREDENTIAL/securitytokens`);
 //! - [`response`]: the credential response and IAM error shapes shared by them;
-//! - [`default_chain`]: the Huawei SDK order and the OBS-scoped chain.
+//! - [`default_chain`](mod@default_chain): the Huawei SDK order and the OBS-scoped chain.
 
 /// The setters every Huawei builder with a credential type shares: `credential_type` and
 /// `scope_id`, plus `origin` when asked for (fields `kind`, `scope_id`, `origin`).
@@ -103,7 +103,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CredentialType {
     #[default]
+    /// `basic`: scoped to a project (project id).
     Basic,
+    /// `global`: scoped to a domain (domain id).
     Global,
 }
 

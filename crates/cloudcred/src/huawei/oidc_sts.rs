@@ -30,15 +30,21 @@ use std::sync::Arc;
 use url::Url;
 
 pub use super::env::{AGENCY_URN_VAR, ID_TOKEN_VAR, PROVIDER_URN_VAR, TOKEN_FILE_VAR};
+/// `HUAWEICLOUD_OIDC_SESSION_NAME`: the session name; default `oidc-sts-session`.
 pub const SESSION_NAME_VAR: &str = "HUAWEICLOUD_OIDC_SESSION_NAME";
+/// `HUAWEICLOUD_OIDC_DURATION_SECONDS`: the session duration in seconds; default 3600.
 pub const DURATION_VAR: &str = "HUAWEICLOUD_OIDC_DURATION_SECONDS";
+/// `HUAWEICLOUD_OIDC_POLICY`: an inline policy narrowing the session.
 pub const POLICY_VAR: &str = "HUAWEICLOUD_OIDC_POLICY";
+/// `HUAWEICLOUD_OIDC_POLICY_IDS`: comma-separated policy ids narrowing the session.
 pub const POLICY_IDS_VAR: &str = "HUAWEICLOUD_OIDC_POLICY_IDS";
 /// `HUAWEICLOUD_SDK_STS_ENDPOINT`.
 pub const STS_ENDPOINT_VAR: &str = "HUAWEICLOUD_SDK_STS_ENDPOINT";
 /// Core's default STS endpoint.
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.cn-north-4.myhuaweicloud.com";
+/// The session name when none is configured.
 pub const DEFAULT_SESSION_NAME: &str = "oidc-sts-session";
+/// The session duration in seconds when none is configured.
 pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 
 const NAME: &str = "oidc_sts";
@@ -291,6 +297,7 @@ impl Source for OidcStsSource {
 }
 
 /// Builds an [`OidcStsProvider`].
+#[derive(Debug)]
 pub struct OidcStsBuilder {
     ctx: Context,
     provider_urn: String,

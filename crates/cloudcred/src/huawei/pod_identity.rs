@@ -167,6 +167,7 @@ impl Source for PodIdentitySource {
 }
 
 /// Builds a [`PodIdentityProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct PodIdentityBuilder {
     ctx: Context,
     uri: Option<String>,

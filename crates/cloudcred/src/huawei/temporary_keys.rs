@@ -195,6 +195,7 @@ impl Source for TemporaryKeysSource {
 }
 
 /// Builds a [`TemporaryKeysProvider`].
+#[derive(Debug)]
 pub struct TemporaryKeysBuilder {
     ctx: Context,
     token: SecretString,

@@ -14,23 +14,38 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mode {
+    /// `AK`: a long-term AccessKey pair.
     Ak,
+    /// `StsToken`: STS credentials.
     StsToken,
+    /// `RamRoleArn`: AssumeRole over the profile's own AccessKey.
     RamRoleArn,
+    /// `EcsRamRole`: the instance's RAM role.
     EcsRamRole,
+    /// `RsaKeyPair`: GenerateSessionAccessKey with a key pair.
     RsaKeyPair,
+    /// `RamRoleArnWithRoleName`: AssumeRole over an ECS RAM role.
     RamRoleArnWithRoleName,
+    /// `ChainableRamRoleArn`: AssumeRole over another profile (`source_profile`).
     ChainableRamRoleArn,
+    /// `External`: a process that prints credentials.
     External,
+    /// `CredentialsURI`: a credentials URI.
     CredentialsUri,
+    /// `OIDC`: AssumeRoleWithOIDC.
     Oidc,
+    /// `CloudSSO`: CloudSSO sign-in.
     CloudSso,
+    /// `OAuth`: aliyun-cli's OAuth login.
     OAuth,
+    /// `BearerToken`: a bearer token.
     BearerToken,
+    /// `Anonymous`: no credentials.
     Anonymous,
 }
 
 impl Mode {
+    /// Every mode, in the order of aliyun-cli's documentation.
     pub const ALL: [Mode; 14] = [
         Mode::Ak,
         Mode::StsToken,
@@ -99,6 +114,7 @@ pub struct CliProfile {
 }
 
 impl CliProfile {
+    /// The profile's `name`.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -113,7 +129,7 @@ impl CliProfile {
         &self.raw
     }
 
-    /// "<path> profile <name>", the origin of errors about this profile.
+    /// `<path> profile <name>`, the origin of errors about this profile.
     pub fn origin(&self) -> String {
         format!("{} profile {}", self.path.display(), printable(&self.name))
     }
