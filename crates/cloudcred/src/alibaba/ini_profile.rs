@@ -156,7 +156,7 @@ impl IniProfileProvider {
                 ))),
             };
         };
-        match section.get_bool("enable") {
+        match section.flag("enable") {
             Err(msg) => return Err(Error::invalid_config(origin, format!("enable: {msg}"))),
             Ok(Some(false)) => {
                 return match choice {
