@@ -97,12 +97,19 @@ pub trait ProvideCredentialsExt: ProvideCredentials {
     fn get_blocking(&self) -> Result<Arc<Credentials>> {
         match self.cached() {
             Some(c) => Ok(c),
-            None => crate::blocking::run_borrowed(self.require()),
+            None => get_blocking_slow(self),
         }
     }
 }
 
 impl<P: ProvideCredentials + ?Sized> ProvideCredentialsExt for P {}
+
+/// Kept out of line so the inlined cached read stays small.
+#[cold]
+#[inline(never)]
+fn get_blocking_slow<P: ProvideCredentials + ?Sized>(provider: &P) -> Result<Arc<Credentials>> {
+    crate::blocking::run_borrowed(provider.require())
+}
 
 /// A provider behind an `Arc`, with the convenient entry points.
 #[derive(Clone)]
