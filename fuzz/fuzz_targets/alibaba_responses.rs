@@ -2,4 +2,4 @@
 //! (the first byte selects the parser, the second the HTTP status).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred::fuzzing::alibaba_responses(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred_fuzzing::alibaba_responses(data));

@@ -2,4 +2,4 @@
 //! token header and the Huawei credentials file (the first byte selects).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred::fuzzing::huawei_responses(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred_fuzzing::huawei_responses(data));

@@ -1,4 +1,4 @@
 //! The INI dialect of the Alibaba and Huawei credentials files.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred::fuzzing::ini(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| cloudcred_fuzzing::ini(data));

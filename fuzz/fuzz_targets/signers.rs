@@ -1,6 +1,6 @@
 //! Every request signer on a structured request, credentials, time and signer settings.
 #![no_main]
 
-use cloudcred::fuzzing::{signers, SignerInput};
+use cloudcred_fuzzing::{signers, SignerInput};
 
 libfuzzer_sys::fuzz_target!(|input: SignerInput| signers(&input));

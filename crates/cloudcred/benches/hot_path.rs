@@ -8,6 +8,7 @@
 //! thread; the baseline is measured both on one shared `Arc` and on an `Arc` per thread.
 
 use chrono::Utc;
+use cloudcred::prelude::*;
 mod common;
 
 use cloudcred::alibaba::DefaultChain;

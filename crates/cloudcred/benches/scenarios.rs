@@ -19,10 +19,11 @@
 
 mod common;
 
-use cloudcred::alibaba::{AssumeRole, DefaultChain, EcsRamRole, StaticProvider};
+use cloudcred::alibaba::{DefaultChain, EcsRamRoleProvider, RamRoleArnProvider, StaticProvider};
 use cloudcred::context::{Clock, ManualClock};
 use cloudcred::engine::RefreshConfig;
 use cloudcred::http::RequestOptions;
+use cloudcred::prelude::*;
 use cloudcred::{Context, MapEnv, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, ImdsMode};
 use serde_json::{json, Value};
@@ -82,7 +83,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn assume_role(ctx: &Context, cloud: &FakeCloud, background: bool) -> SharedProvider {
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    AssumeRole::builder(ctx, previous)
+    RamRoleArnProvider::builder(ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/fake-bench-role")
         .role_session_name("bench-storm")
         .sts_endpoint(cloud.base_url())
@@ -213,7 +214,7 @@ fn metadata_requests() -> Value {
             let (ctx, hand) = manual_ctx(&[("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9")]);
             // The provider's defaults (hourly max age); inline refresh-ahead so each refresh has
             // landed when it is counted.
-            let p: SharedProvider = EcsRamRole::builder(&ctx)
+            let p: SharedProvider = EcsRamRoleProvider::builder(&ctx)
                 .endpoint(cloud.base_url())
                 .refresh(
                     RefreshConfig::default()

@@ -11,7 +11,8 @@
 //! with `--print-url` it prints the whole URL, alone, on stdout — the one thing asked for, ready
 //! for `$(…)` — and the description goes to stderr.
 
-use cloudcred::huawei::{env_provider, CredentialType};
+use cloudcred::huawei::{CredentialType, EnvProvider};
+use cloudcred::prelude::*;
 use cloudcred::sign::{encoding, ObsMode, ObsSigner};
 use cloudcred::{Context, ProviderName, SharedProvider};
 use http::{HeaderMap, Method};
@@ -48,7 +49,7 @@ fn run() -> cloudcred::Result<()> {
     let region = args.next().unwrap_or_else(|| "cn-north-4".to_owned());
 
     let ctx = Context::from_process();
-    let provider = SharedProvider::new(env_provider(
+    let provider = SharedProvider::new(EnvProvider::sdk(
         &ctx,
         CredentialType::Basic,
         ProviderName::new("env"),

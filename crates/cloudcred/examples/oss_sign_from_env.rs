@@ -10,6 +10,7 @@
 //! program would hand the request to its HTTP client.
 
 use cloudcred::alibaba::EnvProvider;
+use cloudcred::prelude::*;
 use cloudcred::sign::{encoding, OssV4Signer};
 use cloudcred::{Context, SharedProvider};
 use http::{Method, Request};

@@ -9,7 +9,8 @@
 //! The URI carries serve's access token in its query, so this program never prints it; it
 //! prints what it got (kind, masked key id, provider, expiry), never a secret or a token.
 
-use cloudcred::alibaba::CredentialsUri;
+use cloudcred::alibaba::CredentialsUriProvider;
+use cloudcred::prelude::*;
 use cloudcred::{Context, SharedProvider};
 use std::process::ExitCode;
 
@@ -26,7 +27,8 @@ async fn main() -> ExitCode {
 
 async fn run() -> cloudcred::Result<()> {
     // Without the variable, building fails with an error naming it: nothing else is tried.
-    let provider = SharedProvider::new(CredentialsUri::builder(&Context::from_process()).build()?);
+    let provider =
+        SharedProvider::new(CredentialsUriProvider::builder(&Context::from_process()).build()?);
     let creds = provider.get().await?;
     println!("credentials: {creds}");
     println!("kind: {}", creds.kind());

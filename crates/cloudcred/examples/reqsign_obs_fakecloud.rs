@@ -13,7 +13,7 @@
 //! cargo run -p cloudcred --example reqsign_obs_fakecloud
 //! ```
 
-use cloudcred::huawei::HuaweiMetadata;
+use cloudcred::huawei::MetadataProvider;
 use cloudcred::interop::reqsign::ObsCredentialProvider;
 use cloudcred::{Context, MapEnv};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig};
@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let cloud = FakeCloud::start(FakeCloudConfig::default()).await?;
     // An empty environment: nothing of this shell's configuration reaches a real cloud.
     let ctx = Context::with_env(MapEnv::default());
-    let metadata = HuaweiMetadata::builder(&ctx)
+    let metadata = MetadataProvider::builder(&ctx)
         .endpoint(cloud.base_url())
         .build()?;
     let provider = ObsCredentialProvider::new(metadata);

@@ -9,7 +9,7 @@
 //! cargo run -p cloudcred --example reqsign_oss_fakecloud
 //! ```
 
-use cloudcred::alibaba::{AssumeRole, StaticProvider};
+use cloudcred::alibaba::{RamRoleArnProvider, StaticProvider};
 use cloudcred::interop::reqsign::OssCredentialProvider;
 use cloudcred::{Context, MapEnv};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig};
@@ -26,7 +26,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // One of the long-term keys the fake cloud knows; it only ever signs the AssumeRole.
     let long_term =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001")?;
-    let role = AssumeRole::builder(&ctx, long_term)
+    let role = RamRoleArnProvider::builder(&ctx, long_term)
         .role_arn("acs:ram::1000000000000000:role/reqsign-example")
         .role_session_name("reqsign-example")
         .sts_endpoint(cloud.base_url())

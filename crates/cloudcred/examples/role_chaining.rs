@@ -13,7 +13,8 @@
 //! expiry, never a secret or a token.
 
 use cloudcred::alibaba::sts::STS_ENDPOINT_VAR;
-use cloudcred::alibaba::{AssumeRole, EnvProvider};
+use cloudcred::alibaba::{EnvProvider, RamRoleArnProvider};
+use cloudcred::prelude::*;
 use cloudcred::{Context, Error, SharedProvider};
 use std::process::ExitCode;
 
@@ -46,14 +47,14 @@ async fn run() -> cloudcred::Result<()> {
 
     let key = SharedProvider::new(EnvProvider::new(&ctx));
     let hop1 = SharedProvider::new(
-        AssumeRole::builder(&ctx, key.clone())
+        RamRoleArnProvider::builder(&ctx, key.clone())
             .role_arn(first)
             .role_session_name("cloudcred-example-hop-1")
             .sts_endpoint(&endpoint)
             .build()?,
     );
     let hop2 = SharedProvider::new(
-        AssumeRole::builder(&ctx, hop1.clone())
+        RamRoleArnProvider::builder(&ctx, hop1.clone())
             .role_arn(second)
             .role_session_name("cloudcred-example-hop-2")
             .duration_seconds(900)

@@ -87,6 +87,23 @@ where
         .map_err(|_| Error::internal("the credential resolution task was cancelled".to_owned()))?
 }
 
+/// Runs `fut`, which may borrow from the caller, to completion within cloudcred's runtime and
+/// returns its output: on the calling thread when it is outside any tokio runtime, else on a
+/// scoped thread (a thread inside a runtime may not `block_on`). Only a cache miss of
+/// `get_blocking` comes here, so the thread is paid per refresh, never per cached read.
+pub(crate) fn run_borrowed<T, F>(fut: F) -> Result<T>
+where
+    F: Future<Output = Result<T>> + Send,
+    T: Send,
+{
+    let rt = runtime()?;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return rt.block_on(fut);
+    }
+    std::thread::scope(|s| s.spawn(|| rt.block_on(fut)).join())
+        .unwrap_or_else(|_| Err(Error::internal("the credential resolution thread panicked")))
+}
+
 /// Runs `fut` in a tokio context: directly when the caller is on a tokio runtime, else on the
 /// shared runtime (child processes and `spawn_blocking` need tokio).
 #[cfg(feature = "write-back")]

@@ -8,9 +8,7 @@
 use crate::engine::{Joined, SingleFlight};
 use crate::error::{Attempt, Error, ErrorKind, Result};
 use crate::model::Credentials;
-use crate::provider::{
-    GetCredentials, GetFrom, Inspection, ProvideCredentials, Resolution, SharedProvider,
-};
+use crate::provider::{Inspection, ProvideCredentials, Resolution, SharedProvider};
 use futures_util::future::BoxFuture;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -42,7 +40,7 @@ impl fmt::Debug for Chain {
 }
 
 /// Builds a [`Chain`].
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ChainBuilder {
     name: Option<String>,
     providers: Vec<SharedProvider>,
@@ -82,6 +80,7 @@ impl ChainBuilder {
         self
     }
 
+    /// The chain. No I/O.
     pub fn build(self) -> Chain {
         Chain {
             state: Arc::new(State {
@@ -96,10 +95,12 @@ impl ChainBuilder {
 }
 
 impl Chain {
+    /// A builder with no providers.
     pub fn builder() -> ChainBuilder {
         ChainBuilder::default()
     }
 
+    /// The providers, in order.
     pub fn providers(&self) -> &[SharedProvider] {
         &self.state.providers
     }
@@ -112,18 +113,7 @@ impl Chain {
             .map(|&i| &self.state.providers[i])
     }
 
-    /// Credentials, or an error. When no provider applies the error lists every provider with
-    /// its reason ([`ErrorKind::NoCredentials`]).
-    ///
-    /// The future looks the cache up when first polled and only builds the slow path's boxed
-    /// state machine on a miss, so a cached credential costs one lookup: no allocation, and no
-    /// `Arc` parked in the future between construction and poll.
-    #[inline]
-    pub fn get(&self) -> GetCredentials<'_> {
-        GetCredentials::new(GetFrom::Chain(self))
-    }
-
-    pub(crate) async fn get_slow(&self) -> Result<Arc<Credentials>> {
+    async fn require_walk(&self) -> Result<Arc<Credentials>> {
         if let Some(p) = self.remembered() {
             return match p.resolve().await? {
                 Resolution::Credentials(c) => Ok(c),
@@ -134,22 +124,6 @@ impl Chain {
             Ok(c) => Ok(c),
             Err(attempts) => Err(ErrorKind::NoCredentials { attempts }.into()),
         }
-    }
-
-    /// The blocking facade of [`get`](Self::get).
-    #[inline]
-    pub fn get_blocking(&self) -> Result<Arc<Credentials>> {
-        match self.cached() {
-            Some(c) => Ok(c),
-            None => self.get_blocking_slow(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn get_blocking_slow(&self) -> Result<Arc<Credentials>> {
-        let this = self.clone();
-        crate::blocking::run(async move { this.get_slow().await })
     }
 
     #[inline]
@@ -244,5 +218,11 @@ impl ProvideCredentials for Chain {
 
     fn members(&self) -> Vec<SharedProvider> {
         self.state.providers.clone()
+    }
+
+    /// When no provider applies, the error lists every provider with its reason
+    /// ([`ErrorKind::NoCredentials`]).
+    fn require(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
+        Box::pin(self.require_walk())
     }
 }

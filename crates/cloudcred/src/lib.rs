@@ -79,6 +79,33 @@
 //!   `doctor`), environment variables, file formats and product conventions.
 //! - `cloudcred-fakecloud`: the verifying local fake of both clouds' credential endpoints that
 //!   the tests and the examples run against.
+//!
+//! # Naming
+//!
+//! The same words in both clouds, and no cloud prefix inside a cloud module (the module says
+//! which cloud: `huawei::DefaultChain`, not `huawei::HuaweiChain`):
+//!
+//! - the default chain of a cloud is `DefaultChain` (built by `DefaultChainBuilder`, from
+//!   `DefaultChain::builder(ctx)`; `default_chain(ctx)` is the shorthand), product chains are
+//!   functions named after the product (`alibaba::oss_chain`, `huawei::obs_chain`);
+//! - a provider that reads no network is `<Thing>Provider`: `EnvProvider` in both clouds,
+//!   `StaticProvider`, `IniProfileProvider` / `CliProfileProvider` (Alibaba's two files),
+//!   `huawei::ProfileProvider`;
+//! - a temporary source, whose credentials expire, is three names with one stem, the stem being
+//!   its file: `<Stem>Source` (the stateless fetcher, an [`engine::Source`]), `<Stem>Provider`
+//!   (`Refreshing<<Stem>Source>`: the source behind the refresh engine, what users hold) and
+//!   `<Stem>Builder` (from `<Stem>Provider::builder(ctx, …)`, builder values beat the
+//!   environment). Stems: Alibaba `RamRoleArn`, `OidcRoleArn`, `EcsRamRole`, `CredentialsUri`,
+//!   `CloudSso`, `RsaKeyPair`, `External`, `OAuth`; Huawei `Metadata`, `IdpFederation`,
+//!   `OidcSts`, `PodIdentity`, `TemporaryKeys`. A source configured by environment variables
+//!   alone also has `<Stem>FromEnv`, which decides "not configured" when built;
+//! - every provider, chain and [`SharedProvider`] answers [`get`](ProvideCredentialsExt::get)
+//!   (async) and [`get_blocking`](ProvideCredentialsExt::get_blocking) through one trait,
+//!   [`ProvideCredentialsExt`] (in [`prelude`]); `get` means nothing else in the crate;
+//! - getters have no `get_` prefix; builder setters are named after the setting (`role_arn`,
+//!   `duration_seconds`);
+//! - public structs with public fields and enums that may grow are `#[non_exhaustive]`: build
+//!   them with their constructors.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -124,15 +151,6 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod format;
-#[cfg(all(
-    feature = "fuzzing",
-    feature = "huawei",
-    feature = "http",
-    feature = "rsa",
-    feature = "write-back"
-))]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "reqsign")]
@@ -155,7 +173,17 @@ pub use chain::Chain;
 pub use context::{Clock, Context, MapEnv};
 pub use error::{Error, ErrorCategory, ErrorKind, Result};
 pub use model::{CredentialKind, Credentials, ProviderName, SecretString};
-pub use provider::{GetCredentials, Inspection, ProvideCredentials, Resolution, SharedProvider};
+pub use provider::{
+    GetCredentials, Inspection, ProvideCredentials, ProvideCredentialsExt, Resolution,
+    SharedProvider,
+};
+
+/// The traits a user of providers needs in scope: `use cloudcred::prelude::*;` brings
+/// [`get`](ProvideCredentialsExt::get) and [`get_blocking`](ProvideCredentialsExt::get_blocking)
+/// to every provider and chain.
+pub mod prelude {
+    pub use crate::provider::{ProvideCredentials, ProvideCredentialsExt};
+}
 
 #[cfg(all(
     feature = "http",

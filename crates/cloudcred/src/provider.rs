@@ -25,6 +25,7 @@ pub enum Resolution {
 /// What a provider looked at, for `cloudcred doctor`. Never holds a value of a variable or a
 /// line of a file: only names, paths and advice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Inspection {
     /// Variables and files the provider reads, e.g. `env ALIBABA_CLOUD_ACCESS_KEY_ID (set)`.
     pub reads: Vec<String>,
@@ -55,6 +56,59 @@ pub trait ProvideCredentials: Send + Sync + fmt::Debug {
     fn members(&self) -> Vec<SharedProvider> {
         Vec::new()
     }
+
+    /// [`resolve`](Self::resolve) with "not configured" turned into an error: what
+    /// [`ProvideCredentialsExt::get`] awaits when nothing is cached. The default reports
+    /// [`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured); a [`Chain`](crate::Chain) overrides it to report every provider
+    /// it asked ([`ErrorKind::NoCredentials`](crate::ErrorKind::NoCredentials)).
+    fn require(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
+        Box::pin(async move {
+            match self.resolve().await? {
+                Resolution::Credentials(c) => Ok(c),
+                Resolution::NotConfigured(reason) => {
+                    Err(Error::not_configured(self.name(), reason))
+                }
+            }
+        })
+    }
+}
+
+/// `get()` and `get_blocking()` on every provider, chain and [`SharedProvider`]: the one way to
+/// ask for credentials. Implemented for every [`ProvideCredentials`]; in scope through
+/// [`crate::prelude`].
+pub trait ProvideCredentialsExt: ProvideCredentials {
+    /// Credentials, or an error; "not configured" is an error ([`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured), or
+    /// [`ErrorKind::NoCredentials`](crate::ErrorKind::NoCredentials) listing every provider of a chain).
+    ///
+    /// A cached credential is returned at the first poll without awaiting anything and without
+    /// allocating; the refresh, when one is due, runs on cloudcred's runtime.
+    #[inline]
+    fn get(&self) -> GetCredentials<'_, Self> {
+        GetCredentials {
+            provider: self,
+            slow: None,
+        }
+    }
+
+    /// The blocking form of [`get`](Self::get): usable from plain threads and from inside any
+    /// async runtime alike (a refresh runs on cloudcred's runtime, never on the caller's
+    /// executor, so a current-thread runtime cannot deadlock).
+    #[inline]
+    fn get_blocking(&self) -> Result<Arc<Credentials>> {
+        match self.cached() {
+            Some(c) => Ok(c),
+            None => get_blocking_slow(self),
+        }
+    }
+}
+
+impl<P: ProvideCredentials + ?Sized> ProvideCredentialsExt for P {}
+
+/// Kept out of line so the inlined cached read stays small.
+#[cold]
+#[inline(never)]
+fn get_blocking_slow<P: ProvideCredentials + ?Sized>(provider: &P) -> Result<Arc<Credentials>> {
+    crate::blocking::run_borrowed(provider.require())
 }
 
 /// A provider behind an `Arc`, with the convenient entry points.
@@ -68,47 +122,19 @@ impl fmt::Debug for SharedProvider {
 }
 
 impl SharedProvider {
+    /// Shares `provider`.
     pub fn new(provider: impl ProvideCredentials + 'static) -> Self {
         Self(Arc::new(provider))
     }
 
+    /// Shares a provider already behind an `Arc`.
     pub fn from_arc(provider: Arc<dyn ProvideCredentials>) -> Self {
         Self(provider)
     }
 
+    /// The shared provider.
     pub fn as_arc(&self) -> &Arc<dyn ProvideCredentials> {
         &self.0
-    }
-
-    /// Credentials, or an error; "not configured" becomes [`ErrorKind::NotConfigured`](crate::ErrorKind::NotConfigured).
-    ///
-    /// A cached credential is returned without awaiting anything.
-    #[inline]
-    pub fn get(&self) -> GetCredentials<'_> {
-        GetCredentials::new(GetFrom::Provider(self))
-    }
-
-    async fn get_slow(&self) -> Result<Arc<Credentials>> {
-        match self.0.resolve().await? {
-            Resolution::Credentials(c) => Ok(c),
-            Resolution::NotConfigured(reason) => Err(Error::not_configured(self.0.name(), reason)),
-        }
-    }
-
-    /// The blocking facade: usable from plain threads and from inside a tokio runtime alike.
-    #[inline]
-    pub fn get_blocking(&self) -> Result<Arc<Credentials>> {
-        match self.0.cached() {
-            Some(c) => Ok(c),
-            None => self.get_blocking_slow(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn get_blocking_slow(&self) -> Result<Arc<Credentials>> {
-        let this = self.clone();
-        crate::blocking::run(async move { this.get_slow().await })
     }
 }
 
@@ -126,39 +152,8 @@ impl<P: ProvideCredentials + 'static> From<P> for SharedProvider {
     }
 }
 
-/// What a [`GetCredentials`] asks.
-#[derive(Clone, Copy)]
-pub(crate) enum GetFrom<'a> {
-    Chain(&'a crate::Chain),
-    Provider(&'a SharedProvider),
-}
-
-impl<'a> GetFrom<'a> {
-    #[inline]
-    fn cached(self) -> Option<Arc<Credentials>> {
-        match self {
-            GetFrom::Chain(c) => c.cached(),
-            GetFrom::Provider(p) => p.0.cached(),
-        }
-    }
-
-    fn slow(self) -> BoxFuture<'a, Result<Arc<Credentials>>> {
-        match self {
-            GetFrom::Chain(c) => Box::pin(c.get_slow()),
-            GetFrom::Provider(p) => Box::pin(p.get_slow()),
-        }
-    }
-
-    fn name(self) -> &'a str {
-        match self {
-            GetFrom::Chain(c) => c.name(),
-            GetFrom::Provider(p) => p.0.name(),
-        }
-    }
-}
-
-/// The future of [`Chain::get`](crate::Chain::get) and [`SharedProvider::get`]: ready at the
-/// first poll for a cached credential.
+/// The future of [`ProvideCredentialsExt::get`]: ready at the first poll for a cached
+/// credential.
 ///
 /// The cache is looked up when the future is first polled, and the slow path's boxed state
 /// machine is only built on a miss. Returning a ready value built at call time instead (an
@@ -166,45 +161,40 @@ impl<'a> GetFrom<'a> {
 /// caller's future and read back at once, which the CPU cannot forward (callgrind shows the
 /// same instruction count; the time is a store-forwarding stall).
 #[must_use = "futures do nothing unless polled"]
-pub struct GetCredentials<'a> {
-    from: GetFrom<'a>,
+pub struct GetCredentials<'a, P: ?Sized> {
+    provider: &'a P,
     slow: Option<BoxFuture<'a, Result<Arc<Credentials>>>>,
 }
 
-impl<'a> GetCredentials<'a> {
-    #[inline]
-    pub(crate) fn new(from: GetFrom<'a>) -> Self {
-        Self { from, slow: None }
-    }
-
+impl<P: ProvideCredentials + ?Sized> GetCredentials<'_, P> {
     #[cold]
     #[inline(never)]
     fn poll_slow(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<Arc<Credentials>>> {
-        let from = self.from;
+        let provider = self.provider;
         self.slow
-            .get_or_insert_with(|| from.slow())
+            .get_or_insert_with(|| provider.require())
             .as_mut()
             .poll(cx)
     }
 }
 
-impl fmt::Debug for GetCredentials<'_> {
+impl<P: ProvideCredentials + ?Sized> fmt::Debug for GetCredentials<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetCredentials")
-            .field("from", &self.from.name())
+            .field("from", &self.provider.name())
             .field("pending", &self.slow.is_some())
             .finish()
     }
 }
 
-impl Future for GetCredentials<'_> {
+impl<P: ProvideCredentials + ?Sized> Future for GetCredentials<'_, P> {
     type Output = Result<Arc<Credentials>>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if this.slow.is_none() {
-            if let Some(c) = this.from.cached() {
+            if let Some(c) = this.provider.cached() {
                 return Poll::Ready(Ok(c));
             }
         }

@@ -3,8 +3,9 @@
 
 mod common;
 
-use cloudcred::alibaba::{CloudSso, CloudSsoProvider};
+use cloudcred::alibaba::CloudSsoProvider;
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Verdict};
 use common::cloud::{self, assert_clean, assert_clean_error, TimeMachine};
@@ -17,7 +18,7 @@ fn provider(cloud: &FakeCloud, clock: Option<&cloudcred::Clock>) -> CloudSsoProv
     if let Some(c) = clock {
         ctx = ctx.clock(c.clone());
     }
-    CloudSso::builder(&ctx)
+    CloudSsoProvider::builder(&ctx)
         .sign_in_url(cloud.url("/start/login?x=1"))
         .account_id("1000000000000000")
         .access_config("ac-fakeaccessconfig0001")
@@ -76,7 +77,7 @@ async fn an_expired_token_says_log_in_again() {
     let ctx = cloud::home(&cloud).ctx().clock(time.clock.clone());
     let expire = time.clock.now().timestamp() + 1800;
     let p = SharedProvider::new(
-        CloudSso::builder(&ctx)
+        CloudSsoProvider::builder(&ctx)
             .sign_in_url(cloud.base_url())
             .account_id("1000000000000000")
             .access_config("ac-fakeaccessconfig0001")
@@ -93,7 +94,7 @@ async fn an_expired_token_says_log_in_again() {
 
     // A token the portal refuses (revoked): the Upstream error also says to log in again.
     let p = SharedProvider::new(
-        CloudSso::builder(&cloud::home(&cloud).ctx())
+        CloudSsoProvider::builder(&cloud::home(&cloud).ctx())
             .sign_in_url(cloud.base_url())
             .account_id("1000000000000000")
             .access_config("ac-fakeaccessconfig0001")
@@ -115,7 +116,7 @@ async fn an_expired_token_says_log_in_again() {
 async fn the_sign_in_url_follows_the_scheme_rule() {
     let ctx = common::Home::new().ctx();
     let b = |url: &str| {
-        CloudSso::builder(&ctx)
+        CloudSsoProvider::builder(&ctx)
             .sign_in_url(url)
             .account_id("1")
             .access_config("ac")
@@ -128,7 +129,7 @@ async fn the_sign_in_url_follows_the_scheme_rule() {
     assert!(e.contains("https"), "{e}");
     assert!(b("https://signin.example.invalid:8443/start").is_ok());
     assert!(b("http://[::1]:8080/x").is_ok());
-    let e = CloudSso::builder(&ctx)
+    let e = CloudSsoProvider::builder(&ctx)
         .sign_in_url("http://127.0.0.1:1/")
         .access_config("ac")
         .access_token(TOKEN, 4_102_444_800)

@@ -4,7 +4,8 @@
 mod common;
 
 use chrono::Utc;
-use cloudcred::alibaba::{CliProfileProvider, CredentialsUri, DefaultChain};
+use cloudcred::alibaba::{CliProfileProvider, CredentialsUriProvider, DefaultChain};
+use cloudcred::prelude::*;
 
 use cloudcred::engine::RefreshConfig;
 use cloudcred::http::RequestOptions;
@@ -23,7 +24,7 @@ async fn start() -> FakeCloud {
 }
 
 fn provider(ctx: &Context, uri: &str) -> SharedProvider {
-    CredentialsUri::builder(ctx)
+    CredentialsUriProvider::builder(ctx)
         .uri(uri)
         .request_options(
             RequestOptions::credential_service()
@@ -54,9 +55,12 @@ async fn fetches_with_a_json_get() {
 
     // From the variable; the builder wins over it.
     let (ctx, _) = manual_ctx(&[(VAR, &cloud.url("/uri/fixture"))]);
-    let p: SharedProvider = CredentialsUri::builder(&ctx).build().unwrap().into();
+    let p: SharedProvider = CredentialsUriProvider::builder(&ctx)
+        .build()
+        .unwrap()
+        .into();
     p.get().await.unwrap();
-    let p: SharedProvider = CredentialsUri::builder(&ctx)
+    let p: SharedProvider = CredentialsUriProvider::builder(&ctx)
         .uri(cloud.url("/elsewhere"))
         .build()
         .unwrap()
@@ -75,7 +79,7 @@ async fn scheme_rules() {
         "http://user:pw@127.0.0.1/creds",
     ] {
         let (ctx, _) = manual_ctx(&[(VAR, bad)]);
-        let e = CredentialsUri::builder(&ctx).build().unwrap_err();
+        let e = CredentialsUriProvider::builder(&ctx).build().unwrap_err();
         assert!(e.to_string().contains(VAR), "{bad}: {e}");
         assert!(!e.to_string().contains("pw"), "{e}");
         // The default chain stops with that error.
@@ -95,22 +99,22 @@ async fn scheme_rules() {
         "http://169.254.170.2/c",
     ] {
         let (ctx, _) = manual_ctx(&[(VAR, good)]);
-        CredentialsUri::builder(&ctx)
+        CredentialsUriProvider::builder(&ctx)
             .build()
             .unwrap_or_else(|e| panic!("{good}: {e}"));
     }
     // Explicitly allowed by the builder.
     let (ctx, _) = manual_ctx(&[]);
-    CredentialsUri::builder(&ctx)
+    CredentialsUriProvider::builder(&ctx)
         .uri("http://sidecar.internal/c")
         .allow_insecure_http(true)
         .build()
         .unwrap();
     // Nothing configured: an explicit provider says what to set.
-    let e = CredentialsUri::builder(&ctx).build().unwrap_err();
+    let e = CredentialsUriProvider::builder(&ctx).build().unwrap_err();
     assert!(e.to_string().contains(VAR), "{e}");
     // A profile's URI is named by the profile.
-    let e = CredentialsUri::builder(&ctx)
+    let e = CredentialsUriProvider::builder(&ctx)
         .uri("http://example.com/c")
         .origin("config.json profile uri")
         .build()

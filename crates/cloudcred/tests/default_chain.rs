@@ -4,6 +4,7 @@ mod common;
 
 use cloudcred::alibaba::{DefaultChain, StaticProvider};
 use cloudcred::context::{FileSystem, OsFileSystem};
+use cloudcred::prelude::*;
 use cloudcred::{Chain, ErrorKind, ProvideCredentials, Resolution, Result};
 use common::{assert_no_secret, Home};
 use futures::future::BoxFuture;

@@ -6,13 +6,16 @@
 
 mod common;
 
-use cloudcred::alibaba::oauth::{OAuthSource, Site};
-use cloudcred::alibaba::{AssumeRole, CredentialsUri, DefaultChain, EcsRamRole, StaticProvider};
+use cloudcred::alibaba::oauth::{OAuthProvider, Site};
+use cloudcred::alibaba::{
+    CredentialsUriProvider, DefaultChain, EcsRamRoleProvider, RamRoleArnProvider, StaticProvider,
+};
 use cloudcred::engine::RefreshConfig;
-use cloudcred::huawei::federation::IdpFederation;
-use cloudcred::huawei::metadata::HuaweiMetadata;
-use cloudcred::huawei::{IdToken, OidcSts, PodIdentity, TemporaryKeysFromToken};
+use cloudcred::huawei::federation::IdpFederationProvider;
+use cloudcred::huawei::metadata::MetadataProvider;
+use cloudcred::huawei::{IdToken, OidcStsProvider, PodIdentityProvider, TemporaryKeysProvider};
 use cloudcred::model::SecretString;
+use cloudcred::prelude::*;
 use cloudcred::{Credentials, MapEnv, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_HUAWEI_ID_TOKEN};
 use common::cloud;
@@ -74,7 +77,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
     // (what, endpoint, status of the echo, provider, whether the request carried a secret).
     let mut cases: Vec<(&str, Endpoint, u16, SharedProvider, bool)> = Vec::new();
     for (what, status) in [("credentials uri 500", 500), ("credentials uri 200", 200)] {
-        let p = CredentialsUri::builder(&home.ctx())
+        let p = CredentialsUriProvider::builder(&home.ctx())
             .uri(&uri)
             .request_options(cloud::short())
             .refresh(refresh())
@@ -82,7 +85,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
             .unwrap();
         cases.push((what, Endpoint::CredentialsUri, status, p.into(), true));
     }
-    let ecs = EcsRamRole::builder(&cloudcred::Context::with_env(MapEnv::default()))
+    let ecs = EcsRamRoleProvider::builder(&cloudcred::Context::with_env(MapEnv::default()))
         .endpoint(fake.base_url())
         .timeouts(Duration::from_millis(500), Duration::from_millis(500))
         .refresh(refresh())
@@ -97,7 +100,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
     ));
     let previous =
         StaticProvider::sts("STS.FAKEPREVIOUS", "fake-previous-secret-1", PREVIOUS_TOKEN).unwrap();
-    let assume = AssumeRole::builder(&home.ctx(), previous)
+    let assume = RamRoleArnProvider::builder(&home.ctx(), previous)
         .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
         .role_session_name("echo-session")
         .sts_endpoint(fake.base_url())
@@ -121,7 +124,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         let p = SharedProvider::new(cloudcred::alibaba::CliProfileProvider::new(&ctx));
         cases.push((what, endpoint, status, p, true));
     }
-    let exchange = OAuthSource::builder(&home.ctx(), &config, "oauth-intl-no-refresh")
+    let exchange = OAuthProvider::builder(&home.ctx(), &config, "oauth-intl-no-refresh")
         .site(Site::Cn)
         .base_url(fake.base_url())
         .build()
@@ -133,7 +136,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         exchange.into(),
         true,
     ));
-    let oidc = OidcSts::builder(
+    let oidc = OidcStsProvider::builder(
         &hw_ctx,
         "urn:fake:identity-provider:fixture",
         "urn:fake:agency:fixture",
@@ -152,7 +155,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         true,
     ));
     let token_file = common::fixtures_dir().join("tokens/huawei-id-token");
-    let federation = IdpFederation::builder(
+    let federation = IdpFederationProvider::builder(
         &hw_ctx,
         "fake-fixture-idp",
         token_file.display().to_string(),
@@ -168,7 +171,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         SharedProvider::new(federation),
         true,
     ));
-    let temporary = TemporaryKeysFromToken::builder(&hw_ctx, IAM_TOKEN)
+    let temporary = TemporaryKeysProvider::builder(&hw_ctx, IAM_TOKEN)
         .iam_endpoint(fake.base_url())
         .build()
         .unwrap();
@@ -180,7 +183,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         true,
     ));
     let pod_token = home.write("pod-token", POD_TOKEN);
-    let pod = PodIdentity::builder(&hw_ctx)
+    let pod = PodIdentityProvider::builder(&hw_ctx)
         .uri(fake.url("/v1/pod-identity/credentials"))
         .token_file(&pod_token)
         .request_options(cloud::short())
@@ -194,7 +197,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
         SharedProvider::new(pod),
         true,
     ));
-    let hw_metadata = HuaweiMetadata::builder(&hw_ctx)
+    let hw_metadata = MetadataProvider::builder(&hw_ctx)
         .endpoint(fake.base_url())
         .timeouts(Duration::from_secs(1), Duration::from_millis(500))
         .refresh(hw_refresh())
@@ -259,13 +262,14 @@ async fn a_discovered_role_name_is_capped_in_errors() {
     let role = "r".repeat(3000);
     let fake = cloud::start(FakeCloudConfig::default().with_imds_role(Some(role.as_str()))).await;
     fake.set_fault(Endpoint::ImdsCredentials, Fault::Status(404));
-    let p: SharedProvider = EcsRamRole::builder(&cloudcred::Context::with_env(MapEnv::default()))
-        .endpoint(fake.base_url())
-        .timeouts(Duration::from_millis(500), Duration::from_millis(500))
-        .refresh(RefreshConfig::default().background(false))
-        .build()
-        .unwrap()
-        .into();
+    let p: SharedProvider =
+        EcsRamRoleProvider::builder(&cloudcred::Context::with_env(MapEnv::default()))
+            .endpoint(fake.base_url())
+            .timeouts(Duration::from_millis(500), Duration::from_millis(500))
+            .refresh(RefreshConfig::default().background(false))
+            .build()
+            .unwrap()
+            .into();
     let e = p.get().await.unwrap_err().to_string();
     assert!(e.contains("is not attached to this instance"), "{e}");
     assert!(e.len() < 2000, "{} characters: {e}", e.len());

@@ -4,10 +4,13 @@
 
 mod common;
 
-use cloudcred::alibaba::{CliProfileProvider, DefaultChain, EcsRamRole, IniProfileProvider};
+use cloudcred::alibaba::{
+    CliProfileProvider, DefaultChain, EcsRamRoleProvider, EcsRamRoleSource, IniProfileProvider,
+};
 use cloudcred::context::ManualClock;
 use cloudcred::engine::RefreshConfig;
 use cloudcred::http::{HttpClient, RequestOptions, ReqwestClient, Response, TransportError};
+use cloudcred::prelude::*;
 use cloudcred::{Context, ErrorKind, MapEnv, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, ImdsMode};
 use common::fake::{
@@ -53,7 +56,7 @@ fn setup(vars: &[(&str, &str)]) -> Setup {
 
 /// A provider with short timeouts whose refreshes run in the caller (deterministic counts).
 fn provider(s: &Setup, cloud: &FakeCloud, role: Option<&str>) -> SharedProvider {
-    let mut b = EcsRamRole::builder(&s.ctx)
+    let mut b = EcsRamRoleProvider::builder(&s.ctx)
         .endpoint(cloud.base_url())
         .timeouts(SHORT, SHORT)
         .refresh(
@@ -147,7 +150,7 @@ async fn v1_disabled_refuses_to_continue_without_token() {
 
     // The builder wins over the variable.
     let s = setup(&[("ALIBABA_CLOUD_IMDSV1_DISABLED", "true")]);
-    let p: SharedProvider = EcsRamRole::builder(&s.ctx)
+    let p: SharedProvider = EcsRamRoleProvider::builder(&s.ctx)
         .endpoint(cloud.base_url())
         .disable_imds_v1(false)
         .build()
@@ -550,7 +553,7 @@ async fn a_silent_host_is_not_a_metadata_service_for_the_chain_guess() {
     );
     assert_eq!(sent.load(Ordering::SeqCst), 1, "the PUT only");
     assert!(elapsed < Duration::from_millis(1_900), "{elapsed:?}");
-    assert!(EcsRamRole::is_remembered_unreachable(&url));
+    assert!(EcsRamRoleSource::is_remembered_unreachable(&url));
     drop(held);
 }
 
@@ -576,7 +579,7 @@ async fn unreachable_endpoint_is_not_configured_once_per_process() {
     assert!(last.reason.contains("unreachable"), "{last}");
     // One PUT, then nothing more (no v1 attempt after a connect failure).
     assert_eq!(sent.load(Ordering::SeqCst), 1);
-    assert!(EcsRamRole::is_remembered_unreachable(&url));
+    assert!(EcsRamRoleSource::is_remembered_unreachable(&url));
 
     // A new chain in the same process: the memo answers, no request at all.
     let e = DefaultChain::builder(&ctx).build().get().await.unwrap_err();
@@ -605,7 +608,7 @@ async fn unreachable_endpoint_is_not_configured_once_per_process() {
 
     // So is an explicitly built provider.
     let s = setup(&[]);
-    let p: SharedProvider = EcsRamRole::builder(&s.ctx)
+    let p: SharedProvider = EcsRamRoleProvider::builder(&s.ctx)
         .endpoint(&url)
         .build()
         .unwrap()
@@ -628,7 +631,7 @@ impl TapSet for MapEnv {
 #[tokio::test]
 async fn disabled_and_bad_settings() {
     let s = setup(&[("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")]);
-    let e = EcsRamRole::builder(&s.ctx).build().unwrap_err();
+    let e = EcsRamRoleProvider::builder(&s.ctx).build().unwrap_err();
     assert!(
         e.to_string()
             .contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED"),
@@ -647,7 +650,7 @@ async fn disabled_and_bad_settings() {
         ("ALIBABA_CLOUD_IMDSV1_DISABLED", "perhaps"),
     ] {
         let s = setup(&[(var, value)]);
-        let e = EcsRamRole::builder(&s.ctx).build().unwrap_err();
+        let e = EcsRamRoleProvider::builder(&s.ctx).build().unwrap_err();
         assert!(e.to_string().contains(var), "{e}");
         // In the chain the same mistake stops the chain with that error.
         let home = Home::new()

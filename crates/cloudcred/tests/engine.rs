@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use cloudcred::context::{Clock, ManualClock};
 use cloudcred::engine::{RefreshConfig, Refreshing, Source};
+use cloudcred::prelude::*;
 use cloudcred::{Credentials, ErrorKind, ProviderName, Resolution, Result, SharedProvider};
 use futures::future::BoxFuture;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
@@ -93,7 +94,7 @@ fn engine(
 }
 
 async fn id(e: &Refreshing<Handle>) -> String {
-    match e.get().await.unwrap() {
+    match e.refresh_if_due().await.unwrap() {
         Resolution::Credentials(c) => c.access_key_id().to_owned(),
         other => panic!("{other:?}"),
     }
@@ -253,14 +254,14 @@ async fn serves_stale_but_valid_on_failure_with_backoff_and_never_expired() {
     assert_eq!(src.calls(), 3);
     // Within the expiry margin (M = 60 s) the credential is unusable: the error surfaces.
     hand.advance(9 * MIN + Duration::from_secs(1));
-    let err = e.get().await.unwrap_err();
+    let err = e.refresh_if_due().await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Upstream { status: 503, .. }),
         "{err}"
     );
     // Past expiry, still never the old credential.
     hand.advance(2 * MIN);
-    assert!(e.get().await.is_err());
+    assert!(e.refresh_if_due().await.is_err());
     assert!(e.cached_fresh().is_none());
     // Upstream recovers: new credentials.
     src.fail.store(false, Ordering::SeqCst);
@@ -272,7 +273,7 @@ async fn serves_stale_but_valid_on_failure_with_backoff_and_never_expired() {
 async fn already_expired_credentials_are_an_error() {
     let (e, src, _hand) = engine(Duration::ZERO, RefreshConfig::default());
     src.lifetime_secs.store(-5, Ordering::SeqCst);
-    let err = e.get().await.unwrap_err();
+    let err = e.refresh_if_due().await.unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
     assert!(err.to_string().contains("expired at"), "{err}");
 }
@@ -281,8 +282,8 @@ async fn already_expired_credentials_are_an_error() {
 async fn failure_with_nothing_cached_is_returned_and_retried_next_call() {
     let (e, src, _hand) = engine(Duration::ZERO, RefreshConfig::default());
     src.fail.store(true, Ordering::SeqCst);
-    assert!(e.get().await.is_err());
-    assert!(e.get().await.is_err());
+    assert!(e.refresh_if_due().await.is_err());
+    assert!(e.refresh_if_due().await.is_err());
     assert_eq!(
         src.calls(),
         2,
@@ -314,7 +315,7 @@ async fn max_age_forces_a_refresh_of_long_lived_credentials() {
 async fn waiters_share_the_error_of_the_single_flight() {
     let (e, src, _hand) = engine(Duration::from_millis(30), RefreshConfig::default());
     src.fail.store(true, Ordering::SeqCst);
-    let results = futures::future::join_all((0..50).map(|_| e.get())).await;
+    let results = futures::future::join_all((0..50).map(|_| e.refresh_if_due())).await;
     assert!(results.iter().all(|r| r.is_err()));
     assert_eq!(src.calls(), 1);
 }
@@ -326,7 +327,7 @@ async fn a_hung_source_is_cut_off_by_the_deadline() {
         RefreshConfig::default().deadline(Duration::from_millis(50)),
     );
     let started = std::time::Instant::now();
-    let err = e.get().await.unwrap_err();
+    let err = e.refresh_if_due().await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(err.to_string().contains("deadline"), "{err}");
 }

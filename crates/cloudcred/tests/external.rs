@@ -6,8 +6,9 @@
 
 mod common;
 
-use cloudcred::alibaba::external::ExternalProcess;
+use cloudcred::alibaba::external::ExternalProvider;
 use cloudcred::alibaba::CliProfileProvider;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ProvideCredentials, Resolution, SharedProvider};
 use common::{assert_no_secret, assert_only_owned_changed, fixture, profile, Home, STS_OWNED};
 use serde_json::Value;
@@ -123,7 +124,7 @@ fn script(dir: &Path, name: &str, body: &str) -> String {
 }
 
 fn external(home: &Home, command: &str) -> SharedProvider {
-    ExternalProcess::builder(&home.ctx())
+    ExternalProvider::builder(&home.ctx())
         .command(command)
         .timeout(Duration::from_millis(800))
         .build()
@@ -202,7 +203,7 @@ async fn errors_never_contain_stdout() {
         "{e}"
     );
     // Unsplittable commands fail at build time with the splitter's message.
-    let e = ExternalProcess::builder(&home.ctx())
+    let e = ExternalProvider::builder(&home.ctx())
         .command("tool 'unclosed")
         .build()
         .unwrap_err()
@@ -235,7 +236,7 @@ async fn a_hanging_command_is_killed_with_its_process_group() {
         "hang",
         &format!("sleep 30 &\necho $! > '{}'\nwait", pidfile.display()),
     );
-    let p: SharedProvider = ExternalProcess::builder(&home.ctx())
+    let p: SharedProvider = ExternalProvider::builder(&home.ctx())
         .command(&cmd)
         .timeout(Duration::from_millis(300))
         .build()

@@ -7,8 +7,9 @@
 
 mod common;
 
-use cloudcred::alibaba::external::{ExternalProcess, DEFAULT_TIMEOUT, MAX_STDOUT};
+use cloudcred::alibaba::external::{ExternalProvider, DEFAULT_TIMEOUT, MAX_STDOUT};
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::{ProvideCredentials, SharedProvider};
 use common::Home;
 use std::os::unix::fs::PermissionsExt;
@@ -26,7 +27,7 @@ fn script(dir: &Path, name: &str, body: &str) -> String {
 }
 
 fn provider(home: &Home, command: &str, timeout: Duration) -> SharedProvider {
-    ExternalProcess::builder(&home.ctx())
+    ExternalProvider::builder(&home.ctx())
         .command(command)
         .timeout(timeout)
         .refresh(RefreshConfig::default().background(false))
@@ -79,7 +80,7 @@ async fn the_command_timeout_not_the_engine_deadline_decides() {
     let cmd = script(home.path(), "slow", &format!("sleep 0.6\necho '{AK_JSON}'"));
     // The engine's deadline alone would cut the command at 200 ms (as its 30 s default cut the
     // documented 60 s); the command's own timeout (5 s) is what applies.
-    let p: SharedProvider = ExternalProcess::builder(&home.ctx())
+    let p: SharedProvider = ExternalProvider::builder(&home.ctx())
         .command(&cmd)
         .timeout(Duration::from_secs(5))
         .refresh(
@@ -93,7 +94,7 @@ async fn the_command_timeout_not_the_engine_deadline_decides() {
     let creds = p.get().await.unwrap();
     assert_eq!(creds.access_key_id(), "LTAIFAKEPROCESS");
     // No timeout too long to add the engine's margin to.
-    let p: SharedProvider = ExternalProcess::builder(&home.ctx())
+    let p: SharedProvider = ExternalProvider::builder(&home.ctx())
         .command(&cmd)
         .timeout(Duration::MAX)
         .build()
@@ -101,7 +102,7 @@ async fn the_command_timeout_not_the_engine_deadline_decides() {
         .into();
     assert_eq!(p.get().await.unwrap().access_key_id(), "LTAIFAKEPROCESS");
     // The default is what doctor shows.
-    let p = ExternalProcess::builder(&home.ctx())
+    let p = ExternalProvider::builder(&home.ctx())
         .command(&cmd)
         .build()
         .unwrap();

@@ -7,14 +7,17 @@
 
 mod common;
 
-use cloudcred::alibaba::oauth::{OAuthSource, Site};
+use cloudcred::alibaba::oauth::{OAuthProvider, Site};
 use cloudcred::alibaba::{
-    AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, GenerateSessionAccessKey,
-    StaticProvider,
+    CloudSsoProvider, CredentialsUriProvider, EcsRamRoleProvider, OidcRoleArnProvider,
+    RamRoleArnProvider, RsaKeyPairProvider, StaticProvider,
 };
 use cloudcred::engine::RefreshConfig;
-use cloudcred::huawei::{self, IdToken, IdpFederation, OidcSts, PodIdentity};
-use cloudcred::huawei::{HuaweiMetadata, TemporaryKeysFromToken};
+use cloudcred::huawei::{
+    self, IdToken, IdpFederationProvider, OidcStsProvider, PodIdentityProvider,
+};
+use cloudcred::huawei::{MetadataProvider, TemporaryKeysProvider};
+use cloudcred::prelude::*;
 use cloudcred::{Clock, Context, MapEnv, SharedProvider};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_HUAWEI_IDP_ID, FIXTURE_HUAWEI_ID_TOKEN,
@@ -186,7 +189,7 @@ impl Subject {
                 let previous =
                     StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001")
                         .unwrap();
-                AssumeRole::builder(&ctx, previous)
+                RamRoleArnProvider::builder(&ctx, previous)
                     .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
                     .role_session_name("matrix-session")
                     .sts_endpoint(cloud.base_url())
@@ -196,7 +199,7 @@ impl Subject {
                     .unwrap()
                     .into()
             }
-            Subject::OidcRoleArn => AssumeRoleWithOidc::builder(&ctx)
+            Subject::OidcRoleArn => OidcRoleArnProvider::builder(&ctx)
                 .role_arn("acs:ram::1000000000000000:role/fake-oidc-role")
                 .oidc_provider_arn("acs:ram::1000000000000000:oidc-provider/fake-oidc-provider")
                 .oidc_token_file(fixtures_dir().join("tokens/alibaba-oidc-token"))
@@ -205,7 +208,7 @@ impl Subject {
                 .build()
                 .unwrap()
                 .into(),
-            Subject::RsaKeyPair => GenerateSessionAccessKey::builder(&ctx)
+            Subject::RsaKeyPair => RsaKeyPairProvider::builder(&ctx)
                 .public_key_id("TMPSK.FAKEPUBLICKEY0021")
                 .private_key_pem(keys().pkcs8.clone())
                 .request_options(cloud::short())
@@ -216,7 +219,7 @@ impl Subject {
             Subject::EcsRamRole => {
                 // The home disables metadata; this context enables it (endpoint given below).
                 let ctx = with_clock(Context::with_env(MapEnv::default()));
-                EcsRamRole::builder(&ctx)
+                EcsRamRoleProvider::builder(&ctx)
                     .endpoint(cloud.base_url())
                     .timeouts(Duration::from_millis(500), Duration::from_millis(500))
                     .refresh(refresh.max_age(Some(Duration::from_secs(45 * 60))))
@@ -224,14 +227,14 @@ impl Subject {
                     .unwrap()
                     .into()
             }
-            Subject::CredentialsUri => CredentialsUri::builder(&ctx)
+            Subject::CredentialsUri => CredentialsUriProvider::builder(&ctx)
                 .uri(cloud.url("/uri/fixture"))
                 .request_options(cloud::short())
                 .refresh(refresh)
                 .build()
                 .unwrap()
                 .into(),
-            Subject::CloudSso => CloudSso::builder(&ctx)
+            Subject::CloudSso => CloudSsoProvider::builder(&ctx)
                 .sign_in_url(cloud.url("/start/login?x=1"))
                 .account_id("1000000000000000")
                 .access_config("ac-fakeaccessconfig0001")
@@ -241,7 +244,7 @@ impl Subject {
                 .build()
                 .unwrap()
                 .into(),
-            Subject::OAuth => OAuthSource::builder(
+            Subject::OAuth => OAuthProvider::builder(
                 &ctx,
                 home.path().join(".aliyun/config.json"),
                 "oauth-intl-no-refresh",
@@ -253,7 +256,7 @@ impl Subject {
             .build()
             .unwrap()
             .into(),
-            Subject::HwMetadata => HuaweiMetadata::builder(&ctx)
+            Subject::HwMetadata => MetadataProvider::builder(&ctx)
                 .endpoint(cloud.base_url())
                 .timeouts(Duration::from_millis(500), Duration::from_millis(500))
                 .refresh(hw_refresh)
@@ -261,7 +264,7 @@ impl Subject {
                 .unwrap()
                 .into(),
             Subject::HwIdpFederation | Subject::HwIdpFederationToken => {
-                IdpFederation::builder(&ctx, FIXTURE_HUAWEI_IDP_ID, id_token_file)
+                IdpFederationProvider::builder(&ctx, FIXTURE_HUAWEI_IDP_ID, id_token_file)
                     .iam_endpoint(cloud.base_url())
                     .duration_seconds(3600)
                     .request_options(cloud::short())
@@ -271,7 +274,7 @@ impl Subject {
                     .into()
             }
             Subject::HwTemporaryKeys => {
-                TemporaryKeysFromToken::builder(&ctx, federation_token(cloud, &ctx).await)
+                TemporaryKeysProvider::builder(&ctx, federation_token(cloud, &ctx).await)
                     .iam_endpoint(cloud.base_url())
                     .duration_seconds(3600)
                     .request_options(cloud::short())
@@ -280,7 +283,7 @@ impl Subject {
                     .unwrap()
                     .into()
             }
-            Subject::HwOidcSts => OidcSts::builder(
+            Subject::HwOidcSts => OidcStsProvider::builder(
                 &ctx,
                 HW_PROVIDER_URN,
                 HW_AGENCY_URN,
@@ -292,7 +295,7 @@ impl Subject {
             .build()
             .unwrap()
             .into(),
-            Subject::HwPodIdentity => PodIdentity::builder(&ctx)
+            Subject::HwPodIdentity => PodIdentityProvider::builder(&ctx)
                 .uri(cloud.url(HW_POD_PATH))
                 .token_file(home.write("pod-token", FIXTURE_HUAWEI_POD_TOKEN))
                 .request_options(cloud::short())

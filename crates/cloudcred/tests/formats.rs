@@ -177,7 +177,7 @@ fn ini_fixture_values() {
 #[test]
 fn ini_fixture_enable_booleans() {
     let f = ini("alibabacloud/credentials");
-    let enable = |s: &str| f.section(s).unwrap().get_bool("enable");
+    let enable = |s: &str| f.section(s).unwrap().flag("enable");
     assert_eq!(enable("ak_enabled"), Ok(Some(true)));
     assert_eq!(enable("ak_disabled"), Ok(Some(false)));
     assert_eq!(enable("default"), Ok(None));

@@ -10,6 +10,7 @@
 mod common;
 
 use cloudcred::alibaba::DefaultChain;
+use cloudcred::prelude::*;
 use cloudcred::{Chain, Context, ErrorKind};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_HUAWEI_POD_TOKEN,

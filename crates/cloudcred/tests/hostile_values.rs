@@ -6,6 +6,7 @@
 mod common;
 
 use cloudcred::alibaba::{CliProfileProvider, DefaultChain, IniProfileProvider};
+use cloudcred::prelude::*;
 use cloudcred::{Chain, ProvideCredentials, SharedProvider};
 use common::{assert_no_secret, Home};
 
@@ -147,11 +148,11 @@ fn a_name_inside_the_files_is_escaped_in_errors_and_doctor() {
 fn the_oauth_provider_escapes_its_profile_name() {
     let home = Home::new();
     let path = home.write(".aliyun/config.json", r#"{"profiles": []}"#);
-    let e = cloudcred::alibaba::oauth::OAuthSource::builder(&home.ctx(), &path, EVIL)
+    let e = cloudcred::alibaba::oauth::OAuthProvider::builder(&home.ctx(), &path, EVIL)
         .build()
         .unwrap_err();
     assert_escaped("OAuth builder", &e.to_string());
-    let p = cloudcred::alibaba::oauth::OAuthSource::builder(&home.ctx(), &path, EVIL)
+    let p = cloudcred::alibaba::oauth::OAuthProvider::builder(&home.ctx(), &path, EVIL)
         .site(cloudcred::alibaba::oauth::Site::Cn)
         .build()
         .unwrap();

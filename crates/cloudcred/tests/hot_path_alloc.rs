@@ -11,6 +11,7 @@ mod common;
 use cloudcred::alibaba::DefaultChain;
 use cloudcred::context::Clock;
 use cloudcred::engine::{Refreshing, Source};
+use cloudcred::prelude::*;
 use cloudcred::{Credentials, ProviderName, Resolution, Result};
 use futures::future::{BoxFuture, FutureExt};
 use std::alloc::{GlobalAlloc, Layout, System};

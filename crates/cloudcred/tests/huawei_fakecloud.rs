@@ -7,11 +7,12 @@
 mod common;
 
 use cloudcred::http::RequestOptions;
-use cloudcred::huawei::federation::IdpFederation;
-use cloudcred::huawei::metadata::HuaweiMetadata;
+use cloudcred::huawei::federation::IdpFederationProvider;
+use cloudcred::huawei::metadata::MetadataProvider;
 use cloudcred::huawei::{
-    default_chain, obs_chain, CredentialType, HuaweiProfileProvider, TemporaryKeysFromToken,
+    default_chain, obs_chain, CredentialType, ProfileProvider, TemporaryKeysProvider,
 };
+use cloudcred::prelude::*;
 use cloudcred::{Context, ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, ImdsMode, FIXTURE_HUAWEI_ID_TOKEN,
@@ -28,7 +29,7 @@ async fn start(config: FakeCloudConfig) -> FakeCloud {
 
 fn metadata(ctx: &Context, cloud: &FakeCloud) -> SharedProvider {
     SharedProvider::new(
-        HuaweiMetadata::builder(ctx)
+        MetadataProvider::builder(ctx)
             .endpoint(cloud.base_url())
             .timeouts(Duration::from_secs(1), SHORT)
             .refresh(cloudcred::huawei::refresh_config().background(false))
@@ -206,7 +207,7 @@ async fn static_profile_fixtures_through_the_chain() {
         (c.access_key_id(), c.provider_name().as_str()),
         ("FAKEHWBASICAK0000001", "default/profile/static_ak")
     );
-    let c = cloudcred::huawei::HuaweiChain::builder(&ctx)
+    let c = cloudcred::huawei::DefaultChain::builder(&ctx)
         .credential_type(CredentialType::Global)
         .build()
         .get()
@@ -221,7 +222,7 @@ async fn static_profile_fixtures_through_the_chain() {
     let (ctx, _clock) = manual_ctx(&[("HOME", home.path().to_str().unwrap())]);
     let e = default_chain(&ctx).get().await.unwrap_err().to_string();
     assert!(e.contains("[basic]") && e.contains("sk is not"), "{e}");
-    let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+    let p = ProfileProvider::new(&ctx, CredentialType::Basic);
     assert!(SharedProvider::new(p).get().await.is_err());
 }
 
@@ -230,7 +231,7 @@ async fn federation_faults_and_refusals() {
     let cloud = start(FakeCloudConfig::default()).await;
     let build = |ctx: &Context, idp: &str| {
         SharedProvider::new(
-            IdpFederation::builder(ctx, idp, token_file())
+            IdpFederationProvider::builder(ctx, idp, token_file())
                 .iam_endpoint(cloud.base_url())
                 .refresh(cloudcred::huawei::refresh_config().background(false))
                 .build()
@@ -297,7 +298,7 @@ async fn temporary_keys_from_a_federation_token() {
         .await
         .unwrap();
     let token = r.headers["x-subject-token"].to_str().unwrap().to_owned();
-    let p = TemporaryKeysFromToken::builder(&ctx, token.as_str())
+    let p = TemporaryKeysProvider::builder(&ctx, token.as_str())
         .duration_seconds(900)
         .project_id("proj-t")
         .build()
@@ -306,7 +307,7 @@ async fn temporary_keys_from_a_federation_token() {
     let c = SharedProvider::new(p).get().await.unwrap();
     assert_eq!(c.provider_name().as_str(), "temporary_keys");
     assert_eq!(cloud.issued().last().unwrap().duration_seconds, Some(900));
-    let p = TemporaryKeysFromToken::builder(&ctx, "not-a-known-token")
+    let p = TemporaryKeysProvider::builder(&ctx, "not-a-known-token")
         .build()
         .unwrap();
     let e = SharedProvider::new(p).get().await.unwrap_err();

@@ -11,8 +11,9 @@ use cloudcred::huawei::oidc_sts::{
     SESSION_NAME_VAR, STS_ENDPOINT_VAR, TOKEN_FILE_VAR,
 };
 use cloudcred::huawei::pod_identity::{AUTHORIZATION_TOKEN_FILE_VAR, FULL_URI_VAR};
-use cloudcred::huawei::{default_chain, obs_chain, IdToken, OidcSts, PodIdentity};
+use cloudcred::huawei::{default_chain, obs_chain, IdToken, OidcStsProvider, PodIdentityProvider};
 use cloudcred::model::SecretString;
+use cloudcred::prelude::*;
 use cloudcred::{Context, ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, RecordedRequest, FIXTURE_HUAWEI_ID_TOKEN,
@@ -40,7 +41,7 @@ fn quick() -> RequestOptions {
 
 fn oidc(ctx: &Context, cloud: &FakeCloud, token: IdToken) -> SharedProvider {
     SharedProvider::new(
-        OidcSts::builder(ctx, PROVIDER, AGENCY, token)
+        OidcStsProvider::builder(ctx, PROVIDER, AGENCY, token)
             .sts_endpoint(cloud.base_url())
             .request_options(quick())
             .refresh(cloudcred::huawei::refresh_config().background(false))
@@ -51,7 +52,7 @@ fn oidc(ctx: &Context, cloud: &FakeCloud, token: IdToken) -> SharedProvider {
 
 fn pod(ctx: &Context, cloud: &FakeCloud, token_file: &Path) -> SharedProvider {
     SharedProvider::new(
-        PodIdentity::builder(ctx)
+        PodIdentityProvider::builder(ctx)
             .uri(cloud.url(POD_PATH))
             .token_file(token_file)
             .request_options(quick())
@@ -308,7 +309,7 @@ async fn pod_identity_success_rotation_and_refusal() {
         c.access_key_id()
     );
     // The global chain attaches the domain id.
-    let chain = cloudcred::huawei::HuaweiChain::builder(&ctx)
+    let chain = cloudcred::huawei::DefaultChain::builder(&ctx)
         .credential_type(cloudcred::huawei::CredentialType::Global)
         .build();
     assert_eq!(chain.get().await.unwrap().domain_id(), Some("dom-env"));

@@ -9,9 +9,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use cloudcred::context::ManualClock;
 use cloudcred::engine::RefreshConfig;
 use cloudcred::http::{HttpClient, RequestOptions, Response, TransportError, TransportErrorKind};
-use cloudcred::huawei::federation::IdpFederation;
-use cloudcred::huawei::metadata::HuaweiMetadata;
-use cloudcred::huawei::{CredentialType, HuaweiProfileProvider, TemporaryKeysFromToken};
+use cloudcred::huawei::federation::IdpFederationProvider;
+use cloudcred::huawei::metadata::MetadataProvider;
+use cloudcred::huawei::{CredentialType, ProfileProvider, TemporaryKeysProvider};
+use cloudcred::prelude::*;
 use cloudcred::{Clock, Context, MapEnv, Resolution, SharedProvider};
 use futures::future::BoxFuture;
 use std::collections::VecDeque;
@@ -125,7 +126,7 @@ fn clean(text: &str) {
 }
 
 fn metadata(ctx: &Context, port: u16, in_chain: bool) -> SharedProvider {
-    let mut b = HuaweiMetadata::builder(ctx)
+    let mut b = MetadataProvider::builder(ctx)
         .endpoint(format!("http://127.0.0.1:{port}"))
         .refresh(
             RefreshConfig::default()
@@ -298,7 +299,7 @@ fn metadata_serves_stale_while_valid_then_fails() {
 #[test]
 fn metadata_disabled_and_bad_endpoints() {
     let (ctx, _m, _s) = setup(&[("HUAWEICLOUD_SDK_METADATA_DISABLED", "true")]);
-    let e = HuaweiMetadata::builder(&ctx)
+    let e = MetadataProvider::builder(&ctx)
         .build()
         .unwrap_err()
         .to_string();
@@ -307,7 +308,7 @@ fn metadata_disabled_and_bad_endpoints() {
         "HUAWEICLOUD_SDK_METADATA_ENDPOINT",
         "http://metadata.example",
     )]);
-    let e = HuaweiMetadata::builder(&ctx)
+    let e = MetadataProvider::builder(&ctx)
         .build()
         .unwrap_err()
         .to_string();
@@ -318,8 +319,8 @@ fn metadata_disabled_and_bad_endpoints() {
     )]);
     s.push(reply(404, ""));
     s.push(reply(404, ""));
-    let _ = HuaweiMetadata::builder(&ctx).build().unwrap().source();
-    let p = SharedProvider::new(HuaweiMetadata::builder(&ctx).build().unwrap());
+    let _ = MetadataProvider::builder(&ctx).build().unwrap().source();
+    let p = SharedProvider::new(MetadataProvider::builder(&ctx).build().unwrap());
     let _ = p.get_blocking();
     assert_eq!(s.seen()[0].path, "/prefix/meta-data/latest/api/token");
     assert_eq!(s.seen()[1].path, "/prefix/openstack/latest/securitykey");
@@ -398,7 +399,7 @@ fn federation_profile_fixture_ignores_the_ak_sk() {
     let path = home.write(".huaweicloud/credentials", &text);
     let (ctx, m, s) = setup(&[("HOME", home.path().to_str().unwrap())]);
     federation_replies(&s, &m);
-    let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+    let p = ProfileProvider::new(&ctx, CredentialType::Basic);
     let c = SharedProvider::new(p).get_blocking().unwrap();
     assert_eq!(c.access_key_id(), "HWFED");
     assert_eq!(c.provider_name().as_str(), "profile/idp_federation");
@@ -429,7 +430,7 @@ fn federation_refusals_name_the_cause_without_tokens() {
     ] {
         let (ctx, _m, s) = setup(&[]);
         s.push(reply(status, body));
-        let p = IdpFederation::builder(&ctx, "fake-fixture-idp", &token_file)
+        let p = IdpFederationProvider::builder(&ctx, "fake-fixture-idp", &token_file)
             .iam_endpoint("http://127.0.0.1:2022")
             .build()
             .unwrap();
@@ -441,7 +442,7 @@ fn federation_refusals_name_the_cause_without_tokens() {
     // A 2xx without X-Subject-Token.
     let (ctx, _m, s) = setup(&[]);
     s.push(reply(201, "{}"));
-    let p = IdpFederation::builder(&ctx, "i", &token_file)
+    let p = IdpFederationProvider::builder(&ctx, "i", &token_file)
         .iam_endpoint("http://127.0.0.1:2023")
         .build()
         .unwrap();
@@ -461,7 +462,7 @@ fn federation_refusals_name_the_cause_without_tokens() {
         403,
         r#"{"error_code":"IAM.0003","error_msg":"forbidden"}"#,
     ));
-    let p = IdpFederation::builder(&ctx, "i", &token_file)
+    let p = IdpFederationProvider::builder(&ctx, "i", &token_file)
         .iam_endpoint("http://127.0.0.1:2024")
         .build()
         .unwrap();
@@ -477,7 +478,7 @@ fn temporary_keys_from_a_token() {
         201,
         &credential_body("HWTMP", start(&m) + chrono::Duration::minutes(15)),
     ));
-    let p = TemporaryKeysFromToken::builder(&ctx, "planted-user-token")
+    let p = TemporaryKeysProvider::builder(&ctx, "planted-user-token")
         .duration_seconds(900)
         .build()
         .unwrap();

@@ -3,6 +3,7 @@
 mod common;
 
 use cloudcred::alibaba::IniProfileProvider;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, Resolution, SharedProvider};
 use common::{assert_no_secret, Home};
 

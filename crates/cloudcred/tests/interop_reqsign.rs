@@ -7,11 +7,12 @@
 mod common;
 
 use base64::Engine as _;
-use cloudcred::alibaba::{AssumeRole, StaticProvider};
-use cloudcred::huawei::HuaweiMetadata;
+use cloudcred::alibaba::{RamRoleArnProvider, StaticProvider};
+use cloudcred::huawei::MetadataProvider;
 use cloudcred::interop::reqsign::{
     ObsCredentialProvider, OssCredentialProvider, S3CredentialProvider,
 };
+use cloudcred::prelude::*;
 use cloudcred::{ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Issued, Verdict};
 use common::cloud;
@@ -26,7 +27,7 @@ fn assume_role(cloud: &FakeCloud) -> SharedProvider {
     let ctx = cloud::home(cloud).ctx();
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    AssumeRole::builder(&ctx, previous)
+    RamRoleArnProvider::builder(&ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/reqsign-interop")
         .role_session_name("reqsign-interop")
         .sts_endpoint(cloud.base_url())
@@ -95,7 +96,7 @@ fn huawei_metadata(cloud: &FakeCloud) -> SharedProvider {
 }
 
 fn huawei_metadata_in(ctx: &cloudcred::Context, cloud: &FakeCloud) -> SharedProvider {
-    HuaweiMetadata::builder(ctx)
+    MetadataProvider::builder(ctx)
         .endpoint(cloud.base_url())
         .timeouts(Duration::from_secs(1), Duration::from_secs(2))
         .refresh(cloudcred::huawei::refresh_config().background(false))

@@ -5,8 +5,9 @@
 
 mod common;
 
-use cloudcred::alibaba::oauth::{OAuthSource, Site};
+use cloudcred::alibaba::oauth::{OAuthProvider, Site};
 use cloudcred::alibaba::CliProfileProvider;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, Resolution, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault};
 use common::assert_no_secret;
@@ -201,7 +202,7 @@ async fn chain_over_oauth_writes_back_to_the_oauth_profile() {
 }
 
 fn direct(home: &Home, cloud: &FakeCloud, config: &Path, name: &str) -> SharedProvider {
-    OAuthSource::builder(&home.ctx(), config, name)
+    OAuthProvider::builder(&home.ctx(), config, name)
         .site(Site::Cn)
         .base_url(cloud.base_url())
         .build()

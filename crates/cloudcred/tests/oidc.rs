@@ -3,8 +3,9 @@
 
 mod common;
 
-use cloudcred::alibaba::{AssumeRoleWithOidc, DefaultChain, OidcRoleArnProvider};
+use cloudcred::alibaba::{DefaultChain, OidcRoleArnProvider};
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, SharedProvider};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, RecordedRequest, Verdict, FIXTURE_OIDC_TOKEN,
@@ -51,7 +52,7 @@ fn provider(
     if let Some(c) = clock {
         ctx = ctx.clock(c.clone());
     }
-    AssumeRoleWithOidc::builder(&ctx)
+    OidcRoleArnProvider::builder(&ctx)
         .role_arn(ROLE)
         .oidc_provider_arn(OIDC_PROVIDER)
         .oidc_token_file(token_file)
@@ -223,14 +224,14 @@ async fn settings_are_checked_before_any_request() {
     let cloud = cloud::start(FakeCloudConfig::default()).await;
     let ctx = cloud::home(&cloud).ctx();
     let b = || {
-        AssumeRoleWithOidc::builder(&ctx)
+        OidcRoleArnProvider::builder(&ctx)
             .role_arn(ROLE)
             .oidc_provider_arn(OIDC_PROVIDER)
             .oidc_token_file(token_fixture())
     };
     let e = b().duration_seconds(899).build().unwrap_err().to_string();
     assert!(e.contains("899") && e.contains("900"), "{e}");
-    let e = AssumeRoleWithOidc::builder(&ctx)
+    let e = OidcRoleArnProvider::builder(&ctx)
         .role_arn(ROLE)
         .oidc_token_file(token_fixture())
         .build()
@@ -259,7 +260,7 @@ async fn settings_are_checked_before_any_request() {
         )
         .set("ALIBABA_CLOUD_ROLE_SESSION_NAME", "env-name")
         .ctx();
-    let p = AssumeRoleWithOidc::builder(&ctx)
+    let p = OidcRoleArnProvider::builder(&ctx)
         .role_arn(ROLE)
         .role_session_name("builder-name")
         .oidc_provider_arn(OIDC_PROVIDER)

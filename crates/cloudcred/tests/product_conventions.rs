@@ -7,6 +7,7 @@ use cloudcred::alibaba::function_compute;
 use cloudcred::alibaba::{
     acs_client_chain, oss_chain, tablestore_chain, DefaultChain, NamedKeysIniProvider,
 };
+use cloudcred::prelude::*;
 use cloudcred::{Chain, CredentialKind, ErrorKind, ProvideCredentials, SharedProvider};
 use common::Home;
 

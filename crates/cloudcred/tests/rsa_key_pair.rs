@@ -3,8 +3,9 @@
 
 mod common;
 
-use cloudcred::alibaba::{GenerateSessionAccessKey, RsaKeyPairProvider};
+use cloudcred::alibaba::RsaKeyPairProvider;
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, ProvideCredentials, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Verdict};
 use common::cloud::{self, assert_clean, assert_clean_error, TimeMachine};
@@ -43,7 +44,7 @@ fn provider(home: &Home, clock: Option<&cloudcred::Clock>) -> RsaKeyPairProvider
     if let Some(c) = clock {
         ctx = ctx.clock(c.clone());
     }
-    GenerateSessionAccessKey::builder(&ctx)
+    RsaKeyPairProvider::builder(&ctx)
         .public_key_id(KEY_ID)
         .private_key_file(home.path().join("keys/fake-rsa-private-key.pem"))
         .request_options(cloud::short())
@@ -203,7 +204,7 @@ async fn faults_are_clear_errors_or_served_stale() {
 async fn nothing_secret_in_debug_output() {
     let cloud = start().await;
     let home = cloud::home(&cloud);
-    let p = GenerateSessionAccessKey::builder(&home.ctx())
+    let p = RsaKeyPairProvider::builder(&home.ctx())
         .public_key_id(KEY_ID)
         .private_key_pem(keys().pkcs8.clone())
         .build()

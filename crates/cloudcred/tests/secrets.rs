@@ -11,6 +11,7 @@ use cloudcred::alibaba::{
 use cloudcred::error::Attempt;
 use cloudcred::format::cli_config::CliConfig;
 use cloudcred::format::ini::IniFile;
+use cloudcred::prelude::*;
 use cloudcred::{Credentials, ErrorKind, ProvideCredentials, ProviderName};
 use common::trace::trace_capture;
 use common::{assert_no_secret, fixture, Home};
@@ -212,11 +213,11 @@ const WRONG_ID_TOKEN: &str = "PLANTED-WRONG-ID-TOKEN.eyJzdWIiOiJ4In0.c2ln";
 /// Huawei id tokens, the pod token, the wrong secret or token, or a signature the signers made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_every_failure_path_under_trace() {
-    use cloudcred::alibaba::{AssumeRole, EcsRamRole, GenerateSessionAccessKey};
+    use cloudcred::alibaba::{EcsRamRoleProvider, RamRoleArnProvider, RsaKeyPairProvider};
     use cloudcred::engine::RefreshConfig;
-    use cloudcred::huawei::federation::IdpFederation;
-    use cloudcred::huawei::metadata::HuaweiMetadata;
-    use cloudcred::huawei::{oidc_sts, IdToken, OidcSts, PodIdentity};
+    use cloudcred::huawei::federation::IdpFederationProvider;
+    use cloudcred::huawei::metadata::MetadataProvider;
+    use cloudcred::huawei::{oidc_sts, IdToken, OidcStsProvider, PodIdentityProvider};
     use cloudcred::model::SecretString;
     use cloudcred::sign::{acs3, huawei_apig, roa, rpc, OssV4Signer};
     use cloudcred::SharedProvider;
@@ -272,7 +273,7 @@ async fn audit_every_failure_path_under_trace() {
     fake.clear_faults();
     // A signature mismatch: a known access key id with a wrong secret.
     let wrong = StaticProvider::access_key("LTAIFAKEDEFAULT00001", WRONG_SECRET).unwrap();
-    let p: SharedProvider = AssumeRole::builder(&home.ctx(), wrong)
+    let p: SharedProvider = RamRoleArnProvider::builder(&home.ctx(), wrong)
         .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
         .role_session_name("audit-session")
         .sts_endpoint(fake.base_url())
@@ -283,7 +284,7 @@ async fn audit_every_failure_path_under_trace() {
         .into();
     expect_err("signature mismatch", p.get().await);
     fake.set_fault(Endpoint::StsGenerateSessionAccessKey, Fault::Status(403));
-    let p: SharedProvider = GenerateSessionAccessKey::builder(&home.ctx())
+    let p: SharedProvider = RsaKeyPairProvider::builder(&home.ctx())
         .public_key_id("TMPSK.FAKEPUBLICKEY0021")
         .private_key_pem(keys().pkcs8.clone())
         .request_options(cloud::short())
@@ -297,7 +298,7 @@ async fn audit_every_failure_path_under_trace() {
         Fault::MissingField("SecurityToken"),
     );
     let p: SharedProvider =
-        EcsRamRole::builder(&cloudcred::Context::with_env(cloudcred::MapEnv::default()))
+        EcsRamRoleProvider::builder(&cloudcred::Context::with_env(cloudcred::MapEnv::default()))
             .endpoint(fake.base_url())
             .timeouts(Duration::from_millis(500), Duration::from_millis(500))
             .refresh(refresh())
@@ -311,7 +312,7 @@ async fn audit_every_failure_path_under_trace() {
     let (hw_ctx, _clock) = common::fake::manual_ctx(&[]);
     let oidc = |token: &str| {
         SharedProvider::new(
-            OidcSts::builder(
+            OidcStsProvider::builder(
                 &hw_ctx,
                 "urn:fake:identity-provider:fixture",
                 "urn:fake:agency:fixture",
@@ -334,7 +335,7 @@ async fn audit_every_failure_path_under_trace() {
     let token_file = common::fixtures_dir().join("tokens/huawei-id-token");
     let federation = |idp: &str| {
         SharedProvider::new(
-            IdpFederation::builder(&hw_ctx, idp, token_file.display().to_string())
+            IdpFederationProvider::builder(&hw_ctx, idp, token_file.display().to_string())
                 .iam_endpoint(fake.base_url())
                 .refresh(hw_refresh())
                 .build()
@@ -353,7 +354,7 @@ async fn audit_every_failure_path_under_trace() {
     fake.clear_faults();
     fake.set_fault(Endpoint::HwSecurityKey, Fault::MalformedBody);
     let p = SharedProvider::new(
-        HuaweiMetadata::builder(&hw_ctx)
+        MetadataProvider::builder(&hw_ctx)
             .endpoint(fake.base_url())
             .timeouts(Duration::from_secs(1), Duration::from_millis(500))
             .refresh(hw_refresh())
@@ -364,7 +365,7 @@ async fn audit_every_failure_path_under_trace() {
     fake.clear_faults();
     let pod_token = home.write("pod-token", "PLANTED-WRONG-POD-TOKEN-00001");
     let p = SharedProvider::new(
-        PodIdentity::builder(&hw_ctx)
+        PodIdentityProvider::builder(&hw_ctx)
             .uri(fake.url("/v1/pod-identity/credentials"))
             .token_file(&pod_token)
             .request_options(cloud::short())
@@ -400,7 +401,7 @@ async fn audit_every_failure_path_under_trace() {
     );
     // A refresh failing while cached credentials are valid is logged with its error.
     let mut time = cloud::TimeMachine::new(&fake, 0);
-    let p: SharedProvider = AssumeRole::builder(
+    let p: SharedProvider = RamRoleArnProvider::builder(
         &home.ctx().clock(time.clock.clone()),
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap(),
     )
@@ -584,7 +585,7 @@ fn reqsign_adapters_and_their_errors_hold_no_secret() {
 /// issued and was sent after a real two-hop role chain, and its configuration.
 #[tokio::test]
 async fn new_debug_forms_show_names_not_values() {
-    use cloudcred::alibaba::AssumeRole;
+    use cloudcred::alibaba::RamRoleArnProvider;
     use cloudcred::sign::encoding::split_query;
     use cloudcred::SharedProvider;
     use common::cloud;
@@ -607,11 +608,11 @@ async fn new_debug_forms_show_names_not_values() {
     );
     let key =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    let hop1 = AssumeRole::builder(&ctx, key)
+    let hop1 = RamRoleArnProvider::builder(&ctx, key)
         .role_arn("acs:ram::1000000000000000:role/debug-hop-1")
         .build()
         .unwrap();
-    let hop2 = AssumeRole::builder(&ctx, hop1)
+    let hop2 = RamRoleArnProvider::builder(&ctx, hop1)
         .role_arn("acs:ram::1000000000000000:role/debug-hop-2")
         .build()
         .unwrap();

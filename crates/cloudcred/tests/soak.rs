@@ -9,8 +9,9 @@
 
 mod common;
 
-use cloudcred::alibaba::{AssumeRole, StaticProvider};
+use cloudcred::alibaba::{RamRoleArnProvider, StaticProvider};
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::SharedProvider;
 use cloudcred_fakecloud::{Endpoint, FakeCloudConfig, Fault, Verdict};
 use common::cloud::{self, TimeMachine};
@@ -57,7 +58,7 @@ async fn a_million_gets_while_half_the_refreshes_fail() {
     let ctx = cloud::home(&cloud).ctx().clock(time.clock.clone());
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    let p: SharedProvider = AssumeRole::builder(&ctx, previous)
+    let p: SharedProvider = RamRoleArnProvider::builder(&ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
         .role_session_name("soak-session")
         .sts_endpoint(cloud.base_url())

@@ -4,8 +4,9 @@
 
 mod common;
 
-use cloudcred::alibaba::{AssumeRole, DefaultChain, RamRoleArnProvider, StaticProvider};
+use cloudcred::alibaba::{DefaultChain, RamRoleArnProvider, StaticProvider};
 use cloudcred::engine::RefreshConfig;
+use cloudcred::prelude::*;
 use cloudcred::{CredentialKind, ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Fault, Verdict};
 use common::cloud::{self, assert_clean, assert_clean_error, TimeMachine};
@@ -41,7 +42,7 @@ fn role(
     }
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    AssumeRole::builder(&ctx, previous)
+    RamRoleArnProvider::builder(&ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
         .role_session_name("builder-session")
         .sts_endpoint(cloud.base_url())
@@ -216,7 +217,7 @@ async fn the_get_option_sends_a_signed_query() {
     let ctx = cloud::home(&cloud).ctx();
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
-    let p = AssumeRole::builder(&ctx, previous)
+    let p = RamRoleArnProvider::builder(&ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/fake-get")
         .policy(POLICY)
         .use_get()
@@ -238,7 +239,7 @@ async fn sts_errors_carry_code_request_id_and_a_sanitised_message() {
     // A wrong secret: the fake cloud answers SignatureDoesNotMatch and quotes its string to sign.
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "not-the-right-secret").unwrap();
-    let p = AssumeRole::builder(&ctx, previous)
+    let p = RamRoleArnProvider::builder(&ctx, previous)
         .role_arn("acs:ram::1000000000000000:role/fake-bad-sig")
         .build()
         .unwrap();

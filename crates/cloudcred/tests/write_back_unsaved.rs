@@ -9,6 +9,7 @@ mod common;
 
 use cloudcred::alibaba::CliProfileProvider;
 use cloudcred::format::cli_config_write::{ConfigLock, LOCK_TIMEOUT};
+use cloudcred::prelude::*;
 use cloudcred::{ErrorKind, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloudConfig};
 use common::cloud::{assert_clean_error, ctx_for_profile, start, with_cli_config};

@@ -11,7 +11,8 @@ pub mod serve;
 pub mod sign;
 
 use cloudcred::alibaba::DefaultChain;
-use cloudcred::huawei::{CredentialType, HuaweiChain};
+use cloudcred::huawei::CredentialType;
+use cloudcred::prelude::*;
 use cloudcred::{Chain, Context, Credentials, Error, Result};
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -100,7 +101,9 @@ pub fn chain_for(ctx: &Context, cloud: Cloud, profile: Option<&str>) -> Result<C
                         "with --cloud huawei the profile is the credential type: basic or global",
                     )),
                 };
-            Ok(HuaweiChain::builder(ctx).credential_type(kind).build())
+            Ok(cloudcred::huawei::DefaultChain::builder(ctx)
+                .credential_type(kind)
+                .build())
         }
     }
 }

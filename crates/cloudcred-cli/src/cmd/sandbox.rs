@@ -7,7 +7,8 @@
 
 use cloudcred::alibaba::DefaultChain;
 use cloudcred::http::{HttpClient, RequestOptions, ReqwestClient};
-use cloudcred::huawei::HuaweiChain;
+use cloudcred::huawei;
+use cloudcred::prelude::*;
 use cloudcred::sign::{Addressing, ObsMode, ObsSigner, ObsV4Signer, OssV4Signer};
 use cloudcred::{Context, Error, MapEnv, Result};
 use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, Verdict};
@@ -161,7 +162,7 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
             ("HOME", home.path().to_string_lossy().into_owned()),
             ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", cloud.base_url()),
         ]));
-        let hw_creds = HuaweiChain::builder(&hw_ctx).build().get().await?;
+        let hw_creds = huawei::DefaultChain::builder(&hw_ctx).build().get().await?;
         let (requests, count) = report(&cloud, seen);
         seen = count;
         say!("{requests}    resolved: {hw_creds}");

@@ -17,6 +17,7 @@
 
 use bytes::Bytes;
 use chrono::{Duration as ChronoDuration, SecondsFormat, Utc};
+use cloudcred::prelude::*;
 use cloudcred::{Chain, Context, CredentialKind, Error, Result, SecretString};
 use http_body_util::Full;
 use hyper::body::Incoming;

@@ -47,10 +47,12 @@ impl FromProfileFile for CliProfileProvider {
 }
 
 impl CliProfileProvider {
+    /// The profile of the aliyun CLI `config.json` that `ALIBABA_CLOUD_PROFILE` or the file's `current` names, from `ALIBABA_CLOUD_CONFIG_FILE` or `~/.aliyun/config.json`.
     pub fn new(ctx: &Context) -> Self {
         Self::builder(ctx).build()
     }
 
+    /// A builder to choose the profile and the file (builder values beat the environment).
     pub fn builder(ctx: &Context) -> CliProfileProviderBuilder {
         ProfileFileBuilder::new(ctx)
     }
@@ -198,7 +200,7 @@ fn external_processes_allowed(ctx: &Context, p: &CliProfile, mode: Mode) -> Resu
 }
 
 /// The spec of profile `name`, following `source_profile` for chained roles.
-pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec> {
+pub fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<ProfileSpec> {
     let p = config.profile(name).ok_or_else(|| {
         Error::invalid_config(
             format!("CLI config {}", config.path().display()),
@@ -284,10 +286,7 @@ pub(crate) fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<
                     ctx.expand_path(&raw).to_string_lossy().into_owned()
                 }
             },
-            duration_seconds: super::ini_profile::rsa_duration(
-                p.int("expired_seconds")?,
-                &p.origin(),
-            )?,
+            duration_seconds: super::sts::rsa_duration(p.int("expired_seconds")?, &p.origin())?,
         },
         Mode::CredentialsUri => {
             external_processes_allowed(ctx, p, mode)?;

@@ -19,7 +19,7 @@ use url::Url;
 
 /// The CloudSSO source; use it through [`CloudSsoProvider`].
 #[derive(Debug)]
-pub struct CloudSso {
+pub struct CloudSsoSource {
     ctx: Context,
     url: Url,
     account_id: String,
@@ -32,9 +32,10 @@ pub struct CloudSso {
 }
 
 /// CloudSSO behind the refresh engine.
-pub type CloudSsoProvider = Refreshing<CloudSso>;
+pub type CloudSsoProvider = Refreshing<CloudSsoSource>;
 
-impl CloudSso {
+impl CloudSsoProvider {
+    /// A builder; the sign-in URL, account id, access configuration and access token are required (a CLI `CloudSSO` profile supplies them).
     pub fn builder(ctx: &Context) -> CloudSsoBuilder {
         CloudSsoBuilder {
             ctx: ctx.clone(),
@@ -49,7 +50,9 @@ impl CloudSso {
             origin: "cloud_sso".to_owned(),
         }
     }
+}
 
+impl CloudSsoSource {
     fn relogin(&self) -> String {
         format!(
             "log in again with aliyun-cli (`aliyun configure` for {})",
@@ -65,7 +68,7 @@ impl CloudSso {
     }
 }
 
-impl Source for CloudSso {
+impl Source for CloudSsoSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let clock = self.ctx.get_clock();
@@ -175,6 +178,7 @@ impl Source for CloudSso {
 }
 
 /// Builds a [`CloudSsoProvider`].
+#[derive(Debug)]
 pub struct CloudSsoBuilder {
     ctx: Context,
     sign_in_url: String,
@@ -201,11 +205,13 @@ impl CloudSsoBuilder {
         self
     }
 
+    /// The account whose access configuration is assumed (`cloud_sso_account_id`).
     pub fn account_id(mut self, id: impl Into<String>) -> Self {
         self.account_id = id.into();
         self
     }
 
+    /// The access configuration to assume (`cloud_sso_access_config`).
     pub fn access_config(mut self, id: impl Into<String>) -> Self {
         self.access_config = id.into();
         self
@@ -243,7 +249,7 @@ impl CloudSsoBuilder {
         url.set_path("/cloud-credentials");
         url.set_query(None);
         url.set_fragment(None);
-        let source = CloudSso {
+        let source = CloudSsoSource {
             ctx: self.ctx.clone(),
             url,
             account_id: self.account_id,

@@ -20,10 +20,13 @@ use std::fmt;
 
 /// Why a command could not be split. The text is fixed: it never contains the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SplitError {
     /// Nothing but whitespace, or an empty program name.
     Empty,
+    /// A quote is opened and never closed.
     UnclosedQuote,
+    /// The command ends with an escaping backslash.
     TrailingBackslash,
 }
 
@@ -41,8 +44,11 @@ impl std::error::Error for SplitError {}
 
 /// Which escape rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Dialect {
+    /// POSIX shell words: single and double quotes, backslash escapes.
     Posix,
+    /// Windows `CommandLineToArgvW` rules: double quotes, backslashes literal except before a quote.
     Windows,
 }
 

@@ -12,8 +12,11 @@ use serde_json::Value;
 /// Whether the document's `Code` must be present (metadata) or only checked when present
 /// (credentials URI, D25: go compatibility with servers that omit it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CodeRule {
+    /// `Code` must be present and `Success`.
     Required,
+    /// `Code`, when present, must be `Success`.
     IfPresent,
 }
 

@@ -25,7 +25,7 @@ const NAME: &str = "credential_uri";
 
 /// The credentials-URI source; use it through [`CredentialsUriProvider`].
 #[derive(Debug)]
-pub struct CredentialsUri {
+pub struct CredentialsUriSource {
     ctx: Context,
     /// `None`: nothing configured (only in the default chain).
     url: Option<Url>,
@@ -35,9 +35,10 @@ pub struct CredentialsUri {
 }
 
 /// The credentials URI behind the refresh engine.
-pub type CredentialsUriProvider = Refreshing<CredentialsUri>;
+pub type CredentialsUriProvider = Refreshing<CredentialsUriSource>;
 
-impl CredentialsUri {
+impl CredentialsUriProvider {
+    /// A builder; without [`uri`](CredentialsUriBuilder::uri) the URI is `ALIBABA_CLOUD_CREDENTIALS_URI`.
     pub fn builder(ctx: &Context) -> CredentialsUriBuilder {
         CredentialsUriBuilder {
             ctx: ctx.clone(),
@@ -50,7 +51,9 @@ impl CredentialsUri {
             name: None,
         }
     }
+}
 
+impl CredentialsUriSource {
     fn transport(&self, endpoint: &str, message: String) -> Error {
         ErrorKind::Transport {
             provider: format!("{NAME} ({})", self.origin),
@@ -61,7 +64,7 @@ impl CredentialsUri {
     }
 }
 
-impl Source for CredentialsUri {
+impl Source for CredentialsUriSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let Some(url) = &self.url else {
@@ -124,6 +127,7 @@ impl Source for CredentialsUri {
 }
 
 /// Builds a [`CredentialsUriProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct CredentialsUriBuilder {
     ctx: Context,
     uri: Option<String>,
@@ -183,7 +187,7 @@ impl CredentialsUriBuilder {
                 ))
             }
         };
-        let source = CredentialsUri {
+        let source = CredentialsUriSource {
             ctx: ctx.clone(),
             url,
             options: self.options,

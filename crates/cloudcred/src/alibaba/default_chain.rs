@@ -5,9 +5,9 @@
 //! (D16); files are read at the first request.
 
 use super::env::{EnvProvider, ALIBABA_CLOUD};
-use super::oidc_role_arn::OidcFromEnv;
+use super::oidc_role_arn::OidcRoleArnFromEnv;
 use super::profile_file::{ProfileChoice, PROFILE_VAR};
-use super::{CliProfileProvider, CredentialsUri, EcsRamRole, IniProfileProvider};
+use super::{CliProfileProvider, CredentialsUriProvider, EcsRamRoleProvider, IniProfileProvider};
 use crate::chain::Chain;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -47,6 +47,7 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// The chain, named `default`. Building does no I/O and starts no thread.
     pub fn build(self) -> Chain {
         let ctx = &self.ctx;
         let outer = "default";
@@ -69,7 +70,7 @@ impl DefaultChainBuilder {
                 ALIBABA_CLOUD,
                 ProviderName::new(env_name).within(outer),
             ))
-            .provider(OidcFromEnv::new(
+            .provider(OidcRoleArnFromEnv::new(
                 ctx,
                 ProviderName::new("oidc_role_arn").within(outer),
             ))
@@ -90,7 +91,7 @@ impl DefaultChainBuilder {
         }
         chain = chain.provider(or_failing(
             "credential_uri",
-            CredentialsUri::builder(ctx)
+            CredentialsUriProvider::builder(ctx)
                 .in_chain()
                 .name(ProviderName::new("credential_uri").within(outer))
                 .build(),
@@ -105,7 +106,7 @@ impl DefaultChainBuilder {
             Ok(true) => {
                 chain = chain.provider(or_failing(
                     "ecs_ram_role",
-                    EcsRamRole::builder(ctx)
+                    EcsRamRoleProvider::builder(ctx)
                         .in_chain()
                         .name(ProviderName::new("ecs_ram_role").within(outer))
                         .build(),
@@ -129,9 +130,12 @@ pub fn default_chain(ctx: &Context) -> Chain {
 }
 
 /// Entry point of the default chain.
+/// Alibaba Cloud's default chain (spec 5.2); see [`DefaultChainBuilder`].
+#[derive(Debug)]
 pub struct DefaultChain;
 
 impl DefaultChain {
+    /// A builder over `ctx` (environment, files, clock); its setters beat the environment.
     pub fn builder(ctx: &Context) -> DefaultChainBuilder {
         DefaultChainBuilder {
             ctx: ctx.clone(),

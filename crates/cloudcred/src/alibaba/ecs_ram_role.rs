@@ -39,7 +39,10 @@
 //! profile, `ALIBABA_CLOUD_ECS_METADATA`) or built explicitly always tries and reports an
 //! unreachable endpoint as an error, and any answer from the endpoint clears the memo; so an
 //! instance whose metadata service was briefly down at start-up recovers through any
-//! configured use, and [`EcsRamRole::forget_unreachable_endpoints`] clears it outright.
+//! configured use, and [`EcsRamRoleSource::forget_unreachable_endpoints`] clears it outright.
+//!
+//! This file is the provider; the metadata token's life and the GET retries around it (D21,
+//! D23) are in `ecs_ram_role/imds.rs`.
 
 use super::credential_document::{self, CodeRule};
 use super::default_chain::ECS_METADATA_DISABLED_VAR;
@@ -47,7 +50,7 @@ use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::endpoint::{describe, metadata_endpoint};
-use crate::http::{RequestOptions, Response, Scrubber, TransportError, TransportErrorKind};
+use crate::http::{RequestOptions, Scrubber, TransportError, TransportErrorKind};
 use crate::model::{ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -55,6 +58,10 @@ use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
+
+mod imds;
+
+use imds::{Got, TokenFailure, TOKEN_PATH};
 
 use crate::http::metadata::{
     exchange, forget_unreachable, is_unreachable, mark_unreachable, TokenHeaders, TokenState,
@@ -70,31 +77,20 @@ pub const IMDSV1_DISABLED_VAR: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
 pub const DEFAULT_ENDPOINT: &str = "http://100.100.100.200";
 /// TTL requested for metadata tokens (the service's maximum; every new SDK uses it).
 pub const TOKEN_TTL: Duration = Duration::from_secs(21600);
-/// A token is replaced this long before its TTL ends.
-const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// Connect timeout of the first contact of a default-chain guess (see the module doc).
 pub const DEFAULT_PROBE_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Maximum age of cached credentials (py/java prefetch 60 minutes after each fetch).
 pub const MAX_AGE: Duration = Duration::from_secs(3600);
 
 const NAME: &str = "ecs_ram_role";
-const TOKEN_PATH: &str = "/latest/api/token";
 const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
 const HEADERS: TokenHeaders = TokenHeaders {
     ttl: "x-aliyun-ecs-metadata-token-ttl-seconds",
     token: "x-aliyun-ecs-metadata-token",
 };
 
-/// Why no token came back.
-enum TokenFailure {
-    /// Nothing accepted the connection: stop (D23 second row).
-    Unreachable(TransportError),
-    /// The token is required (v1 disabled) and could not be had.
-    Error(Error),
-}
-
 /// The metadata source; use it through [`EcsRamRoleProvider`].
-pub struct EcsRamRole {
+pub struct EcsRamRoleSource {
     ctx: Context,
     base: Url,
     /// Configured role name and where it came from.
@@ -111,10 +107,10 @@ pub struct EcsRamRole {
     discovered: ArcSwapOption<String>,
 }
 
-impl std::fmt::Debug for EcsRamRole {
+impl std::fmt::Debug for EcsRamRoleSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token is a credential of the instance: never printed.
-        f.debug_struct("EcsRamRole")
+        f.debug_struct("EcsRamRoleSource")
             .field("endpoint", &describe(&self.base))
             .field("role", &self.role.as_ref().map(|(r, _)| r))
             .field("v1_disabled", &self.v1_disabled)
@@ -124,12 +120,10 @@ impl std::fmt::Debug for EcsRamRole {
 }
 
 /// The ECS RAM role behind the refresh engine.
-pub type EcsRamRoleProvider = Refreshing<EcsRamRole>;
+pub type EcsRamRoleProvider = Refreshing<EcsRamRoleSource>;
 
-/// What a metadata GET came back with after the D21/D23 retries.
-type Got = std::result::Result<Response, TransportError>;
-
-impl EcsRamRole {
+impl EcsRamRoleProvider {
+    /// A builder; the endpoint, role name and IMDSv1 switch default to `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`, `ALIBABA_CLOUD_ECS_METADATA` and `ALIBABA_CLOUD_IMDSV1_DISABLED`.
     pub fn builder(ctx: &Context) -> EcsRamRoleBuilder {
         EcsRamRoleBuilder {
             ctx: ctx.clone(),
@@ -144,7 +138,9 @@ impl EcsRamRole {
             origin: None,
         }
     }
+}
 
+impl EcsRamRoleSource {
     /// Forgets every endpoint remembered as unreachable (D24), e.g. after the network came up.
     pub fn forget_unreachable_endpoints() {
         forget_unreachable();
@@ -227,123 +223,6 @@ impl EcsRamRole {
         .await
     }
 
-    fn cached_token(&self) -> Option<Option<SecretString>> {
-        let now = self.ctx.get_clock().deadline_now();
-        match &**self.token.load() {
-            TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
-            TokenState::Absent { until } if now < *until => Some(None),
-            _ => None,
-        }
-    }
-
-    fn set_token(&self, state: TokenState) {
-        self.token.store(Arc::new(state));
-    }
-
-    /// The cached token, or a new one (D21, D23).
-    async fn token(&self, probe: bool) -> std::result::Result<Option<SecretString>, TokenFailure> {
-        match self.cached_token() {
-            Some(t) => Ok(t),
-            None => self.new_token(probe).await,
-        }
-    }
-
-    async fn new_token(
-        &self,
-        probe: bool,
-    ) -> std::result::Result<Option<SecretString>, TokenFailure> {
-        let clock = self.ctx.get_clock();
-        let started = clock.deadline_base();
-        let until = started.saturating_add(TOKEN_TTL - TOKEN_MARGIN);
-        let mut options = self.options.clone();
-        if probe {
-            options.connect_timeout = options.connect_timeout.min(self.probe_connect_timeout);
-        }
-        let url = self.url(TOKEN_PATH, None);
-        let why = match self.send(http::Method::PUT, &url, None, &options).await {
-            // While the chain guesses, a host that accepts the connection but does not answer the
-            // token PUT within the read timeout is not a metadata service either (a real one
-            // answers it at once, with a token or a refusal): stop here rather than pay the
-            // timeouts of the token-less requests too.
-            Err(e)
-                if matches!(
-                    e.kind,
-                    TransportErrorKind::Connect | TransportErrorKind::ConnectTimeout
-                ) || (probe && e.kind == TransportErrorKind::Timeout) =>
-            {
-                self.set_token(TokenState::Unknown);
-                return Err(TokenFailure::Unreachable(e));
-            }
-            Ok(r) if r.status == 200 => match std::str::from_utf8(&r.body).map(str::trim) {
-                Ok(t) if !t.is_empty() => {
-                    let value = SecretString::new(t);
-                    self.set_token(TokenState::Token {
-                        value: value.clone(),
-                        until,
-                    });
-                    return Ok(Some(value));
-                }
-                _ => "answered 200 with an empty token".to_owned(),
-            },
-            Ok(r) => format!("answered HTTP {}", r.status),
-            Err(e) => e.message,
-        };
-        if self.v1_disabled {
-            self.set_token(TokenState::Unknown);
-            return Err(TokenFailure::Error(
-                ErrorKind::Transport {
-                    provider: self.who(self.role.as_ref().map(|(r, _)| r.as_str())),
-                    endpoint: describe(&url),
-                    message: format!(
-                        "no metadata token ({why}), and {} forbids continuing without one (IMDSv1)",
-                        self.v1_origin
-                    ),
-                }
-                .into(),
-            ));
-        }
-        tracing::debug!(endpoint = %describe(&url), reason = %why, "no metadata token; continuing without one (IMDSv1)");
-        // Remembered like a token, so a v1-only instance costs no PUT per refresh; a later
-        // 401/403 asks again.
-        self.set_token(TokenState::Absent { until });
-        Ok(None)
-    }
-
-    /// A metadata GET with the D21 and D23 retries.
-    async fn get(
-        &self,
-        url: &Url,
-        token: &mut Option<SecretString>,
-    ) -> std::result::Result<Got, TokenFailure> {
-        let mut got = self
-            .send(http::Method::GET, url, token.as_ref(), &self.options)
-            .await;
-        let mut with_token = token.is_some();
-        if matches!(&got, Ok(r) if r.status == 401 || r.status == 403) {
-            // D21: the token was refused (expired, revoked) or one is now required.
-            self.set_token(TokenState::Unknown);
-            if let Some(fresh) = self.new_token(false).await? {
-                *token = Some(fresh);
-                with_token = true;
-                got = self
-                    .send(http::Method::GET, url, token.as_ref(), &self.options)
-                    .await;
-            }
-        }
-        let failed = match &got {
-            Ok(r) => !r.is_success() && r.status != 404,
-            Err(_) => true,
-        };
-        if with_token && failed {
-            if self.v1_disabled {
-                return Ok(got);
-            }
-            // D23 last row (py/java): one more try without the token.
-            got = self.send(http::Method::GET, url, None, &self.options).await;
-        }
-        Ok(got)
-    }
-
     /// Role discovery: `Ok(None)` when no role is attached (404 or an empty answer).
     async fn discover(&self, token: &mut Option<SecretString>) -> Result<Option<String>> {
         let url = self.url(ROLES_PATH, None);
@@ -386,7 +265,7 @@ impl EcsRamRole {
     }
 }
 
-impl Source for EcsRamRole {
+impl Source for EcsRamRoleSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let configured = self.role.as_ref().map(|(r, _)| r.clone());
@@ -517,6 +396,7 @@ impl Source for EcsRamRole {
 }
 
 /// Builds an [`EcsRamRoleProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct EcsRamRoleBuilder {
     ctx: Context,
     endpoint: Option<String>,
@@ -614,7 +494,7 @@ impl EcsRamRoleBuilder {
         // Metadata is never proxied (10.3) and follows 6.5 only: no transport retries.
         options.direct = true;
         options.retries = 0;
-        let source = EcsRamRole {
+        let source = EcsRamRoleSource {
             ctx: ctx.clone(),
             base,
             role,

@@ -13,11 +13,30 @@ use std::sync::Arc;
 
 /// The three variable names of an environment convention.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct EnvNames {
+    /// The AccessKey id variable.
     pub access_key_id: &'static str,
+    /// The AccessKey secret variable.
     pub access_key_secret: &'static str,
     /// `None` for conventions without a token variable (the legacy `ALIYUN_*` names).
     pub security_token: Option<&'static str>,
+}
+
+impl EnvNames {
+    /// Another convention's names: key id, secret and, when the convention has one, the
+    /// security-token variable.
+    pub const fn new(
+        access_key_id: &'static str,
+        access_key_secret: &'static str,
+        security_token: Option<&'static str>,
+    ) -> Self {
+        Self {
+            access_key_id,
+            access_key_secret,
+            security_token,
+        }
+    }
 }
 
 /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`, `_SECURITY_TOKEN`.
@@ -53,8 +72,11 @@ pub const ALIYUN: EnvNames = EnvNames {
 
 /// The variable that names the URI (and, in the default chain, configures the provider).
 pub const CREDENTIALS_URI_VAR: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
+/// `ALIBABA_CLOUD_ROLE_ARN`: the role of OIDC role ARN (and the RAM-role default of profiles).
 pub const ROLE_ARN_VAR: &str = "ALIBABA_CLOUD_ROLE_ARN";
+/// `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`: the OIDC identity provider of OIDC role ARN.
 pub const OIDC_PROVIDER_ARN_VAR: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
+/// `ALIBABA_CLOUD_OIDC_TOKEN_FILE`: the file holding the OIDC token, re-read on each fetch.
 pub const OIDC_TOKEN_FILE_VAR: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
 /// `OSS_STS_ROLE_ARN`: with it, the OSS keys sign an AssumeRole into this role, as the OSS
 /// guide's "RAM role" set-up does, and the chain yields the role's STS credentials.

@@ -9,7 +9,7 @@
 //!   exhaust memory) and stderr up to 64 KiB; the command is killed with its process group on
 //!   Unix (a wrapper script's children die too) when it outlives the timeout (default 60 s, the
 //!   refresh engine's deadline is stretched to cover it) or the fetch is cancelled; once it has
-//!   exited, a background job still holding stdout is not waited for (`process`).
+//!   exited, a background job still holding stdout is not waited for (`external::process`).
 //! - Errors never contain stdout: it holds the secret. A non-zero exit reports its status and the
 //!   last 1 KiB of stderr, the command's own diagnostic channel, with every word of stdout in
 //!   it redacted.
@@ -47,7 +47,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const ENGINE_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
 /// The External source; use it through [`ExternalProvider`].
-pub struct ExternalProcess {
+pub struct ExternalSource {
     ctx: Context,
     runner: Runner,
     write_back: Option<(PathBuf, String)>,
@@ -63,12 +63,12 @@ struct Runner {
 }
 
 /// The External process behind the refresh engine.
-pub type ExternalProvider = Refreshing<ExternalProcess>;
+pub type ExternalProvider = Refreshing<ExternalSource>;
 
-impl fmt::Debug for ExternalProcess {
+impl fmt::Debug for ExternalSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Only the program: arguments may carry secrets (a JSON document, a password flag).
-        f.debug_struct("ExternalProcess")
+        f.debug_struct("ExternalSource")
             .field("program", &self.runner.argv[0])
             .field("args", &(self.runner.argv.len() - 1))
             .field("timeout", &self.runner.timeout)
@@ -95,7 +95,8 @@ impl Runner {
     }
 }
 
-impl ExternalProcess {
+impl ExternalProvider {
+    /// A builder; a [`command`](ExternalBuilder::command) or [`argv`](ExternalBuilder::argv) is required.
     pub fn builder(ctx: &Context) -> ExternalBuilder {
         ExternalBuilder {
             ctx: ctx.clone(),
@@ -108,7 +109,9 @@ impl ExternalProcess {
             origin: "external".to_owned(),
         }
     }
+}
 
+impl ExternalSource {
     fn error(&self, message: impl Into<String>) -> Error {
         self.runner.error(message)
     }
@@ -192,7 +195,7 @@ pub(crate) fn sts_fields(creds: &Credentials) -> Vec<(&'static str, Value)> {
     fields
 }
 
-impl Source for ExternalProcess {
+impl Source for ExternalSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             // Child processes need tokio's driver; a caller on another executor borrows the
@@ -239,6 +242,22 @@ pub struct ExternalBuilder {
     origin: String,
 }
 
+impl fmt::Debug for ExternalBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The program only, as `ExternalSource` shows it: arguments may carry secrets.
+        let program = match (&self.argv, &self.command) {
+            (Some(argv), _) => argv.first().map(String::as_str),
+            (None, Some(command)) => command.split_whitespace().next(),
+            (None, None) => None,
+        };
+        f.debug_struct("ExternalBuilder")
+            .field("program", &program)
+            .field("timeout", &self.timeout)
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ExternalBuilder {
     /// A command line, split by the go/java rules of this platform.
     pub fn command(mut self, command: impl Into<String>) -> Self {
@@ -271,6 +290,7 @@ impl ExternalBuilder {
         self
     }
 
+    /// The provider. Errors: no command, or a command that does not split into words (unclosed quote, trailing backslash).
     pub fn build(self) -> Result<ExternalProvider> {
         let argv = match (self.argv, self.command) {
             (Some(argv), _) => argv,
@@ -289,7 +309,7 @@ impl ExternalBuilder {
                 "process_command is empty",
             ));
         }
-        let source = ExternalProcess {
+        let source = ExternalSource {
             ctx: self.ctx.clone(),
             runner: Runner {
                 argv,

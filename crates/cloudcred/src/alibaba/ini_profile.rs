@@ -8,6 +8,7 @@ use super::profile_file::{
     PROFILE_VAR,
 };
 use super::profile_spec::{role_duration, AssumeRoleSettings, OidcSettings, ProfileSpec};
+use super::sts::rsa_duration;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::format::ini::{IniFile, IniSection};
@@ -66,6 +67,7 @@ impl IniProfileProvider {
         Self::builder(ctx).build()
     }
 
+    /// A builder to choose the profile and the file (builder values beat the environment).
     pub fn builder(ctx: &Context) -> IniProfileProviderBuilder {
         ProfileFileBuilder::new(ctx)
     }
@@ -154,7 +156,7 @@ impl IniProfileProvider {
                 ))),
             };
         };
-        match section.get_bool("enable") {
+        match section.flag("enable") {
             Err(msg) => return Err(Error::invalid_config(origin, format!("enable: {msg}"))),
             Ok(Some(false)) => {
                 return match choice {
@@ -338,18 +340,6 @@ fn spec_from_section(ctx: &Context, s: &IniSection, origin: &str) -> Result<Prof
             ))
         }
     })
-}
-
-/// GenerateSessionAccessKey durations: 900–3600 s, default 3600 (spec D26).
-pub(crate) fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
-    match value {
-        None | Some(0) => Ok(3600),
-        Some(v @ 900..=3600) => Ok(v as u32),
-        Some(v) => Err(Error::invalid_config(
-            origin,
-            format!("session duration {v} s is outside 900–3600 s, the range of GenerateSessionAccessKey"),
-        )),
-    }
 }
 
 impl ProvideCredentials for IniProfileProvider {

@@ -60,20 +60,26 @@ pub mod sts;
 #[cfg(feature = "http")]
 pub use cli_profile::CliProfileProvider;
 #[cfg(feature = "http")]
-pub use cloud_sso::{CloudSso, CloudSsoProvider};
+pub use cloud_sso::{CloudSsoBuilder, CloudSsoProvider, CloudSsoSource};
 #[cfg(feature = "http")]
-pub use credentials_uri::{CredentialsUri, CredentialsUriProvider};
+pub use credentials_uri::{CredentialsUriBuilder, CredentialsUriProvider, CredentialsUriSource};
 #[cfg(feature = "http")]
 pub use default_chain::{default_chain, DefaultChain, DefaultChainBuilder};
 #[cfg(feature = "http")]
-pub use ecs_ram_role::{EcsRamRole, EcsRamRoleProvider};
+pub use ecs_ram_role::{EcsRamRoleBuilder, EcsRamRoleProvider, EcsRamRoleSource};
 pub use env::EnvProvider;
+#[cfg(all(feature = "http", feature = "write-back"))]
+pub use external::{ExternalBuilder, ExternalProvider, ExternalSource};
 #[cfg(feature = "http")]
 pub use ini_profile::IniProfileProvider;
 #[cfg(feature = "http")]
 pub use named_keys_ini::NamedKeysIniProvider;
+#[cfg(all(feature = "http", feature = "write-back"))]
+pub use oauth::{OAuthBuilder, OAuthProvider, OAuthSource};
 #[cfg(feature = "http")]
-pub use oidc_role_arn::{AssumeRoleWithOidc, OidcRoleArnProvider};
+pub use oidc_role_arn::{
+    OidcRoleArnBuilder, OidcRoleArnFromEnv, OidcRoleArnProvider, OidcRoleArnSource,
+};
 #[cfg(feature = "http")]
 pub use product_chains::{acs_client_chain, oss_chain, tablestore_chain};
 #[cfg(feature = "http")]
@@ -81,7 +87,7 @@ pub use profile_file::{ProfileChoice, ProfileFileBuilder};
 #[cfg(feature = "http")]
 pub use profile_spec::ProfileSpec;
 #[cfg(feature = "http")]
-pub use ram_role_arn::{AssumeRole, RamRoleArnProvider};
+pub use ram_role_arn::{RamRoleArnBuilder, RamRoleArnProvider, RamRoleArnSource};
 #[cfg(all(feature = "http", feature = "rsa"))]
-pub use rsa_key_pair::{GenerateSessionAccessKey, RsaKeyPairProvider};
+pub use rsa_key_pair::{RsaKeyPairBuilder, RsaKeyPairProvider, RsaKeyPairSource};
 pub use static_credentials::StaticProvider;

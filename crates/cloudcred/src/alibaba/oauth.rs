@@ -21,6 +21,15 @@
 //!
 //! The access token is small protocol state re-read from the file on each fetch; the credentials
 //! themselves are cached only by the refresh engine.
+//!
+//! This file is the provider; the profile's tokens and their rotation rule are [`tokens`], the
+//! two endpoints' wire format [`wire`].
+
+pub mod tokens;
+pub mod wire;
+
+pub use tokens::{ACCESS_TOKEN_MARGIN_SECS, ACCESS_TOKEN_MIN_LEFT_SECS};
+pub use wire::DEFAULT_EXPIRES_IN;
 
 use super::external::sts_fields;
 use crate::context::Context;
@@ -32,29 +41,26 @@ use crate::http::endpoint::{checked_url, describe, HttpAllowed};
 use crate::http::{send_scrubbed, RequestOptions, Scrubber};
 use crate::model::{Credentials, ProviderName, SecretString};
 use crate::provider::{Inspection, Resolution};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokens::{int_field, str_field, Tokens};
 use url::Url;
+use wire::{exchange_answer, token_answer, upstream_error, TOKEN_ANSWER_INCOMPLETE};
 
 /// `ALIBABA_CLOUD_OAUTH_ENDPOINT`: cloudcred extension overriding the OAuth base URL (https, or
 /// http to a loopback address), for tests and private deployments.
 pub const OAUTH_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_OAUTH_ENDPOINT";
-/// Refresh the access token when this little validity is left.
-pub const ACCESS_TOKEN_MARGIN_SECS: i64 = 1200;
-/// Without a saved refresh, the current access token is still used while this much validity is
-/// left: the exchange follows within seconds.
-pub const ACCESS_TOKEN_MIN_LEFT_SECS: i64 = 60;
-/// `expires_in` when the token endpoint omits it.
-pub const DEFAULT_EXPIRES_IN: i64 = 3600;
-
 /// An OAuth site of aliyun-cli.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Site {
+    /// China site (`CN`): `oauth.aliyun.com`.
     Cn,
+    /// International site (`INTL`): `oauth.alibabacloud.com`.
     Intl,
 }
 
@@ -68,6 +74,7 @@ impl Site {
         }
     }
 
+    /// The site's OAuth base URL.
     pub fn base_url(self) -> &'static str {
         match self {
             Site::Cn => "https://oauth.aliyun.com",
@@ -75,6 +82,7 @@ impl Site {
         }
     }
 
+    /// aliyun-cli's OAuth client id on this site.
     pub fn client_id(self) -> &'static str {
         match self {
             Site::Cn => "4038181954557748008",
@@ -99,48 +107,8 @@ pub struct OAuthSource {
 /// OAuth behind the refresh engine.
 pub type OAuthProvider = Refreshing<OAuthSource>;
 
-/// The tokens of the profile as last read.
-pub(crate) struct Tokens {
-    access: Option<SecretString>,
-    expire: i64,
-    refresh: Option<SecretString>,
-}
-
-fn str_field(p: &Map<String, Value>, key: &str) -> Option<String> {
-    p.get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-fn int_field(p: &Map<String, Value>, key: &str) -> Option<i64> {
-    match p.get(key)? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-impl Tokens {
-    pub(crate) fn from_profile(p: &Map<String, Value>) -> Tokens {
-        Tokens {
-            access: str_field(p, "oauth_access_token").map(SecretString::new),
-            expire: int_field(p, "oauth_access_token_expire").unwrap_or(0),
-            refresh: str_field(p, "oauth_refresh_token").map(SecretString::new),
-        }
-    }
-
-    pub(crate) fn needs_refresh(&self, now: i64) -> bool {
-        self.refresh.is_some()
-            && (self.access.is_none()
-                || self.expire == 0
-                // Saturating: the stored expire is whatever integer the file holds.
-                || self.expire.saturating_sub(now) <= ACCESS_TOKEN_MARGIN_SECS)
-    }
-}
-
-impl OAuthSource {
+impl OAuthProvider {
+    /// A builder over profile `profile` of the config.json at `config_path`, whose tokens it rotates and writes back.
     pub fn builder(
         ctx: &Context,
         config_path: impl Into<PathBuf>,
@@ -157,7 +125,9 @@ impl OAuthSource {
             name: None,
         }
     }
+}
 
+impl OAuthSource {
     fn origin(&self) -> String {
         format!(
             "{} profile {}",
@@ -418,102 +388,6 @@ impl OAuthSource {
     }
 }
 
-const TOKEN_ANSWER_INCOMPLETE: &str = "the token response lacks access_token or refresh_token";
-
-/// The token endpoint's JSON object: the new access token, the new refresh token and the access
-/// token's expiry in epoch seconds (`now` + `expires_in`, saturating); `None` when a token is
-/// missing.
-pub(crate) fn token_answer(json: &Value, now: i64) -> Option<(SecretString, SecretString, i64)> {
-    let get = |k: &str| {
-        json.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
-    let (access, refresh) = (get("access_token")?, get("refresh_token")?);
-    let expires_in = match json.get("expires_in") {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(DEFAULT_EXPIRES_IN),
-        Some(Value::String(s)) => s.trim().parse().unwrap_or(DEFAULT_EXPIRES_IN),
-        _ => DEFAULT_EXPIRES_IN,
-    };
-    Some((
-        SecretString::new(access.to_owned()),
-        SecretString::new(refresh.to_owned()),
-        // Saturating: `expires_in` is whatever integer the service sent.
-        now.saturating_add(expires_in),
-    ))
-}
-
-/// The exchange endpoint's JSON object as STS credentials: camelCase keys (aliyun-cli, go, java,
-/// node) first, then PascalCase (python); `expiration` as RFC 3339 or epoch seconds. An expired
-/// answer is an `Expired` error; a missing or invalid field goes through `incomplete`, which
-/// makes the caller's error naming the endpoint.
-pub(crate) fn exchange_answer(
-    ctx: &Context,
-    json: &Value,
-    provider: &str,
-    name: ProviderName,
-    incomplete: impl Fn(String) -> Error,
-) -> Result<Credentials> {
-    let pick = |camel: &str, pascal: &str| json.get(camel).or_else(|| json.get(pascal));
-    let text = |camel: &str, pascal: &str| {
-        pick(camel, pascal)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| incomplete(format!("the exchange response lacks {camel}")))
-    };
-    let id = text("accessKeyId", "AccessKeyId")?;
-    let secret = text("accessKeySecret", "AccessKeySecret")?;
-    let token = text("securityToken", "SecurityToken")?;
-    let expiration: DateTime<Utc> = match pick("expiration", "Expiration") {
-        Some(Value::String(s)) => super::sts::parse_time(s).or_else(|| {
-            s.trim()
-                .parse::<i64>()
-                .ok()
-                .and_then(|n| Utc.timestamp_opt(n, 0).single())
-        }),
-        Some(Value::Number(n)) => n.as_i64().and_then(|n| Utc.timestamp_opt(n, 0).single()),
-        _ => None,
-    }
-    .ok_or_else(|| incomplete("the exchange response lacks a valid expiration".to_owned()))?;
-    if expiration <= ctx.get_clock().server_now() {
-        return Err(ErrorKind::Expired {
-            provider: provider.to_owned(),
-            expired_at: expiration,
-        }
-        .into());
-    }
-    Ok(Credentials::sts(id, secret, token, Some(expiration), name))
-}
-
-/// A non-2xx answer of either OAuth endpoint: `error`, `error_description` (scrubbed, with a
-/// log-in hint on 400 and 401) and the request id; never the body.
-pub(crate) fn upstream_error(
-    scrubber: &Scrubber,
-    provider: String,
-    endpoint: String,
-    status: u16,
-    body: &[u8],
-) -> Error {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
-    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_str);
-    let mut message = field("error_description").map(str::to_owned);
-    if status == 400 || status == 401 {
-        let hint = "log in again with aliyun-cli if this persists";
-        message = Some(match message {
-            Some(m) => format!("{} ({hint})", scrubber.scrub(&m)),
-            None => hint.to_owned(),
-        });
-    }
-    scrubber.upstream(
-        provider,
-        endpoint,
-        status,
-        field("error"),
-        message.as_deref(),
-        field("requestId").or_else(|| field("RequestId")),
-    )
-}
-
 impl Source for OAuthSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
@@ -558,6 +432,7 @@ impl Source for OAuthSource {
 }
 
 /// Builds an [`OAuthProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct OAuthBuilder {
     ctx: Context,
     config_path: PathBuf,
@@ -570,6 +445,7 @@ pub struct OAuthBuilder {
 }
 
 impl OAuthBuilder {
+    /// The OAuth site (`oauth_site_type` of the profile); default China.
     pub fn site(mut self, site: Site) -> Self {
         self.site = Some(site);
         self
@@ -632,53 +508,19 @@ impl OAuthBuilder {
     }
 }
 
+source_builder_setters!(OAuthBuilder, "oauth", request_options);
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sites_and_refresh_rule() {
+    fn sites() {
         assert_eq!(Site::parse("cn"), Some(Site::Cn));
         assert_eq!(
             Site::parse("INTL").unwrap().client_id(),
             "4103531455503354461"
         );
         assert_eq!(Site::parse("EU"), None);
-        let t = |access: bool, expire: i64, refresh: bool| Tokens {
-            access: access.then(|| SecretString::new("a".to_owned())),
-            expire,
-            refresh: refresh.then(|| SecretString::new("r".to_owned())),
-        };
-        let now = 1_000_000;
-        assert!(t(false, now + 9999, true).needs_refresh(now));
-        assert!(t(true, 0, true).needs_refresh(now));
-        assert!(t(true, now + 1200, true).needs_refresh(now));
-        assert!(!t(true, now + 1201, true).needs_refresh(now));
-        assert!(!t(true, 10, false).needs_refresh(now));
-    }
-
-    /// Found by the fuzz targets (fuzz/regressions/cli_config/oauth-expire-underflow and
-    /// alibaba_responses/oauth-expires-in-overflow): extreme integers from the file or the
-    /// token endpoint overflowed the expiry arithmetic (a panic in debug builds).
-    #[test]
-    fn extreme_expiry_integers_saturate() {
-        let t = |expire: i64| Tokens {
-            access: Some(SecretString::new("a".to_owned())),
-            expire,
-            refresh: Some(SecretString::new("r".to_owned())),
-        };
-        assert!(t(i64::MIN).needs_refresh(1_000_000));
-        assert!(!t(i64::MAX).needs_refresh(-1_000_000));
-        let answer = |expires_in: i64| {
-            let json = serde_json::json!({
-                "access_token": "a", "refresh_token": "r", "expires_in": expires_in,
-            });
-            token_answer(&json, 1_000_000).map(|(_, _, expire)| expire)
-        };
-        assert_eq!(answer(i64::MAX), Some(i64::MAX));
-        assert_eq!(answer(i64::MIN), Some(i64::MIN + 1_000_000));
-        assert_eq!(answer(600), Some(1_000_600));
     }
 }
-
-source_builder_setters!(OAuthBuilder, "oauth", request_options);

@@ -21,11 +21,12 @@ use std::sync::Arc;
 use url::Url;
 
 pub use super::env::{OIDC_PROVIDER_ARN_VAR, OIDC_TOKEN_FILE_VAR, ROLE_ARN_VAR};
+/// `ALIBABA_CLOUD_ROLE_SESSION_NAME`: the role session name of OIDC and RAM role ARN when none is configured.
 pub const ROLE_SESSION_NAME_VAR: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
 
 /// The AssumeRoleWithOIDC source; use it through [`OidcRoleArnProvider`].
 #[derive(Debug)]
-pub struct AssumeRoleWithOidc {
+pub struct OidcRoleArnSource {
     ctx: Context,
     settings: OidcSettings,
     url: Url,
@@ -35,9 +36,10 @@ pub struct AssumeRoleWithOidc {
 }
 
 /// AssumeRoleWithOIDC behind the refresh engine.
-pub type OidcRoleArnProvider = Refreshing<AssumeRoleWithOidc>;
+pub type OidcRoleArnProvider = Refreshing<OidcRoleArnSource>;
 
-impl AssumeRoleWithOidc {
+impl OidcRoleArnProvider {
+    /// A builder; role ARN, OIDC provider ARN and token file are required.
     pub fn builder(ctx: &Context) -> OidcRoleArnBuilder {
         OidcRoleArnBuilder {
             ctx: ctx.clone(),
@@ -58,7 +60,9 @@ impl AssumeRoleWithOidc {
             origin: "oidc_role_arn".to_owned(),
         }
     }
+}
 
+impl OidcRoleArnSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "role {}, OIDC provider {}",
@@ -84,7 +88,7 @@ pub(crate) fn read_token(ctx: &Context, path: &Path, origin: &str) -> Result<Str
     Ok(token.to_owned())
 }
 
-impl Source for AssumeRoleWithOidc {
+impl Source for OidcRoleArnSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -150,6 +154,7 @@ impl Source for AssumeRoleWithOidc {
 }
 
 /// Builds an [`OidcRoleArnProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct OidcRoleArnBuilder {
     ctx: Context,
     settings: OidcSettings,
@@ -166,26 +171,31 @@ impl OidcRoleArnBuilder {
         self
     }
 
+    /// The role to assume (`RoleArn`).
     pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.role_arn = arn.into();
         self
     }
 
+    /// The OIDC identity provider (`OIDCProviderArn`).
     pub fn oidc_provider_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.oidc_provider_arn = arn.into();
         self
     }
 
+    /// The file holding the OIDC token, re-read on every fetch (Kubernetes rotates it).
     pub fn oidc_token_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.settings.oidc_token_file = path.into();
         self
     }
 
+    /// The role session name; default `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else a generated one.
     pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
         self.settings.role_session_name = Some(name.into());
         self
     }
 
+    /// The session duration in seconds (`DurationSeconds`); default 3600, at least 900.
     pub fn duration_seconds(mut self, secs: u32) -> Self {
         self.settings.duration_seconds = secs;
         self
@@ -203,6 +213,7 @@ impl OidcRoleArnBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint (`sts-vpc.<region>.aliyuncs.com`).
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.settings.sts_region = Some(region.into());
         self.settings.enable_vpc = Some(vpc);
@@ -264,7 +275,7 @@ impl OidcRoleArnBuilder {
             s.enable_vpc,
             DEFAULT_STS_HOST,
         )?;
-        let source = AssumeRoleWithOidc {
+        let source = OidcRoleArnSource {
             ctx: ctx.clone(),
             settings: self.settings,
             url,
@@ -286,14 +297,14 @@ impl OidcRoleArnBuilder {
 /// `ALIBABA_CLOUD_OIDC_TOKEN_FILE` is set, and then all three variables are required.
 /// `ALIBABA_CLOUD_ROLE_ARN` alone configures nothing: it is also the RAM-role default.
 #[derive(Debug)]
-pub struct OidcFromEnv {
+pub struct OidcRoleArnFromEnv {
     state: std::result::Result<Option<OidcRoleArnProvider>, Error>,
     reads: Vec<String>,
 }
 
 const ENV_VARS: [&str; 3] = [ROLE_ARN_VAR, OIDC_PROVIDER_ARN_VAR, OIDC_TOKEN_FILE_VAR];
 
-impl OidcFromEnv {
+impl OidcRoleArnFromEnv {
     /// Decides from the environment (no I/O); `name` is the full provider name of the result.
     pub fn new(ctx: &Context, name: ProviderName) -> Self {
         let set = ENV_VARS.map(|v| ctx.var(v).is_some());
@@ -308,7 +319,7 @@ impl OidcFromEnv {
                 ),
             ))
         } else {
-            AssumeRoleWithOidc::builder(ctx)
+            OidcRoleArnProvider::builder(ctx)
                 .name(name)
                 .origin("environment (OIDC role ARN)")
                 .build()
@@ -320,7 +331,7 @@ impl OidcFromEnv {
     }
 }
 
-impl ProvideCredentials for OidcFromEnv {
+impl ProvideCredentials for OidcRoleArnFromEnv {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match &self.state {
             Ok(Some(p)) => p.resolve(),

@@ -9,7 +9,7 @@
 
 use super::default_chain::{DefaultChain, Failing};
 use super::env::{EnvNames, EnvProvider, ALIYUN, OSS, TABLESTORE};
-use super::AssumeRole;
+use super::RamRoleArnProvider;
 use crate::chain::Chain;
 use crate::context::Context;
 use crate::model::ProviderName;
@@ -34,7 +34,7 @@ pub fn oss_chain(ctx: &Context) -> Chain {
     let keys = env(ctx, OSS, "oss_env");
     let first = match ctx.var(OSS_STS_ROLE_ARN_VAR) {
         None => keys,
-        Some(role) => match AssumeRole::builder(ctx, keys)
+        Some(role) => match RamRoleArnProvider::builder(ctx, keys)
             .role_arn(role)
             .origin(format!("environment variable {OSS_STS_ROLE_ARN_VAR}"))
             .build()

@@ -14,6 +14,7 @@ pub const PROFILE_VAR: &str = "ALIBABA_CLOUD_PROFILE";
 
 /// How the profile (INI section or CLI profile) was chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProfileChoice {
     /// Nothing chosen: `ALIBABA_CLOUD_PROFILE` if set (as [`Selected`](Self::Selected)), else the
     /// file's default (`default` section, `current` profile). Absent or disabled → not configured.
@@ -76,6 +77,16 @@ pub struct ProfileFileBuilder<P> {
     _provider: PhantomData<fn() -> P>,
 }
 
+impl<P> std::fmt::Debug for ProfileFileBuilder<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileFileBuilder")
+            .field("choice", &self.choice)
+            .field("path", &self.path)
+            .field("outer", &self.outer)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<P: FromProfileFile> ProfileFileBuilder<P> {
     pub(crate) fn new(ctx: &Context) -> Self {
         Self {
@@ -111,6 +122,7 @@ impl<P: FromProfileFile> ProfileFileBuilder<P> {
         self
     }
 
+    /// The provider. No I/O: the file is read at the first resolution.
     pub fn build(self) -> P {
         let outer = ProviderName::new(P::NAME)
             .within(self.outer.as_deref().unwrap_or(""))

@@ -10,7 +10,10 @@ use crate::model::{ProviderName, SecretString};
 use crate::provider::SharedProvider;
 use std::fmt;
 
-use super::{AssumeRole, AssumeRoleWithOidc, CloudSso, CredentialsUri, EcsRamRole, StaticProvider};
+use super::{
+    CloudSsoProvider, CredentialsUriProvider, EcsRamRoleProvider, OidcRoleArnProvider,
+    RamRoleArnProvider, StaticProvider,
+};
 
 /// Default `DurationSeconds` of AssumeRole and AssumeRoleWithOIDC.
 pub const DEFAULT_ROLE_DURATION_SECS: u32 = 3600;
@@ -19,28 +22,47 @@ pub const MIN_ROLE_DURATION_SECS: u32 = 900;
 
 /// Settings of an STS AssumeRole call (spec 6.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumeRoleSettings {
+    /// The role to assume (`RoleArn`).
     pub role_arn: String,
+    /// The role session name; `None` takes the environment's, else a generated one.
     pub role_session_name: Option<String>,
+    /// The session duration in seconds (`DurationSeconds`).
     pub duration_seconds: u32,
+    /// An inline policy that narrows the role's permissions.
     pub policy: Option<String>,
+    /// The role's external id (`ExternalId`).
     pub external_id: Option<String>,
+    /// An STS host, `host:port` or URL that beats every other endpoint source.
     pub sts_endpoint: Option<String>,
+    /// The STS region (`sts.<region>.aliyuncs.com`).
     pub sts_region: Option<String>,
+    /// Whether to use the region's VPC endpoint.
     pub enable_vpc: Option<bool>,
 }
 
 /// Settings of an STS AssumeRoleWithOIDC call (spec 6.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OidcSettings {
+    /// The role to assume (`RoleArn`).
     pub role_arn: String,
+    /// The OIDC identity provider (`OIDCProviderArn`).
     pub oidc_provider_arn: String,
+    /// The file holding the OIDC token.
     pub oidc_token_file: std::path::PathBuf,
+    /// The role session name; `None` takes the environment's, else a generated one.
     pub role_session_name: Option<String>,
+    /// The session duration in seconds (`DurationSeconds`).
     pub duration_seconds: u32,
+    /// An inline policy that narrows the role's permissions.
     pub policy: Option<String>,
+    /// An STS host, `host:port` or URL that beats every other endpoint source.
     pub sts_endpoint: Option<String>,
+    /// The STS region (`sts.<region>.aliyuncs.com`).
     pub sts_region: Option<String>,
+    /// Whether to use the region's VPC endpoint.
     pub enable_vpc: Option<bool>,
 }
 
@@ -48,52 +70,84 @@ pub struct OidcSettings {
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum ProfileSpec {
+    /// A long-term AccessKey pair.
     AccessKey {
+        /// The AccessKey id.
         id: String,
+        /// The AccessKey secret.
         secret: SecretString,
     },
+    /// STS credentials without a known expiration.
     Sts {
+        /// The AccessKey id.
         id: String,
+        /// The AccessKey secret.
         secret: SecretString,
+        /// The security token.
         token: SecretString,
     },
+    /// A bearer token.
     Bearer {
+        /// The token.
         token: SecretString,
+        /// The header that carries it, when not the default.
         header: Option<String>,
     },
+    /// No credentials: requests go unsigned.
     Anonymous,
     /// AssumeRole with the credentials of `source` (role chaining when `source` is itself a role).
     RamRoleArn {
+        /// The credentials AssumeRole is signed with.
         source: Box<ProfileSpec>,
+        /// The AssumeRole settings.
         role: AssumeRoleSettings,
     },
+    /// STS AssumeRoleWithOIDC.
     Oidc(OidcSettings),
+    /// The ECS instance's RAM role from the metadata service.
     EcsRamRole {
+        /// The role; `None` discovers the attached one.
         role_name: Option<String>,
     },
+    /// STS GenerateSessionAccessKey signed with an RSA key pair.
     RsaKeyPair {
+        /// The key pair's public key id.
         public_key_id: String,
         /// A path, or inline PEM when it starts with `-----BEGIN` (CLI `private_key`).
         private_key: String,
+        /// The session duration in seconds (900–3600).
         duration_seconds: u32,
     },
+    /// A credentials URI that answers the credential document.
     CredentialsUri {
+        /// The URI.
         uri: String,
     },
+    /// CloudSSO: an access configuration assumed with the CLI's sign-in token.
     CloudSso {
+        /// The sign-in portal URL.
         sign_in_url: String,
+        /// The account id.
         account_id: String,
+        /// The access configuration id.
         access_config: String,
+        /// The sign-in access token.
         access_token: SecretString,
+        /// The access token's expiry, in epoch seconds.
         access_token_expire: i64,
     },
+    /// aliyun-cli's OAuth login, exchanged for STS credentials.
     OAuth {
+        /// The config.json profile whose tokens rotate.
         profile_name: String,
+        /// The OAuth site (`CN` or `INTL`).
         site_type: String,
         /// The config.json holding the tokens (re-read and written back).
         config_path: std::path::PathBuf,
     },
+    /// An external process that prints credentials.
     External {
+        /// The command line.
         command: String,
         /// config.json and profile to write the credentials back to.
         write_back: Option<(std::path::PathBuf, String)>,
@@ -164,7 +218,7 @@ impl ProfileSpec {
                 // The previous credentials are an implementation detail of this provider: their
                 // name is only the tail of ours.
                 let previous = source.build(ctx, "", origin)?;
-                Ok(AssumeRole::builder(ctx, previous)
+                Ok(RamRoleArnProvider::builder(ctx, previous)
                     .settings(role.clone())
                     .name(name)
                     .origin(origin)
@@ -172,19 +226,19 @@ impl ProfileSpec {
                     .into())
             }
             ProfileSpec::EcsRamRole { role_name } => {
-                let mut b = EcsRamRole::builder(ctx).name(name).origin(origin);
+                let mut b = EcsRamRoleProvider::builder(ctx).name(name).origin(origin);
                 if let Some(role) = role_name {
                     b = b.role_name(role);
                 }
                 Ok(b.build()?.into())
             }
-            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUri::builder(ctx)
+            ProfileSpec::CredentialsUri { uri } => Ok(CredentialsUriProvider::builder(ctx)
                 .uri(uri)
                 .name(name)
                 .origin(origin)
                 .build()?
                 .into()),
-            ProfileSpec::Oidc(settings) => Ok(AssumeRoleWithOidc::builder(ctx)
+            ProfileSpec::Oidc(settings) => Ok(OidcRoleArnProvider::builder(ctx)
                 .settings(settings.clone())
                 .name(name)
                 .origin(origin)
@@ -208,7 +262,7 @@ impl ProfileSpec {
                 access_config,
                 access_token,
                 access_token_expire,
-            } => Ok(CloudSso::builder(ctx)
+            } => Ok(CloudSsoProvider::builder(ctx)
                 .sign_in_url(sign_in_url)
                 .account_id(account_id)
                 .access_config(access_config)
@@ -242,7 +296,7 @@ fn rsa_key_pair(
     name: ProviderName,
     origin: &str,
 ) -> Result<SharedProvider> {
-    Ok(super::GenerateSessionAccessKey::builder(ctx)
+    Ok(super::RsaKeyPairProvider::builder(ctx)
         .public_key_id(public_key_id)
         .private_key(super::rsa_key_pair::PrivateKey::from_setting(
             ctx,
@@ -279,7 +333,7 @@ fn oauth(
     let site = super::oauth::Site::parse(site_type)
         .ok_or_else(|| Error::invalid_config(origin, "oauth_site_type must be CN or INTL"))?;
     Ok(
-        super::oauth::OAuthSource::builder(ctx, config_path, profile_name)
+        super::oauth::OAuthProvider::builder(ctx, config_path, profile_name)
             .site(site)
             .name(name)
             .build()?
@@ -307,7 +361,7 @@ fn external(
     name: ProviderName,
     origin: &str,
 ) -> Result<SharedProvider> {
-    let mut b = super::external::ExternalProcess::builder(ctx)
+    let mut b = super::external::ExternalProvider::builder(ctx)
         .command(command)
         .name(name)
         .origin(origin);

@@ -9,14 +9,14 @@ use crate::error::{Error, Result};
 use crate::http::endpoint::describe;
 use crate::http::RequestOptions;
 use crate::model::{CredentialKind, ProviderName};
-use crate::provider::{Inspection, Resolution, SharedProvider};
+use crate::provider::{Inspection, ProvideCredentialsExt, Resolution, SharedProvider};
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 use url::Url;
 
 /// The AssumeRole source; use it through [`RamRoleArnProvider`].
 #[derive(Debug)]
-pub struct AssumeRole {
+pub struct RamRoleArnSource {
     ctx: Context,
     previous: SharedProvider,
     settings: AssumeRoleSettings,
@@ -28,9 +28,10 @@ pub struct AssumeRole {
 }
 
 /// AssumeRole behind the refresh engine.
-pub type RamRoleArnProvider = Refreshing<AssumeRole>;
+pub type RamRoleArnProvider = Refreshing<RamRoleArnSource>;
 
-impl AssumeRole {
+impl RamRoleArnProvider {
+    /// A builder over the credentials `previous` signs AssumeRole with; the role ARN is required.
     pub fn builder(ctx: &Context, previous: impl Into<SharedProvider>) -> RamRoleArnBuilder {
         RamRoleArnBuilder {
             ctx: ctx.clone(),
@@ -52,7 +53,9 @@ impl AssumeRole {
             origin: "ram_role_arn".to_owned(),
         }
     }
+}
 
+impl RamRoleArnSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "role {}, previous {}",
@@ -66,7 +69,7 @@ impl AssumeRole {
     }
 }
 
-impl Source for AssumeRole {
+impl Source for RamRoleArnSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -138,6 +141,7 @@ impl Source for AssumeRole {
 }
 
 /// Builds a [`RamRoleArnProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct RamRoleArnBuilder {
     ctx: Context,
     previous: SharedProvider,
@@ -156,26 +160,31 @@ impl RamRoleArnBuilder {
         self
     }
 
+    /// The role to assume (`RoleArn`).
     pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
         self.settings.role_arn = arn.into();
         self
     }
 
+    /// The role session name; default `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else a generated one.
     pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
         self.settings.role_session_name = Some(name.into());
         self
     }
 
+    /// The session duration in seconds (`DurationSeconds`); default 3600, at least 900.
     pub fn duration_seconds(mut self, secs: u32) -> Self {
         self.settings.duration_seconds = secs;
         self
     }
 
+    /// An inline policy that narrows the role's permissions (`Policy`).
     pub fn policy(mut self, policy: impl Into<String>) -> Self {
         self.settings.policy = Some(policy.into());
         self
     }
 
+    /// The role's external id (`ExternalId`).
     pub fn external_id(mut self, id: impl Into<String>) -> Self {
         self.settings.external_id = Some(id.into());
         self
@@ -187,6 +196,7 @@ impl RamRoleArnBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint (`sts-vpc.<region>.aliyuncs.com`).
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.settings.sts_region = Some(region.into());
         self.settings.enable_vpc = Some(vpc);
@@ -242,7 +252,7 @@ impl RamRoleArnBuilder {
         let name = self.name.unwrap_or_else(|| {
             ProviderName::new("ram_role_arn").wrapping(&ProviderName::new(self.previous.name()))
         });
-        let source = AssumeRole {
+        let source = RamRoleArnSource {
             ctx: ctx.clone(),
             previous: self.previous,
             settings: self.settings,

@@ -6,8 +6,7 @@
 //! rotated key file is picked up without a restart, or inline as PEM (aliyun-cli's
 //! `private_key` may hold either). Errors name the path, never the key.
 
-use super::ini_profile::rsa_duration;
-use super::sts::{self, Auth, Caller, StsMethod};
+use super::sts::{self, rsa_duration, Auth, Caller, StsMethod};
 use crate::context::Context;
 use crate::engine::{RefreshConfig, Refreshing, Source};
 use crate::error::{Error, Result};
@@ -27,6 +26,7 @@ pub const DEFAULT_RSA_STS_HOST: &str = "sts.ap-northeast-1.aliyuncs.com";
 
 /// Where the private key comes from.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum PrivateKey {
     /// A file holding PEM PKCS#8, PEM PKCS#1 or bare Base64 DER PKCS#8, read at each refresh.
     File(PathBuf),
@@ -100,7 +100,7 @@ fn parse_key(text: &str) -> Option<RsaKey> {
 
 /// The GenerateSessionAccessKey source; use it through [`RsaKeyPairProvider`].
 #[derive(Debug)]
-pub struct GenerateSessionAccessKey {
+pub struct RsaKeyPairSource {
     ctx: Context,
     public_key_id: String,
     private_key: PrivateKey,
@@ -112,9 +112,10 @@ pub struct GenerateSessionAccessKey {
 }
 
 /// GenerateSessionAccessKey behind the refresh engine.
-pub type RsaKeyPairProvider = Refreshing<GenerateSessionAccessKey>;
+pub type RsaKeyPairProvider = Refreshing<RsaKeyPairSource>;
 
-impl GenerateSessionAccessKey {
+impl RsaKeyPairProvider {
+    /// A builder; the public key id and the private key are required.
     pub fn builder(ctx: &Context) -> RsaKeyPairBuilder {
         RsaKeyPairBuilder {
             ctx: ctx.clone(),
@@ -129,7 +130,9 @@ impl GenerateSessionAccessKey {
             origin: "rsa_key_pair".to_owned(),
         }
     }
+}
 
+impl RsaKeyPairSource {
     fn detail(&self) -> String {
         let mut d = format!(
             "public key {}, {}",
@@ -145,7 +148,7 @@ impl GenerateSessionAccessKey {
 
 /// The `SessionAccessKey` object of a GenerateSessionAccessKey answer: an AccessKey (no token)
 /// with an expiry, refused once expired.
-pub(crate) fn session_access_key(
+pub fn session_access_key(
     ctx: &Context,
     json: &serde_json::Value,
     origin: &str,
@@ -162,7 +165,7 @@ pub(crate) fn session_access_key(
     Ok(Credentials::access_key(id, secret, name).with_expiration(Some(expiration)))
 }
 
-impl Source for GenerateSessionAccessKey {
+impl Source for RsaKeyPairSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let caller = Caller {
@@ -216,6 +219,7 @@ impl Source for GenerateSessionAccessKey {
 }
 
 /// Builds an [`RsaKeyPairProvider`].
+#[derive(Debug)]
 pub struct RsaKeyPairBuilder {
     ctx: Context,
     public_key_id: Option<String>,
@@ -254,6 +258,7 @@ impl RsaKeyPairBuilder {
         self
     }
 
+    /// The private key of the key pair (inline PEM or a file).
     pub fn private_key(mut self, key: PrivateKey) -> Self {
         self.private_key = Some(key);
         self
@@ -271,6 +276,7 @@ impl RsaKeyPairBuilder {
         self
     }
 
+    /// The STS region, and whether to use its VPC endpoint.
     pub fn sts_region(mut self, region: impl Into<String>, vpc: bool) -> Self {
         self.sts_region = Some((region.into(), vpc));
         self
@@ -298,7 +304,7 @@ impl RsaKeyPairBuilder {
             vpc,
             DEFAULT_RSA_STS_HOST,
         )?;
-        let source = GenerateSessionAccessKey {
+        let source = RsaKeyPairSource {
             ctx: ctx.clone(),
             public_key_id,
             private_key,
@@ -355,7 +361,7 @@ mod tests {
     fn durations_and_endpoint() {
         let ctx = Context::with_env(crate::context::MapEnv::new());
         let b = || {
-            GenerateSessionAccessKey::builder(&ctx)
+            RsaKeyPairProvider::builder(&ctx)
                 .public_key_id("TMPSK.x")
                 .private_key_file("/k")
         };
@@ -373,7 +379,7 @@ mod tests {
             p.source().url.host_str(),
             Some("sts.cn-hangzhou.aliyuncs.com")
         );
-        assert!(GenerateSessionAccessKey::builder(&ctx)
+        assert!(RsaKeyPairProvider::builder(&ctx)
             .private_key_file("/k")
             .build()
             .is_err());

@@ -18,10 +18,13 @@ use url::Url;
 
 /// `ALIBABA_CLOUD_STS_ENDPOINT` (aliyun-cli's variable, widened to URLs: spec 4.2).
 pub const STS_ENDPOINT_VAR: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+/// `ALIBABA_CLOUD_STS_REGION`: the STS region when no endpoint is configured.
 pub const STS_REGION_VAR: &str = "ALIBABA_CLOUD_STS_REGION";
+/// `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`: use the region's VPC endpoint.
 pub const VPC_VAR: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
 /// The default STS host.
 pub const DEFAULT_STS_HOST: &str = "sts.aliyuncs.com";
+/// The STS API version every call sends.
 pub const API_VERSION: &str = "2015-04-01";
 
 /// Picks the STS endpoint (spec 4.2, 8.1): an explicit value (builder or the profile's
@@ -57,14 +60,17 @@ pub fn resolve_endpoint(
 }
 
 /// How an STS request is authenticated.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Auth<'a> {
     /// HMAC-SHA1 with these credentials (AssumeRole).
     Credentials(&'a Credentials),
     /// SHA256withRSA with a key pair (GenerateSessionAccessKey).
     #[cfg(feature = "rsa")]
     Rsa {
+        /// The key pair's public key id.
         public_key_id: &'a str,
+        /// The private key.
         key: &'a rpc::RsaKey,
     },
     /// Unsigned (AssumeRoleWithOIDC).
@@ -74,15 +80,22 @@ pub enum Auth<'a> {
 /// How the parameters travel: a form body (the default) or, for gateways that need it, the
 /// query string of a GET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum StsMethod {
     #[default]
+    /// `POST` with a form body (the default).
     PostForm,
+    /// `GET` with the parameters in the query.
     Get,
 }
 
 /// Who is calling, for errors: e.g. `ram_role_arn (role acs:ram::1:role/r, previous static_ak)`.
+#[non_exhaustive]
+#[derive(Debug)]
 pub struct Caller<'a> {
+    /// The provider name used in errors.
     pub provider: &'a str,
+    /// What the provider was doing, for errors (role, endpoint, origin).
     pub detail: String,
 }
 
@@ -350,6 +363,20 @@ pub fn uuid_v4() -> String {
 /// `cloudcred-<unix ms>`, the default session name (spec 6.3).
 pub fn default_session_name(ctx: &Context) -> String {
     format!("cloudcred-{}", ctx.get_clock().now().timestamp_millis())
+}
+
+/// Checks a GenerateSessionAccessKey duration read from `origin`: 900–3600 s, default 3600 when
+/// absent or 0 (spec D26). Here, with the other STS facts, so the profile readers and the
+/// key-pair provider share it without depending on each other.
+pub fn rsa_duration(value: Option<i64>, origin: &str) -> Result<u32> {
+    match value {
+        None | Some(0) => Ok(3600),
+        Some(v @ 900..=3600) => Ok(v as u32),
+        Some(v) => Err(Error::invalid_config(
+            origin,
+            format!("session duration {v} s is outside 900–3600 s, the range of GenerateSessionAccessKey"),
+        )),
+    }
 }
 
 #[cfg(test)]

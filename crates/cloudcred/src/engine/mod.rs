@@ -50,6 +50,7 @@ pub trait Source: Send + Sync + fmt::Debug + 'static {
 
 /// Tuning of the engine. The defaults are those of spec 9.2.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RefreshConfig {
     /// Refresh this long before expiry (capped at half the lifetime). Default 15 minutes.
     pub window: Duration,
@@ -80,23 +81,39 @@ impl Default for RefreshConfig {
 }
 
 impl RefreshConfig {
+    /// Refresh this long before expiry (capped at half the lifetime).
     pub fn window(mut self, window: Duration) -> Self {
         self.window = window;
         self
     }
 
+    /// Refresh snapshots this old even when they have not expired; `None` for no limit.
     pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
         self.max_age = max_age;
         self
     }
 
+    /// Whether refresh-ahead runs in a spawned task when a tokio runtime is present.
     pub fn background(mut self, background: bool) -> Self {
         self.background = background;
         self
     }
 
+    /// The most one fetch may take, retries included.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
+        self
+    }
+
+    /// The first backoff after a failed refresh (doubling from there).
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest backoff after failed refreshes.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
         self
     }
 }
@@ -147,10 +164,12 @@ impl<S: Source> fmt::Debug for Refreshing<S> {
 }
 
 impl<S: Source> Refreshing<S> {
+    /// `source` behind the engine with the default [`RefreshConfig`]. No I/O, no thread.
     pub fn new(source: S, clock: Clock) -> Self {
         Self::with_config(source, clock, RefreshConfig::default())
     }
 
+    /// `source` behind the engine with `config`. No I/O, no thread.
     pub fn with_config(source: S, clock: Clock, config: RefreshConfig) -> Self {
         Self {
             state: Arc::new(State {
@@ -166,6 +185,7 @@ impl<S: Source> Refreshing<S> {
         }
     }
 
+    /// The source behind the engine.
     pub fn source(&self) -> &S {
         &self.state.source
     }
@@ -199,8 +219,10 @@ impl<S: Source> Refreshing<S> {
         }
     }
 
-    /// Credentials from the cache, or from the single in-flight refresh.
-    pub async fn get(&self) -> Outcome {
+    /// Credentials from the cache, refreshed first when due (or from the single in-flight
+    /// refresh); "not configured" when the source says so. What [`ProvideCredentials::resolve`]
+    /// returns, without its box.
+    pub async fn refresh_if_due(&self) -> Outcome {
         if let Some(c) = self.cached_fresh() {
             return Ok(Resolution::Credentials(c));
         }
@@ -415,7 +437,7 @@ fn random_duration(max: Duration) -> Duration {
 
 impl<S: Source> ProvideCredentials for Refreshing<S> {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
-        Box::pin(self.get())
+        Box::pin(self.refresh_if_due())
     }
 
     #[inline]

@@ -316,7 +316,9 @@ fn sweep_leftovers(path: &Path) {
 
 /// What a write-back did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
+    /// The file was rewritten with the new values.
     Written,
     /// Every value was already there: nothing written.
     Unchanged,
@@ -328,6 +330,7 @@ pub enum Outcome {
 
 /// What a write-back that did not reach the file would have saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnsavedKind {
     /// The OAuth refresh token after it rotated: the stored one is dead, so this loses the
     /// login.
@@ -340,10 +343,15 @@ pub enum UnsavedKind {
 /// is configured (the CLI prints it and exits non-zero). Names the file, the profile and the
 /// reason, never a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UnsavedWriteBack {
+    /// The config.json that was not rewritten.
     pub path: PathBuf,
+    /// The profile whose values were not saved.
     pub profile: String,
+    /// What was lost.
     pub kind: UnsavedKind,
+    /// Why the write failed (no value quoted).
     pub reason: String,
 }
 
@@ -433,8 +441,11 @@ fn read_root(path: &Path) -> Result<Document, String> {
 /// A config.json as written: objects in key order, numbers as their text. Strings, booleans
 /// and null are plain values (their escapes are normalised on write, as py's writer does).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Document {
+    /// A JSON object, key order kept.
     Object(IndexMap<String, Document>),
+    /// A JSON array.
     Array(Vec<Document>),
     /// A number exactly as written.
     Number(Box<RawValue>),
@@ -577,7 +588,7 @@ fn find_profile_mut<'a>(
 /// Sets `updates` in the first profile named `profile` of the parsed file `root`: `None` when
 /// there is no such profile, else whether a value changed. Every other value, key order and
 /// number text is kept; an existing key keeps its position, a new one goes last.
-pub(crate) fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
+pub fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)]) -> Option<bool> {
     let target = find_profile_mut(root, profile)?;
     let mut changed = false;
     for (key, value) in updates {
@@ -591,7 +602,7 @@ pub(crate) fn merge(root: &mut Document, profile: &str, updates: &[(&str, Value)
 }
 
 /// 4-space indentation, non-ASCII as is (serde_json never escapes it), trailing newline.
-pub(crate) fn serialize(root: &Document) -> Result<Vec<u8>, String> {
+pub fn serialize(root: &Document) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);

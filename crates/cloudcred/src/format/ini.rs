@@ -40,10 +40,15 @@ struct Entry {
 
 /// Something legal but suspicious in a file, for `doctor`. Never holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IniWarning {
+    /// The 1-based line.
     pub line: usize,
+    /// The section the line is in, if any.
     pub section: Option<String>,
+    /// The key concerned, if any.
     pub key: Option<String>,
+    /// What is wrong (never a value).
     pub message: String,
 }
 
@@ -228,6 +233,7 @@ impl IniFile {
 }
 
 impl IniSection {
+    /// The section's name, as written.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -264,7 +270,7 @@ impl IniSection {
 
     /// The D6 boolean of `key`: `Ok(None)` when absent, an empty value is `false`. The error
     /// names the key but not the value; the caller adds file and section.
-    pub fn get_bool(&self, key: &str) -> std::result::Result<Option<bool>, String> {
+    pub fn flag(&self, key: &str) -> std::result::Result<Option<bool>, String> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => parse_bool(v)
@@ -421,11 +427,11 @@ mod tests {
     fn bool_values_follow_d6() {
         let f = parse("[s]\na = Yes\nb = off\nc = maybe\nd =\n");
         let s = f.section("s").unwrap();
-        assert_eq!(s.get_bool("a"), Ok(Some(true)));
-        assert_eq!(s.get_bool("B"), Ok(Some(false)));
-        assert_eq!(s.get_bool("d"), Ok(Some(false)));
-        assert_eq!(s.get_bool("absent"), Ok(None));
-        let err = s.get_bool("c").unwrap_err();
+        assert_eq!(s.flag("a"), Ok(Some(true)));
+        assert_eq!(s.flag("B"), Ok(Some(false)));
+        assert_eq!(s.flag("d"), Ok(Some(false)));
+        assert_eq!(s.flag("absent"), Ok(None));
+        let err = s.flag("c").unwrap_err();
         assert!(err.contains("`c`") && err.contains("true"), "{err}");
         assert!(!err.contains("maybe"));
     }
@@ -453,7 +459,7 @@ mod tests {
                 for s in f.sections() {
                     for k in s.keys() {
                         let _ = s.get(k);
-                        let _ = s.get_bool(k);
+                        let _ = s.flag(k);
                     }
                 }
             }

@@ -12,12 +12,12 @@
 //! Building reads environment variables only; files and endpoints are touched at the first
 //! request. The chain rules (not configured moves on, an error stops) are [`Chain`]'s.
 
-use super::env::{env_provider, obs_env_provider};
-use super::federation::IdpFederation;
-use super::metadata::{HuaweiMetadata, METADATA_DISABLED_VAR};
-use super::oidc_sts::OidcSts;
-use super::pod_identity::PodIdentity;
-use super::profile::HuaweiProfileProvider;
+use super::env::EnvProvider;
+use super::federation::IdpFederationProvider;
+use super::metadata::{MetadataProvider, METADATA_DISABLED_VAR};
+use super::oidc_sts::OidcStsProvider;
+use super::pod_identity::PodIdentityProvider;
+use super::profile::ProfileProvider;
 use super::CredentialType;
 use crate::alibaba::default_chain::{or_failing, Failing};
 use crate::chain::{Chain, ChainBuilder};
@@ -26,7 +26,7 @@ use crate::model::ProviderName;
 
 /// Builds a Huawei chain.
 #[derive(Debug, Clone)]
-pub struct HuaweiChainBuilder {
+pub struct DefaultChainBuilder {
     ctx: Context,
     kind: CredentialType,
     reuse_last: bool,
@@ -34,7 +34,7 @@ pub struct HuaweiChainBuilder {
     obs: bool,
 }
 
-impl HuaweiChainBuilder {
+impl DefaultChainBuilder {
     /// `basic` (default: project id, `[basic]`) or `global` (domain id, `[global]`).
     pub fn credential_type(mut self, kind: CredentialType) -> Self {
         self.kind = kind;
@@ -59,6 +59,7 @@ impl HuaweiChainBuilder {
         self
     }
 
+    /// The chain, named `default` (`obs_default` for the OBS chain). Building does no I/O.
     pub fn build(self) -> Chain {
         let ctx = &self.ctx;
         let outer = if self.obs { "obs_default" } else { "default" };
@@ -68,19 +69,23 @@ impl HuaweiChainBuilder {
             .reuse_last_provider(self.reuse_last);
         if self.obs {
             chain = chain
-                .provider(obs_env_provider(ctx, name("obs_env")))
-                .provider(IdpFederation::from_obs_env(ctx, name("obs_oidc")));
+                .provider(EnvProvider::obs(ctx, name("obs_env")))
+                .provider(IdpFederationProvider::from_obs_env(ctx, name("obs_oidc")));
         }
         chain = chain
-            .provider(OidcSts::from_env(ctx, self.kind, name("oidc_sts")))
-            .provider(IdpFederation::from_env(
+            .provider(OidcStsProvider::from_env(ctx, self.kind, name("oidc_sts")))
+            .provider(IdpFederationProvider::from_env(
                 ctx,
                 self.kind,
                 name("idp_federation"),
             ))
-            .provider(env_provider(ctx, self.kind, name("env")))
-            .provider(HuaweiProfileProvider::builder(ctx, self.kind, None, outer))
-            .provider(PodIdentity::from_env(ctx, self.kind, name("pod_identity")));
+            .provider(EnvProvider::sdk(ctx, self.kind, name("env")))
+            .provider(ProfileProvider::builder(ctx, self.kind, None, outer))
+            .provider(PodIdentityProvider::from_env(
+                ctx,
+                self.kind,
+                name("pod_identity"),
+            ));
         let metadata = match self.metadata {
             Some(enabled) => Ok(enabled),
             None => ctx.flag(METADATA_DISABLED_VAR).map(|d| !d),
@@ -89,7 +94,7 @@ impl HuaweiChainBuilder {
             Ok(true) => {
                 chain = chain.provider(or_failing(
                     "metadata",
-                    HuaweiMetadata::builder(ctx)
+                    MetadataProvider::builder(ctx)
                         .in_chain()
                         .name(name("metadata"))
                         .build(),
@@ -108,11 +113,14 @@ impl HuaweiChainBuilder {
 }
 
 /// Entry point of the Huawei chains.
-pub struct HuaweiChain;
+/// Huawei Cloud's default chain (the Huawei SDK order, spec 5.2); see [`DefaultChainBuilder`].
+#[derive(Debug)]
+pub struct DefaultChain;
 
-impl HuaweiChain {
-    pub fn builder(ctx: &Context) -> HuaweiChainBuilder {
-        HuaweiChainBuilder {
+impl DefaultChain {
+    /// A builder over `ctx`; its setters beat the environment.
+    pub fn builder(ctx: &Context) -> DefaultChainBuilder {
+        DefaultChainBuilder {
             ctx: ctx.clone(),
             kind: CredentialType::Basic,
             reuse_last: true,
@@ -124,18 +132,19 @@ impl HuaweiChain {
 
 /// The generic Huawei chain of `ctx` for basic credentials.
 pub fn default_chain(ctx: &Context) -> Chain {
-    HuaweiChain::builder(ctx).build()
+    DefaultChain::builder(ctx).build()
 }
 
 /// The OBS-scoped chain (`OBS_DEFAULT`) of `ctx`.
 pub fn obs_chain(ctx: &Context) -> Chain {
-    HuaweiChain::builder(ctx).obs(true).build()
+    DefaultChain::builder(ctx).obs(true).build()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::context::MapEnv;
+    use crate::prelude::*;
 
     fn names(chain: &Chain) -> Vec<String> {
         chain

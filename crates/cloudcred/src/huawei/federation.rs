@@ -40,13 +40,16 @@ const ID_TOKEN_PATH: &str = "/v3.0/OS-AUTH/id-token/tokens";
 
 /// A scope of the federation token (obs `IdTokenCredentialsProvider`); none → unscoped.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Scope {
+    /// Scope the token to this project.
     ProjectId(String),
+    /// Scope the token to this domain.
     DomainId(String),
 }
 
 /// The federation source; use it through [`IdpFederationProvider`].
-pub struct IdpFederation {
+pub struct IdpFederationSource {
     ctx: Context,
     idp_id: String,
     token_file: PathBuf,
@@ -60,9 +63,9 @@ pub struct IdpFederation {
     origin: String,
 }
 
-impl std::fmt::Debug for IdpFederation {
+impl std::fmt::Debug for IdpFederationSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdpFederation")
+        f.debug_struct("IdpFederationSource")
             .field("idp_id", &self.idp_id)
             .field("token_file", &self.token_file)
             .field("iam", &describe(&self.iam))
@@ -73,9 +76,9 @@ impl std::fmt::Debug for IdpFederation {
 }
 
 /// IdP federation behind the refresh engine.
-pub type IdpFederationProvider = Refreshing<IdpFederation>;
+pub type IdpFederationProvider = Refreshing<IdpFederationSource>;
 
-impl IdpFederation {
+impl IdpFederationProvider {
     /// Federation with this IdP and id token file.
     pub fn builder(
         ctx: &Context,
@@ -100,7 +103,11 @@ impl IdpFederation {
 
     /// `HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (core, spec 5.2): neither set →
     /// not configured, one alone → error.
-    pub fn from_env(ctx: &Context, kind: CredentialType, name: ProviderName) -> FederationFromEnv {
+    pub fn from_env(
+        ctx: &Context,
+        kind: CredentialType,
+        name: ProviderName,
+    ) -> IdpFederationFromEnv {
         let idp = ctx.var(IDP_ID_VAR);
         let file = ctx.var(ID_TOKEN_FILE_VAR);
         let inner = match (idp, file) {
@@ -134,10 +141,12 @@ impl IdpFederation {
             &[IDP_ID_VAR, ID_TOKEN_FILE_VAR],
         )
     }
+}
 
+impl IdpFederationProvider {
     /// The OBS SDK's `OIDC` provider: configured when `HUAWEI_CLOUD_IDP_ID` is set; token file
     /// `OIDC_TOKEN_FILE`, else the CCE pod path.
-    pub fn from_obs_env(ctx: &Context, name: ProviderName) -> FederationFromEnv {
+    pub fn from_obs_env(ctx: &Context, name: ProviderName) -> IdpFederationFromEnv {
         let inner = match ctx.var(OBS_IDP_ID_VAR) {
             None => Ok(None),
             Some(idp) => {
@@ -159,7 +168,9 @@ impl IdpFederation {
             &[OBS_IDP_ID_VAR, OBS_TOKEN_FILE_VAR],
         )
     }
+}
 
+impl IdpFederationSource {
     fn who(&self) -> String {
         format!("{NAME} (IdP {}, from {})", self.idp_id, self.origin)
     }
@@ -219,7 +230,7 @@ impl IdpFederation {
 
 /// The federation token of an id-token answer: its `X-Subject-Token` header, trimmed, if
 /// non-empty text.
-pub(crate) fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
+pub fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
     headers
         .get("x-subject-token")
         .and_then(|v| v.to_str().ok())
@@ -228,7 +239,7 @@ pub(crate) fn subject_token(headers: &http::HeaderMap) -> Option<SecretString> {
         .map(SecretString::new)
 }
 
-impl Source for IdpFederation {
+impl Source for IdpFederationSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let who = self.who();
@@ -273,6 +284,7 @@ impl Source for IdpFederation {
 }
 
 /// Builds an [`IdpFederationProvider`].
+#[derive(Debug)]
 pub struct IdpFederationBuilder {
     ctx: Context,
     idp_id: String,
@@ -326,7 +338,7 @@ impl IdpFederationBuilder {
                 .map(|(v, o)| (v.as_str(), o.as_str())),
         )?;
         let duration = check_duration(self.duration, &origin)?;
-        let source = IdpFederation {
+        let source = IdpFederationSource {
             ctx: self.ctx.clone(),
             idp_id: self.idp_id.trim().to_owned(),
             token_file: self.token_file,
@@ -348,7 +360,7 @@ impl IdpFederationBuilder {
 }
 
 /// Federation configured by environment variables: not configured, an error, or the provider.
-pub type FederationFromEnv = FromEnv<IdpFederationProvider>;
+pub type IdpFederationFromEnv = FromEnv<IdpFederationProvider>;
 
 #[cfg(test)]
 mod tests {
@@ -356,17 +368,17 @@ mod tests {
     use crate::context::MapEnv;
     use crate::provider::ProvideCredentials;
 
-    fn run(p: &FederationFromEnv) -> Result<Resolution> {
+    fn run(p: &IdpFederationFromEnv) -> Result<Resolution> {
         futures::executor::block_on(p.resolve())
     }
 
     #[test]
     fn env_pairs() {
         let ctx = Context::with_env(MapEnv::default());
-        let p = IdpFederation::from_env(&ctx, CredentialType::Basic, NAME.into());
+        let p = IdpFederationProvider::from_env(&ctx, CredentialType::Basic, NAME.into());
         assert!(matches!(run(&p), Ok(Resolution::NotConfigured(_))));
         let ctx = Context::with_env(MapEnv::from([(IDP_ID_VAR, "idp")]));
-        let e = run(&IdpFederation::from_env(
+        let e = run(&IdpFederationProvider::from_env(
             &ctx,
             CredentialType::Basic,
             NAME.into(),
@@ -378,7 +390,7 @@ mod tests {
             "{e}"
         );
         let ctx = Context::with_env(MapEnv::from([(ID_TOKEN_FILE_VAR, "/f")]));
-        let e = run(&IdpFederation::from_env(
+        let e = run(&IdpFederationProvider::from_env(
             &ctx,
             CredentialType::Basic,
             NAME.into(),
@@ -388,7 +400,10 @@ mod tests {
         assert!(e.contains(&format!("but {IDP_ID_VAR} is not")), "{e}");
         let ctx = Context::with_env(MapEnv::default());
         assert!(matches!(
-            run(&IdpFederation::from_obs_env(&ctx, "obs_oidc".into())),
+            run(&IdpFederationProvider::from_obs_env(
+                &ctx,
+                "obs_oidc".into()
+            )),
             Ok(Resolution::NotConfigured(_))
         ));
     }
@@ -400,7 +415,9 @@ mod tests {
         std::fs::write(&empty, "  \n").unwrap();
         let ctx = Context::with_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9")]));
         for file in [empty.clone(), dir.path().join("missing")] {
-            let p = IdpFederation::builder(&ctx, "idp", &file).build().unwrap();
+            let p = IdpFederationProvider::builder(&ctx, "idp", &file)
+                .build()
+                .unwrap();
             let e = futures::executor::block_on(p.resolve())
                 .unwrap_err()
                 .to_string();
@@ -411,7 +428,7 @@ mod tests {
     #[test]
     fn bad_duration_is_an_error_before_any_request() {
         let ctx = Context::with_env(MapEnv::default());
-        let e = IdpFederation::builder(&ctx, "idp", "/f")
+        let e = IdpFederationProvider::builder(&ctx, "idp", "/f")
             .duration_seconds(600)
             .build()
             .unwrap_err()

@@ -67,8 +67,8 @@ impl From<Error> for Stop {
     }
 }
 
-/// The metadata source; use it through [`HuaweiMetadataProvider`].
-pub struct HuaweiMetadata {
+/// The metadata source; use it through [`MetadataProvider`].
+pub struct MetadataSource {
     ctx: Context,
     base: Url,
     in_chain: bool,
@@ -78,9 +78,9 @@ pub struct HuaweiMetadata {
     token: ArcSwap<TokenState>,
 }
 
-impl std::fmt::Debug for HuaweiMetadata {
+impl std::fmt::Debug for MetadataSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HuaweiMetadata")
+        f.debug_struct("MetadataSource")
             .field("endpoint", &describe(&self.base))
             .field("in_chain", &self.in_chain)
             .finish_non_exhaustive()
@@ -88,11 +88,12 @@ impl std::fmt::Debug for HuaweiMetadata {
 }
 
 /// The `securitykey` metadata behind the refresh engine.
-pub type HuaweiMetadataProvider = Refreshing<HuaweiMetadata>;
+pub type MetadataProvider = Refreshing<MetadataSource>;
 
-impl HuaweiMetadata {
-    pub fn builder(ctx: &Context) -> HuaweiMetadataBuilder {
-        HuaweiMetadataBuilder {
+impl MetadataProvider {
+    /// A builder; the endpoint defaults to `HUAWEICLOUD_SDK_METADATA_ENDPOINT`, else `http://169.254.169.254`.
+    pub fn builder(ctx: &Context) -> MetadataBuilder {
+        MetadataBuilder {
             ctx: ctx.clone(),
             endpoint: None,
             in_chain: false,
@@ -102,7 +103,9 @@ impl HuaweiMetadata {
             name: None,
         }
     }
+}
 
+impl MetadataSource {
     fn url(&self, path: &str) -> Url {
         super::temporary_keys::join(&self.base, path)
     }
@@ -250,7 +253,7 @@ impl HuaweiMetadata {
     }
 }
 
-impl Source for HuaweiMetadata {
+impl Source for MetadataSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             if self.in_chain && is_unreachable(&self.base) {
@@ -294,8 +297,9 @@ impl Source for HuaweiMetadata {
     }
 }
 
-/// Builds a [`HuaweiMetadataProvider`]. Builder values win over the environment.
-pub struct HuaweiMetadataBuilder {
+/// Builds a [`MetadataProvider`]. Builder values win over the environment.
+#[derive(Debug)]
+pub struct MetadataBuilder {
     ctx: Context,
     endpoint: Option<String>,
     in_chain: bool,
@@ -304,7 +308,7 @@ pub struct HuaweiMetadataBuilder {
     name: Option<ProviderName>,
 }
 
-impl HuaweiMetadataBuilder {
+impl MetadataBuilder {
     /// The metadata base URL (wins over `HUAWEICLOUD_SDK_METADATA_ENDPOINT`).
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
@@ -325,7 +329,7 @@ impl HuaweiMetadataBuilder {
     }
 
     /// Reads the environment and validates the endpoint; no I/O.
-    pub fn build(self) -> Result<HuaweiMetadataProvider> {
+    pub fn build(self) -> Result<MetadataProvider> {
         let ctx = self.ctx;
         if !self.in_chain && ctx.flag(METADATA_DISABLED_VAR)? {
             return Err(Error::invalid_config(
@@ -345,7 +349,7 @@ impl HuaweiMetadataBuilder {
         let mut options = self.options;
         options.direct = true;
         options.retries = 0;
-        let source = HuaweiMetadata {
+        let source = MetadataSource {
             ctx: ctx.clone(),
             base,
             in_chain: self.in_chain,
@@ -361,4 +365,4 @@ impl HuaweiMetadataBuilder {
     }
 }
 
-source_builder_setters!(HuaweiMetadataBuilder, "metadata");
+source_builder_setters!(MetadataBuilder, "metadata");

@@ -70,20 +70,24 @@ pub mod response;
 pub mod temporary_keys;
 
 #[cfg(feature = "http")]
-pub use default_chain::{default_chain, obs_chain, HuaweiChain, HuaweiChainBuilder};
-pub use env::{env_provider, obs_env_provider};
+pub use default_chain::{default_chain, obs_chain, DefaultChain, DefaultChainBuilder};
+pub use env::EnvProvider;
 #[cfg(feature = "http")]
-pub use federation::{IdpFederation, IdpFederationProvider};
+pub use federation::{
+    IdpFederationBuilder, IdpFederationFromEnv, IdpFederationProvider, IdpFederationSource,
+};
 #[cfg(feature = "http")]
-pub use metadata::{HuaweiMetadata, HuaweiMetadataProvider};
+pub use metadata::{MetadataBuilder, MetadataProvider, MetadataSource};
 #[cfg(feature = "http")]
-pub use oidc_sts::{IdToken, OidcSts, OidcStsProvider};
+pub use oidc_sts::{IdToken, OidcStsBuilder, OidcStsFromEnv, OidcStsProvider, OidcStsSource};
 #[cfg(feature = "http")]
-pub use pod_identity::{PodIdentity, PodIdentityProvider};
+pub use pod_identity::{
+    PodIdentityBuilder, PodIdentityFromEnv, PodIdentityProvider, PodIdentitySource,
+};
 #[cfg(feature = "http")]
-pub use profile::HuaweiProfileProvider;
+pub use profile::ProfileProvider;
 #[cfg(feature = "http")]
-pub use temporary_keys::{TemporaryKeysFromToken, TemporaryKeysProvider};
+pub use temporary_keys::{TemporaryKeysBuilder, TemporaryKeysProvider, TemporaryKeysSource};
 
 use crate::context::Context;
 use crate::engine::RefreshConfig;
@@ -99,7 +103,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CredentialType {
     #[default]
+    /// `basic`: scoped to a project (project id).
     Basic,
+    /// `global`: scoped to a domain (domain id).
     Global,
 }
 

@@ -30,15 +30,21 @@ use std::sync::Arc;
 use url::Url;
 
 pub use super::env::{AGENCY_URN_VAR, ID_TOKEN_VAR, PROVIDER_URN_VAR, TOKEN_FILE_VAR};
+/// `HUAWEICLOUD_OIDC_SESSION_NAME`: the session name; default `oidc-sts-session`.
 pub const SESSION_NAME_VAR: &str = "HUAWEICLOUD_OIDC_SESSION_NAME";
+/// `HUAWEICLOUD_OIDC_DURATION_SECONDS`: the session duration in seconds; default 3600.
 pub const DURATION_VAR: &str = "HUAWEICLOUD_OIDC_DURATION_SECONDS";
+/// `HUAWEICLOUD_OIDC_POLICY`: an inline policy narrowing the session.
 pub const POLICY_VAR: &str = "HUAWEICLOUD_OIDC_POLICY";
+/// `HUAWEICLOUD_OIDC_POLICY_IDS`: comma-separated policy ids narrowing the session.
 pub const POLICY_IDS_VAR: &str = "HUAWEICLOUD_OIDC_POLICY_IDS";
 /// `HUAWEICLOUD_SDK_STS_ENDPOINT`.
 pub const STS_ENDPOINT_VAR: &str = "HUAWEICLOUD_SDK_STS_ENDPOINT";
 /// Core's default STS endpoint.
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.cn-north-4.myhuaweicloud.com";
+/// The session name when none is configured.
 pub const DEFAULT_SESSION_NAME: &str = "oidc-sts-session";
+/// The session duration in seconds when none is configured.
 pub const DEFAULT_DURATION_SECONDS: u32 = 3600;
 
 const NAME: &str = "oidc_sts";
@@ -46,6 +52,7 @@ const ASSUME_PATH: &str = "/v5/agencies/assume-with-oidc";
 
 /// Where the id token comes from.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum IdToken {
     /// The token itself (redacted in `Debug`).
     Inline(SecretString),
@@ -54,7 +61,7 @@ pub enum IdToken {
 }
 
 /// The OIDC STS source; use it through [`OidcStsProvider`].
-pub struct OidcSts {
+pub struct OidcStsSource {
     ctx: Context,
     provider_urn: String,
     agency_urn: String,
@@ -71,9 +78,9 @@ pub struct OidcSts {
     origin: String,
 }
 
-impl std::fmt::Debug for OidcSts {
+impl std::fmt::Debug for OidcStsSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcSts")
+        f.debug_struct("OidcStsSource")
             .field("provider_urn", &self.provider_urn)
             .field("agency_urn", &self.agency_urn)
             .field("token", &self.token)
@@ -86,12 +93,12 @@ impl std::fmt::Debug for OidcSts {
 }
 
 /// OIDC STS behind the refresh engine.
-pub type OidcStsProvider = Refreshing<OidcSts>;
+pub type OidcStsProvider = Refreshing<OidcStsSource>;
 
 /// OIDC STS configured by the `HUAWEICLOUD_OIDC_*` variables.
 pub type OidcStsFromEnv = FromEnv<OidcStsProvider>;
 
-impl OidcSts {
+impl OidcStsProvider {
     /// Assume `agency_urn` with a token trusted by `provider_urn`.
     pub fn builder(
         ctx: &Context,
@@ -124,7 +131,7 @@ impl OidcSts {
         FromEnv::new(
             ctx,
             name.clone(),
-            Self::env_provider(ctx, kind, name),
+            OidcStsSource::env_provider(ctx, kind, name),
             format!("{PROVIDER_URN_VAR} and {AGENCY_URN_VAR} are not set"),
             &[
                 PROVIDER_URN_VAR,
@@ -138,7 +145,9 @@ impl OidcSts {
             ],
         )
     }
+}
 
+impl OidcStsSource {
     fn env_provider(
         ctx: &Context,
         kind: CredentialType,
@@ -179,7 +188,7 @@ impl OidcSts {
                 ),
             ));
         };
-        let mut builder = Self::builder(ctx, provider, agency, token)
+        let mut builder = OidcStsProvider::builder(ctx, provider, agency, token)
             .credential_type(kind)
             .scope_id(ctx.var(scope_var(kind)))
             .name(name)
@@ -225,7 +234,7 @@ impl OidcSts {
     }
 }
 
-impl Source for OidcSts {
+impl Source for OidcStsSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let who = self.who();
@@ -288,6 +297,7 @@ impl Source for OidcSts {
 }
 
 /// Builds an [`OidcStsProvider`].
+#[derive(Debug)]
 pub struct OidcStsBuilder {
     ctx: Context,
     provider_urn: String,
@@ -363,7 +373,7 @@ impl OidcStsBuilder {
             DEFAULT_STS_ENDPOINT,
             "an STS endpoint",
         )?;
-        let source = OidcSts {
+        let source = OidcStsSource {
             ctx: self.ctx.clone(),
             provider_urn: self.provider_urn.trim().to_owned(),
             agency_urn: self.agency_urn.trim().to_owned(),
@@ -399,7 +409,7 @@ mod tests {
     fn run(vars: &[(&str, &str)]) -> Result<Resolution> {
         let ctx = Context::with_env(vars.iter().copied().collect::<MapEnv>());
         futures::executor::block_on(
-            OidcSts::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
+            OidcStsProvider::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
         )
     }
 
@@ -437,12 +447,12 @@ mod tests {
     fn plain_http_only_to_loopback_and_token_redacted() {
         let ctx = Context::with_env(MapEnv::from([(STS_ENDPOINT_VAR, "http://sts.example.com")]));
         let token = IdToken::Inline(SecretString::new("planted-token"));
-        let e = OidcSts::builder(&ctx, "p", "a", token.clone())
+        let e = OidcStsProvider::builder(&ctx, "p", "a", token.clone())
             .build()
             .unwrap_err()
             .to_string();
         assert!(e.contains(STS_ENDPOINT_VAR), "{e}");
-        let p = OidcSts::builder(&ctx, "p", "a", token)
+        let p = OidcStsProvider::builder(&ctx, "p", "a", token)
             .sts_endpoint("http://127.0.0.1:9")
             .build()
             .unwrap();

@@ -34,7 +34,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 const NAME: &str = "pod_identity";
 
 /// The pod-identity source; use it through [`PodIdentityProvider`].
-pub struct PodIdentity {
+pub struct PodIdentitySource {
     ctx: Context,
     url: Url,
     token_file: PathBuf,
@@ -45,9 +45,9 @@ pub struct PodIdentity {
     origin: String,
 }
 
-impl std::fmt::Debug for PodIdentity {
+impl std::fmt::Debug for PodIdentitySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PodIdentity")
+        f.debug_struct("PodIdentitySource")
             .field("url", &describe(&self.url))
             .field("token_file", &self.token_file)
             .field("origin", &self.origin)
@@ -56,12 +56,12 @@ impl std::fmt::Debug for PodIdentity {
 }
 
 /// Pod identity behind the refresh engine.
-pub type PodIdentityProvider = Refreshing<PodIdentity>;
+pub type PodIdentityProvider = Refreshing<PodIdentitySource>;
 
 /// Pod identity configured by the `HC_CONTAINER_*` variables.
 pub type PodIdentityFromEnv = FromEnv<PodIdentityProvider>;
 
-impl PodIdentity {
+impl PodIdentityProvider {
     /// Pod identity; the URI and token file default to the `HC_CONTAINER_*` variables.
     pub fn builder(ctx: &Context) -> PodIdentityBuilder {
         PodIdentityBuilder {
@@ -96,7 +96,9 @@ impl PodIdentity {
             &[FULL_URI_VAR, AUTHORIZATION_TOKEN_FILE_VAR],
         )
     }
+}
 
+impl PodIdentitySource {
     fn who(&self) -> String {
         format!("{NAME} (from {})", self.origin)
     }
@@ -118,7 +120,7 @@ impl PodIdentity {
     }
 }
 
-impl Source for PodIdentity {
+impl Source for PodIdentitySource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let who = self.who();
@@ -165,6 +167,7 @@ impl Source for PodIdentity {
 }
 
 /// Builds a [`PodIdentityProvider`]. Builder values win over the environment.
+#[derive(Debug)]
 pub struct PodIdentityBuilder {
     ctx: Context,
     uri: Option<String>,
@@ -218,7 +221,7 @@ impl PodIdentityBuilder {
                     )
                 })?,
         };
-        let source = PodIdentity {
+        let source = PodIdentitySource {
             ctx: ctx.clone(),
             url,
             token_file,
@@ -248,7 +251,7 @@ mod tests {
     fn run(vars: &[(&str, &str)]) -> Result<Resolution> {
         let ctx = Context::with_env(vars.iter().copied().collect::<MapEnv>());
         futures::executor::block_on(
-            PodIdentity::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
+            PodIdentityProvider::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
         )
     }
 
@@ -272,7 +275,10 @@ mod tests {
             "http://169.254.170.2/c",
             "http://[::1]:8080/c",
         ] {
-            assert!(PodIdentity::builder(&ctx).uri(ok).build().is_ok(), "{ok}");
+            assert!(
+                PodIdentityProvider::builder(&ctx).uri(ok).build().is_ok(),
+                "{ok}"
+            );
         }
     }
 }

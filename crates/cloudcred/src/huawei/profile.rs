@@ -8,7 +8,7 @@
 //! is an error naming the file, the section and the key; a missing default file or section is
 //! "not configured", a missing file named by the variable an error.
 
-use super::federation::{IdpFederation, IdpFederationProvider};
+use super::federation::IdpFederationProvider;
 use super::CredentialType;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -24,26 +24,30 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// The default file, relative to the home directory.
 pub const DEFAULT_FILE: &str = ".huaweicloud/credentials";
 
-/// What the selected section configures, decided once.
+/// What the selected section of a credentials file configures, decided once per provider.
 #[derive(Debug)]
-pub(crate) enum Inner {
+#[non_exhaustive]
+pub enum Section {
+    /// Nothing (no file, no such section, no keys); the reason says what was looked for.
     NotConfigured(String),
+    /// Static credentials: `ak`, `sk` and the project or domain id.
     Static(Replicas),
+    /// IdP federation (`idp_id` and `id_token_file`), built but never called.
     Federation(IdpFederationProvider),
 }
 
 /// Credentials from the Huawei Cloud credentials file.
 #[derive(Debug)]
-pub struct HuaweiProfileProvider {
+pub struct ProfileProvider {
     ctx: Context,
     kind: CredentialType,
     file: Option<PathBuf>,
     prefix: String,
     name: ProviderName,
-    inner: OnceLock<Result<Inner>>,
+    inner: OnceLock<Result<Section>>,
 }
 
-impl HuaweiProfileProvider {
+impl ProfileProvider {
     /// The `[basic]` or `[global]` section of the default file; names `profile/<inner>`.
     pub fn new(ctx: &Context, kind: CredentialType) -> Self {
         Self::builder(ctx, kind, None, "")
@@ -84,14 +88,14 @@ impl HuaweiProfileProvider {
             .within(&self.prefix)
     }
 
-    fn load(&self) -> Result<Inner> {
+    fn load(&self) -> Result<Section> {
         let Some((path, explicit)) = self.path() else {
-            return Ok(Inner::NotConfigured(
+            return Ok(Section::NotConfigured(
                 "no home directory to find ~/.huaweicloud/credentials in".to_owned(),
             ));
         };
         if !explicit && !self.ctx.exists(&path) {
-            return Ok(Inner::NotConfigured(format!(
+            return Ok(Section::NotConfigured(format!(
                 "{} does not exist",
                 path.display()
             )));
@@ -110,12 +114,13 @@ impl HuaweiProfileProvider {
     }
 
     /// What `text`, the content of the file at `path`, configures: its section's static
-    /// credentials or federation provider (built, never called), or "not configured".
-    pub(crate) fn configure(&self, text: &str, path: &Path) -> Result<Inner> {
+    /// credentials or federation provider (built, never called), or "not configured". No I/O;
+    /// an error names `path`, the section and the key, never a value.
+    pub fn configure(&self, text: &str, path: &Path) -> Result<Section> {
         let ini = IniFile::parse(text, path)?;
         let section_name = self.kind.as_str();
         let Some(section) = ini.section(section_name) else {
-            return Ok(Inner::NotConfigured(format!(
+            return Ok(Section::NotConfigured(format!(
                 "{} has no [{section_name}] section",
                 path.display()
             )));
@@ -124,7 +129,7 @@ impl HuaweiProfileProvider {
         self.read_section(section, &origin)
     }
 
-    fn read_section(&self, section: &IniSection, origin: &str) -> Result<Inner> {
+    fn read_section(&self, section: &IniSection, origin: &str) -> Result<Section> {
         let get = |k: &str| section.get(k).map(str::trim).filter(|v| !v.is_empty());
         let scope_key = match self.kind {
             CredentialType::Basic => "project_id",
@@ -139,15 +144,16 @@ impl HuaweiProfileProvider {
         };
         match (get("idp_id"), get("id_token_file")) {
             (Some(idp), Some(file)) => {
-                let mut b = IdpFederation::builder(&self.ctx, idp, self.ctx.expand_path(file))
-                    .credential_type(self.kind)
-                    .scope_id(scope_id)
-                    .name(self.inner_name("idp_federation"))
-                    .origin(origin);
+                let mut b =
+                    IdpFederationProvider::builder(&self.ctx, idp, self.ctx.expand_path(file))
+                        .credential_type(self.kind)
+                        .scope_id(scope_id)
+                        .name(self.inner_name("idp_federation"))
+                        .origin(origin);
                 if let Some(iam) = get("iam_endpoint") {
                     b = b.iam_endpoint_from(iam, format!("{origin} iam_endpoint"));
                 }
-                return b.build().map(Inner::Federation);
+                return b.build().map(Section::Federation);
             }
             (Some(_), None) => return Err(pair_error("idp_id", "id_token_file", "IdP federation")),
             (None, Some(_)) => return Err(pair_error("id_token_file", "idp_id", "IdP federation")),
@@ -168,24 +174,24 @@ impl HuaweiProfileProvider {
                     "the section has no credentials: set ak and sk, or idp_id and id_token_file",
                 )),
             };
-        Ok(Inner::Static(Replicas::new(Arc::new(
+        Ok(Section::Static(Replicas::new(Arc::new(
             self.kind.scope(creds, scope_id),
         ))))
     }
 
-    fn inner(&self) -> &Result<Inner> {
+    fn inner(&self) -> &Result<Section> {
         self.inner.get_or_init(|| self.load())
     }
 }
 
-impl ProvideCredentials for HuaweiProfileProvider {
+impl ProvideCredentials for ProfileProvider {
     fn resolve(&self) -> BoxFuture<'_, Result<Resolution>> {
         match self.inner() {
-            Ok(Inner::Federation(p)) => p.resolve(),
-            Ok(Inner::Static(c)) => Box::pin(futures_util::future::ready(Ok(
+            Ok(Section::Federation(p)) => p.resolve(),
+            Ok(Section::Static(c)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::Credentials(c.get().clone()),
             ))),
-            Ok(Inner::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
+            Ok(Section::NotConfigured(r)) => Box::pin(futures_util::future::ready(Ok(
                 Resolution::NotConfigured(r.clone()),
             ))),
             Err(e) => Box::pin(futures_util::future::ready(Err(e.clone()))),
@@ -194,8 +200,8 @@ impl ProvideCredentials for HuaweiProfileProvider {
 
     fn cached(&self) -> Option<Arc<Credentials>> {
         match self.inner.get()? {
-            Ok(Inner::Static(c)) => Some(c.get().clone()),
-            Ok(Inner::Federation(p)) => p.cached(),
+            Ok(Section::Static(c)) => Some(c.get().clone()),
+            Ok(Section::Federation(p)) => p.cached(),
             _ => None,
         }
     }
@@ -238,7 +244,7 @@ mod tests {
 
     fn resolve(file: &str, kind: CredentialType) -> Result<Resolution> {
         let ctx = Context::with_env(MapEnv::default());
-        let p = HuaweiProfileProvider::builder(
+        let p = ProfileProvider::builder(
             &ctx,
             kind,
             Some(fixtures().join("huaweicloud").join(file)),
@@ -292,7 +298,7 @@ mod tests {
         ));
         let home = tempfile::tempdir().unwrap();
         let ctx = Context::with_env(MapEnv::from([("HOME", home.path().to_str().unwrap())]));
-        let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+        let p = ProfileProvider::new(&ctx, CredentialType::Basic);
         assert!(matches!(
             futures::executor::block_on(p.resolve()),
             Ok(Resolution::NotConfigured(_))
@@ -301,7 +307,7 @@ mod tests {
             CREDENTIALS_FILE_VAR,
             home.path().join("nope").to_str().unwrap(),
         )]));
-        let p = HuaweiProfileProvider::new(&ctx, CredentialType::Basic);
+        let p = ProfileProvider::new(&ctx, CredentialType::Basic);
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
@@ -318,18 +324,17 @@ mod tests {
         )
         .unwrap();
         let ctx = Context::with_env(MapEnv::default());
-        let p =
-            HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
-        assert!(matches!(p.inner(), Ok(Inner::Federation(_))));
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
+        assert!(matches!(p.inner(), Ok(Section::Federation(_))));
         assert_eq!(p.name(), "default/profile");
         std::fs::write(&f, "[basic]\nidp_id = i\nak = a\nsk = s\n").unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
         assert!(e.contains("[basic]") && e.contains("id_token_file"), "{e}");
         std::fs::write(&f, "[basic]\nproject_id = p\n").unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();
@@ -339,7 +344,7 @@ mod tests {
             "[basic]\nidp_id = i\nid_token_file = /t\niam_endpoint = http://iam.example\n",
         )
         .unwrap();
-        let p = HuaweiProfileProvider::builder(&ctx, CredentialType::Basic, Some(f), "");
+        let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f), "");
         let e = futures::executor::block_on(p.resolve())
             .unwrap_err()
             .to_string();

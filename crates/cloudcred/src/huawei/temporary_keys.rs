@@ -123,7 +123,7 @@ pub(crate) async fn create(
 }
 
 /// Temporary keys for a token the caller holds; use it through [`TemporaryKeysProvider`].
-pub struct TemporaryKeysFromToken {
+pub struct TemporaryKeysSource {
     ctx: Context,
     token: SecretString,
     iam: Url,
@@ -133,19 +133,19 @@ pub struct TemporaryKeysFromToken {
     project_id: Option<String>,
 }
 
-impl std::fmt::Debug for TemporaryKeysFromToken {
+impl std::fmt::Debug for TemporaryKeysSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TemporaryKeysFromToken")
+        f.debug_struct("TemporaryKeysSource")
             .field("iam", &describe(&self.iam))
             .field("duration", &self.duration)
             .finish_non_exhaustive()
     }
 }
 
-/// [`TemporaryKeysFromToken`] behind the refresh engine.
-pub type TemporaryKeysProvider = Refreshing<TemporaryKeysFromToken>;
+/// [`TemporaryKeysSource`] behind the refresh engine.
+pub type TemporaryKeysProvider = Refreshing<TemporaryKeysSource>;
 
-impl TemporaryKeysFromToken {
+impl TemporaryKeysProvider {
     /// Temporary keys for `token` (an IAM user, federated or agency token).
     pub fn builder(ctx: &Context, token: impl Into<SecretString>) -> TemporaryKeysBuilder {
         TemporaryKeysBuilder {
@@ -161,7 +161,7 @@ impl TemporaryKeysFromToken {
     }
 }
 
-impl Source for TemporaryKeysFromToken {
+impl Source for TemporaryKeysSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
             let creds = create(
@@ -195,6 +195,7 @@ impl Source for TemporaryKeysFromToken {
 }
 
 /// Builds a [`TemporaryKeysProvider`].
+#[derive(Debug)]
 pub struct TemporaryKeysBuilder {
     ctx: Context,
     token: SecretString,
@@ -237,7 +238,7 @@ impl TemporaryKeysBuilder {
                 .map(|v| (v, "the iam_endpoint option")),
         )?;
         let duration = check_duration(self.duration, NAME)?;
-        let source = TemporaryKeysFromToken {
+        let source = TemporaryKeysSource {
             ctx: self.ctx.clone(),
             token: self.token,
             iam,
@@ -281,14 +282,14 @@ mod tests {
         assert!(check_duration(86401, "x").is_err());
         assert_eq!(check_duration(900, "x").unwrap(), 900);
         let ctx = Context::with_env(MapEnv::default());
-        let e = TemporaryKeysFromToken::builder(&ctx, "planted-token")
+        let e = TemporaryKeysProvider::builder(&ctx, "planted-token")
             .duration_seconds(100)
             .build()
             .unwrap_err()
             .to_string();
         assert!(e.contains("900") && !e.contains("planted"), "{e}");
-        assert!(TemporaryKeysFromToken::builder(&ctx, " ").build().is_err());
-        let p = TemporaryKeysFromToken::builder(&ctx, "planted-token")
+        assert!(TemporaryKeysProvider::builder(&ctx, " ").build().is_err());
+        let p = TemporaryKeysProvider::builder(&ctx, "planted-token")
             .build()
             .unwrap();
         assert!(!format!("{p:?}").contains("planted"));

@@ -140,7 +140,7 @@
 use super::snapshot::{require_access_key, Snapshot};
 use crate::error::{Error, ErrorCategory, ErrorKind};
 use crate::model::Credentials;
-use crate::provider::SharedProvider;
+use crate::provider::{ProvideCredentialsExt, SharedProvider};
 use chrono::{DateTime, Utc};
 use reqsign_core::time::Timestamp;
 use reqsign_core::{ErrorKind as ReqsignErrorKind, ProvideCredential};

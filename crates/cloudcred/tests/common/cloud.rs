@@ -6,6 +6,7 @@ use super::{assert_no_secret, fixture, Home};
 use cloudcred::alibaba::{CliProfileProvider, IniProfileProvider};
 use cloudcred::context::ManualClock;
 use cloudcred::http::RequestOptions;
+use cloudcred::prelude::*;
 use cloudcred::{Clock, Credentials, SharedProvider};
 use cloudcred_fakecloud::{
     Endpoint, FakeCloud, FakeCloudConfig, Fault, FIXTURE_HUAWEI_ID_TOKEN, FIXTURE_HUAWEI_POD_TOKEN,

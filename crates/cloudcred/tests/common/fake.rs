@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use cloudcred::context::ManualClock;
+use cloudcred::prelude::*;
 use cloudcred::{Clock, Context, ErrorKind, MapEnv, SharedProvider};
 use cloudcred_fakecloud::{Endpoint, FakeCloud, Fault};
 use std::time::Duration;

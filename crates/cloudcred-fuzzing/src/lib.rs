@@ -1,10 +1,10 @@
 //! Test-only entry points of the fuzz targets (`fuzz/`) and of their proptest twins
-//! (`tests/fuzz_props.rs`). Not part of the supported API: hidden from the docs, no stability
-//! promise, nothing but the fuzz crate and the tests may use it.
+//! (`tests/fuzz_props.rs`): a dev-only crate of the workspace, never published, that reaches the
+//! library through its public API only.
 //!
 //! Each function takes raw input, runs the parsers (or signers) the providers run on such input
 //! and panics when a property is broken; an ordinary error is not a failure. The properties live
-//! here, beside the private parsers, so that the fuzzer, the proptests and the corpus replay all
+//! here, in one place, so that the fuzzer, the proptests and the corpus replay all
 //! check the same thing:
 //!
 //! - nothing panics, whatever the input;
@@ -12,19 +12,19 @@
 //!   errors and the same `Debug` output (the differential form of "no secret in errors");
 //! - the round trips a format has hold (INI render and re-parse, config.json write-back).
 
-use crate::alibaba::credential_document::{self, CodeRule};
-use crate::alibaba::{cli_profile, oauth, rsa_key_pair, sts};
-use crate::context::{Clock, MapEnv};
-use crate::format::cli_config::CliConfig;
-use crate::format::cli_config_write;
-use crate::format::ini::IniFile;
-use crate::http::Response;
-use crate::huawei::profile::HuaweiProfileProvider;
-use crate::huawei::{federation, response, CredentialType};
-use crate::model::{Credentials, ProviderName};
-use crate::sign::{self, Addressing, ObsMode, TablestoreVersion};
-use crate::{Context, ErrorKind};
 use chrono::{TimeZone, Utc};
+use cloudcred::alibaba::credential_document::{self, CodeRule};
+use cloudcred::alibaba::{cli_profile, oauth, rsa_key_pair, sts};
+use cloudcred::context::{Clock, MapEnv};
+use cloudcred::format::cli_config::CliConfig;
+use cloudcred::format::cli_config_write;
+use cloudcred::format::ini::IniFile;
+use cloudcred::http::Response;
+use cloudcred::huawei::profile::ProfileProvider;
+use cloudcred::huawei::{federation, response, CredentialType};
+use cloudcred::model::{Credentials, ProviderName};
+use cloudcred::sign::{self, Addressing, ObsMode, TablestoreVersion};
+use cloudcred::{Context, ErrorKind};
 use serde_json::{Map, Value};
 use std::fmt::{Debug, Write as _};
 use std::path::Path;
@@ -80,7 +80,7 @@ fn mask_json(value: &Value, secret_keys: &[&str]) -> Value {
 }
 
 /// What a result may show: its `Debug` (credentials redact their secrets) or the error's text.
-fn shown<T: Debug>(result: &crate::Result<T>) -> String {
+fn shown<T: Debug>(result: &cloudcred::Result<T>) -> String {
     match result {
         Ok(v) => format!("ok {v:?}"),
         Err(e) => format!("error {e} / {e:?}"),
@@ -223,7 +223,7 @@ fn resolve_every_profile(text: &str) -> String {
         let spec = cli_profile::spec_for(ctx(), &config, p.name());
         // What the OAuth provider decides from the stored tokens before any request.
         let now = ctx().get_clock().now().timestamp();
-        let _ = oauth::Tokens::from_profile(p.raw()).needs_refresh(now);
+        let _ = oauth::tokens::Tokens::from_profile(p.raw()).needs_refresh(now);
         let _ = writeln!(out, "{}", shown(&mode));
         let _ = writeln!(out, "{}", shown(&chain));
         let _ = writeln!(out, "{}", shown(&spec));
@@ -319,12 +319,8 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
     let ctx = ctx();
     let name = ProviderName::new("fuzz");
     let origin = "fuzz origin";
-    let response = Response {
-        status,
-        headers: http::HeaderMap::new(),
-        body: body.to_vec(),
-    };
-    let scrubber = crate::http::Scrubber::new();
+    let response = Response::new(status, http::HeaderMap::new(), body.to_vec());
+    let scrubber = cloudcred::http::Scrubber::new();
     let answer = || {
         sts::json_answer(
             &response,
@@ -367,23 +363,23 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
             };
             if selector == 5 {
                 let now = ctx.get_clock().now().timestamp();
-                format!("{:?}", oauth::token_answer(&json, now))
+                format!("{:?}", oauth::wire::token_answer(&json, now))
             } else {
                 let incomplete = |message: String| {
-                    crate::Error::from(ErrorKind::Transport {
+                    cloudcred::Error::from(ErrorKind::Transport {
                         provider: origin.to_owned(),
                         endpoint: "exchange".to_owned(),
                         message,
                     })
                 };
-                match oauth::exchange_answer(ctx, &json, origin, name, incomplete) {
+                match oauth::wire::exchange_answer(ctx, &json, origin, name, incomplete) {
                     Ok(creds) => format!("ok {creds:?}"),
                     Err(e) => format!("error {e} / {e:?}"),
                 }
             }
         }
         _ => {
-            let e = oauth::upstream_error(
+            let e = oauth::wire::upstream_error(
                 &scrubber,
                 origin.to_owned(),
                 "endpoint".to_owned(),
@@ -432,12 +428,12 @@ pub fn huawei_responses(data: &[u8]) {
             let [status, body @ ..] = rest else {
                 return;
             };
-            let response = Response {
-                status: STATUSES[usize::from(*status) % STATUSES.len()],
-                headers: http::HeaderMap::new(),
-                body: body.to_vec(),
-            };
-            let scrubber = crate::http::Scrubber::new();
+            let response = Response::new(
+                STATUSES[usize::from(*status) % STATUSES.len()],
+                http::HeaderMap::new(),
+                body.to_vec(),
+            );
+            let scrubber = cloudcred::http::Scrubber::new();
             let _ = response::upstream_error(&response, &scrubber, "fuzz origin", "endpoint")
                 .to_string();
         }
@@ -457,7 +453,7 @@ pub fn huawei_responses(data: &[u8]) {
             };
             for kind in [CredentialType::Basic, CredentialType::Global] {
                 let show = |text: &str| {
-                    let provider = HuaweiProfileProvider::new(ctx(), kind);
+                    let provider = ProfileProvider::new(ctx(), kind);
                     let inner = provider.configure(text, Path::new("/fuzz/hw-credentials"));
                     shown(&inner)
                 };
@@ -587,7 +583,7 @@ impl Transcript {
         &mut self,
         uri: &str,
         mut req: http::Request<Vec<u8>>,
-        sign: impl FnOnce(&mut http::Request<Vec<u8>>) -> crate::Result<T>,
+        sign: impl FnOnce(&mut http::Request<Vec<u8>>) -> cloudcred::Result<T>,
     ) {
         let r = sign(&mut req);
         if r.is_ok() {
@@ -605,7 +601,7 @@ impl Transcript {
         self.record_shown(&r);
     }
 
-    fn presigned(&mut self, uri: &str, r: crate::Result<sign::Presigned>) {
+    fn presigned(&mut self, uri: &str, r: cloudcred::Result<sign::Presigned>) {
         if let Ok(p) = &r {
             assert!(
                 p.url.starts_with(uri),
@@ -616,7 +612,7 @@ impl Transcript {
         self.record_shown(&r);
     }
 
-    fn record_shown<T: Debug>(&mut self, r: &crate::Result<T>) {
+    fn record_shown<T: Debug>(&mut self, r: &cloudcred::Result<T>) {
         self.shown.push(shown(r));
     }
 }

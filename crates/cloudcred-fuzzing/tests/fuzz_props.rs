@@ -1,12 +1,12 @@
 //! The fuzz targets' properties as proptests, on stable and in CI (`fuzz/` needs nightly flags
-//! and libFuzzer), through the same entry points (`cloudcred::fuzzing`), plus a replay of every
+//! and libFuzzer), through the same entry points (`cloudcred_fuzzing`), plus a replay of every
 //! committed corpus and regression input of the library's targets.
 //!
 //! Case counts are small: each property runs in well under a second in a debug build; the long
 //! runs are the fuzzer's (see fuzz/README.md).
 
 use arbitrary::{Arbitrary, Unstructured};
-use cloudcred::fuzzing::{self, SignerCredentials, SignerInput};
+use cloudcred_fuzzing::{self as fuzzing, SignerCredentials, SignerInput};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
