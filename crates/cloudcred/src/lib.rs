@@ -108,6 +108,7 @@
 //!   them with their constructors.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs, missing_debug_implementations)]
 
 /// The setters every refreshing source's builder shares, for builders with the fields
 /// `options: RequestOptions` (optional arm), `refresh: RefreshConfig` and

@@ -151,6 +151,8 @@ use std::fmt;
 pub struct OssCredentialProvider(Converting<reqsign_aliyun_oss::Credential>);
 
 impl OssCredentialProvider {
+    /// Wraps `provider` (any provider, a chain or a [`SharedProvider`]); each read asks it for
+    /// credentials and converts a new snapshot once, for reqsign's OSS signer.
     pub fn new(provider: impl Into<SharedProvider>) -> Self {
         Self(Converting::new(provider.into()))
     }
@@ -181,6 +183,8 @@ impl fmt::Debug for OssCredentialProvider {
 pub struct ObsCredentialProvider(Converting<reqsign_huaweicloud_obs::Credential>);
 
 impl ObsCredentialProvider {
+    /// Wraps `provider` (any provider, a chain or a [`SharedProvider`]); each read asks it for
+    /// credentials and converts a new snapshot once, for reqsign's OBS signer.
     pub fn new(provider: impl Into<SharedProvider>) -> Self {
         Self(Converting::new(provider.into()))
     }
@@ -215,6 +219,8 @@ impl fmt::Debug for ObsCredentialProvider {
 pub struct S3CredentialProvider(Converting<reqsign_aws_core::Credential>);
 
 impl S3CredentialProvider {
+    /// Wraps `provider` (any provider, a chain or a [`SharedProvider`]); each read asks it for
+    /// credentials and converts a new snapshot once, for reqsign's S3-compatible signer.
     pub fn new(provider: impl Into<SharedProvider>) -> Self {
         Self(Converting::new(provider.into()))
     }
