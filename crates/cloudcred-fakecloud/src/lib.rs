@@ -38,6 +38,8 @@ mod oauth;
 #[allow(dead_code)]
 mod objects;
 pub mod rpc_signature;
+#[cfg(feature = "s3")]
+mod s3;
 mod server;
 mod sso;
 mod state;
@@ -72,6 +74,8 @@ pub struct FakeCloud {
 struct Handle {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    #[cfg(feature = "s3")]
+    s3_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
 }
 
@@ -120,11 +124,15 @@ impl FakeCloud {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config, rsa_key));
         let (tx, rx) = watch::channel(false);
+        #[cfg(feature = "s3")]
+        let s3_addr = s3::start(SocketAddr::new(addr.ip(), 0), shared.clone(), rx.clone()).await?;
         tokio::spawn(server::serve(listener, shared.clone(), rx));
         Ok(FakeCloud {
             handle: Arc::new(Handle {
                 shared,
                 addr,
+                #[cfg(feature = "s3")]
+                s3_addr,
                 shutdown: tx,
             }),
         })
@@ -138,6 +146,13 @@ impl FakeCloud {
     /// `base_url()` followed by `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url(), path)
+    }
+
+    /// `http://127.0.0.1:PORT` of the S3-compatible object endpoint (its own listener;
+    /// path-style buckets: `{s3_url}/{bucket}/{key}`).
+    #[cfg(feature = "s3")]
+    pub fn s3_url(&self) -> String {
+        format!("http://{}", self.handle.s3_addr)
     }
 
     /// The bound port.

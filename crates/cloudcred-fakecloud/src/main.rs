@@ -8,7 +8,8 @@ use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, ImdsMode};
 
 /// A local fake of the Alibaba Cloud credential endpoints (STS, ECS metadata, credentials URI,
 /// CloudSSO, OAuth) and the Huawei Cloud ones (ECS metadata securitykey, IAM federation and
-/// temporary AK/SK, STS assume-with-oidc). Listens on loopback only.
+/// temporary AK/SK, STS assume-with-oidc), and an S3-compatible object endpoint on a port of its
+/// own. Listens on loopback only.
 #[derive(Parser, Debug)]
 #[command(name = "cloudcred-fakecloud", version)]
 struct Args {
@@ -78,6 +79,11 @@ async fn main() -> ExitCode {
     println!("export HUAWEICLOUD_SDK_METADATA_ENDPOINT={base}");
     println!("export HUAWEICLOUD_SDK_IAM_ENDPOINT={base}");
     println!("export HUAWEICLOUD_SDK_STS_ENDPOINT={base}");
+    #[cfg(feature = "s3")]
+    println!(
+        "S3-compatible object endpoint (path-style buckets): {}",
+        cloud.s3_url()
+    );
     println!("Press Ctrl-C to stop.");
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("cloudcred-fakecloud: cannot listen for Ctrl-C; stopping");

@@ -39,11 +39,13 @@ pub enum Endpoint {
     HwOidcSts,
     /// Huawei CCE pod identity `POST <hw_pod_identity_path>`.
     HwPodIdentity,
+    /// The S3-compatible object endpoint: every request to `FakeCloud::s3_url()`.
+    S3,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 17] = [
         Endpoint::StsAssumeRole,
         Endpoint::StsAssumeRoleWithOidc,
         Endpoint::StsGenerateSessionAccessKey,
@@ -60,6 +62,7 @@ impl Endpoint {
         Endpoint::HwSecurityTokens,
         Endpoint::HwOidcSts,
         Endpoint::HwPodIdentity,
+        Endpoint::S3,
     ];
 
     /// Whether errors of this endpoint use the STS (RPC) error format.

@@ -223,7 +223,7 @@ fn plain(status: StatusCode) -> Answer {
     r
 }
 
-fn record(
+pub(crate) fn record(
     shared: &Shared,
     req: Req,
     endpoint: Option<Endpoint>,
