@@ -34,9 +34,10 @@ use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::dto::{
     CommonPrefix, CreateBucketInput, CreateBucketOutput, DeleteObjectInput, DeleteObjectOutput,
-    ETag, GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
-    HeadObjectOutput, ListObjectsV2Input, ListObjectsV2Output, Object as S3Object, PutObjectInput,
-    PutObjectOutput, StreamingBlob, Timestamp,
+    DeleteObjectsInput, DeleteObjectsOutput, DeletedObject, ETag, GetObjectInput, GetObjectOutput,
+    HeadBucketInput, HeadBucketOutput, HeadObjectInput, HeadObjectOutput, ListObjectsV2Input,
+    ListObjectsV2Output, Object as S3Object, PutObjectInput, PutObjectOutput, StreamingBlob,
+    Timestamp,
 };
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{s3_error, Body, S3Request, S3Response, S3Result, S3};
@@ -329,7 +330,9 @@ fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// The S3 operations, over the shared store.
+/// The S3 operations, over the shared store: PutObject, GetObject, HeadObject, DeleteObject,
+/// DeleteObjects, ListObjectsV2, CreateBucket and HeadBucket; s3s answers `NotImplemented` to
+/// the rest.
 struct Store(Arc<Shared>);
 
 fn timestamp(t: DateTime<Utc>) -> Timestamp {
@@ -448,6 +451,35 @@ impl S3 for Store {
         }
         self.0.objects.delete(&req.input.bucket, &req.input.key);
         Ok(S3Response::new(DeleteObjectOutput::default()))
+    }
+
+    /// The batch form object_store's `delete` uses (`POST ?delete`).
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        let input = req.input;
+        if !self.0.objects.bucket_exists(&input.bucket) {
+            return Err(s3_error!(
+                NoSuchBucket,
+                "The specified bucket does not exist."
+            ));
+        }
+        let quiet = input.delete.quiet.unwrap_or(false);
+        let mut deleted = Vec::new();
+        for id in input.delete.objects {
+            self.0.objects.delete(&input.bucket, &id.key);
+            if !quiet {
+                deleted.push(DeletedObject {
+                    key: Some(id.key),
+                    ..Default::default()
+                });
+            }
+        }
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: Some(deleted),
+            ..Default::default()
+        }))
     }
 
     async fn list_objects_v2(

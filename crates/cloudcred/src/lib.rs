@@ -97,6 +97,7 @@ pub mod http {
 #[cfg(feature = "huawei")]
 #[cfg_attr(docsrs, doc(cfg(feature = "huawei")))]
 pub mod huawei;
+pub mod interop;
 pub mod model;
 pub mod provider;
 pub mod sign;
