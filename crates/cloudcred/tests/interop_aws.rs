@@ -13,6 +13,7 @@ mod common;
 use std::time::Duration;
 
 use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_s3::config::{BehaviorVersion, Region};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -29,7 +30,7 @@ const BUCKET: &str = "interop-aws";
 
 fn client(
     cloud: &FakeCloud,
-    credentials: impl aws_credential_types::provider::ProvideCredentials + 'static,
+    credentials: impl ProvideCredentials + 'static,
 ) -> Client {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
@@ -137,6 +138,15 @@ async fn objects_round_trip_and_list_with_assumed_role_credentials() {
             .unwrap()
             .contains(&format!("Credential={}/", issued[0].access_key_id)));
     }
+
+    // Nothing issued shows in the Debug of the client's config, the adapter or what it hands
+    // out (with its expiration, the issued one).
+    let adapter = CredentialsProvider::new(cloud::assumed_role(&cloud));
+    let converted = adapter.provide_credentials().await.unwrap();
+    let sent = cloud.issued().last().unwrap().expiration_text.clone();
+    let expiration = chrono::DateTime::parse_from_rfc3339(&sent).unwrap();
+    assert_eq!(converted.expiry(), Some(expiration.into()));
+    assert_clean(&cloud, &format!("{:?} {adapter:?} {converted:?}", s3.config()));
 }
 
 #[tokio::test]

@@ -110,6 +110,14 @@ async fn objects_round_trip_and_list_with_assumed_role_credentials() {
         );
     }
     assert_eq!(refusals(&cloud), [(404, "NoSuchKey".to_owned())]);
+
+    // Nothing issued shows in the Debug of the store (which holds the adapter), the adapter
+    // or what it hands out.
+    let adapter = S3CredentialProvider::new(cloud::assumed_role(&cloud));
+    let converted = object_store::CredentialProvider::get_credential(&adapter)
+        .await
+        .unwrap();
+    assert_clean(&cloud, &format!("{s3:?} {adapter:?} {converted:?}"));
 }
 
 #[tokio::test]
