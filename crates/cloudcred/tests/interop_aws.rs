@@ -28,10 +28,7 @@ use common::cloud::{self, assert_clean};
 
 const BUCKET: &str = "interop-aws";
 
-fn client(
-    cloud: &FakeCloud,
-    credentials: impl ProvideCredentials + 'static,
-) -> Client {
+fn client(cloud: &FakeCloud, credentials: impl ProvideCredentials + 'static) -> Client {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
@@ -146,7 +143,10 @@ async fn objects_round_trip_and_list_with_assumed_role_credentials() {
     let sent = cloud.issued().last().unwrap().expiration_text.clone();
     let expiration = chrono::DateTime::parse_from_rfc3339(&sent).unwrap();
     assert_eq!(converted.expiry(), Some(expiration.into()));
-    assert_clean(&cloud, &format!("{:?} {adapter:?} {converted:?}", s3.config()));
+    assert_clean(
+        &cloud,
+        &format!("{:?} {adapter:?} {converted:?}", s3.config()),
+    );
 }
 
 #[tokio::test]

@@ -19,28 +19,3 @@ pub mod aws;
 pub mod object_store;
 #[cfg(any(feature = "aws", feature = "object-store"))]
 mod snapshot;
-
-#[cfg(all(test, feature = "aws", feature = "object-store"))]
-mod tests {
-    /// The README shows these modules' doc tests (which compile) without their hidden lines:
-    /// a change to one that the other misses fails here.
-    #[test]
-    fn readme_snippets_are_the_compiled_doc_tests() {
-        let readme = include_str!("../../../../README.md");
-        for module in [include_str!("object_store.rs"), include_str!("aws.rs")] {
-            let snippet: String = module
-                .lines()
-                .filter_map(|l| l.strip_prefix("//!"))
-                .map(|l| l.strip_prefix(' ').unwrap_or(l))
-                .skip_while(|l| !l.starts_with("```no_run"))
-                .skip(1)
-                .take_while(|l| !l.starts_with("```"))
-                .filter(|l| !l.starts_with("# "))
-                .map(|l| format!("{l}\n"))
-                .collect();
-            assert!(snippet.len() > 200, "{snippet}");
-            let block = format!("```rust,ignore\n{snippet}```");
-            assert!(readme.contains(&block), "README lacks:\n{block}");
-        }
-    }
-}
