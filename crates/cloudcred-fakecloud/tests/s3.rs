@@ -268,6 +268,37 @@ async fn issued_keys_need_their_token_and_expire_on_the_fake_clock() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn huawei_issued_keys_are_known_too() {
+    let cloud = start().await;
+    let resp = client()
+        .get(cloud.url("/openstack/latest/securitykey"))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let c = &body["credential"];
+    let field = |name: &str| c[name].as_str().unwrap().to_owned();
+    let (access, secret, token) = (field("access"), field("secret"), field("securitytoken"));
+    let key = (access.as_str(), secret.as_str());
+    let put = curl(
+        &cloud,
+        "PUT",
+        "/obs-bucket/k",
+        key,
+        Some(&token),
+        Some(b"by hw"),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let without = curl(&cloud, "GET", "/obs-bucket/k", key, None, None);
+    assert_eq!(
+        without.code(),
+        Some("InvalidAccessKeyId"),
+        "{}",
+        without.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn faults_and_counters_apply_to_the_s3_endpoint() {
     let cloud = start().await;
     cloud.set_fault_times(Endpoint::S3, Fault::Status(503), 1);
