@@ -7,9 +7,9 @@
 //! (a cached read is an `Arc` look-up and clone), passes the expiration through where the target
 //! type has a field for it, and keeps secrets out of its `Debug`.
 //!
-//! - [`object_store`] (feature `object-store`): object_store's S3 client, for the S3-compatible
+//! - `interop::object_store` (feature `object-store`): object_store's S3 client, for the S3-compatible
 //!   endpoints of OSS and OBS.
-//! - [`aws`] (feature `aws`): the AWS SDK (aws-sdk-s3), for the same endpoints.
+//! - `interop::aws` (feature `aws`): the AWS SDK (aws-sdk-s3), for the same endpoints.
 
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
