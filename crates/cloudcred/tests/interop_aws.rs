@@ -9,6 +9,8 @@
 //! 169.254.169.254 or an AWS host.
 
 mod common;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 use std::time::Duration;
 
@@ -25,8 +27,12 @@ use cloudcred::interop::aws::CredentialsProvider;
 use cloudcred::SharedProvider;
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, RecordedRequest, Verdict};
 use common::cloud::{self, assert_clean};
+use futures::FutureExt;
 
 const BUCKET: &str = "interop-aws";
+
+#[global_allocator]
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 fn client(cloud: &FakeCloud, credentials: impl ProvideCredentials + 'static) -> Client {
     let http = aws_smithy_http_client::Builder::new()
@@ -321,4 +327,22 @@ async fn an_aws_chain_moves_past_a_cloudcred_chain_that_is_not_configured() {
         .header("authorization")
         .unwrap()
         .contains("Credential=LTAIFAKEDEFAULT00001/"));
+}
+
+// The only test of this binary that counts allocations (the counter is shared).
+#[tokio::test]
+async fn a_cached_read_is_ready_at_once_and_allocates_nothing() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let adapter = CredentialsProvider::new(cloud::assumed_role(&cloud));
+    let first = adapter.provide_credentials().await.unwrap();
+    let allocations = counting_alloc::count(|| {
+        let again = adapter
+            .provide_credentials()
+            .now_or_never()
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.access_key_id(), first.access_key_id());
+    });
+    assert_eq!(allocations, 0);
+    assert_eq!(cloud.count(Endpoint::StsAssumeRole), 1);
 }

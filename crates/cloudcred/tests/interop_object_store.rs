@@ -4,6 +4,8 @@
 //! round-trip and list, and a wrong secret or an expired token is refused.
 
 mod common;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 use std::sync::Arc;
 
@@ -12,12 +14,15 @@ use cloudcred::interop::object_store::S3CredentialProvider;
 use cloudcred::SharedProvider;
 use cloudcred_fakecloud::{Endpoint, FakeCloud, FakeCloudConfig, Verdict};
 use common::cloud::{self, assert_clean};
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, RetryConfig};
 
 const BUCKET: &str = "interop-object-store";
+
+#[global_allocator]
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 fn store(cloud: &FakeCloud, provider: impl Into<SharedProvider>) -> AmazonS3 {
     // object_store's reqwest is built without a TLS provider of its own (see Cargo.toml); a
@@ -171,4 +176,25 @@ async fn no_credentials_fail_before_any_request_naming_the_source() {
         "{e:?}"
     );
     assert_eq!(cloud.count(Endpoint::S3), 0);
+}
+
+// The only test of this binary that counts allocations (the counter is shared).
+#[tokio::test]
+async fn a_cached_read_converts_nothing_and_allocates_only_the_boxed_future() {
+    let cloud = cloud::start(FakeCloudConfig::default()).await;
+    let adapter = S3CredentialProvider::new(cloud::assumed_role(&cloud));
+    let first = object_store::CredentialProvider::get_credential(&adapter)
+        .await
+        .unwrap();
+    let allocations = counting_alloc::count(|| {
+        let again = object_store::CredentialProvider::get_credential(&adapter)
+            .now_or_never()
+            .unwrap()
+            .unwrap();
+        assert!(Arc::ptr_eq(&again, &first));
+    });
+    // object_store's trait is an `async_trait`: its future is boxed, once per call; the
+    // credential itself is the one converted before.
+    assert_eq!(allocations, 10_000);
+    assert_eq!(cloud.count(Endpoint::StsAssumeRole), 1);
 }

@@ -6,9 +6,11 @@ use crate::model::{CredentialKind, Credentials};
 use arc_swap::ArcSwapOption;
 use std::sync::Arc;
 
-/// The last conversion, keyed by the identity of the provider's `Arc<Credentials>`: a provider
-/// hands out the same `Arc` until it refreshes, so pointer equality is exact and cheaper than
-/// comparing the fields.
+/// The last conversion, keyed by the provider's `Arc<Credentials>`. A provider hands out the same
+/// `Arc` until it refreshes, so pointer equality is the common hit; but a cached read gives each
+/// thread its own equal copy of the snapshot (`model::Replicas`, which keeps threads off one
+/// reference count), so a miss falls back to comparing what the conversion reads before
+/// converting again: threads sharing an adapter never re-convert the same snapshot.
 pub(crate) struct Snapshot<T> {
     last: ArcSwapOption<(Arc<Credentials>, T)>,
 }
@@ -28,7 +30,7 @@ impl<T: Clone> Snapshot<T> {
         convert: impl FnOnce(&Credentials) -> T,
     ) -> T {
         if let Some(last) = &*self.last.load() {
-            if Arc::ptr_eq(&last.0, &creds) {
+            if Arc::ptr_eq(&last.0, &creds) || same_conversion(&last.0, &creds) {
                 return last.1.clone();
             }
         }
@@ -36,6 +38,14 @@ impl<T: Clone> Snapshot<T> {
         self.last.store(Some(Arc::new((creds, converted.clone()))));
         converted
     }
+}
+
+/// Whether `a` and `b` convert alike: every field an adapter reads is equal.
+fn same_conversion(a: &Credentials, b: &Credentials) -> bool {
+    a.access_key_id() == b.access_key_id()
+        && a.expiration() == b.expiration()
+        && a.access_key_secret() == b.access_key_secret()
+        && a.security_token() == b.security_token()
 }
 
 /// The AccessKey pair (and security token) S3's signature needs; bearer and anonymous
@@ -72,8 +82,11 @@ mod tests {
         let a = get(&first);
         let b = get(&first);
         assert!(Arc::ptr_eq(&a, &b));
-        // Equal fields, another snapshot: converted anew.
-        let second = Arc::new(Credentials::access_key("AK1", "s1", ProviderName::new("t")));
+        // An equal copy (another thread's replica of the snapshot): not converted again.
+        let replica = Arc::new((*first).clone());
+        assert!(Arc::ptr_eq(&a, &get(&replica)));
+        // A refreshed snapshot: converted anew.
+        let second = Arc::new(Credentials::access_key("AK1", "s2", ProviderName::new("t")));
         let c = get(&second);
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(calls, 2);
