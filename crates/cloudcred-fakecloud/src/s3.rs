@@ -14,7 +14,12 @@
 //! its bucket, as the fake's other object endpoints do. Faults, counters and recorded requests
 //! work as for the other endpoints, under [`Endpoint::S3`]. Of the faults, the ones with no S3
 //! meaning (malformed or truncated JSON, expired credentials, a missing field, a slow body) leave
-//! the answer as it is.
+//! the answer as it is; an echo answers as its status does (S3's errors quote nothing back).
+//!
+//! s3s logs requests with `tracing` at debug level (target `s3s`): the authorization and
+//! security-token headers are marked sensitive so they print redacted, but a presigned URL's
+//! query is logged as sent. A program that records debug logs of every target while it uses this
+//! endpoint should filter out `s3s`.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -164,6 +169,14 @@ async fn handle(
             r
         }
         _ => {
+            let mut parts = parts;
+            // s3s logs each request at debug level: these print as `Sensitive` there. A
+            // presigned URL's signature and token are in the URI, which it logs as it is.
+            for name in ["authorization", "x-amz-security-token"] {
+                if let Some(v) = parts.headers.get_mut(name) {
+                    v.set_sensitive(true);
+                }
+            }
             let request = Request::from_parts(parts, Body::from(body));
             match s3.call(request).await {
                 Ok(r) => r,
