@@ -52,6 +52,8 @@ mod objects;
 mod obs;
 mod oss;
 pub mod rpc_signature;
+#[cfg(feature = "s3")]
+mod s3;
 mod server;
 mod sso;
 mod state;
@@ -88,6 +90,8 @@ struct Handle {
     addr: SocketAddr,
     oss_addr: SocketAddr,
     obs_addr: SocketAddr,
+    #[cfg(feature = "s3")]
+    s3_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
 }
 
@@ -140,6 +144,8 @@ impl FakeCloud {
         let (oss_addr, obs_addr) = (oss.local_addr()?, obs.local_addr()?);
         let shared = Arc::new(Shared::new(config, rsa_key));
         let (tx, rx) = watch::channel(false);
+        #[cfg(feature = "s3")]
+        let s3_addr = s3::start(SocketAddr::new(addr.ip(), 0), shared.clone(), rx.clone()).await?;
         for (listener, kind) in [
             (listener, server::Listener::Credentials),
             (oss, server::Listener::Oss),
@@ -153,6 +159,8 @@ impl FakeCloud {
                 addr,
                 oss_addr,
                 obs_addr,
+                #[cfg(feature = "s3")]
+                s3_addr,
                 shutdown: tx,
             }),
         })
@@ -179,6 +187,13 @@ impl FakeCloud {
     /// [`FakeCloud::oss_url`].
     pub fn obs_url(&self) -> String {
         format!("http://{}", self.handle.obs_addr)
+    }
+
+    /// `http://127.0.0.1:PORT` of the S3-compatible object endpoint (its own listener;
+    /// path-style buckets: `{s3_url}/{bucket}/{key}`).
+    #[cfg(feature = "s3")]
+    pub fn s3_url(&self) -> String {
+        format!("http://{}", self.handle.s3_addr)
     }
 
     /// The bound port.

@@ -8,9 +8,9 @@ use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig, ImdsMode};
 
 /// A local fake of the Alibaba Cloud credential endpoints (STS, ECS metadata, credentials URI,
 /// CloudSSO, OAuth) and the Huawei Cloud ones (ECS metadata securitykey, IAM federation and
-/// temporary AK/SK, STS assume-with-oidc), plus verifying OSS and OBS object endpoints on ports
-/// of their own (printed at start-up; path-style `/bucket/key`, or a `bucket.` Host mapped to
-/// the port). Listens on loopback only.
+/// temporary AK/SK, STS assume-with-oidc), plus verifying OSS, OBS and S3-compatible object
+/// endpoints on ports of their own (printed at start-up; path-style `/bucket/key`, or for OSS and
+/// OBS a `bucket.` Host mapped to the port). Listens on loopback only.
 #[derive(Parser, Debug)]
 #[command(name = "cloudcred-fakecloud", version)]
 struct Args {
@@ -87,6 +87,11 @@ async fn main() -> ExitCode {
     println!(
         "OBS endpoint (native, V4; header and presigned): {}",
         cloud.obs_url()
+    );
+    #[cfg(feature = "s3")]
+    println!(
+        "S3-compatible object endpoint (path-style buckets): {}",
+        cloud.s3_url()
     );
     println!("Press Ctrl-C to stop.");
     if tokio::signal::ctrl_c().await.is_err() {

@@ -52,11 +52,13 @@ pub enum Endpoint {
     Oss,
     /// Every request to the OBS listener ([`crate::FakeCloud::obs_url`]).
     Obs,
+    /// The S3-compatible object endpoint: every request to `FakeCloud::s3_url()`.
+    S3,
 }
 
 impl Endpoint {
     /// Every endpoint, in declaration order.
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 19] = [
         Endpoint::StsAssumeRole,
         Endpoint::StsAssumeRoleWithOidc,
         Endpoint::StsGenerateSessionAccessKey,
@@ -75,6 +77,7 @@ impl Endpoint {
         Endpoint::HwPodIdentity,
         Endpoint::Oss,
         Endpoint::Obs,
+        Endpoint::S3,
     ];
 
     /// Whether errors of this endpoint use the STS (RPC) error format.

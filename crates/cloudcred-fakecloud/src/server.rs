@@ -254,7 +254,7 @@ fn plain(status: StatusCode) -> Answer {
     r
 }
 
-fn record(
+pub(crate) fn record(
     shared: &Shared,
     req: Req,
     endpoint: Option<Endpoint>,

@@ -723,7 +723,7 @@ async fn faults_on_huawei_endpoints() {
 
 #[test]
 fn endpoint_all_lists_the_huawei_endpoints() {
-    assert_eq!(Endpoint::ALL.len(), 18);
+    assert_eq!(Endpoint::ALL.len(), 19);
     for e in [
         Endpoint::HwMetadataToken,
         Endpoint::HwSecurityKey,

@@ -154,9 +154,6 @@ pub mod error;
 pub mod format;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(feature = "reqsign")]
-#[cfg_attr(docsrs, doc(cfg(feature = "reqsign")))]
-pub mod interop;
 /// Without the `http` feature, only the scrubber every error message passes through.
 #[cfg(not(feature = "http"))]
 pub mod http {
@@ -166,6 +163,12 @@ pub mod http {
 #[cfg(feature = "huawei")]
 #[cfg_attr(docsrs, doc(cfg(feature = "huawei")))]
 pub mod huawei;
+#[cfg(any(feature = "reqsign", feature = "object-store", feature = "aws"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "reqsign", feature = "object-store", feature = "aws")))
+)]
+pub mod interop;
 pub mod model;
 pub mod provider;
 pub mod sign;

@@ -7,50 +7,20 @@
 //! made this test fail now and then on a loaded machine).
 
 mod common;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 use cloudcred::alibaba::DefaultChain;
 use cloudcred::context::Clock;
 use cloudcred::engine::{Refreshing, Source};
 use cloudcred::prelude::*;
 use cloudcred::{Credentials, ProviderName, Resolution, Result};
+use counting_alloc::{count, Counting};
 use futures::future::{BoxFuture, FutureExt};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-struct Counting;
-
-thread_local! {
-    // Const-initialised and without a destructor: reading it never allocates.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-}
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(Cell::get) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn count<F: FnMut()>(mut f: F) -> u64 {
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.with(|c| c.set(true));
-    for _ in 0..10_000 {
-        f();
-    }
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::SeqCst)
-}
 
 #[derive(Debug)]
 struct OneHour;

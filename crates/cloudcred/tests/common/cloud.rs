@@ -3,7 +3,9 @@
 //! everything the fake cloud issued.
 
 use super::{assert_no_secret, fixture, Home};
-use cloudcred::alibaba::{CliProfileProvider, IniProfileProvider};
+use cloudcred::alibaba::{
+    CliProfileProvider, IniProfileProvider, RamRoleArnProvider, StaticProvider,
+};
 use cloudcred::context::ManualClock;
 use cloudcred::http::RequestOptions;
 use cloudcred::prelude::*;
@@ -49,6 +51,20 @@ pub fn with_ini(home: Home, cloud: &FakeCloud) -> Home {
 pub fn with_cli_config(home: Home, cloud: &FakeCloud) -> Home {
     install(&home, cloud, "aliyun/config.json", ".aliyun/config.json");
     home
+}
+
+/// AssumeRole against the fake STS with a fixture key: the STS credentials the interop tests hand
+/// to storage clients.
+pub fn assumed_role(cloud: &FakeCloud) -> RamRoleArnProvider {
+    let previous =
+        StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
+    RamRoleArnProvider::builder(&home(cloud).ctx(), previous)
+        .role_arn("acs:ram::1000000000000000:role/fake-interop-role")
+        .role_session_name("interop-session")
+        .sts_endpoint(cloud.base_url())
+        .request_options(short())
+        .build()
+        .unwrap()
 }
 
 /// Short timeouts and no HTTP retry, so fault tests finish quickly.
