@@ -12,20 +12,12 @@
 //! own security token: a wrong, missing or expired one is `InvalidAccessKeyId` "The security
 //! token is invalid.", the code OBS uses for all three.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
+use chrono::TimeDelta;
 use sha2::{Digest, Sha256};
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
-
 use crate::http::{Ctx, Reply, Req};
-use crate::object_wire::{self, Target, OBS};
+use crate::object_wire::{self, Claim, Target, OBS};
 use crate::rpc_signature::form_decode;
-
-/// What stands for the security token in an echoed string to sign (OBS echoes it whole).
-const MASK: &str = "<security-token>";
 
 /// Query names signed as sub-resources, matched on the lower-cased name: the service decides,
 /// and the official lists differ, so this is the union of `ALLOWED_RESOURCE_PARAMTER_NAMES` of
@@ -138,22 +130,7 @@ const SUBRESOURCES: &[&str] = &[
 ];
 
 pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
-    let target = object_wire::target(req, &OBS);
-    match authenticate(ctx, req, &target) {
-        Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OBS, &target);
-            reply.verified = Some(verified);
-            reply
-        }
-        Err(reply) => reply,
-    }
-}
-
-struct Claim<'a> {
-    form: &'static str,
-    key_id: &'a str,
-    token: Option<&'a str>,
-    signature: &'a str,
+    object_wire::serve(ctx, req, &OBS, |target| authenticate(ctx, req, target))
 }
 
 fn query<'r>(req: &'r Req, name: &str) -> Option<&'r str> {
@@ -224,36 +201,6 @@ fn caller_secret(ctx: &Ctx, claim: &Claim) -> Result<String, Reply> {
     Ok(known.secret.clone())
 }
 
-fn mismatch(ctx: &Ctx, claim: &Claim, string_to_sign: &str) -> Reply {
-    let shown = match claim.token {
-        Some(t) if !t.is_empty() => string_to_sign.replace(t, MASK),
-        _ => string_to_sign.to_owned(),
-    };
-    object_wire::error(
-        ctx,
-        &OBS,
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-        &[
-            ("AccessKeyId", claim.key_id.to_owned()),
-            ("StringToSign", shown),
-        ],
-    )
-}
-
-fn verdict(claim: &Claim) -> String {
-    let token = if claim.token.is_some() {
-        " with its security token"
-    } else {
-        ""
-    };
-    format!(
-        "OBS {} signature of key {}{token}",
-        claim.form, claim.key_id
-    )
-}
-
 // ---- native and AWS V2 ----------------------------------------------------------------------
 
 #[derive(Clone, Copy)]
@@ -317,8 +264,8 @@ fn v2_header(
         None => req.header("date").unwrap_or_default().trim(),
     };
     let sts = v2_string_to_sign(req, target, date_line, mode, &[]);
-    check_v2(ctx, &claim, &secret, &sts)?;
-    Ok(verdict(&claim))
+    object_wire::check_hmac_sha1(ctx, &OBS, &claim, &secret, &sts)?;
+    Ok(claim.verdict(&OBS))
 }
 
 fn v2_query(ctx: &Ctx, req: &Req, target: &Target, mode: Mode) -> Result<String, Reply> {
@@ -337,19 +284,7 @@ fn v2_query(ctx: &Ctx, req: &Req, target: &Target, mode: Mode) -> Result<String,
         signature: query(req, "Signature").unwrap_or_default(),
     };
     let expires = query(req, "Expires").unwrap_or_default();
-    let end = expires
-        .parse::<i64>()
-        .ok()
-        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
-        .ok_or_else(|| {
-            error(
-                ctx,
-                403,
-                "AccessDenied",
-                "Expires is not a time in epoch seconds.",
-            )
-        })?;
-    object_wire::check_expiry(ctx, &OBS, end)?;
+    object_wire::check_presigned_expires(ctx, &OBS, expires)?;
     let secret = caller_secret(ctx, &claim)?;
     let sts = v2_string_to_sign(
         req,
@@ -358,18 +293,8 @@ fn v2_query(ctx: &Ctx, req: &Req, target: &Target, mode: Mode) -> Result<String,
         mode,
         &[id_param, "Expires", "Signature"],
     );
-    check_v2(ctx, &claim, &secret, &sts)?;
-    Ok(verdict(&claim))
-}
-
-fn check_v2(ctx: &Ctx, claim: &Claim, secret: &str, sts: &str) -> Result<(), Reply> {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(sts.as_bytes());
-    if B64.encode(mac.finalize().into_bytes()) == claim.signature {
-        Ok(())
-    } else {
-        Err(mismatch(ctx, claim, sts))
-    }
+    object_wire::check_hmac_sha1(ctx, &OBS, &claim, &secret, &sts)?;
+    Ok(claim.verdict(&OBS))
 }
 
 /// `signing.md` §8.2.
@@ -509,7 +434,7 @@ fn v4_header(ctx: &Ctx, req: &Req, rest: &str) -> Result<String, Reply> {
     let secret = caller_secret(ctx, &claim)?;
     // Without `x-amz-content-sha256` the payload hash is the body's, as in every SigV4 service
     // (curl signs that way); with it, the header's value, which must then be the body's hash.
-    let body_hash = hex(&Sha256::digest(&req.body));
+    let body_hash = object_wire::hex(&Sha256::digest(&req.body));
     let payload = req.header("x-amz-content-sha256").unwrap_or(&body_hash);
     if payload != "UNSIGNED-PAYLOAD" && payload != body_hash {
         return Err(error(
@@ -521,7 +446,7 @@ fn v4_header(ctx: &Ctx, req: &Req, rest: &str) -> Result<String, Reply> {
     }
     let canonical = v4_canonical_request(req, signed, payload, None);
     check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
-    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+    Ok(format!("{} (region {})", claim.verdict(&OBS), scope.region))
 }
 
 fn v4_query(ctx: &Ctx, req: &Req) -> Result<String, Reply> {
@@ -557,7 +482,7 @@ fn v4_query(ctx: &Ctx, req: &Req) -> Result<String, Reply> {
     let signed = query(req, "X-Amz-SignedHeaders").unwrap_or("host");
     let canonical = v4_canonical_request(req, signed, "UNSIGNED-PAYLOAD", Some("X-Amz-Signature"));
     check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
-    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+    Ok(format!("{} (region {})", claim.verdict(&OBS), scope.region))
 }
 
 fn check_scope_date(ctx: &Ctx, scope: &Scope, time_text: &str) -> Result<(), Reply> {
@@ -622,12 +547,6 @@ fn trimall(v: &str) -> String {
     out
 }
 
-fn hmac256(key: &[u8], data: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
-
 fn check_v4(
     ctx: &Ctx,
     claim: &Claim,
@@ -640,19 +559,8 @@ fn check_v4(
         "AWS4-HMAC-SHA256\n{time_text}\n{}/{}/s3/aws4_request\n{}",
         scope.date,
         scope.region,
-        hex(&Sha256::digest(canonical.as_bytes()))
+        object_wire::hex(&Sha256::digest(canonical.as_bytes()))
     );
-    let mut key = hmac256(format!("AWS4{secret}").as_bytes(), scope.date);
-    for part in [scope.region, "s3", "aws4_request"] {
-        key = hmac256(&key, part);
-    }
-    if hex(&hmac256(&key, &sts)) == claim.signature {
-        Ok(())
-    } else {
-        Err(mismatch(ctx, claim, &sts))
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let parts = [scope.date, scope.region, "s3", "aws4_request"];
+    object_wire::check_hmac_sha256_chain(ctx, &OBS, claim, "AWS4", secret, &parts, &sts)
 }

@@ -13,20 +13,11 @@
 //! `SecurityTokenExpired`. Errors carry the service's codes in its `<Error>` XML; a signature
 //! mismatch echoes the string to sign as OSS does, with the security token masked.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
+use chrono::TimeDelta;
 use sha2::{Digest, Sha256};
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
-
 use crate::http::{Ctx, Reply, Req};
-use crate::object_wire::{self, Target, OSS};
-
-/// What stands for the security token in an echoed string to sign: OSS echoes it whole, but a
-/// token in an error body ends up in logs.
-const MASK: &str = "<security-token>";
+use crate::object_wire::{self, Claim, Target, OSS};
 
 /// Query parameters V1 signs (`signing.md` §5.3 S4): the union of what the official SDKs
 /// sign (oss2, the Go and Python v2 SDKs, and the operation lists of the Go and Java SDKs), as
@@ -135,23 +126,7 @@ const SUBRESOURCES: &[&str] = &[
 ];
 
 pub(crate) fn handle(ctx: &Ctx, req: &Req) -> Reply {
-    let target = object_wire::target(req, &OSS);
-    match authenticate(ctx, req, &target) {
-        Ok(verified) => {
-            let mut reply = object_wire::operate(ctx, req, &OSS, &target);
-            reply.verified = Some(verified);
-            reply
-        }
-        Err(reply) => reply,
-    }
-}
-
-/// A request's claim: who signed, with which token, and the signature to check.
-struct Claim<'a> {
-    form: &'static str,
-    key_id: &'a str,
-    token: Option<&'a str>,
-    signature: &'a str,
+    object_wire::serve(ctx, req, &OSS, |target| authenticate(ctx, req, target))
 }
 
 fn authenticate(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
@@ -238,36 +213,6 @@ fn caller_secret(ctx: &Ctx, claim: &Claim) -> Result<String, Reply> {
     Ok(known.secret.clone())
 }
 
-fn mismatch(ctx: &Ctx, claim: &Claim, string_to_sign: &str) -> Reply {
-    let shown = match claim.token {
-        Some(t) if !t.is_empty() => string_to_sign.replace(t, MASK),
-        _ => string_to_sign.to_owned(),
-    };
-    object_wire::error(
-        ctx,
-        &OSS,
-        403,
-        "SignatureDoesNotMatch",
-        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-        &[
-            ("StringToSign", shown),
-            ("OSSAccessKeyId", claim.key_id.to_owned()),
-        ],
-    )
-}
-
-fn verdict(claim: &Claim) -> String {
-    let token = if claim.token.is_some() {
-        " with its security token"
-    } else {
-        ""
-    };
-    format!(
-        "OSS {} signature of key {}{token}",
-        claim.form, claim.key_id
-    )
-}
-
 // ---- V1 -------------------------------------------------------------------------------------
 
 fn v1_header(ctx: &Ctx, req: &Req, target: &Target, rest: &str) -> Result<String, Reply> {
@@ -300,8 +245,8 @@ fn v1_header(ctx: &Ctx, req: &Req, target: &Target, rest: &str) -> Result<String
     object_wire::check_skew(ctx, &OSS, time)?;
     let secret = caller_secret(ctx, &claim)?;
     let sts = v1_string_to_sign(req, target, date.trim(), &[]);
-    check_v1(ctx, &claim, &secret, &sts)?;
-    Ok(verdict(&claim))
+    object_wire::check_hmac_sha1(ctx, &OSS, &claim, &secret, &sts)?;
+    Ok(claim.verdict(&OSS))
 }
 
 fn v1_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
@@ -318,35 +263,12 @@ fn v1_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
         signature: q("Signature").unwrap_or_default(),
     };
     let expires = q("Expires").unwrap_or_default();
-    let end = expires
-        .parse::<i64>()
-        .ok()
-        .and_then(|e| DateTime::<Utc>::from_timestamp(e, 0))
-        .ok_or_else(|| {
-            error(
-                ctx,
-                403,
-                "AccessDenied",
-                "Expires is not a time in epoch seconds.",
-            )
-        })?;
-    object_wire::check_expiry(ctx, &OSS, end)?;
+    object_wire::check_presigned_expires(ctx, &OSS, expires)?;
     let secret = caller_secret(ctx, &claim)?;
     let skip = ["OSSAccessKeyId", "Expires", "Signature"];
     let sts = v1_string_to_sign(req, target, expires, &skip);
-    check_v1(ctx, &claim, &secret, &sts)?;
-    Ok(verdict(&claim))
-}
-
-fn check_v1(ctx: &Ctx, claim: &Claim, secret: &str, sts: &str) -> Result<(), Reply> {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(sts.as_bytes());
-    let expected = B64.encode(mac.finalize().into_bytes());
-    if expected == claim.signature {
-        Ok(())
-    } else {
-        Err(mismatch(ctx, claim, sts))
-    }
+    object_wire::check_hmac_sha1(ctx, &OSS, &claim, &secret, &sts)?;
+    Ok(claim.verdict(&OSS))
 }
 
 /// `signing.md` §5.1: the date line is `x-oss-date` or `Date` (header form) or `Expires`
@@ -461,7 +383,7 @@ fn v4_header(ctx: &Ctx, req: &Req, target: &Target, rest: &str) -> Result<String
         .unwrap_or("UNSIGNED-PAYLOAD");
     let canonical = v4_canonical_request(req, target, additional, payload, None);
     check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
-    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+    Ok(format!("{} (region {})", claim.verdict(&OSS), scope.region))
 }
 
 fn v4_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
@@ -501,7 +423,7 @@ fn v4_query(ctx: &Ctx, req: &Req, target: &Target) -> Result<String, Reply> {
         Some("x-oss-signature"),
     );
     check_v4(ctx, &claim, &scope, &secret, time_text, &canonical)?;
-    Ok(format!("{} (region {})", verdict(&claim), scope.region))
+    Ok(format!("{} (region {})", claim.verdict(&OSS), scope.region))
 }
 
 fn check_scope_date(ctx: &Ctx, scope: &Scope, time_text: &str) -> Result<(), Reply> {
@@ -577,12 +499,6 @@ fn v4_canonical_request(
     )
 }
 
-fn hmac256(key: &[u8], data: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-    mac.update(data.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
-
 fn check_v4(
     ctx: &Ctx,
     claim: &Claim,
@@ -597,19 +513,8 @@ fn check_v4(
     );
     let sts = format!(
         "OSS4-HMAC-SHA256\n{time_text}\n{scope_text}\n{}",
-        hex(&Sha256::digest(canonical.as_bytes()))
+        object_wire::hex(&Sha256::digest(canonical.as_bytes()))
     );
-    let mut key = hmac256(format!("aliyun_v4{secret}").as_bytes(), scope.date);
-    for part in [scope.region, scope.product, "aliyun_v4_request"] {
-        key = hmac256(&key, part);
-    }
-    if hex(&hmac256(&key, &sts)) == claim.signature {
-        Ok(())
-    } else {
-        Err(mismatch(ctx, claim, &sts))
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let parts = [scope.date, scope.region, scope.product, "aliyun_v4_request"];
+    object_wire::check_hmac_sha256_chain(ctx, &OSS, claim, "aliyun_v4", secret, &parts, &sts)
 }

@@ -31,6 +31,17 @@ pub(crate) struct KnownKey {
     pub expiration: Option<DateTime<Utc>>,
 }
 
+impl KnownKey {
+    /// An issued credential as a caller key: its token required, valid until it expires.
+    fn issued(issued: &Issued) -> KnownKey {
+        KnownKey {
+            secret: issued.access_key_secret.clone(),
+            token: issued.security_token.clone(),
+            expiration: Some(DateTime::<Utc>::from(issued.expiration)),
+        }
+    }
+}
+
 #[derive(Default)]
 struct EndpointFaults {
     /// Faults for the next N requests, consumed front first; they win over `persistent`.
@@ -266,28 +277,16 @@ impl Shared {
     /// [`Shared::record_issued`] it is not an Alibaba STS caller key.
     pub fn record_hw_issued(&self, issued: Issued) {
         let mut m = self.lock();
-        m.hw_keys.insert(
-            issued.access_key_id.clone(),
-            KnownKey {
-                secret: issued.access_key_secret.clone(),
-                token: issued.security_token.clone(),
-                expiration: Some(DateTime::<Utc>::from(issued.expiration)),
-            },
-        );
+        m.hw_keys
+            .insert(issued.access_key_id.clone(), KnownKey::issued(&issued));
         m.issued.push(issued);
     }
 
     /// Registers an issued credential as a usable caller key and logs who asked for it.
     pub fn record_issued(&self, issued: Issued) {
         let mut m = self.lock();
-        m.keys.insert(
-            issued.access_key_id.clone(),
-            KnownKey {
-                secret: issued.access_key_secret.clone(),
-                token: issued.security_token.clone(),
-                expiration: Some(DateTime::<Utc>::from(issued.expiration)),
-            },
-        );
+        m.keys
+            .insert(issued.access_key_id.clone(), KnownKey::issued(&issued));
         m.issued.push(issued);
     }
 }
