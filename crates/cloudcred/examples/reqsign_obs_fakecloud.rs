@@ -10,7 +10,7 @@
 //! starts in this process, and the bucket's virtual-hosted name is resolved to it.
 //!
 //! ```sh
-//! cargo run -p cloudcred --example reqsign_obs_fakecloud
+//! cargo run -p cloudcred --features reqsign --example reqsign_obs_fakecloud
 //! ```
 
 use cloudcred::huawei::MetadataProvider;

@@ -6,7 +6,7 @@
 //! this process, and the bucket's virtual-hosted name is resolved to it.
 //!
 //! ```sh
-//! cargo run -p cloudcred --example reqsign_oss_fakecloud
+//! cargo run -p cloudcred --features reqsign --example reqsign_oss_fakecloud
 //! ```
 
 use cloudcred::alibaba::{RamRoleArnProvider, StaticProvider};
