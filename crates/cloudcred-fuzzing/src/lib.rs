@@ -37,8 +37,8 @@ fn ctx() -> &'static Context {
     static CTX: OnceLock<Context> = OnceLock::new();
     CTX.get_or_init(|| {
         let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-        Context::with_env(MapEnv::from([("HOME", "/nonexistent/fuzz-home")]))
-            .clock(Clock::manual(start).0)
+        Context::from_env(MapEnv::from([("HOME", "/nonexistent/fuzz-home")]))
+            .with_clock(Clock::manual(start).0)
     })
 }
 
@@ -222,7 +222,7 @@ fn resolve_every_profile(text: &str) -> String {
             .map(|c| c.iter().map(|p| p.name()).collect::<Vec<_>>());
         let spec = cli_profile::spec_for(ctx(), &config, p.name());
         // What the OAuth provider decides from the stored tokens before any request.
-        let now = ctx().get_clock().now().timestamp();
+        let now = ctx().clock().now().timestamp();
         let _ = oauth::tokens::Tokens::from_profile(p.raw()).needs_refresh(now);
         let _ = writeln!(out, "{}", shown(&mode));
         let _ = writeln!(out, "{}", shown(&chain));
@@ -362,7 +362,7 @@ fn alibaba_answer(selector: u8, status: u16, body: &[u8]) -> String {
                 return "not an object".to_owned();
             };
             if selector == 5 {
-                let now = ctx.get_clock().now().timestamp();
+                let now = ctx.clock().now().timestamp();
                 format!("{:?}", oauth::wire::token_answer(&json, now))
             } else {
                 let incomplete = |message: String| {

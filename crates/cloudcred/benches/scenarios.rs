@@ -64,7 +64,7 @@ fn manual_ctx(vars: &[(&str, &str)]) -> (Context, ManualClock) {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    (Context::with_env(env).clock(clock), hand)
+    (Context::from_env(env).with_clock(clock), hand)
 }
 
 fn quiet_env() -> Vec<(&'static str, &'static str)> {
@@ -262,7 +262,7 @@ fn off_cloud() -> Value {
     let endpoint = format!("http://127.0.0.1:{port}");
     let home = tempfile::tempdir().unwrap();
     let ctx = || {
-        Context::with_env(MapEnv::from([
+        Context::from_env(MapEnv::from([
             ("HOME", home.path().to_str().unwrap()),
             ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", endpoint.as_str()),
             ("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:9"),

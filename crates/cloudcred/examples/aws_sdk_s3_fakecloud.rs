@@ -20,7 +20,7 @@ use cloudcred_fakecloud::{FakeCloud, FakeCloudConfig};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cloud = FakeCloud::start(FakeCloudConfig::default()).await?;
     // An empty environment: nothing from this machine's configuration is read.
-    let ctx = Context::from_process().env(MapEnv::new());
+    let ctx = Context::from_process().with_env(MapEnv::new());
     // A fixture key of the fake cloud assumes a role; its STS issues the credentials.
     let fixture_key =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001")?;

@@ -27,7 +27,7 @@ const BUCKET: &str = "example-bucket";
 async fn main() -> Result<(), Box<dyn Error>> {
     let cloud = FakeCloud::start(FakeCloudConfig::default()).await?;
     // An empty environment: nothing of this shell's configuration reaches a real cloud.
-    let ctx = Context::with_env(MapEnv::default());
+    let ctx = Context::from_env(MapEnv::default());
     let metadata = MetadataProvider::builder(&ctx)
         .endpoint(cloud.base_url())
         .build()?;

@@ -22,7 +22,7 @@ const BUCKET: &str = "example-bucket";
 async fn main() -> Result<(), Box<dyn Error>> {
     let cloud = FakeCloud::start(FakeCloudConfig::default()).await?;
     // An empty environment: nothing of this shell's configuration reaches a real cloud.
-    let ctx = Context::with_env(MapEnv::default());
+    let ctx = Context::from_env(MapEnv::default());
     // One of the long-term keys the fake cloud knows; it only ever signs the AssumeRole.
     let long_term =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001")?;

@@ -12,7 +12,7 @@ fn resolve(home: &Home, profile: Option<&str>) -> cloudcred::Result<Resolution> 
     if let Some(p) = profile {
         env.set("ALIBABA_CLOUD_PROFILE", p);
     }
-    let p = CliProfileProvider::new(&home.ctx().env(env));
+    let p = CliProfileProvider::new(&home.ctx().with_env(env));
     futures::executor::block_on(p.resolve())
 }
 

@@ -16,7 +16,7 @@ const TOKEN: &str = "fake-sso-access-token-00001";
 fn provider(cloud: &FakeCloud, clock: Option<&cloudcred::Clock>) -> CloudSsoProvider {
     let mut ctx = cloud::home(cloud).ctx();
     if let Some(c) = clock {
-        ctx = ctx.clock(c.clone());
+        ctx = ctx.with_clock(c.clone());
     }
     CloudSsoProvider::builder(&ctx)
         .sign_in_url(cloud.url("/start/login?x=1"))
@@ -74,7 +74,7 @@ async fn an_expired_token_says_log_in_again() {
 
     // A token that expires while the process runs: the next refresh says so, without a request.
     let mut time = TimeMachine::new(&cloud, 0);
-    let ctx = cloud::home(&cloud).ctx().clock(time.clock.clone());
+    let ctx = cloud::home(&cloud).ctx().with_clock(time.clock.clone());
     let expire = time.clock.now().timestamp() + 1800;
     let p = SharedProvider::new(
         CloudSsoProvider::builder(&ctx)

@@ -203,7 +203,7 @@ impl FileSystem for CountingFs {
 fn building_does_no_io_and_success_is_remembered() {
     let home = Home::new().with_ini();
     let fs = CountingFs::default();
-    let ctx = home.ctx().file_system(fs.clone());
+    let ctx = home.ctx().with_file_system(fs.clone());
     let chain = DefaultChain::builder(&ctx).build();
     assert_eq!(
         fs.0.load(Ordering::SeqCst),
@@ -226,7 +226,7 @@ fn building_does_no_io_and_success_is_remembered() {
 
     // With reuse off every call walks the chain (the profile provider still caches its file).
     let fs = CountingFs::default();
-    let ctx = home.ctx().file_system(fs.clone());
+    let ctx = home.ctx().with_file_system(fs.clone());
     let chain = DefaultChain::builder(&ctx)
         .reuse_last_provider(false)
         .build();

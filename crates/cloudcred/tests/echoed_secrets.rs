@@ -85,7 +85,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
             .unwrap();
         cases.push((what, Endpoint::CredentialsUri, status, p.into(), true));
     }
-    let ecs = EcsRamRoleProvider::builder(&cloudcred::Context::with_env(MapEnv::default()))
+    let ecs = EcsRamRoleProvider::builder(&cloudcred::Context::from_env(MapEnv::default()))
         .endpoint(fake.base_url())
         .timeouts(Duration::from_millis(500), Duration::from_millis(500))
         .refresh(refresh())
@@ -233,7 +233,7 @@ async fn echoed_requests_never_bring_a_secret_into_an_error_or_a_log() {
     // Through a chain, which logs the failing provider's error.
     fake.clear_faults();
     fake.set_fault(Endpoint::CredentialsUri, Fault::Echo(500));
-    let chain_ctx = cloudcred::Context::with_env(
+    let chain_ctx = cloudcred::Context::from_env(
         MapEnv::default()
             .with("ALIBABA_CLOUD_CREDENTIALS_URI", &uri)
             .with("HOME", "/nonexistent-cloudcred-home"),
@@ -263,7 +263,7 @@ async fn a_discovered_role_name_is_capped_in_errors() {
     let fake = cloud::start(FakeCloudConfig::default().with_imds_role(Some(role.as_str()))).await;
     fake.set_fault(Endpoint::ImdsCredentials, Fault::Status(404));
     let p: SharedProvider =
-        EcsRamRoleProvider::builder(&cloudcred::Context::with_env(MapEnv::default()))
+        EcsRamRoleProvider::builder(&cloudcred::Context::from_env(MapEnv::default()))
             .endpoint(fake.base_url())
             .timeouts(Duration::from_millis(500), Duration::from_millis(500))
             .refresh(RefreshConfig::default().background(false))

@@ -537,7 +537,7 @@ async fn a_silent_host_is_not_a_metadata_service_for_the_chain_guess() {
         .set("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "false")
         .set("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", &url);
     let sent = Arc::new(AtomicUsize::new(0));
-    let ctx = home.ctx().http_client(Counting {
+    let ctx = home.ctx().with_http_client(Counting {
         inner: ReqwestClient::from_context(&home.ctx()),
         sent: sent.clone(),
     });
@@ -566,7 +566,7 @@ async fn unreachable_endpoint_is_not_configured_once_per_process() {
         // A proxy that must not be used.
         .set("HTTP_PROXY", "http://127.0.0.1:1");
     let sent = Arc::new(AtomicUsize::new(0));
-    let ctx = home.ctx().http_client(Counting {
+    let ctx = home.ctx().with_http_client(Counting {
         inner: ReqwestClient::from_context(&home.ctx()),
         sent: sent.clone(),
     });
@@ -590,7 +590,7 @@ async fn unreachable_endpoint_is_not_configured_once_per_process() {
     assert!(!ecs.inspect().warnings.is_empty());
 
     // A configured role name makes the same endpoint an error (and it is tried).
-    let named = ctx.clone().env(
+    let named = ctx.clone().with_env(
         home.env
             .clone()
             .tap_set("ALIBABA_CLOUD_ECS_METADATA", "SomeRole"),
@@ -671,7 +671,7 @@ async fn metadata_date_feeds_the_skew_estimate() {
     cloud.set_clock_offset(3600);
     let s = setup(&[]);
     provider(&s, &cloud, None).get().await.unwrap();
-    let skew = s.ctx.get_clock().skew().num_seconds();
+    let skew = s.ctx.clock().skew().num_seconds();
     assert!((3590..=3610).contains(&skew), "{skew}");
 }
 
@@ -719,7 +719,7 @@ async fn fixture_profiles_resolve_through_the_fake_cloud() {
     ] {
         let ctx = home
             .ctx()
-            .env(home.env.clone().tap_set("ALIBABA_CLOUD_PROFILE", profile));
+            .with_env(home.env.clone().tap_set("ALIBABA_CLOUD_PROFILE", profile));
         let c = SharedProvider::new(CliProfileProvider::new(&ctx))
             .get()
             .await
@@ -734,7 +734,7 @@ async fn fixture_profiles_resolve_through_the_fake_cloud() {
         );
     }
     // Metadata credentials, then AssumeRole signed with them.
-    let ctx = home.ctx().env(
+    let ctx = home.ctx().with_env(
         home.env
             .clone()
             .tap_set("ALIBABA_CLOUD_PROFILE", "ram-with-ecs"),
@@ -767,7 +767,7 @@ async fn fixture_profiles_resolve_through_the_fake_cloud() {
         let before = cloud.count(Endpoint::ImdsRoleList);
         let ctx = home
             .ctx()
-            .env(home.env.clone().tap_set("ALIBABA_CLOUD_PROFILE", section));
+            .with_env(home.env.clone().tap_set("ALIBABA_CLOUD_PROFILE", section));
         let c = SharedProvider::new(IniProfileProvider::new(&ctx))
             .get()
             .await

@@ -34,7 +34,7 @@ fn home() -> (Home, PathBuf) {
 fn provider(home: &Home, profile: &str) -> CliProfileProvider {
     let mut env = home.env.clone();
     env.set("ALIBABA_CLOUD_PROFILE", profile);
-    CliProfileProvider::new(&home.ctx().env(env))
+    CliProfileProvider::new(&home.ctx().with_env(env))
 }
 
 fn resolve(home: &Home, profile: &str) -> cloudcred::Result<Resolution> {

@@ -177,7 +177,7 @@ impl Subject {
         clock: Option<&Clock>,
     ) -> SharedProvider {
         let with_clock = |ctx: Context| match clock {
-            Some(c) => ctx.clock(c.clone()),
+            Some(c) => ctx.with_clock(c.clone()),
             None => ctx,
         };
         let ctx = with_clock(home.ctx());
@@ -218,7 +218,7 @@ impl Subject {
                 .into(),
             Subject::EcsRamRole => {
                 // The home disables metadata; this context enables it (endpoint given below).
-                let ctx = with_clock(Context::with_env(MapEnv::default()));
+                let ctx = with_clock(Context::from_env(MapEnv::default()));
                 EcsRamRoleProvider::builder(&ctx)
                     .endpoint(cloud.base_url())
                     .timeouts(Duration::from_millis(500), Duration::from_millis(500))

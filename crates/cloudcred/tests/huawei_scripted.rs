@@ -109,9 +109,9 @@ fn setup(vars: &[(&str, &str)]) -> (Context, ManualClock, Scripted) {
         .collect();
     let script = Scripted::default();
     (
-        Context::with_env(env)
-            .clock(clock)
-            .http_client(script.clone()),
+        Context::from_env(env)
+            .with_clock(clock)
+            .with_http_client(script.clone()),
         manual,
         script,
     )

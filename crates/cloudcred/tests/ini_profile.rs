@@ -11,7 +11,7 @@ fn resolve_section(home: &Home, section: &str) -> cloudcred::Result<Resolution> 
     let ctx = home.ctx();
     let mut env = home.env.clone();
     env.set("ALIBABA_CLOUD_PROFILE", section);
-    let ctx = ctx.env(env);
+    let ctx = ctx.with_env(env);
     let p = IniProfileProvider::new(&ctx);
     futures::executor::block_on(cloudcred::ProvideCredentials::resolve(&p))
 }

@@ -432,7 +432,7 @@ async fn obs_signer_keeps_expired_keys_while_direct_signing_follows_the_refresh(
     let cloud = cloud::start(config).await;
     let obs = Objects::new(&cloud.obs_url(), "obs.cn-north-4.fake.test");
     let metadata = huawei_metadata_in(
-        &cloudcred::Context::with_env(cloudcred::MapEnv::default()),
+        &cloudcred::Context::from_env(cloudcred::MapEnv::default()),
         &cloud,
     );
     let signer = Signer::new(
@@ -495,7 +495,7 @@ fn reqsign_adapters_and_their_errors_hold_no_secret() {
         "nonexistent",
     ] {
         let env = home.env.clone().with("ALIBABA_CLOUD_PROFILE", profile);
-        let chain = || DefaultChain::builder(&home.ctx().env(env.clone())).build();
+        let chain = || DefaultChain::builder(&home.ctx().with_env(env.clone())).build();
         let oss = OssCredentialProvider::new(chain());
         let obs = ObsCredentialProvider::new(chain());
         texts.push(format!("{oss:?} {obs:#?}"));

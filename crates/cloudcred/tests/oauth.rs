@@ -33,7 +33,7 @@ fn setup(cloud: &FakeCloud) -> (Home, PathBuf) {
 fn provider(home: &Home, profile: &str) -> CliProfileProvider {
     let mut env = home.env.clone();
     env.set("ALIBABA_CLOUD_PROFILE", profile);
-    CliProfileProvider::new(&home.ctx().env(env))
+    CliProfileProvider::new(&home.ctx().with_env(env))
 }
 
 async fn creds(home: &Home, profile: &str) -> std::sync::Arc<cloudcred::Credentials> {

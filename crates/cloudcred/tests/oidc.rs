@@ -50,7 +50,7 @@ fn provider(
 ) -> OidcRoleArnProvider {
     let mut ctx = cloud::home(cloud).ctx();
     if let Some(c) = clock {
-        ctx = ctx.clock(c.clone());
+        ctx = ctx.with_clock(c.clone());
     }
     OidcRoleArnProvider::builder(&ctx)
         .role_arn(ROLE)

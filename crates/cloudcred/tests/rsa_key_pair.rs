@@ -42,7 +42,7 @@ fn write_key(home: &Home, text: &str) -> std::path::PathBuf {
 fn provider(home: &Home, clock: Option<&cloudcred::Clock>) -> RsaKeyPairProvider {
     let mut ctx = home.ctx();
     if let Some(c) = clock {
-        ctx = ctx.clock(c.clone());
+        ctx = ctx.with_clock(c.clone());
     }
     RsaKeyPairProvider::builder(&ctx)
         .public_key_id(KEY_ID)

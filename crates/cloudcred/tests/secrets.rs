@@ -71,7 +71,7 @@ fn every_error_kind_renders_without_secrets() {
     ] {
         let ctx = home
             .ctx()
-            .env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", section));
+            .with_env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", section));
         if let Err(e) = futures::executor::block_on(IniProfileProvider::new(&ctx).resolve()) {
             errors.push(e);
         }
@@ -87,7 +87,7 @@ fn every_error_kind_renders_without_secrets() {
     ] {
         let ctx = home
             .ctx()
-            .env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", profile));
+            .with_env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", profile));
         errors.push(
             futures::executor::block_on(CliProfileProvider::new(&ctx).resolve()).unwrap_err(),
         );
@@ -102,7 +102,7 @@ fn every_error_kind_renders_without_secrets() {
         vec![("ALIBABA_CLOUD_ACCESS_KEY_SECRET", PLANTED[0])],
         vec![("ALIBABA_CLOUD_SECURITY_TOKEN", PLANTED[1])],
     ] {
-        let ctx = cloudcred::Context::with_env(env.into_iter().collect::<cloudcred::MapEnv>());
+        let ctx = cloudcred::Context::from_env(env.into_iter().collect::<cloudcred::MapEnv>());
         errors.push(futures::executor::block_on(EnvProvider::new(&ctx).resolve()).unwrap_err());
     }
     errors.push(
@@ -157,7 +157,7 @@ fn parsed_files_contexts_and_chains_debug_without_values() {
     let ini = IniFile::parse(&fixture("alibabacloud/credentials"), "/c".as_ref()).unwrap();
     let cfg = CliConfig::parse(&fixture("aliyun/config.json"), "/c.json".as_ref()).unwrap();
     let env = cloudcred::MapEnv::from([("ALIBABA_CLOUD_ACCESS_KEY_SECRET", PLANTED[0])]);
-    let ctx = cloudcred::Context::with_env(env.clone());
+    let ctx = cloudcred::Context::from_env(env.clone());
     let home = Home::new().with_ini().with_cli_config();
     let chain = DefaultChain::builder(&home.ctx()).build();
     futures::executor::block_on(chain.get()).unwrap();
@@ -185,7 +185,7 @@ fn trace_logs_of_success_and_failure_contain_no_secret() {
         ] {
             let ctx = home
                 .ctx()
-                .env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", profile));
+                .with_env(home.env.clone().with("ALIBABA_CLOUD_PROFILE", profile));
             let _ = futures::executor::block_on(DefaultChain::builder(&ctx).build().get());
         }
         let invalid = Home::new();
@@ -298,7 +298,7 @@ async fn audit_every_failure_path_under_trace() {
         Fault::MissingField("SecurityToken"),
     );
     let p: SharedProvider =
-        EcsRamRoleProvider::builder(&cloudcred::Context::with_env(cloudcred::MapEnv::default()))
+        EcsRamRoleProvider::builder(&cloudcred::Context::from_env(cloudcred::MapEnv::default()))
             .endpoint(fake.base_url())
             .timeouts(Duration::from_millis(500), Duration::from_millis(500))
             .refresh(refresh())
@@ -402,7 +402,7 @@ async fn audit_every_failure_path_under_trace() {
     // A refresh failing while cached credentials are valid is logged with its error.
     let mut time = cloud::TimeMachine::new(&fake, 0);
     let p: SharedProvider = RamRoleArnProvider::builder(
-        &home.ctx().clock(time.clock.clone()),
+        &home.ctx().with_clock(time.clock.clone()),
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap(),
     )
     .role_arn("acs:ram::1000000000000000:role/fake-builder-role")
@@ -555,7 +555,7 @@ async fn new_debug_forms_show_names_not_values() {
 
     let fake = cloud::start(cloudcred_fakecloud::FakeCloudConfig::default()).await;
     let home = cloud::home(&fake);
-    let ctx = home.ctx().env(
+    let ctx = home.ctx().with_env(
         home.env
             .clone()
             .with("ALIBABA_CLOUD_STS_ENDPOINT", fake.base_url()),

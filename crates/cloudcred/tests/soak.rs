@@ -55,7 +55,7 @@ async fn a_million_gets_while_half_the_refreshes_fail() {
     let cloud = cloud::start(FakeCloudConfig::default()).await;
     let endpoint = Endpoint::StsAssumeRole;
     let mut time = TimeMachine::new(&cloud, 0);
-    let ctx = cloud::home(&cloud).ctx().clock(time.clock.clone());
+    let ctx = cloud::home(&cloud).ctx().with_clock(time.clock.clone());
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();
     let p: SharedProvider = RamRoleArnProvider::builder(&ctx, previous)

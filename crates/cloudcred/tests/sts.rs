@@ -38,7 +38,7 @@ fn role(
 ) -> RamRoleArnProvider {
     let mut ctx = cloud::home(cloud).ctx();
     if let Some(c) = clock {
-        ctx = ctx.clock(c.clone());
+        ctx = ctx.with_clock(c.clone());
     }
     let previous =
         StaticProvider::access_key("LTAIFAKEDEFAULT00001", "fake-secret-default-00001").unwrap();

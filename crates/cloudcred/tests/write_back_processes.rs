@@ -57,7 +57,7 @@ fn rounds() -> usize {
 
 /// A context on `profile` of the config.json under `home`, OAuth pointed at `oauth`.
 fn profile_ctx(home: &str, oauth: &str, profile: &str) -> cloudcred::Context {
-    cloudcred::Context::with_env(MapEnv::from([
+    cloudcred::Context::from_env(MapEnv::from([
         ("HOME", home),
         ("ALIBABA_CLOUD_PROFILE", profile),
         ("ALIBABA_CLOUD_OAUTH_ENDPOINT", oauth),

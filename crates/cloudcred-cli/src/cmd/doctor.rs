@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode> {
             out.push_str(&format!("  - {var}: {advice}\n"));
         }
     }
-    let skew = ctx.get_clock().skew().num_seconds();
+    let skew = ctx.clock().skew().num_seconds();
     if skew != 0 {
         out.push_str(&format!(
             "\nClock: the local clock is {} s {} the services' (from their Date headers); expirations are judged by the services' clock\n",

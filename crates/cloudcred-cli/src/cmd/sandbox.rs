@@ -111,7 +111,7 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
             ("HOME", home.path().to_string_lossy().into_owned()),
             ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", cloud.base_url()),
         ]);
-        let ctx = Context::with_env(env);
+        let ctx = Context::from_env(env);
         let mut seen = 0;
         let mut role_creds = None;
         for (title, profile) in [
@@ -158,7 +158,7 @@ pub fn run(_ctx: &Context, _args: Args) -> Result<ExitCode> {
         say!("{requests}    presigned GET (OSS V4 URL): HTTP {status}, {body:?}\n");
 
         say!("5. Huawei Cloud: ECS metadata credentials, then an OBS PUT (native header) and a presigned GET (V4 URL)");
-        let hw_ctx = Context::with_env(MapEnv::from([
+        let hw_ctx = Context::from_env(MapEnv::from([
             ("HOME", home.path().to_string_lossy().into_owned()),
             ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", cloud.base_url()),
         ]));

@@ -14,7 +14,7 @@ pub fn ini_profile_context() -> (tempfile::TempDir, Context) {
         "[default]\ntype = access_key\naccess_key_id = LTAIBENCH\naccess_key_secret = bench-secret\n",
     )
     .unwrap();
-    let ctx = Context::with_env(MapEnv::from([
+    let ctx = Context::from_env(MapEnv::from([
         ("HOME", home.path().to_str().unwrap()),
         ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
     ]));

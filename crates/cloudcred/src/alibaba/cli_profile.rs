@@ -208,7 +208,7 @@ pub fn spec_for(ctx: &Context, config: &CliConfig, name: &str) -> Result<Profile
         )
     })?;
     let (mode, _inferred) = p.mode()?;
-    let now = ctx.get_clock().now().timestamp();
+    let now = ctx.clock().now().timestamp();
     Ok(match mode {
         Mode::Ak => ProfileSpec::AccessKey {
             id: required(p, "access_key_id")?,
@@ -430,7 +430,7 @@ mod tests {
     }
 
     fn spec(name: &str) -> ProfileSpec {
-        spec_for(&Context::with_env(MapEnv::new()), &fixture_config(), name).unwrap()
+        spec_for(&Context::from_env(MapEnv::new()), &fixture_config(), name).unwrap()
     }
 
     #[test]

@@ -71,7 +71,7 @@ impl CloudSsoSource {
 impl Source for CloudSsoSource {
     fn fetch(&self) -> BoxFuture<'_, Result<Resolution>> {
         Box::pin(async move {
-            let clock = self.ctx.get_clock();
+            let clock = self.ctx.clock();
             if self.access_token_expire <= clock.now().timestamp() {
                 return Err(Error::invalid_config(
                     &self.origin,
@@ -160,7 +160,7 @@ impl Source for CloudSsoSource {
 
     fn inspect(&self) -> Inspection {
         let mut warnings = Vec::new();
-        if self.access_token_expire <= self.ctx.get_clock().now().timestamp() {
+        if self.access_token_expire <= self.ctx.clock().now().timestamp() {
             warnings.push(format!(
                 "the CloudSSO access token has expired: {}",
                 self.relogin()
@@ -261,7 +261,7 @@ impl CloudSsoBuilder {
             origin,
         };
         if source.access_token.is_empty()
-            || source.access_token_expire <= self.ctx.get_clock().now().timestamp()
+            || source.access_token_expire <= self.ctx.clock().now().timestamp()
         {
             return Err(Error::invalid_config(
                 &source.origin,
@@ -273,7 +273,7 @@ impl CloudSsoBuilder {
         }
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             self.refresh,
         ))
     }

@@ -196,7 +196,7 @@ impl CredentialsUriBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }

@@ -510,7 +510,7 @@ impl EcsRamRoleBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }

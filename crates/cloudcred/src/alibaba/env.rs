@@ -242,7 +242,7 @@ mod tests {
     use crate::model::CredentialKind;
 
     fn provider(pairs: &[(&str, &str)]) -> EnvProvider {
-        EnvProvider::new(&Context::with_env(
+        EnvProvider::new(&Context::from_env(
             pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -325,7 +325,7 @@ impl ExternalBuilder {
             .max(self.timeout.saturating_add(ENGINE_DEADLINE_MARGIN));
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             refresh,
         ))
     }

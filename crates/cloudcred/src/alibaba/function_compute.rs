@@ -43,8 +43,8 @@ mod tests {
 
     #[test]
     fn detection_and_context_credentials() {
-        assert!(!detected(&Context::with_env(MapEnv::new())));
-        assert!(detected(&Context::with_env(MapEnv::from([(
+        assert!(!detected(&Context::from_env(MapEnv::new())));
+        assert!(detected(&Context::from_env(MapEnv::from([(
             "FC_FUNCTION_NAME",
             "f"
         )]))));

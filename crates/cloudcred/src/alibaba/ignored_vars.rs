@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn reports_only_set_variables() {
-        let ctx = Context::with_env(MapEnv::from([
+        let ctx = Context::from_env(MapEnv::from([
             ("ALICLOUD_ACCESS_KEY_ID", "x"),
             ("ALIBABACLOUD_ACCESS_KEY_SECRET", " "),
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", "y"),

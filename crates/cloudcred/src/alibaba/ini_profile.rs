@@ -404,7 +404,7 @@ mod tests {
 
     fn spec(text: &str, section: &str, env: &[(&str, &str)]) -> Result<ProfileSpec> {
         let file = IniFile::parse(text, std::path::Path::new("/t/credentials")).unwrap();
-        let ctx = Context::with_env(
+        let ctx = Context::from_env(
             env.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<MapEnv>(),

@@ -167,9 +167,7 @@ impl OAuthSource {
         let expiration = Utc
             .timestamp_opt(int_field(p, "sts_expiration")?, 0)
             .single()?;
-        let left = (expiration - self.ctx.get_clock().server_now())
-            .to_std()
-            .ok()?;
+        let left = (expiration - self.ctx.clock().server_now()).to_std().ok()?;
         if left <= self.reuse_window {
             return None;
         }
@@ -187,7 +185,7 @@ impl OAuthSource {
     /// held and the file's replacement is open: a config that cannot be saved fails here,
     /// before anything is lost upstream.
     async fn access_token(&self, tokens: Tokens) -> Result<SecretString> {
-        let now = self.ctx.get_clock().now().timestamp();
+        let now = self.ctx.clock().now().timestamp();
         if !tokens.needs_refresh(now) {
             return tokens
                 .access
@@ -208,7 +206,7 @@ impl OAuthSource {
         // Another process may have rotated the tokens while we waited.
         let path = lock.path().to_owned();
         let tokens = self.reread_locked(&path).await.unwrap_or(tokens);
-        if !tokens.needs_refresh(self.ctx.get_clock().now().timestamp()) {
+        if !tokens.needs_refresh(self.ctx.clock().now().timestamp()) {
             return tokens
                 .access
                 .ok_or_else(|| self.relogin("the profile has no oauth_access_token"));
@@ -252,7 +250,7 @@ impl OAuthSource {
     /// refresh token stays valid. The current access token is used while it still works; past
     /// that, an error says what to fix.
     fn without_refresh(&self, tokens: Tokens, why: String) -> Result<SecretString> {
-        let now = self.ctx.get_clock().now().timestamp();
+        let now = self.ctx.clock().now().timestamp();
         match tokens.access {
             Some(access) if tokens.expire.saturating_sub(now) >= ACCESS_TOKEN_MIN_LEFT_SECS => {
                 tracing::warn!(
@@ -322,7 +320,7 @@ impl OAuthSource {
             .await
             .map_err(|e| self.transport(url, e.message))?;
         if let Some(date) = response.date() {
-            self.ctx.get_clock().observe_server_time(date);
+            self.ctx.clock().observe_server_time(date);
         }
         if !response.is_success() {
             return Err(self.upstream(url, &scrubber, response.status, &response.body));
@@ -349,7 +347,7 @@ impl OAuthSource {
         let url = self.url("/v1/token");
         let timestamp = self
             .ctx
-            .get_clock()
+            .clock()
             .server_now()
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string();
@@ -364,7 +362,7 @@ impl OAuthSource {
             "application/x-www-form-urlencoded",
         );
         let json = self.post(&url, req, body.into_bytes()).await?;
-        token_answer(&json, self.ctx.get_clock().now().timestamp())
+        token_answer(&json, self.ctx.clock().now().timestamp())
             .ok_or_else(|| self.transport(&url, TOKEN_ANSWER_INCOMPLETE.to_owned()))
     }
 
@@ -502,7 +500,7 @@ impl OAuthBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             self.refresh,
         ))
     }

@@ -287,7 +287,7 @@ impl OidcRoleArnBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }

@@ -469,7 +469,7 @@ mod tests {
     #[test]
     fn profiles_of_a_missing_feature_are_refused_by_name() {
         use crate::context::MapEnv;
-        let ctx = Context::with_env(MapEnv::new());
+        let ctx = Context::from_env(MapEnv::new());
         let origin = "~/.alibabacloud/credentials [k]";
         let mut refused = Vec::new();
         #[cfg(not(feature = "rsa"))]

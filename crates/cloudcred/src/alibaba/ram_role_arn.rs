@@ -264,7 +264,7 @@ impl RamRoleArnBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }

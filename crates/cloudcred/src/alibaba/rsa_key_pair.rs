@@ -318,7 +318,7 @@ impl RsaKeyPairBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }
@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn durations_and_endpoint() {
-        let ctx = Context::with_env(crate::context::MapEnv::new());
+        let ctx = Context::from_env(crate::context::MapEnv::new());
         let b = || {
             RsaKeyPairProvider::builder(&ctx)
                 .public_key_id("TMPSK.x")

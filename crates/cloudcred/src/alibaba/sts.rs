@@ -127,7 +127,7 @@ pub async fn call(
         body.push('=');
         body.push_str(&encoding::encode(v));
     }
-    let clock = ctx.get_clock();
+    let clock = ctx.clock();
     let mut corrected = false;
     loop {
         let skew_before = clock.skew();
@@ -314,7 +314,7 @@ pub fn expiration(ctx: &Context, raw: &str, origin: &str) -> Result<DateTime<Utc
         }
         .into()
     })?;
-    if at <= ctx.get_clock().server_now() {
+    if at <= ctx.clock().server_now() {
         return Err(ErrorKind::Expired {
             provider: origin.to_owned(),
             expired_at: at,
@@ -362,7 +362,7 @@ pub fn uuid_v4() -> String {
 
 /// `cloudcred-<unix ms>`, the default session name (spec 6.3).
 pub fn default_session_name(ctx: &Context) -> String {
-    format!("cloudcred-{}", ctx.get_clock().now().timestamp_millis())
+    format!("cloudcred-{}", ctx.clock().now().timestamp_millis())
 }
 
 /// Checks a GenerateSessionAccessKey duration read from `origin`: 900–3600 s, default 3600 when
@@ -403,7 +403,7 @@ mod tests {
     }
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
-        Context::with_env(
+        Context::from_env(
             pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

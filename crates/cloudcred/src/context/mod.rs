@@ -68,13 +68,13 @@ impl Context {
     }
 
     /// A context with the given environment, the real file system and the system clock.
-    pub fn with_env(env: impl Env + 'static) -> Self {
-        Self::from_process().env(env)
+    pub fn from_env(env: impl Env + 'static) -> Self {
+        Self::from_process().with_env(env)
     }
 
     /// Another environment. An HTTP client not injected explicitly is made anew, since its
     /// proxies come from the environment.
-    pub fn env(mut self, env: impl Env + 'static) -> Self {
+    pub fn with_env(mut self, env: impl Env + 'static) -> Self {
         self.env = Arc::new(env);
         #[cfg(feature = "http")]
         if !self.http_injected {
@@ -86,7 +86,7 @@ impl Context {
     /// Sends every request of this context's providers through `client`.
     #[cfg(feature = "http")]
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    pub fn http_client(self, client: impl HttpClient + 'static) -> Self {
+    pub fn with_http_client(self, client: impl HttpClient + 'static) -> Self {
         let cell = OnceLock::new();
         let _ = cell.set(Arc::new(client) as Arc<dyn HttpClient>);
         Self {
@@ -111,29 +111,29 @@ impl Context {
     }
 
     /// Replaces the file system every provider of this context reads through.
-    pub fn file_system(mut self, fs: impl FileSystem + 'static) -> Self {
+    pub fn with_file_system(mut self, fs: impl FileSystem + 'static) -> Self {
         self.fs = Arc::new(fs);
         self
     }
 
     /// Replaces the clock (a [`Clock::manual`] in tests).
-    pub fn clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
 
     /// The clock of this context.
-    pub fn get_clock(&self) -> &Clock {
+    pub fn clock(&self) -> &Clock {
         &self.clock
     }
 
     /// The file system of this context.
-    pub fn get_fs(&self) -> &dyn FileSystem {
+    pub fn file_system(&self) -> &dyn FileSystem {
         &*self.fs
     }
 
     /// The environment of this context (raw values; [`var`](Self::var) trims them).
-    pub fn get_env(&self) -> &dyn Env {
+    pub fn env(&self) -> &dyn Env {
         &*self.env
     }
 
@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn blank_is_unset_and_values_are_trimmed() {
-        let ctx = Context::with_env(MapEnv::from([("A", "  "), ("B", " v a "), ("C", "")]));
+        let ctx = Context::from_env(MapEnv::from([("A", "  "), ("B", " v a "), ("C", "")]));
         assert_eq!(ctx.var("A"), None);
         assert_eq!(ctx.var("B").as_deref(), Some("v a"));
         assert_eq!(ctx.var("C"), None);
@@ -298,7 +298,7 @@ mod tests {
         ] {
             assert_eq!(parse_bool(v), want, "{v}");
         }
-        let ctx = Context::with_env(MapEnv::from([("FLAG", "maybe")]));
+        let ctx = Context::from_env(MapEnv::from([("FLAG", "maybe")]));
         let err = ctx.flag("FLAG").unwrap_err().to_string();
         assert!(err.contains("FLAG") && err.contains("true, false"), "{err}");
         assert!(!err.contains("maybe"));
@@ -306,9 +306,9 @@ mod tests {
 
     #[test]
     fn home_from_map_env_is_hermetic() {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         assert_eq!(ctx.home_dir(), None);
-        let ctx = Context::with_env(MapEnv::from([("HOME", "/tmp/h")]));
+        let ctx = Context::from_env(MapEnv::from([("HOME", "/tmp/h")]));
         assert_eq!(ctx.home_dir(), Some(PathBuf::from("/tmp/h")));
         assert_eq!(ctx.expand_path("~/x/y"), PathBuf::from("/tmp/h/x/y"));
         assert_eq!(ctx.expand_path("rel/x"), PathBuf::from("rel/x"));

@@ -96,7 +96,7 @@ pub(crate) async fn exchange(
     })?;
     let response = send_with_retries(ctx.http(), request, options).await?;
     if let Some(date) = response.date() {
-        ctx.get_clock().observe_server_time(date);
+        ctx.clock().observe_server_time(date);
     }
     mark_reachable(base);
     Ok(response)

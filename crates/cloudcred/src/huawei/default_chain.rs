@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn orders() {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         assert_eq!(
             names(&default_chain(&ctx)),
             [
@@ -181,13 +181,13 @@ mod tests {
                 "obs_default/metadata"
             ]
         );
-        let ctx = Context::with_env(MapEnv::from([(METADATA_DISABLED_VAR, "true")]));
+        let ctx = Context::from_env(MapEnv::from([(METADATA_DISABLED_VAR, "true")]));
         assert_eq!(default_chain(&ctx).providers().len(), 5);
     }
 
     #[test]
     fn env_wins_over_profile_and_obs_env_first() {
-        let ctx = Context::with_env(MapEnv::from([
+        let ctx = Context::from_env(MapEnv::from([
             ("HUAWEICLOUD_SDK_AK", "FAKEAK"),
             ("HUAWEICLOUD_SDK_SK", "planted-sk"),
             ("OBS_ACCESS_KEY_ID", "FAKEOBSAK"),
@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn nothing_configured_lists_every_provider() {
         let home = tempfile::tempdir().unwrap();
-        let ctx = Context::with_env(MapEnv::from([
+        let ctx = Context::from_env(MapEnv::from([
             ("HOME", home.path().to_str().unwrap()),
             (METADATA_DISABLED_VAR, "true"),
         ]));

@@ -148,7 +148,7 @@ mod tests {
     use crate::provider::{ProvideCredentials, Resolution};
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
-        Context::with_env(
+        Context::from_env(
             pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -353,7 +353,7 @@ impl IdpFederationBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             self.refresh,
         ))
     }
@@ -374,10 +374,10 @@ mod tests {
 
     #[test]
     fn env_pairs() {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         let p = IdpFederationProvider::from_env(&ctx, CredentialType::Basic, NAME.into());
         assert!(matches!(run(&p), Ok(Resolution::NotConfigured(_))));
-        let ctx = Context::with_env(MapEnv::from([(IDP_ID_VAR, "idp")]));
+        let ctx = Context::from_env(MapEnv::from([(IDP_ID_VAR, "idp")]));
         let e = run(&IdpFederationProvider::from_env(
             &ctx,
             CredentialType::Basic,
@@ -389,7 +389,7 @@ mod tests {
             e.contains(&format!("but {ID_TOKEN_FILE_VAR} is not")),
             "{e}"
         );
-        let ctx = Context::with_env(MapEnv::from([(ID_TOKEN_FILE_VAR, "/f")]));
+        let ctx = Context::from_env(MapEnv::from([(ID_TOKEN_FILE_VAR, "/f")]));
         let e = run(&IdpFederationProvider::from_env(
             &ctx,
             CredentialType::Basic,
@@ -398,7 +398,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains(&format!("but {IDP_ID_VAR} is not")), "{e}");
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         assert!(matches!(
             run(&IdpFederationProvider::from_obs_env(
                 &ctx,
@@ -413,7 +413,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty");
         std::fs::write(&empty, "  \n").unwrap();
-        let ctx = Context::with_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9")]));
+        let ctx = Context::from_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9")]));
         for file in [empty.clone(), dir.path().join("missing")] {
             let p = IdpFederationProvider::builder(&ctx, "idp", &file)
                 .build()
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn bad_duration_is_an_error_before_any_request() {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         let e = IdpFederationProvider::builder(&ctx, "idp", "/f")
             .duration_seconds(600)
             .build()

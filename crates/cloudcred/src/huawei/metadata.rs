@@ -144,7 +144,7 @@ impl MetadataSource {
 
     /// The held token (`None`: v1), or a new one (H2).
     async fn token(&self, force: bool) -> std::result::Result<Option<SecretString>, Stop> {
-        let now = self.ctx.get_clock().deadline_now();
+        let now = self.ctx.clock().deadline_now();
         if !force {
             match &**self.token.load() {
                 TokenState::Token { value, until } if now < *until => {
@@ -359,7 +359,7 @@ impl MetadataBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }

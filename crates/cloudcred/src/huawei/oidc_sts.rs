@@ -391,7 +391,7 @@ impl OidcStsBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             self.refresh,
         ))
     }
@@ -407,7 +407,7 @@ mod tests {
     use crate::provider::ProvideCredentials;
 
     fn run(vars: &[(&str, &str)]) -> Result<Resolution> {
-        let ctx = Context::with_env(vars.iter().copied().collect::<MapEnv>());
+        let ctx = Context::from_env(vars.iter().copied().collect::<MapEnv>());
         futures::executor::block_on(
             OidcStsProvider::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
         )
@@ -445,7 +445,7 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback_and_token_redacted() {
-        let ctx = Context::with_env(MapEnv::from([(STS_ENDPOINT_VAR, "http://sts.example.com")]));
+        let ctx = Context::from_env(MapEnv::from([(STS_ENDPOINT_VAR, "http://sts.example.com")]));
         let token = IdToken::Inline(SecretString::new("planted-token"));
         let e = OidcStsProvider::builder(&ctx, "p", "a", token.clone())
             .build()

@@ -233,7 +233,7 @@ impl PodIdentityBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            ctx.get_clock().clone(),
+            ctx.clock().clone(),
             self.refresh,
         ))
     }
@@ -249,7 +249,7 @@ mod tests {
     use crate::provider::ProvideCredentials;
 
     fn run(vars: &[(&str, &str)]) -> Result<Resolution> {
-        let ctx = Context::with_env(vars.iter().copied().collect::<MapEnv>());
+        let ctx = Context::from_env(vars.iter().copied().collect::<MapEnv>());
         futures::executor::block_on(
             PodIdentityProvider::from_env(&ctx, CredentialType::Basic, NAME.into()).resolve(),
         )
@@ -269,7 +269,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains(FULL_URI_VAR) && e.contains("https"), "{e}");
-        let ctx = Context::with_env(MapEnv::from([(AUTHORIZATION_TOKEN_FILE_VAR, "/t")]));
+        let ctx = Context::from_env(MapEnv::from([(AUTHORIZATION_TOKEN_FILE_VAR, "/t")]));
         for ok in [
             "https://pods.example.com/c",
             "http://169.254.170.2/c",

@@ -243,7 +243,7 @@ mod tests {
     }
 
     fn resolve(file: &str, kind: CredentialType) -> Result<Resolution> {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         let p = ProfileProvider::builder(
             &ctx,
             kind,
@@ -297,13 +297,13 @@ mod tests {
             Ok(Resolution::NotConfigured(_))
         ));
         let home = tempfile::tempdir().unwrap();
-        let ctx = Context::with_env(MapEnv::from([("HOME", home.path().to_str().unwrap())]));
+        let ctx = Context::from_env(MapEnv::from([("HOME", home.path().to_str().unwrap())]));
         let p = ProfileProvider::new(&ctx, CredentialType::Basic);
         assert!(matches!(
             futures::executor::block_on(p.resolve()),
             Ok(Resolution::NotConfigured(_))
         ));
-        let ctx = Context::with_env(MapEnv::from([(
+        let ctx = Context::from_env(MapEnv::from([(
             CREDENTIALS_FILE_VAR,
             home.path().join("nope").to_str().unwrap(),
         )]));
@@ -323,7 +323,7 @@ mod tests {
             "[basic]\nidp_id = i\nid_token_file = /t\niam_endpoint = http://127.0.0.1:9\nak = a\nsk = s\n",
         )
         .unwrap();
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         let p = ProfileProvider::builder(&ctx, CredentialType::Basic, Some(f.clone()), "default");
         assert!(matches!(p.inner(), Ok(Section::Federation(_))));
         assert_eq!(p.name(), "default/profile");

@@ -51,7 +51,7 @@ pub(crate) async fn exchange(
         .await
         .map_err(|e| malformed(who, &describe(url), e.message))?;
     if let Some(date) = response.date() {
-        ctx.get_clock().observe_server_time(date);
+        ctx.clock().observe_server_time(date);
     }
     if !response.is_success() {
         return Err(upstream_error(&response, &scrubber, who, &describe(url)));
@@ -152,7 +152,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> Context {
-        Context::with_env(crate::context::MapEnv::default())
+        Context::from_env(crate::context::MapEnv::default())
     }
 
     #[test]

@@ -249,7 +249,7 @@ impl TemporaryKeysBuilder {
         };
         Ok(Refreshing::with_config(
             source,
-            self.ctx.get_clock().clone(),
+            self.ctx.clock().clone(),
             self.refresh,
         ))
     }
@@ -262,15 +262,15 @@ mod tests {
 
     #[test]
     fn endpoint_rules() {
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         assert_eq!(iam_endpoint(&ctx, None).unwrap().scheme(), "https");
-        let ctx = Context::with_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9/p/")]));
+        let ctx = Context::from_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://127.0.0.1:9/p/")]));
         let url = iam_endpoint(&ctx, None).unwrap();
         assert_eq!(
             join(&url, SECURITY_TOKENS_PATH).as_str(),
             "http://127.0.0.1:9/p/v3.0/OS-CREDENTIAL/securitytokens"
         );
-        let ctx = Context::with_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://iam.example")]));
+        let ctx = Context::from_env(MapEnv::from([(IAM_ENDPOINT_VAR, "http://iam.example")]));
         let e = iam_endpoint(&ctx, None).unwrap_err().to_string();
         assert!(e.contains(IAM_ENDPOINT_VAR) && e.contains("https"), "{e}");
         assert!(iam_endpoint(&ctx, Some(("https://iam.example/?q=1", "profile"))).is_err());
@@ -281,7 +281,7 @@ mod tests {
         assert!(check_duration(899, "x").is_err());
         assert!(check_duration(86401, "x").is_err());
         assert_eq!(check_duration(900, "x").unwrap(), 900);
-        let ctx = Context::with_env(MapEnv::default());
+        let ctx = Context::from_env(MapEnv::default());
         let e = TemporaryKeysProvider::builder(&ctx, "planted-token")
             .duration_seconds(100)
             .build()

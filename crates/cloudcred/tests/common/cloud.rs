@@ -131,7 +131,7 @@ pub fn assert_clean_error(cloud: &FakeCloud, e: &cloudcred::Error) {
 pub fn ctx_for_profile(home: &Home, name: &str) -> cloudcred::Context {
     let mut env = home.env.clone();
     env.set("ALIBABA_CLOUD_PROFILE", name);
-    home.ctx().env(env)
+    home.ctx().with_env(env)
 }
 
 /// Credentials of an INI section.

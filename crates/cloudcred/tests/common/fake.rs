@@ -16,7 +16,7 @@ pub fn manual_ctx(vars: &[(&str, &str)]) -> (Context, ManualClock) {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    (Context::with_env(env).clock(clock), manual)
+    (Context::from_env(env).with_clock(clock), manual)
 }
 
 pub use super::cloud::assert_clean_error as assert_clean;

@@ -81,7 +81,7 @@ impl Home {
     }
 
     pub fn ctx(&self) -> Context {
-        Context::with_env(self.env.clone())
+        Context::from_env(self.env.clone())
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) type Got = std::result::Result<Response, TransportError>;
 
 impl EcsRamRoleSource {
     pub(super) fn cached_token(&self) -> Option<Option<SecretString>> {
-        let now = self.ctx.get_clock().deadline_now();
+        let now = self.ctx.clock().deadline_now();
         match &**self.token.load() {
             TokenState::Token { value, until } if now < *until => Some(Some(value.clone())),
             TokenState::Absent { until } if now < *until => Some(None),
@@ -57,7 +57,7 @@ impl EcsRamRoleSource {
         &self,
         probe: bool,
     ) -> std::result::Result<Option<SecretString>, TokenFailure> {
-        let clock = self.ctx.get_clock();
+        let clock = self.ctx.clock();
         let started = clock.deadline_base();
         let until = started.saturating_add(TOKEN_TTL - TOKEN_MARGIN);
         let mut options = self.options.clone();

@@ -71,7 +71,7 @@ pub fn exchange_answer(
         _ => None,
     }
     .ok_or_else(|| incomplete("the exchange response lacks a valid expiration".to_owned()))?;
-    if expiration <= ctx.get_clock().server_now() {
+    if expiration <= ctx.clock().server_now() {
         return Err(ErrorKind::Expired {
             provider: provider.to_owned(),
             expired_at: expiration,
