@@ -40,6 +40,7 @@ impl<T: Clone> Snapshot<T> {
     }
 
     /// The credentials the stored conversion was made from.
+    #[cfg(feature = "reqsign")]
     pub(crate) fn source(&self) -> Option<Arc<Credentials>> {
         self.last.load().as_ref().map(|last| Arc::clone(&last.0))
     }
