@@ -12,6 +12,7 @@
 //!
 //! ```no_run
 //! use cloudcred::alibaba::DefaultChain;
+//! use cloudcred::prelude::*; // get() and get_blocking() on every provider
 //! use cloudcred::sign::OssV4Signer;
 //! use cloudcred::Context;
 //!
