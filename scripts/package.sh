@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Not --quiet: it hides the warnings.
-cargo package --workspace --no-verify --allow-dirty 2>"$log" || { cat "$log" >&2; exit 1; }
+# cloudcred-fuzzing is `publish = false`: a dev-only crate of the workspace, never packaged.
+cargo package --workspace --exclude cloudcred-fuzzing --no-verify --allow-dirty 2>"$log" || { cat "$log" >&2; exit 1; }
 unexpected=$(grep -E '^(warning|error)' "$log" |
   grep -v -E '^warning: ignoring (test|benchmark) `[A-Za-z0-9_-]+` as `(tests|benches)/[A-Za-z0-9_./-]+` is not included in the published package$' || true)
 if [ -n "$unexpected" ]; then
