@@ -11,7 +11,9 @@
 //! both start each iteration from a fresh copy of the request, so the figures compare signing
 //! work only. RPC and ACS3 pin time and nonce, as in bench/python.
 //!
-//! `CLOUDCRED_SIGN_LOOP=<algorithm>[/floor]:<n>` runs one case `n` times instead of criterion,
+//! `CLOUDCRED_SIGN_LOOP=<algorithm>[/floor]:<n>[:<rounds>]` runs one case `n` times (`rounds`
+//! times over, for a sampling profiler such as `perf record`, whose steady heap then looks like
+//! criterion's) instead of criterion,
 //! for `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured*'`: the
 //! requests are built before and dropped after the collected function, so the instruction count
 //! divided by `n` is the signing work alone (see docs/benchmarks.md).
@@ -54,7 +56,11 @@ const APIG_URL: &str = "https://iam.example.invalid/v3/projects?name=cn-north-4&
 /// Runs each case under criterion, or one case in a loop for callgrind.
 enum Mode<'c> {
     Criterion(&'c mut Criterion),
-    Loop { case: String, n: usize },
+    Loop {
+        case: String,
+        n: usize,
+        rounds: usize,
+    },
 }
 
 impl Mode<'_> {
@@ -73,7 +79,7 @@ impl Mode<'_> {
                 });
                 g.finish();
             }
-            Mode::Loop { case, n } => {
+            Mode::Loop { case, n, rounds } => {
                 let this = if name == "floor" {
                     format!("{group}/floor")
                 } else {
@@ -85,8 +91,10 @@ impl Mode<'_> {
                     format!("{case}/cloudcred")
                 };
                 if this == wanted {
-                    let inputs: Vec<I> = (0..*n).map(|_| setup()).collect();
-                    drop(black_box(measured(inputs, &routine)));
+                    for _ in 0..*rounds {
+                        let inputs: Vec<I> = (0..*n).map(|_| setup()).collect();
+                        drop(black_box(measured(inputs, &routine)));
+                    }
                 }
             }
         }
@@ -536,11 +544,13 @@ fn bench_all(mut m: Mode<'_>) {
 fn main() {
     if let Ok(spec) = std::env::var("CLOUDCRED_SIGN_LOOP") {
         let (case, n) = spec
-            .rsplit_once(':')
-            .expect("CLOUDCRED_SIGN_LOOP=<case>:<n>");
+            .split_once(':')
+            .expect("CLOUDCRED_SIGN_LOOP=<case>:<n>[:<rounds>]");
+        let (n, rounds) = n.split_once(':').unwrap_or((n, "1"));
         bench_all(Mode::Loop {
             case: case.to_owned(),
             n: n.parse().expect("a count"),
+            rounds: rounds.parse().expect("a count of rounds"),
         });
         return;
     }

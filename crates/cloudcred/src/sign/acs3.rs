@@ -146,8 +146,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
     }
     let (canonical, signed) = canonical_request(req, &payload_hash)?;
     let sts = string_to_sign(&canonical);
-    let signature =
-        primitives::hex_lower(&primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
+    let signature = primitives::hex_secret_hmac_sha256(secret.as_bytes(), sts.as_bytes());
     let mut authorization = String::with_capacity(64 + id.len() + signed.len() + 64);
     for part in [
         ALGORITHM,

@@ -3,7 +3,7 @@
 //! subresources, and the `Authorization` header.
 
 use super::details::SigningDetails;
-use super::primitives::base64_hmac_sha1;
+use super::primitives::base64_secret_hmac_sha1;
 use crate::error::{Error, Result};
 use http::header::{AsHeaderName, HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
@@ -297,7 +297,7 @@ pub(crate) fn authorize_v1(
     sts: String,
     algorithm: &'static str,
 ) -> Result<Option<SigningDetails>> {
-    let signature = base64_hmac_sha1(secret.as_bytes(), &sts);
+    let signature = base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
     let mut value = String::with_capacity(scheme.len() + id.len() + signature.len() + 2);
     value.push_str(scheme);
     value.push(' ');

@@ -114,8 +114,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
         sts.push_str(part);
     }
     primitives::push_hex(&mut sts, &Sha256::digest(canonical.as_bytes()));
-    let signature =
-        primitives::hex_lower(&primitives::hmac_sha256(secret.as_bytes(), sts.as_bytes()));
+    let signature = primitives::hex_secret_hmac_sha256(secret.as_bytes(), sts.as_bytes());
     let mut auth = String::with_capacity(64 + id.len() + signed.len() + signature.len());
     for part in [
         ALGORITHM,

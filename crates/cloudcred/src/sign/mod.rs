@@ -69,6 +69,8 @@ mod headers;
 #[cfg(feature = "sign")]
 pub mod huawei_apig;
 #[cfg(feature = "sign")]
+mod keyed_macs;
+#[cfg(feature = "sign")]
 pub mod obs;
 #[cfg(feature = "sign")]
 pub mod oss_v1;

@@ -350,7 +350,7 @@ impl ObsSigner {
         let token_name = self.mode.token_name();
         let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;
-        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        let signature = primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
         // esdk-obs-python's order: token, Expires, the key id, Signature.
         pairs.extend([
             ("Expires", expires_at.as_str()),

@@ -278,7 +278,7 @@ impl OssV1Signer {
         let mut pairs: Vec<(&str, &str)> =
             token.map(|t| ("security-token", t)).into_iter().collect();
         let sts = self.string_to_sign(method, url, headers, &expires_at, &pairs)?;
-        let signature = primitives::base64_hmac_sha1(secret.as_bytes(), &sts);
+        let signature = primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
         pairs.extend([
             ("OSSAccessKeyId", id),
             ("Expires", &expires_at),

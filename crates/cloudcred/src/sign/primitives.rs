@@ -27,6 +27,20 @@ pub fn base64_hmac_sha1(key: &[u8], msg: &str) -> String {
     base64(&hmac_sha1(key, msg.as_bytes()))
 }
 
+/// Base64(HMAC-SHA1(`secret`, `msg`)) with the keyed HMAC from the per-thread cache
+/// ([`keyed_macs`](super::keyed_macs)): the signature of ROA, OSS V1, OBS V2 and Tablestore V2.
+pub(crate) fn base64_secret_hmac_sha1(secret: &[&[u8]], msg: &[u8]) -> String {
+    let mut mac = super::keyed_macs::hmac_sha1(secret);
+    mac.update(msg);
+    base64(&mac.finalize().into_bytes())
+}
+
+/// Lower-hex HMAC-SHA256(`secret`, `msg`) with the keyed HMAC from the per-thread cache: the
+/// signature of ACS3 and Huawei APIG.
+pub(crate) fn hex_secret_hmac_sha256(secret: &[u8], msg: &[u8]) -> String {
+    hex_mac(super::keyed_macs::hmac_sha256(secret), msg)
+}
+
 /// Lower-hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex_lower(&Sha256::digest(data))
@@ -91,8 +105,7 @@ pub fn derive_v4_key(
     hmac_sha256(&k3, terminator.as_bytes())
 }
 
-/// HMAC-SHA256, the MAC of every V4-style signature.
-pub(crate) type HmacSha256 = Hmac<Sha256>;
+pub(crate) use super::keyed_macs::HmacSha256;
 
 /// An HMAC-SHA256 keyed with `key`, ready to take the string to sign.
 pub(crate) fn keyed_hmac_sha256(key: &[u8]) -> HmacSha256 {
@@ -143,15 +156,12 @@ impl V4KeyCache {
         date: &str,
         keyed: impl FnOnce() -> HmacSha256,
     ) -> HmacSha256 {
-        use subtle::ConstantTimeEq as _;
         let Ok(date) = <[u8; 8]>::try_from(date.as_bytes()) else {
             // Only `yyyymmdd` dates are cached; anything else derives every time.
             return keyed();
         };
         if let Some(c) = &*self.0.load() {
-            // `ct_eq` on slices of different lengths is false without looking at the bytes; the
-            // length of a secret is no secret worth a branch-free comparison.
-            if c.date == date && bool::from(c.secret.ct_eq(secret.as_bytes())) {
+            if c.date == date && super::keyed_macs::ct_eq(&c.secret, secret.as_bytes()) {
                 return c.mac.clone();
             }
         }

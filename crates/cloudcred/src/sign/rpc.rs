@@ -73,12 +73,7 @@ fn string_to_sign_of_query(method: &str, query: &str) -> String {
 
 /// Base64(HMAC-SHA1(secret + `&`, string_to_sign)) (§2.2 step 6).
 pub fn hmac_signature(secret: &str, string_to_sign: &str) -> String {
-    let mut key = Vec::with_capacity(secret.len() + 1);
-    key.extend_from_slice(secret.as_bytes());
-    key.push(b'&');
-    let sig = primitives::hmac_sha1(&key, string_to_sign.as_bytes());
-    zeroize::Zeroize::zeroize(&mut key);
-    primitives::base64(&sig)
+    primitives::base64_secret_hmac_sha1(&[secret.as_bytes(), b"&"], string_to_sign.as_bytes())
 }
 
 /// An RSA private key for SHA256withRSA (§2.4), parsed from PKCS#8 or PKCS#1 PEM.

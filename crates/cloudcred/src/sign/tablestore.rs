@@ -159,7 +159,9 @@ impl TablestoreSigner {
         };
         let sts = self.string_to_sign(req)?;
         let signature = match &self.version {
-            TablestoreVersion::V2 => primitives::base64_hmac_sha1(secret.as_bytes(), &sts),
+            TablestoreVersion::V2 => {
+                primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes())
+            }
             TablestoreVersion::V4 { region } => {
                 let date = &time_format::iso8601_basic(time)[..8];
                 let mut mac = self.keys.mac(secret, date, || {
