@@ -57,6 +57,8 @@
 // Only `encoding` is built without the `sign` feature: the scrubber strips the percent-encoded
 // forms of secrets from every error, whatever the features.
 pub mod encoding;
+// The working buffers `encoding` builds canonical queries in.
+mod scratch;
 
 #[cfg(feature = "sign")]
 pub mod acs3;

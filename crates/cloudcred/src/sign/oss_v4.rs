@@ -7,12 +7,13 @@
 
 use super::credential_gate::access_key;
 use super::details::{Details, Presigned, SigningDetails};
-use super::encoding::{push_encoded, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
+use super::encoding::{push_normalised, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
 use super::headers;
 use super::headers::{sensitive_value, set_authorization};
 use super::presign_checks;
 use super::primitives;
-use super::request_url::{append_query, object_key, Addressing};
+use super::request_url::{append_query, encoded_object_key, Addressing};
+use super::scratch;
 use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -94,6 +95,11 @@ impl OssV4Signer {
         s
     }
 
+    /// The length of a scope: `yyyymmdd/region/product/terminator`.
+    fn scope_len(&self) -> usize {
+        8 + self.region.len() + self.product.len() + TERMINATOR.len() + 3
+    }
+
     fn push_scope(&self, out: &mut String, date: &str) {
         for (i, part) in [date, &self.region, &self.product, TERMINATOR]
             .into_iter()
@@ -126,8 +132,8 @@ impl OssV4Signer {
         if let Some(bucket) = &self.bucket {
             out.push_str(bucket);
             out.push('/');
-            let key = object_key(path, Some(bucket), self.addressing)?;
-            push_encoded(out, &key, RFC3986_KEEP_SLASH);
+            let key = encoded_object_key(path, Some(bucket), self.addressing);
+            push_normalised(out, key, RFC3986_KEEP_SLASH)?;
         }
         Ok(())
     }
@@ -143,19 +149,33 @@ impl OssV4Signer {
         additional: &str,
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
+        self.push_canonical_request(&mut s, method, uri, headers, extra, additional)?;
+        Ok(s)
+    }
+
+    /// [`canonical_request`](Self::canonical_request) appended to `s`.
+    fn push_canonical_request(
+        &self,
+        s: &mut String,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        extra: &[(&str, &str)],
+        additional: &str,
+    ) -> Result<()> {
         s.push_str(method.as_str());
         s.push('\n');
-        self.canonical_uri(&mut s, uri.path())?;
+        self.canonical_uri(s, uri.path())?;
         s.push('\n');
 
-        push_sorted_query(&mut s, uri.query(), extra, RFC3986, true)?;
+        push_sorted_query(s, uri.query(), extra, RFC3986, true)?;
         s.push('\n');
 
         let entries = headers::sorted_entries(headers, |n| {
             signed_by_default(n)
                 || (!additional.is_empty() && additional.split(';').any(|a| a == n))
         });
-        headers::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
+        headers::push_canonical_entries(s, &entries, |_| true, ALGORITHM)?;
         s.push('\n');
         s.push_str(additional);
         s.push('\n');
@@ -164,7 +184,7 @@ impl OssV4Signer {
             None => UNSIGNED_PAYLOAD,
         };
         s.push_str(payload);
-        Ok(s)
+        Ok(())
     }
 
     fn string_to_sign(&self, datetime: &str, scope: &str, canonical: &str) -> String {
@@ -234,12 +254,13 @@ impl OssV4Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = time_format::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic_bytes(time);
+        let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
         let h = req.headers_mut();
         h.insert(
             X_OSS_DATE,
-            headers::new_value(&datetime, "x-oss-date", ALGORITHM)?,
+            headers::new_value(datetime, "x-oss-date", ALGORITHM)?,
         );
         if let http::header::Entry::Vacant(slot) = h.entry(X_OSS_CONTENT_SHA256) {
             slot.insert(HeaderValue::from_static(UNSIGNED_PAYLOAD));
@@ -251,11 +272,30 @@ impl OssV4Signer {
             );
         }
         let additional = self.effective_additional_headers(req.headers());
-        let canonical =
-            self.canonical_request(req.method(), req.uri(), req.headers(), &[], &additional)?;
+        let mut canonical = scratch::string(512);
+        self.push_canonical_request(
+            &mut canonical,
+            req.method(),
+            req.uri(),
+            req.headers(),
+            &[],
+            &additional,
+        )?;
 
+        // Exactly the length written, so the header takes the buffer without another allocation.
         let mut auth = String::with_capacity(
-            ALGORITHM.len() + 32 + id.len() + 48 + additional.len() + 20 + 64,
+            ALGORITHM.len()
+                + " Credential=".len()
+                + id.len()
+                + 1
+                + self.scope_len()
+                + if additional.is_empty() {
+                    0
+                } else {
+                    ",AdditionalHeaders=".len() + additional.len()
+                }
+                + ",Signature=".len()
+                + 64,
         );
         auth.push_str(ALGORITHM);
         auth.push_str(" Credential=");
@@ -270,7 +310,7 @@ impl OssV4Signer {
         }
         let (signature, sts) = primitives::v4_signature(
             self.mac(secret, date),
-            [ALGORITHM, &datetime, &auth[scope_at..scope_end]],
+            [ALGORITHM, datetime, &auth[scope_at..scope_end]],
             &canonical,
             details,
         );
@@ -279,7 +319,9 @@ impl OssV4Signer {
         auth.push_str(signature);
         set_authorization(req.headers_mut(), auth, ALGORITHM)?;
         Ok(Some(match sts {
-            Some(sts) => SigningDetails::new(Some(canonical), sts, signature.to_owned()),
+            Some(sts) => {
+                SigningDetails::new(Some(canonical.to_string()), sts, signature.to_owned())
+            }
             None => SigningDetails::default(),
         }))
     }

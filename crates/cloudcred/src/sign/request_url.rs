@@ -147,15 +147,23 @@ pub(crate) fn object_key<'p>(
     bucket: Option<&str>,
     addressing: Addressing,
 ) -> Result<std::borrow::Cow<'p, str>> {
+    super::encoding::decode(encoded_object_key(path, bucket, addressing))
+}
+
+/// [`object_key`] as it is on the wire, still percent-encoded.
+pub(crate) fn encoded_object_key<'p>(
+    path: &'p str,
+    bucket: Option<&str>,
+    addressing: Addressing,
+) -> &'p str {
     if bucket.is_none() {
-        return Ok(std::borrow::Cow::Borrowed(""));
+        return "";
     }
     let path = path.strip_prefix('/').unwrap_or(path);
-    let key = match addressing {
+    match addressing {
         Addressing::VirtualHosted => path,
         Addressing::PathStyle => path.split_once('/').map(|(_, k)| k).unwrap_or(""),
-    };
-    super::encoding::decode(key)
+    }
 }
 
 #[cfg(test)]
