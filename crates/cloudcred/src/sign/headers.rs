@@ -260,8 +260,32 @@ pub(crate) fn push_subresources(
     encode_names: bool,
     empty_is_bare: bool,
 ) -> Result<()> {
+    let query = query.unwrap_or("");
+    let write = |out: &mut String, first: bool, k: &str, v: Option<&str>| {
+        out.push(if first { '?' } else { '&' });
+        if encode_names {
+            super::encoding::push_encoded(out, k, super::encoding::RFC3986_KEEP_SLASH);
+        } else {
+            out.push_str(k);
+        }
+        if let Some(v) = v.filter(|v| !(empty_is_bare && v.is_empty())) {
+            out.push('=');
+            out.push_str(v);
+        }
+    };
+    if extra.is_empty() && !query.contains('&') {
+        // One parameter or none: nothing to sort, no list to build.
+        if let Some(raw) = super::encoding::split_query(query).next() {
+            let name = super::encoding::decode(raw.name)?;
+            if keep(&name) {
+                let value = raw.value.map(super::encoding::decode).transpose()?;
+                write(out, true, &name, value.as_deref());
+            }
+        }
+        return Ok(());
+    }
     let mut params: Vec<(Cow<'_, str>, Option<Cow<'_, str>>)> = Vec::with_capacity(4 + extra.len());
-    for raw in super::encoding::split_query(query.unwrap_or("")) {
+    for raw in super::encoding::split_query(query) {
         let name = super::encoding::decode(raw.name)?;
         if keep(&name) {
             params.push((name, raw.value.map(super::encoding::decode).transpose()?));
@@ -275,16 +299,7 @@ pub(crate) fn push_subresources(
     // Whole (name, value) pairs compare: equal ones are identical, so stability buys nothing.
     params.sort_unstable();
     for (i, (k, v)) in params.iter().enumerate() {
-        out.push(if i == 0 { '?' } else { '&' });
-        if encode_names {
-            super::encoding::push_encoded(out, k, super::encoding::RFC3986_KEEP_SLASH);
-        } else {
-            out.push_str(k);
-        }
-        if let Some(v) = v.as_deref().filter(|v| !(empty_is_bare && v.is_empty())) {
-            out.push('=');
-            out.push_str(v);
-        }
+        write(out, i == 0, k, v.as_deref());
     }
     Ok(())
 }
@@ -311,6 +326,7 @@ pub(crate) fn authorize_v1(
     algorithm: &'static str,
 ) -> Result<Option<SigningDetails>> {
     let signature = base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
+    // Exactly the length written, so the header takes the buffer without another allocation.
     let mut value = String::with_capacity(scheme.len() + id.len() + signature.len() + 2);
     value.push_str(scheme);
     value.push(' ');

@@ -9,7 +9,9 @@
 
 use super::credential_gate::access_key;
 use super::details::{Details, Presigned, SigningDetails};
-use super::encoding::{decode, push_encoded, push_sorted_query, RFC3986_KEEP_SLASH};
+use super::encoding::{
+    decode, push_encoded, push_normalised, push_sorted_query, RFC3986_KEEP_SLASH,
+};
 use super::headers;
 use super::headers::{
     header_str, new_value, push_name_list, push_subresources, push_v1_head, sensitive_value,
@@ -17,7 +19,7 @@ use super::headers::{
 };
 use super::presign_checks;
 use super::primitives;
-use super::request_url::{append_query, authority, object_key, Addressing};
+use super::request_url::{append_query, authority, encoded_object_key, Addressing};
 use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -239,10 +241,24 @@ impl ObsSigner {
     }
 
     fn is_subresource(&self, name: &str) -> bool {
-        let lower = name.to_ascii_lowercase();
+        // Lower-cased on the stack: a `String` per query parameter was an allocation each.
+        let mut buf = [0u8; 64];
+        let owned;
+        let lower = match buf.get_mut(..name.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(name.as_bytes());
+                slot.make_ascii_lowercase();
+                // ASCII case changes keep UTF-8 valid.
+                std::str::from_utf8(slot).unwrap_or_default()
+            }
+            None => {
+                owned = name.to_ascii_lowercase();
+                &owned
+            }
+        };
         lower.starts_with(self.mode.prefix())
             || SUBRESOURCES
-                .binary_search_by_key(&&*lower, |(name, _)| name)
+                .binary_search_by_key(&lower, |(name, _)| name)
                 .is_ok()
     }
 
@@ -250,24 +266,34 @@ impl ObsSigner {
     pub fn canonical_resource(&self, uri: &Uri, extra: &[(&str, &str)]) -> Result<String> {
         // Sized for the common resource: growing from one byte reallocated three times.
         let mut out = String::with_capacity(64 + uri.path().len());
+        self.push_canonical_resource(&mut out, uri, extra)?;
+        Ok(out)
+    }
+
+    /// [`canonical_resource`](Self::canonical_resource) appended to `out`.
+    fn push_canonical_resource(
+        &self,
+        out: &mut String,
+        uri: &Uri,
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
         out.push('/');
         if let Some(bucket) = &self.bucket {
             out.push_str(bucket);
-            let key = object_key(uri.path(), Some(bucket), self.addressing)?;
+            let key = encoded_object_key(uri.path(), Some(bucket), self.addressing);
             if !key.is_empty() || self.addressing == Addressing::VirtualHosted {
                 out.push('/');
             }
-            push_encoded(&mut out, &key, RFC3986_KEEP_SLASH);
+            push_normalised(out, key, RFC3986_KEEP_SLASH)?;
         }
         push_subresources(
-            &mut out,
+            out,
             uri.query(),
             |k| self.is_subresource(k),
             extra,
             true,
             false,
-        )?;
-        Ok(out)
+        )
     }
 
     /// The string to sign of §8.2. `date_line` is `None` for the header form (the `Date` header,
@@ -298,7 +324,7 @@ impl ObsSigner {
         }
         s.push('\n');
         headers::push_canonical_prefixed_headers(&mut s, headers, prefix, |_| true, V2_ALGORITHM)?;
-        s.push_str(&self.canonical_resource(uri, extra)?);
+        self.push_canonical_resource(&mut s, uri, extra)?;
         Ok(s)
     }
 

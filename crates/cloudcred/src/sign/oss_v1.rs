@@ -10,7 +10,7 @@ use super::headers;
 use super::headers::{header_str, push_subresources, push_v1_head, sensitive_value};
 use super::presign_checks;
 use super::primitives;
-use super::request_url::{append_query, object_key, Addressing};
+use super::request_url::{append_query, push_object_key, Addressing};
 use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -194,21 +194,31 @@ impl OssV1Signer {
     pub fn canonical_resource(&self, uri: &Uri, extra: &[(&str, &str)]) -> Result<String> {
         // Sized for the common resource: growing from one byte reallocated three times.
         let mut out = String::with_capacity(64 + uri.path().len());
+        self.push_canonical_resource(&mut out, uri, extra)?;
+        Ok(out)
+    }
+
+    /// [`canonical_resource`](Self::canonical_resource) appended to `out`.
+    fn push_canonical_resource(
+        &self,
+        out: &mut String,
+        uri: &Uri,
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
         out.push('/');
         if let Some(bucket) = &self.bucket {
             out.push_str(bucket);
             out.push('/');
-            out.push_str(&object_key(uri.path(), Some(bucket), self.addressing)?);
+            push_object_key(out, uri.path(), Some(bucket), self.addressing)?;
         }
         push_subresources(
-            &mut out,
+            out,
             uri.query(),
             |k| self.signs_param(k),
             extra,
             false,
             true,
-        )?;
-        Ok(out)
+        )
     }
 
     /// The string to sign of §5.1 with `date_line` on the date line (a date or `Expires`).
@@ -225,7 +235,7 @@ impl OssV1Signer {
         s.push_str(date_line);
         s.push('\n');
         headers::push_canonical_prefixed_headers(&mut s, headers, "x-oss-", |_| true, ALGORITHM)?;
-        s.push_str(&self.canonical_resource(uri, extra)?);
+        self.push_canonical_resource(&mut s, uri, extra)?;
         Ok(s)
     }
 

@@ -32,7 +32,22 @@ pub fn base64_hmac_sha1(key: &[u8], msg: &str) -> String {
 pub(crate) fn base64_secret_hmac_sha1(secret: &[&[u8]], msg: &[u8]) -> String {
     let mut mac = super::keyed_macs::hmac_sha1(secret);
     mac.update(msg);
-    base64(&mac.finalize().into_bytes())
+    let mut out = String::with_capacity(28);
+    push_base64(&mut out, &mac.finalize().into_bytes());
+    out
+}
+
+/// Appends standard Base64 of `data` to `out`, through a stack buffer for digests (`encode`
+/// fills a zeroed vector of its own, `encode_string` goes through a chunked encoder that cost
+/// twice the encoding).
+pub(crate) fn push_base64(out: &mut String, data: &[u8]) {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut buf = [0u8; 88];
+    match engine.encode_slice(data, &mut buf) {
+        // Base64 is ASCII.
+        Ok(n) => out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default()),
+        Err(_) => engine.encode_string(data, out),
+    }
 }
 
 /// Lower-hex HMAC-SHA256(`secret`, `msg`) with the keyed HMAC from the per-thread cache: the
@@ -81,7 +96,10 @@ pub fn base64(data: &[u8]) -> String {
 
 /// Base64 of the MD5 digest (`Content-MD5`, `x-ots-contentmd5`).
 pub fn md5_base64(data: &[u8]) -> String {
-    base64(&md5::Md5::digest(data))
+    // Exactly its length: a header takes the buffer over without copying.
+    let mut out = String::with_capacity(24);
+    push_base64(&mut out, &md5::Md5::digest(data));
+    out
 }
 
 /// The V4-style key chain shared by OSS V4, Tablestore V4 (prefix `aliyun_v4`) and OBS V4

@@ -140,17 +140,20 @@ pub enum Addressing {
     PathStyle,
 }
 
-/// The object key of a request, percent-decoded, without the leading `/` (and without the
-/// bucket segment in path-style requests). Empty for bucket- and service-level requests.
-pub(crate) fn object_key<'p>(
-    path: &'p str,
+/// Appends the object key of a request to `out`, percent-decoded straight into it (see
+/// [`encoded_object_key`]).
+pub(crate) fn push_object_key(
+    out: &mut String,
+    path: &str,
     bucket: Option<&str>,
     addressing: Addressing,
-) -> Result<std::borrow::Cow<'p, str>> {
-    super::encoding::decode(encoded_object_key(path, bucket, addressing))
+) -> Result<()> {
+    super::encoding::push_decoded(out, encoded_object_key(path, bucket, addressing))
 }
 
-/// [`object_key`] as it is on the wire, still percent-encoded.
+/// The object key of a request as it is on the wire, still percent-encoded: the path without
+/// its leading `/` (and without the bucket segment in path-style requests). Empty for bucket-
+/// and service-level requests.
 pub(crate) fn encoded_object_key<'p>(
     path: &'p str,
     bucket: Option<&str>,

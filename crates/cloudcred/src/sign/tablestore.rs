@@ -5,7 +5,7 @@
 
 use super::credential_gate::access_key;
 use super::details::SigningDetails;
-use super::encoding::{canonical_query, decode};
+use super::encoding::push_canonical_query;
 use super::headers;
 use super::headers::{
     canonical_prefixed_headers, header_str, new_value, sensitive_value, set_if_absent,
@@ -80,11 +80,12 @@ impl TablestoreSigner {
 
     /// The request string to sign of §7.2 (plus the `ots` salt in V4).
     pub fn string_to_sign<B>(&self, req: &Request<B>) -> Result<String> {
-        let mut s = decode(req.uri().path())?.into_owned();
+        let mut s = String::with_capacity(256);
+        super::encoding::push_decoded(&mut s, req.uri().path())?;
         s.push('\n');
         s.push_str(req.method().as_str());
         s.push('\n');
-        s.push_str(&canonical_query(req.uri().query())?);
+        push_canonical_query(&mut s, req.uri().query())?;
         s.push('\n');
         headers::push_canonical_prefixed_headers(
             &mut s,
@@ -123,15 +124,19 @@ impl TablestoreSigner {
         };
         let md5 = primitives::md5_base64(req.body().as_ref());
         let h = req.headers_mut();
-        set_if_absent(
+        // Up to nine headers are added: room for all at once, not a rehash half-way.
+        h.reserve(9);
+        headers::set_if_absent_with(
             h,
             &X_OTS_DATE,
-            &time_format::tablestore_date(time),
+            || time_format::tablestore_date(time),
             ALGORITHM,
         )?;
-        set_if_absent(h, &X_OTS_APIVERSION, API_VERSION, ALGORITHM)?;
+        if let http::header::Entry::Vacant(slot) = h.entry(X_OTS_APIVERSION) {
+            slot.insert(http::HeaderValue::from_static(API_VERSION));
+        }
         set_if_absent(h, &X_OTS_INSTANCENAME, &self.instance, ALGORITHM)?;
-        set_if_absent(h, &X_OTS_CONTENTMD5, &md5, ALGORITHM)?;
+        headers::set_if_absent_with(h, &X_OTS_CONTENTMD5, || md5, ALGORITHM)?;
         h.insert(
             X_OTS_ACCESSKEYID,
             new_value(id, "x-ots-accesskeyid", ALGORITHM)?,
@@ -145,10 +150,10 @@ impl TablestoreSigner {
         let header = match &self.version {
             TablestoreVersion::V2 => X_OTS_SIGNATURE,
             TablestoreVersion::V4 { region } => {
-                let date = &time_format::iso8601_basic(time)[..8];
+                let date = &time_format::iso8601_basic_bytes(time)[..8];
                 h.insert(
                     X_OTS_SIGNDATE,
-                    new_value(date, "x-ots-signdate", ALGORITHM)?,
+                    new_value(time_format::ascii_date(date), "x-ots-signdate", ALGORITHM)?,
                 );
                 h.insert(
                     X_OTS_SIGNREGION,
@@ -163,13 +168,16 @@ impl TablestoreSigner {
                 primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes())
             }
             TablestoreVersion::V4 { region } => {
-                let date = &time_format::iso8601_basic(time)[..8];
+                let date = time_format::iso8601_basic_bytes(time);
+                let date = time_format::ascii_date(&date[..8]);
                 let mut mac = self.keys.mac(secret, date, || {
                     let key = zeroize::Zeroizing::new(v4_signing_key_base64(secret, date, region));
                     primitives::keyed_hmac_sha256(key.as_bytes())
                 });
                 hmac::Mac::update(&mut mac, sts.as_bytes());
-                primitives::base64(&hmac::Mac::finalize(mac).into_bytes())
+                let mut signature = String::with_capacity(44);
+                primitives::push_base64(&mut signature, &hmac::Mac::finalize(mac).into_bytes());
+                signature
             }
         };
         let value = sensitive_value(&signature, header.as_str(), ALGORITHM)?;
