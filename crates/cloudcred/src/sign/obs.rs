@@ -9,9 +9,7 @@
 
 use super::credential_gate::access_key;
 use super::details::{Details, Presigned, SigningDetails};
-use super::encoding::{
-    decode, push_encoded, push_normalised, push_sorted_query, RFC3986_KEEP_SLASH,
-};
+use super::encoding::{push_normalised, push_sorted_query, RFC3986_KEEP_SLASH};
 use super::headers;
 use super::headers::{
     header_str, new_value, push_name_list, push_subresources, push_v1_head, sensitive_value,
@@ -20,6 +18,7 @@ use super::headers::{
 use super::presign_checks;
 use super::primitives;
 use super::request_url::{append_query, authority, encoded_object_key, Addressing};
+use super::scratch::{self, ScratchRefs};
 use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -441,16 +440,29 @@ impl ObsV4Signer {
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
+        Self::push_canonical_request(&mut s, method, uri, headers, signed, extra)?;
+        Ok(s)
+    }
+
+    /// The canonical request of §9.1 appended to `s`.
+    fn push_canonical_request(
+        s: &mut String,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        signed: &[&HeaderName],
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
         s.push_str(method.as_str());
         s.push('\n');
         let path = uri.path();
         if path.is_empty() {
             s.push('/');
         } else {
-            push_encoded(&mut s, &decode(path)?, RFC3986_KEEP_SLASH);
+            push_normalised(s, path, RFC3986_KEEP_SLASH)?;
         }
         s.push('\n');
-        push_sorted_query(&mut s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
+        push_sorted_query(s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
         s.push('\n');
         for name in signed {
             s.push_str(name.as_str());
@@ -458,19 +470,20 @@ impl ObsV4Signer {
             if **name == HOST && !headers.contains_key(HOST) {
                 s.push_str(authority(uri).unwrap_or(""));
             } else {
-                push_trimall_values(&mut s, headers, name)?;
+                push_trimall_values(s, headers, name)?;
             }
             s.push('\n');
         }
         s.push('\n');
-        push_name_list(&mut s, signed);
+        push_name_list(s, signed);
         s.push('\n');
         s.push_str(UNSIGNED_PAYLOAD);
-        Ok(s)
+        Ok(())
     }
 
-    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> Vec<&'h HeaderName> {
-        let mut names: Vec<&HeaderName> = headers.keys().filter(|n| **n != AUTHORIZATION).collect();
+    fn signed_headers<'h>(headers: &'h HeaderMap, uri: &Uri) -> ScratchRefs<'h, HeaderName> {
+        let mut names = scratch::refs(headers.keys_len() + 1);
+        names.extend(headers.keys().filter(|n| **n != AUTHORIZATION));
         if !headers.contains_key(HOST) && authority(uri).is_some() {
             names.push(&HOST_NAME);
         }
@@ -531,7 +544,8 @@ impl ObsV4Signer {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = time_format::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic_bytes(time);
+        let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
         if !req.headers().contains_key(HOST) {
             if let Some(host) = authority(req.uri()) {
@@ -540,10 +554,7 @@ impl ObsV4Signer {
             }
         }
         let h = req.headers_mut();
-        h.insert(
-            X_AMZ_DATE,
-            new_value(&datetime, "x-amz-date", V4_ALGORITHM)?,
-        );
+        h.insert(X_AMZ_DATE, new_value(datetime, "x-amz-date", V4_ALGORITHM)?);
         h.insert(
             X_AMZ_CONTENT_SHA256,
             http::HeaderValue::from_static(UNSIGNED_PAYLOAD),
@@ -555,9 +566,31 @@ impl ObsV4Signer {
             );
         }
         let signed = Self::signed_headers(req.headers(), req.uri());
-        let canonical =
-            self.canonical_request(req.method(), req.uri(), req.headers(), &signed, &[])?;
-        let mut auth = String::with_capacity(V4_ALGORITHM.len() + 160 + id.len());
+        let mut canonical = scratch::string(512);
+        Self::push_canonical_request(
+            &mut canonical,
+            req.method(),
+            req.uri(),
+            req.headers(),
+            &signed,
+            &[],
+        )?;
+        // Exactly the length written, so the header takes the buffer without another allocation.
+        let names_len: usize = signed.iter().map(|n| n.as_str().len() + 1).sum();
+        let mut auth = String::with_capacity(
+            V4_ALGORITHM.len()
+                + " Credential=".len()
+                + id.len()
+                + 1
+                + 8
+                + 1
+                + self.region.len()
+                + "/s3/aws4_request".len()
+                + ",SignedHeaders=".len()
+                + names_len.saturating_sub(1)
+                + ",Signature=".len()
+                + 64,
+        );
         for part in [V4_ALGORITHM, " Credential=", id, "/"] {
             auth.push_str(part);
         }
@@ -574,18 +607,22 @@ impl ObsV4Signer {
         let scope_end = auth.len();
         let (signature, sts) = primitives::v4_signature(
             self.mac(secret, date),
-            [V4_ALGORITHM, &datetime, &auth[scope_at..scope_end]],
+            [V4_ALGORITHM, datetime, &auth[scope_at..scope_end]],
             &canonical,
             details,
         );
         let signature = primitives::ascii(&signature);
         auth.push_str(",SignedHeaders=");
         push_name_list(&mut auth, &signed);
+        // The names borrow the request's headers, which `Authorization` is added to next.
+        drop(signed);
         auth.push_str(",Signature=");
         auth.push_str(signature);
         set_authorization(req.headers_mut(), auth, V4_ALGORITHM)?;
         Ok(Some(match sts {
-            Some(sts) => SigningDetails::new(Some(canonical), sts, signature.to_owned()),
+            Some(sts) => {
+                SigningDetails::new(Some(canonical.to_string()), sts, signature.to_owned())
+            }
             None => SigningDetails::default(),
         }))
     }

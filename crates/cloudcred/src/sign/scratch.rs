@@ -20,6 +20,7 @@ thread_local! {
     static STRINGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static RANGES: RefCell<Vec<Vec<RangePair>>> = const { RefCell::new(Vec::new()) };
     static PAIRS: RefCell<Vec<Vec<[usize; 2]>>> = const { RefCell::new(Vec::new()) };
+    static REFS: RefCell<Vec<Vec<usize>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A parameter as ranges of an encoded buffer: name and value.
@@ -137,6 +138,52 @@ pub(crate) fn pairs<'a, A, B>(capacity: usize) -> ScratchPairs<'a, A, B> {
     let mut v: Vec<(&'a A, &'a B)> = retype(kept);
     v.reserve(capacity);
     ScratchPairs(v)
+}
+
+/// An empty vector of references (header names), returned to the thread when dropped; kept as
+/// a `Vec<usize>`, as [`pairs`] keeps its vectors.
+pub(crate) fn refs<'a, T>(capacity: usize) -> ScratchRefs<'a, T> {
+    let kept = REFS
+        .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let mut v: Vec<&'a T> = retype(kept);
+    v.reserve(capacity);
+    ScratchRefs(v)
+}
+
+/// A vector of references from [`refs`].
+#[derive(Debug)]
+pub(crate) struct ScratchRefs<'a, T>(Vec<&'a T>);
+
+impl<'a, T> Deref for ScratchRefs<'a, T> {
+    type Target = Vec<&'a T>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for ScratchRefs<'_, T> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<T> Drop for ScratchRefs<'_, T> {
+    fn drop(&mut self) {
+        let v: Vec<usize> = retype(std::mem::take(&mut self.0));
+        if v.capacity() > KEEP_CAPACITY / 8 {
+            return;
+        }
+        let _ = REFS.try_with(|pool| {
+            if let Ok(mut p) = pool.try_borrow_mut() {
+                if p.len() < KEEP_BUFFERS {
+                    p.push(v);
+                }
+            }
+        });
+    }
 }
 
 /// `v`, emptied, as a vector of another element type, keeping its allocation where the layouts
