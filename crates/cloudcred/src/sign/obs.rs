@@ -9,7 +9,7 @@
 
 use super::credential_gate::access_key;
 use super::details::{Details, Presigned, SigningDetails};
-use super::encoding::{push_normalised, push_sorted_query, RFC3986_KEEP_SLASH};
+use super::encoding::{encode_once, push_normalised, push_sorted_query_with, RFC3986_KEEP_SLASH};
 use super::headers;
 use super::headers::{
     header_str, new_value, push_name_list, push_subresources, push_v1_head, sensitive_value,
@@ -17,7 +17,9 @@ use super::headers::{
 };
 use super::presign_checks;
 use super::primitives;
-use super::request_url::{append_query, authority, encoded_object_key, Addressing};
+use super::request_url::{
+    append_query, append_query_with, authority, encoded_object_key, Addressing,
+};
 use super::scratch::{self, ScratchRefs};
 use super::time_format;
 use crate::error::Result;
@@ -440,7 +442,7 @@ impl ObsV4Signer {
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
-        Self::push_canonical_request(&mut s, method, uri, headers, signed, extra)?;
+        Self::push_canonical_request(&mut s, method, uri, headers, signed, extra, false)?;
         Ok(s)
     }
 
@@ -452,6 +454,7 @@ impl ObsV4Signer {
         headers: &HeaderMap,
         signed: &[&HeaderName],
         extra: &[(&str, &str)],
+        extra_encoded: bool,
     ) -> Result<()> {
         s.push_str(method.as_str());
         s.push('\n');
@@ -462,7 +465,14 @@ impl ObsV4Signer {
             push_normalised(s, path, RFC3986_KEEP_SLASH)?;
         }
         s.push('\n');
-        push_sorted_query(s, uri.query(), extra, RFC3986_KEEP_SLASH, false)?;
+        push_sorted_query_with(
+            s,
+            uri.query(),
+            extra,
+            extra_encoded,
+            RFC3986_KEEP_SLASH,
+            false,
+        )?;
         s.push('\n');
         for name in signed {
             s.push_str(name.as_str());
@@ -574,6 +584,7 @@ impl ObsV4Signer {
             req.headers(),
             &signed,
             &[],
+            false,
         )?;
         // Exactly the length written, so the header takes the buffer without another allocation.
         let names_len: usize = signed.iter().map(|n| n.as_str().len() + 1).sum();
@@ -649,27 +660,42 @@ impl ObsV4Signer {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let datetime = time_format::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic_bytes(time);
+        let datetime = time_format::ascii_date(&datetime);
         let scope = self.scope(&datetime[..8]);
         let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();
         let signed = Self::signed_headers(headers, url);
         let mut signed_list = String::with_capacity(signed.len() * 16);
         push_name_list(&mut signed_list, &signed);
-        let mut extra: Vec<(&str, &str)> = vec![
-            ("X-Amz-Algorithm", V4_ALGORITHM),
-            ("X-Amz-Credential", &credential),
-            ("X-Amz-Date", &datetime),
-            ("X-Amz-Expires", &expires),
-            ("X-Amz-SignedHeaders", &signed_list),
+        let values = [
+            ("X-Amz-Algorithm", Some(V4_ALGORITHM)),
+            ("X-Amz-Credential", Some(credential.as_str())),
+            ("X-Amz-Date", Some(datetime)),
+            ("X-Amz-Expires", Some(expires.as_str())),
+            ("X-Amz-SignedHeaders", Some(signed_list.as_str())),
+            ("x-amz-security-token", token),
         ];
-        if let Some(token) = token {
-            extra.push(("x-amz-security-token", token));
-        }
-        let canonical = self.canonical_request(method, url, headers, &signed, &extra)?;
-        let (sts, signature) = self.sign(secret, &datetime, &scope, &canonical);
-        extra.push(("X-Amz-Signature", &signature));
-        let url = append_query(url, &extra, V4_ALGORITHM)?;
+        let mut encoded = scratch::string(0);
+        let mut pairs = encode_once(&mut encoded, &values);
+        let n = pairs
+            .iter()
+            .take_while(|(name, _)| !name.is_empty())
+            .count();
+        let mut canonical = String::with_capacity(512);
+        Self::push_canonical_request(
+            &mut canonical,
+            method,
+            url,
+            headers,
+            &signed,
+            &pairs[..n],
+            true,
+        )?;
+        let (sts, signature) = self.sign(secret, datetime, &scope, &canonical);
+        // Lower-hex: nothing to encode.
+        pairs[n] = ("X-Amz-Signature", &signature);
+        let url = append_query_with(url, &pairs[..=n], true, V4_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),

@@ -148,7 +148,14 @@ pub const SUBRESOURCES: &[&str] = &[
 
 /// Whether query parameter `name` is a signed sub-resource by default (case-sensitive).
 pub fn is_subresource(name: &str) -> bool {
-    name.starts_with("x-oss-") || SUBRESOURCES.contains(&name)
+    // Sorted once, searched by halves: a scan of the hundred names was a tenth of a signature.
+    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut names = SUBRESOURCES.to_vec();
+        names.sort_unstable();
+        names
+    });
+    name.starts_with("x-oss-") || sorted.binary_search(&name).is_ok()
 }
 
 /// Signs OSS requests with V1. Cheap to clone; build one per bucket.

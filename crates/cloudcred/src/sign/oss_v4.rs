@@ -7,12 +7,14 @@
 
 use super::credential_gate::access_key;
 use super::details::{Details, Presigned, SigningDetails};
-use super::encoding::{push_normalised, push_sorted_query, RFC3986, RFC3986_KEEP_SLASH};
+use super::encoding::{
+    encode_once, push_normalised, push_sorted_query_with, RFC3986, RFC3986_KEEP_SLASH,
+};
 use super::headers;
 use super::headers::{sensitive_value, set_authorization};
 use super::presign_checks;
 use super::primitives;
-use super::request_url::{append_query, encoded_object_key, Addressing};
+use super::request_url::{append_query_with, encoded_object_key, Addressing};
 use super::scratch;
 use super::time_format;
 use crate::error::Result;
@@ -149,7 +151,7 @@ impl OssV4Signer {
         additional: &str,
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
-        self.push_canonical_request(&mut s, method, uri, headers, extra, additional)?;
+        self.push_canonical_request(&mut s, method, uri, headers, extra, false, additional)?;
         Ok(s)
     }
 
@@ -161,6 +163,7 @@ impl OssV4Signer {
         uri: &Uri,
         headers: &HeaderMap,
         extra: &[(&str, &str)],
+        extra_encoded: bool,
         additional: &str,
     ) -> Result<()> {
         s.push_str(method.as_str());
@@ -168,7 +171,7 @@ impl OssV4Signer {
         self.canonical_uri(s, uri.path())?;
         s.push('\n');
 
-        push_sorted_query(s, uri.query(), extra, RFC3986, true)?;
+        push_sorted_query_with(s, uri.query(), extra, extra_encoded, RFC3986, true)?;
         s.push('\n');
 
         let entries = headers::sorted_entries(headers, |n| {
@@ -279,6 +282,7 @@ impl OssV4Signer {
             req.uri(),
             req.headers(),
             &[],
+            false,
             &additional,
         )?;
 
@@ -349,29 +353,45 @@ impl OssV4Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(Presigned::unsigned(url));
         };
-        let datetime = time_format::iso8601_basic(time);
+        let datetime = time_format::iso8601_basic_bytes(time);
+        let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
         let scope = self.scope(date);
         let credential = [id, scope.as_str()].join("/");
         let expires = expires.as_secs().to_string();
         let additional = self.effective_additional_headers(headers);
-        let mut extra: Vec<(&str, &str)> = vec![
-            ("x-oss-signature-version", ALGORITHM),
-            ("x-oss-date", &datetime),
-            ("x-oss-expires", &expires),
-            ("x-oss-credential", &credential),
+        let values = [
+            ("x-oss-signature-version", Some(ALGORITHM)),
+            ("x-oss-date", Some(datetime)),
+            ("x-oss-expires", Some(expires.as_str())),
+            ("x-oss-credential", Some(credential.as_str())),
+            ("x-oss-security-token", token),
+            (
+                "x-oss-additional-headers",
+                Some(additional.as_str()).filter(|a| !a.is_empty()),
+            ),
         ];
-        if let Some(token) = token {
-            extra.push(("x-oss-security-token", token));
-        }
-        if !additional.is_empty() {
-            extra.push(("x-oss-additional-headers", &additional));
-        }
-        let canonical = self.canonical_request(method, url, headers, &extra, &additional)?;
-        let sts = self.string_to_sign(&datetime, &scope, &canonical);
+        let mut encoded = scratch::string(0);
+        let mut pairs = encode_once(&mut encoded, &values);
+        let n = pairs
+            .iter()
+            .take_while(|(name, _)| !name.is_empty())
+            .count();
+        let mut canonical = String::with_capacity(512);
+        self.push_canonical_request(
+            &mut canonical,
+            method,
+            url,
+            headers,
+            &pairs[..n],
+            true,
+            &additional,
+        )?;
+        let sts = self.string_to_sign(datetime, &scope, &canonical);
         let signature = self.signature(secret, date, &sts);
-        extra.push(("x-oss-signature", &signature));
-        let url = append_query(url, &extra, ALGORITHM)?;
+        // Lower-hex: nothing to encode.
+        pairs[n] = ("x-oss-signature", &signature);
+        let url = append_query_with(url, &pairs[..=n], true, ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(Some(canonical), sts, signature)),

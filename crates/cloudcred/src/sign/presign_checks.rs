@@ -90,8 +90,11 @@ pub(crate) fn check_region(algorithm: &'static str, region: &str) -> Result<()> 
 /// `..`, also written with `%2E` (the WHATWG URL standard, and so browsers and the `url` crate,
 /// treat `%2e` like `.` here).
 pub fn is_dot_segment(segment: &str) -> bool {
-    let s = segment.to_ascii_lowercase();
-    matches!(s.as_str(), "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e")
+    // Compared without case, not lower-cased into a new string per segment.
+    segment.len() <= 6
+        && [".", "%2e", "..", ".%2e", "%2e.", "%2e%2e"]
+            .iter()
+            .any(|dot| segment.eq_ignore_ascii_case(dot))
 }
 
 /// The URL path has no dot segment (see [`is_dot_segment`]).

@@ -22,13 +22,23 @@ pub(crate) fn append_query(
     pairs: &[(&str, &str)],
     algorithm: &'static str,
 ) -> Result<String> {
+    append_query_with(uri, pairs, false, algorithm)
+}
+
+/// [`append_query`], with the values already encoded when `encoded`.
+pub(crate) fn append_query_with(
+    uri: &Uri,
+    pairs: &[(&str, &str)],
+    encoded: bool,
+    algorithm: &'static str,
+) -> Result<String> {
     let raw: usize = pairs.iter().map(|(k, v)| k.len() + 2 + v.len() * 3).sum();
     let mut out = with_query_appended(uri, "", raw + 1);
     if !pairs.is_empty() {
         if !out.ends_with('?') {
             out.push(if uri.query().is_some() { '&' } else { '?' });
         }
-        push_pairs(&mut out, pairs);
+        push_pairs(&mut out, pairs, encoded);
     }
     if uri.scheme().is_none() || uri.authority().is_none() {
         out.parse::<Uri>()
@@ -118,14 +128,18 @@ fn with_query_appended(uri: &Uri, extra: &str, spare: usize) -> String {
 
 /// Appends `name=enc(value)` pairs joined with `&` to `out`, values RFC 3986 strict: what
 /// presigners append.
-fn push_pairs(out: &mut String, pairs: &[(&str, &str)]) {
+fn push_pairs(out: &mut String, pairs: &[(&str, &str)], encoded: bool) {
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
         out.push_str(k);
         out.push('=');
-        super::encoding::push_encoded(out, v, super::encoding::RFC3986);
+        if encoded {
+            out.push_str(v);
+        } else {
+            super::encoding::push_encoded(out, v, super::encoding::RFC3986);
+        }
     }
 }
 
