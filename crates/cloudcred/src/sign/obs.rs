@@ -12,8 +12,7 @@ use super::details::{Details, Presigned, SigningDetails};
 use super::encoding::{encode_once, push_normalised, push_sorted_query_with, RFC3986_KEEP_SLASH};
 use super::headers;
 use super::headers::{
-    header_str, new_value, push_name_list, push_subresources, push_v1_head, sensitive_value,
-    set_authorization, value_str,
+    new_value, push_name_list, push_subresources, sensitive_value, set_authorization, value_str,
 };
 use super::presign_checks;
 use super::primitives;
@@ -310,21 +309,22 @@ impl ObsSigner {
         // Every value trimmed, not only `x-obs-meta-*` as esdk-obs-python does: HTTP drops the
         // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
         // and an untrimmed signature cannot verify.
-        let prefix = self.mode.prefix();
+        let scan = headers::scan_v1(headers, self.mode.prefix(), &self.mode.date_name());
         let mut s = String::with_capacity(256);
-        push_v1_head(&mut s, method.as_str(), headers, V2_ALGORITHM)?;
-        match date_line {
-            Some(d) => s.push_str(d),
-            None => {
-                if !headers.contains_key(self.mode.date_name()) {
-                    s.push_str(
-                        header_str(headers, &DATE, V2_ALGORITHM)?.map_or("", headers::trim_ows),
-                    );
-                }
+        scan.push_head(&mut s, method.as_str(), V2_ALGORITHM)?;
+        match (date_line, scan.prefixed_date, scan.date) {
+            (Some(d), _, _) => s.push_str(d),
+            (None, None, Some(d)) => {
+                s.push_str(headers::trim_ows(headers::value_str(
+                    d,
+                    &DATE,
+                    V2_ALGORITHM,
+                )?));
             }
+            (None, _, _) => {}
         }
         s.push('\n');
-        headers::push_canonical_prefixed_headers(&mut s, headers, prefix, |_| true, V2_ALGORITHM)?;
+        headers::push_canonical_entries(&mut s, &scan.prefixed, |_| true, V2_ALGORITHM)?;
         self.push_canonical_resource(&mut s, uri, extra)?;
         Ok(s)
     }

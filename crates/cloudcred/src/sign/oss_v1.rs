@@ -7,7 +7,7 @@
 use super::credential_gate::access_key;
 use super::details::{Presigned, SigningDetails};
 use super::headers;
-use super::headers::{header_str, push_subresources, push_v1_head, sensitive_value};
+use super::headers::{push_subresources, sensitive_value};
 use super::presign_checks;
 use super::primitives;
 use super::request_url::{append_query, push_object_key, Addressing};
@@ -238,12 +238,26 @@ impl OssV1Signer {
         extra: &[(&str, &str)],
     ) -> Result<String> {
         let mut s = String::with_capacity(256);
-        push_v1_head(&mut s, method.as_str(), headers, ALGORITHM)?;
+        let scan = headers::scan_v1(headers, "x-oss-", &X_OSS_DATE);
+        self.push_string_to_sign(&mut s, method, uri, &scan, date_line, extra)?;
+        Ok(s)
+    }
+
+    /// [`string_to_sign`](Self::string_to_sign) appended to `s`, from headers scanned once.
+    fn push_string_to_sign(
+        &self,
+        s: &mut String,
+        method: &Method,
+        uri: &Uri,
+        scan: &headers::V1Headers<'_>,
+        date_line: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
+        scan.push_head(s, method.as_str(), ALGORITHM)?;
         s.push_str(date_line);
         s.push('\n');
-        headers::push_canonical_prefixed_headers(&mut s, headers, "x-oss-", |_| true, ALGORITHM)?;
-        self.push_canonical_resource(&mut s, uri, extra)?;
-        Ok(s)
+        headers::push_canonical_entries(s, &scan.prefixed, |_| true, ALGORITHM)?;
+        self.push_canonical_resource(s, uri, extra)
     }
 
     /// Signs a request in place: sets `Date` (unless present) and `x-oss-security-token`, then
@@ -265,12 +279,16 @@ impl OssV1Signer {
                 sensitive_value(token, "x-oss-security-token", ALGORITHM)?,
             );
         }
-        let h = req.headers();
-        let date = match header_str(h, &X_OSS_DATE, ALGORITHM)? {
-            Some(d) => headers::trim_ows(d),
-            None => header_str(h, &DATE, ALGORITHM)?.map_or("", headers::trim_ows),
+        let scan = headers::scan_v1(req.headers(), "x-oss-", &X_OSS_DATE);
+        let date = match (scan.prefixed_date, scan.date) {
+            (Some(d), _) => headers::trim_ows(headers::value_str(d, &X_OSS_DATE, ALGORITHM)?),
+            (None, Some(d)) => headers::trim_ows(headers::value_str(d, &DATE, ALGORITHM)?),
+            (None, None) => "",
         };
-        let sts = self.string_to_sign(req.method(), req.uri(), h, date, &[])?;
+        let mut sts = String::with_capacity(256);
+        self.push_string_to_sign(&mut sts, req.method(), req.uri(), &scan, date, &[])?;
+        // The scan borrows the headers `Authorization` goes into.
+        drop(scan);
         headers::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
     }
 
