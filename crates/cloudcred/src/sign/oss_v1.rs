@@ -148,14 +148,19 @@ pub const SUBRESOURCES: &[&str] = &[
 
 /// Whether query parameter `name` is a signed sub-resource by default (case-sensitive).
 pub fn is_subresource(name: &str) -> bool {
-    // Sorted once, searched by halves: a scan of the hundred names was a tenth of a signature.
+    // Sorted once by length, then text, and searched by halves: a scan of the hundred names was
+    // a tenth of a signature, and comparing lengths first leaves a byte comparison only for
+    // names of the same length.
     static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     let sorted = SORTED.get_or_init(|| {
         let mut names = SUBRESOURCES.to_vec();
-        names.sort_unstable();
+        names.sort_unstable_by_key(|n| (n.len(), *n));
         names
     });
-    name.starts_with("x-oss-") || sorted.binary_search(&name).is_ok()
+    name.starts_with("x-oss-")
+        || sorted
+            .binary_search_by(|n| (n.len(), *n).cmp(&(name.len(), name)))
+            .is_ok()
 }
 
 /// Signs OSS requests with V1. Cheap to clone; build one per bucket.
@@ -381,6 +386,21 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), super::SUBRESOURCES.len());
+        // The search finds every listed name and nothing else, case-sensitively.
+        for name in super::SUBRESOURCES {
+            assert!(super::is_subresource(name), "{name}");
+            let upper = name.to_ascii_uppercase();
+            assert_eq!(
+                super::is_subresource(&upper),
+                super::SUBRESOURCES.contains(&&*upper)
+            );
+            assert!(!super::is_subresource(&format!("{name}x")), "{name}x");
+            assert!(
+                !super::is_subresource(&name[1..]) || super::SUBRESOURCES.contains(&&name[1..])
+            );
+        }
+        assert!(super::is_subresource("x-oss-anything"));
+        assert!(!super::is_subresource(""));
     }
 
     #[test]
