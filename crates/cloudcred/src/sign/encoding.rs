@@ -147,18 +147,20 @@ mod fast_path_tests {
 
     proptest! {
         #[test]
-        fn hand_written_decoder_matches_percent_encoding(s in "([%0-9a-fA-FgG/ é+]|%[0-9a-fA-F]{0,2}){0,24}") {
+        fn hand_written_decoder_matches_percent_encoding(s in "([%0-9a-fA-FgG/ é+~]|%[0-9a-fA-F]{0,2}|%[2-7][0-9A-F]){0,24}") {
             let mut fast = Vec::new();
             percent_decode_into(&mut fast, s.as_bytes());
             let reference: Vec<u8> = percent_decode_str(&s).collect();
             prop_assert_eq!(&fast, &reference);
-            let mut out = String::new();
-            match push_normalised(&mut out, &s, RFC3986) {
-                Ok(()) => {
-                    let decoded = decode(&s).unwrap();
-                    prop_assert_eq!(out, encode_owned(&decoded, RFC3986));
+            for set in [RFC3986, RFC3986_KEEP_SLASH] {
+                let mut out = String::from("prefix/");
+                match push_normalised(&mut out, &s, set) {
+                    Ok(()) => {
+                        let decoded = decode(&s).unwrap();
+                        prop_assert_eq!(out, format!("prefix/{}", encode_owned(&decoded, set)));
+                    }
+                    Err(_) => prop_assert!(decode(&s).is_err()),
                 }
-                Err(_) => prop_assert!(decode(&s).is_err()),
             }
         }
 
@@ -237,6 +239,22 @@ pub(crate) fn push_normalised(out: &mut String, s: &str, set: &'static AsciiSet)
         push_encoded(out, s, set);
         return Ok(());
     }
+    let keep = if set == RFC3986 {
+        Some(&UNRESERVED)
+    } else if set == RFC3986_KEEP_SLASH {
+        Some(&UNRESERVED_AND_SLASH)
+    } else {
+        None
+    };
+    if let Some(keep) = keep.filter(|_| escapes_are_ascii(s.as_bytes())) {
+        // Every escape is an ASCII byte: the decoded text is UTF-8 whatever the rest holds (an
+        // ASCII byte cannot fall inside a multi-byte character), so decode and re-encode in one
+        // pass, without a decoded copy.
+        // SAFETY: `reencode` appends ASCII only: kept bytes are ASCII, every other byte becomes
+        // an escape.
+        reencode(unsafe { out.as_mut_vec() }, s.as_bytes(), keep);
+        return Ok(());
+    }
     let mut decoded = super::scratch::string(s.len());
     // SAFETY: checked to be UTF-8 below before it is read as text; on failure it is cleared.
     let bytes = unsafe { decoded.as_mut_vec() };
@@ -249,18 +267,51 @@ pub(crate) fn push_normalised(out: &mut String, s: &str, set: &'static AsciiSet)
     Ok(())
 }
 
+/// The value of hex digit `b`.
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Whether every escape (`%` and two hex digits) in `s` stands for an ASCII byte.
+fn escapes_are_ascii(s: &[u8]) -> bool {
+    s.windows(3)
+        .all(|w| w[0] != b'%' || hex_value(w[2]).is_none() || hex_value(w[1]).is_none_or(|h| h < 8))
+}
+
+/// Appends `s`, its escapes decoded, encoded again with the table `keep` (RFC 3986 strict, with
+/// or without `/`). Escapes must decode to ASCII ([`escapes_are_ascii`]); other bytes of `s` are
+/// encoded as they are.
+fn reencode(out: &mut Vec<u8>, s: &[u8], keep: &[bool; 256]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.reserve(s.len() * 3);
+    let mut i = 0;
+    while i < s.len() {
+        let mut b = s[i];
+        i += 1;
+        if b == b'%' && i + 1 < s.len() {
+            if let (Some(h), Some(l)) = (hex_value(s[i]), hex_value(s[i + 1])) {
+                b = h << 4 | l;
+                i += 2;
+            }
+        }
+        if keep[usize::from(b)] {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+    }
+}
+
 /// Appends `s` percent-decoded to `out`: `%` and two hex digits is a byte, anything else
 /// (a lone `%` included) is itself, as `percent_encoding::percent_decode` reads it. By hand: the
 /// crate's byte iterator cost about 70 instructions a byte.
 fn percent_decode_into(out: &mut Vec<u8>, s: &[u8]) {
-    fn hex(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        }
-    }
+    let hex = hex_value;
     out.reserve(s.len());
     let mut i = 0;
     while i < s.len() {
