@@ -2,6 +2,7 @@
 # Instructions per signature of every signer and its floor (issue 12), counted by callgrind.
 #
 #   bench/callgrind_sign.sh [case ...]     # default: every case of benches/sign.rs
+#   CALLGRIND_JSON=out.json bench/callgrind_sign.sh   # also writes {case: {signer, floor}} there
 #
 # Instruction counts do not move with machine load, unlike criterion's times, so they are the
 # evidence for a change in the signers. Each case runs N times inside the `measured` function of
@@ -24,6 +25,7 @@ fi
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 printf '%-22s %12s %12s %8s\n' case signer floor ratio
+: > "$OUT/rows"
 for c in "${CASES[@]}"; do
   declare -A ir=()
   for part in cloudcred floor; do
@@ -33,4 +35,12 @@ for c in "${CASES[@]}"; do
   done
   python3 -c "import sys; s,f,n=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]); print(f'{sys.argv[4]:<22} {s//n:>12} {f//n:>12} {s/f:>7.2f}x')" \
     "${ir[cloudcred]}" "${ir[floor]}" "$N" "$c"
+  echo "$c ${ir[cloudcred]} ${ir[floor]}" >> "$OUT/rows"
 done
+if [[ -n "${CALLGRIND_JSON:-}" ]]; then
+  python3 -c 'import json,sys
+n=int(sys.argv[1]); rows={}
+for l in open(sys.argv[2]):
+    c,s,f=l.split(); rows[c]={"signer":int(s)//n,"floor":int(f)//n}
+json.dump(rows,open(sys.argv[3],"w"),indent=1)' "$N" "$OUT/rows" "$CALLGRIND_JSON"
+fi

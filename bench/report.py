@@ -21,6 +21,26 @@ def crit(root, group, name):
         return json.load(f)["median"]["point_estimate"]
 
 
+# Instructions per signature of the earlier passes of issue 12 (callgrind, N = 200): signer
+# before, after the first and the second pass, and the floor then; the third pass is measured by
+# each run of bench/run.sh.
+CALLGRIND_HISTORY = {
+    "oss_v4_header": (56817, 41134, 35231, 31665),
+    "oss_v4_presign": (75996, 54629, 47906, 38519),
+    "oss_v1_header": (21158, 16158, 15556, 7416),
+    "oss_v1_presign": (20136, 16900, 15272, 7414),
+    "rpc_assume_role": (58248, 39637, 38876, 14322),
+    "rpc_assume_role_post": (56694, 39533, 38910, 14322),
+    "acs3": (87813, 69972, 68978, 48952),
+    "roa": (32304, 23116, 22099, 10176),
+    "tablestore_v4": (117549, 44773, 39957, 28750),
+    "obs_v2_header": (22998, 16801, 16260, 7416),
+    "obs_v4_header": (67986, 48976, 46034, 38521),
+    "obs_v4_presign": (88654, 63126, 57952, 45377),
+    "huawei_apig": (58163, 48459, 48154, 35091),
+}
+
+
 def load(results, name):
     with open(os.path.join(results, name)) as f:
         return json.load(f)
@@ -85,6 +105,7 @@ def main():
     a = ap.parse_args()
     C = lambda g, n: crit(a.criterion, g, n)  # noqa: E731
     py = load(a.results, "python.json")
+    cg = load(a.results, "callgrind.json")
     pyimds = load(a.results, "python_imds.json")
     sc = load(a.results, "scenarios.json")
     proc = load(a.results, "process.json")
@@ -348,6 +369,30 @@ def main():
     met = sum(1 for r in floor_ratios if r <= 2)
     w(f"Within 2× of the floor: {met} of {len(floor_ratios)} signers "
       f"(ratios {min(floor_ratios):.2f}–{max(floor_ratios):.2f}×).")
+    w("")
+    w("The floors key each HMAC, as a signer without a cache must: two compressions of the "
+      "floor's four to seven. The signers key once per secret (the V4 signers per signer and "
+      "day, the others per thread, `sign/keyed_macs.rs`), so their own hashing is those two "
+      "compressions below the floor's.")
+    w("")
+    w("Instructions per signature (callgrind, `bench/callgrind_sign.sh`, N = 200, this run; "
+      "repeatable under load, unlike the times): before issue 12 and after each of its three "
+      "passes. valgrind does not emulate SHA-NI, so there SHA-1/SHA-256 run in software and the "
+      "floors cost several times their native price: these ratios are what a CPU without SHA "
+      "extensions would see; criterion's, above, what this one does. The third pass also builds "
+      "the object requests of `benches/sign.rs` as a client does instead of cloning them (a "
+      "cloned header map has no spare room, so the first header a signer added reallocated it).")
+    w("")
+    w("| algorithm | signer before | first pass | second pass | third pass | floor | ratio before "
+      "| second pass | third pass |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for case, (before, first, second, floor_before) in CALLGRIND_HISTORY.items():
+        now = cg.get(case)
+        third = f"{now['signer']:,}" if now else "–"
+        floor_now = now["floor"] if now else floor_before
+        r3 = f"{now['signer'] / now['floor']:.2f}×" if now else "–"
+        w(f"| `{case}` | {before:,} | {first:,} | {second:,} | {third} | {floor_now:,} | "
+          f"{before / floor_before:.2f}× | {second / floor_before:.2f}× | {r3} |")
     w("")
     hmac_floor = C("sign_parts", "rpc_assume_role")
     v4_floor = C("sign_parts", "oss_v4_header")

@@ -35,6 +35,8 @@ echo "== criterion: cached get (1 and 2 threads)" >&2
 cargo bench -p cloudcred --bench hot_path -- "${CRIT[@]}" >&2
 echo "== criterion: signing, cloudcred and reqsign" >&2
 cargo bench -p cloudcred --bench sign -- "${CRIT[@]}" >&2
+echo "== callgrind: instructions per signature and per floor" >&2
+CALLGRIND_JSON="$PWD/$OUT/callgrind.json" bench/callgrind_sign.sh >&2
 echo "== scenarios: refresh storm, metadata requests, off-cloud chain, allocations" >&2
 CLOUDCRED_BENCH_JSON="$PWD/$OUT/scenarios.json" cargo bench -p cloudcred --bench scenarios >&2
 

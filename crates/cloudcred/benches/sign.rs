@@ -301,7 +301,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let d = ours_v1
-        .sign_request(
+        .sign_request_with_details(
             &mut Request::from_parts(oss_parts(Method::PUT), ()),
             &creds,
             Utc::now(),
@@ -387,7 +387,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let d = ours_obs
-        .sign_request(
+        .sign_request_with_details(
             &mut Request::from_parts(obs_parts(Method::PUT), ()),
             &creds,
             Utc::now(),
@@ -519,7 +519,7 @@ fn bench_all(mut m: Mode<'_>) {
         req
     });
     let d = ots
-        .sign_request(&mut ots_req(), &creds, Utc::now())
+        .sign_request_with_details(&mut ots_req(), &creds, Utc::now())
         .unwrap()
         .unwrap();
     let ots_key = v4_signing_key_base64(SK, "20240506", REGION);

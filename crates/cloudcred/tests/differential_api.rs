@@ -241,7 +241,7 @@ fn tablestore(algorithm: &str) {
         let headers = pairs(&case["headers"]);
         let mut req = request("POST", &url, &headers, s(&case, "body"));
         let d = signer
-            .sign_request(&mut req, &creds(&case), time(&case))
+            .sign_request_with_details(&mut req, &creds(&case), time(&case))
             .unwrap()
             .unwrap();
         check(&case, &d, false);

@@ -228,7 +228,7 @@ fn v2_header(algorithm: &str, mode: ObsMode) {
     replay(algorithm, |m, id, case, want| {
         let mut req = request(case);
         let d = v2_signer(case, mode)
-            .sign_request(&mut req, &creds(case), time(case))
+            .sign_request_with_details(&mut req, &creds(case), time(case))
             .unwrap()
             .unwrap();
         details(m, id, &d, want);

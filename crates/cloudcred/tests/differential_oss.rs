@@ -150,7 +150,7 @@ fn replay(algorithm: &str) -> (usize, usize) {
                     .unwrap();
                 *req.headers_mut() = headers;
                 let details = if algorithm == "oss_v1_header" {
-                    OssV1Signer::new(bucket).sign_request(&mut req, &creds, time)
+                    OssV1Signer::new(bucket).sign_request_with_details(&mut req, &creds, time)
                 } else {
                     v4_signer(case).sign_request_with_details(&mut req, &creds, time)
                 }

@@ -58,11 +58,11 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
     let obs = ObsSigner::new(ObsMode::Native, Some("bucket"));
     let obs4 = ObsV4Signer::new("r");
     let ots = TablestoreSigner::new("i", TablestoreVersion::V2);
-    header_form!(r => v1.sign_request(&mut r, &c, t()));
+    header_form!(r => v1.sign_request_with_details(&mut r, &c, t()));
     header_form!(r => v4.sign_request_with_details(&mut r, &c, t()));
-    header_form!(r => obs.sign_request(&mut r, &c, t()));
+    header_form!(r => obs.sign_request_with_details(&mut r, &c, t()));
     header_form!(r => obs4.sign_request_with_details(&mut r, &c, t()));
-    header_form!(r => ots.sign_request(&mut r, &c, t()));
+    header_form!(r => ots.sign_request_with_details(&mut r, &c, t()));
     // RPC puts the token and the signature in the query by design; its record must be clean.
     outputs.push(
         rpc::sign_request(&mut req(), &c, t(), "n")

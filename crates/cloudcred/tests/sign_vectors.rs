@@ -400,18 +400,20 @@ fn oss_v1_vectors() {
             }
         } else {
             let t = i["signing_time"]["epoch"].as_i64().unwrap();
-            let mut req = request(
-                s(i, "method"),
-                uri("http://bucket.example.invalid", &path, &q),
-                headers(&i["headers"]),
-                "",
-            );
+            let u = uri("http://bucket.example.invalid", &path, &q);
+            let mut plain = request(s(i, "method"), u.clone(), headers(&i["headers"]), "");
+            let mut req = request(s(i, "method"), u, headers(&i["headers"]), "");
             let d = signer
-                .sign_request(&mut req, &creds(i), epoch(t))
+                .sign_request_with_details(&mut req, &creds(i), epoch(t))
                 .unwrap()
                 .unwrap();
             assert_eq!(d.string_to_sign, s(e, "string_to_sign"), "{id}");
             assert_eq!(header(&req, "authorization"), s(e, "authorization"), "{id}");
+            // The plain signer builds no details, in a working buffer: the same headers.
+            assert!(signer
+                .sign_request(&mut plain, &creds(i), epoch(t))
+                .unwrap());
+            assert_eq!(plain.headers(), req.headers(), "{id}");
             assert_eq!(
                 header(&req, "date"),
                 s(&i["signing_time"], "http_date"),
@@ -554,16 +556,17 @@ fn tablestore_vectors() {
         for name in ["x-ots-date", "x-ots-apiversion", "x-ots-instancename"] {
             given.insert(name, h[name].clone());
         }
-        let mut req = request(
-            s(i, "method"),
-            uri("https://inst.example.invalid", s(i, "path"), ""),
-            given,
-            "",
-        );
-        let d = TablestoreSigner::new(&instance, version)
-            .sign_request(&mut req, &creds(i), time)
+        let u = uri("https://inst.example.invalid", s(i, "path"), "");
+        let mut plain = request(s(i, "method"), u.clone(), given.clone(), "");
+        let mut req = request(s(i, "method"), u, given, "");
+        let signer = TablestoreSigner::new(&instance, version);
+        let d = signer
+            .sign_request_with_details(&mut req, &creds(i), time)
             .unwrap()
             .unwrap();
+        // The plain signer builds no details, in a working buffer: the same headers.
+        assert!(signer.sign_request(&mut plain, &creds(i), time).unwrap());
+        assert_eq!(plain.headers(), req.headers(), "{id}");
         assert_eq!(d.string_to_sign, s(e, "string_to_sign"), "{id}");
         let (name, value) = (
             e["header"][0].as_str().unwrap(),
@@ -666,13 +669,19 @@ fn obs_vectors() {
                 assert_eq!(p.url, url, "{id}");
             }
         } else if let Some(auth) = opt(e, "authorization") {
+            let mut plain = request(s(i, "method"), u.clone(), h.clone(), "");
             let mut req = request(s(i, "method"), u, h, "");
             let d = signer
-                .sign_request(&mut req, &creds(i), epoch(0))
+                .sign_request_with_details(&mut req, &creds(i), epoch(0))
                 .unwrap()
                 .unwrap();
             assert_eq!(d.string_to_sign, s(e, "string_to_sign"), "{id}");
             assert_eq!(header(&req, "authorization"), auth, "{id}");
+            // The plain signer builds no details, in a working buffer: the same headers.
+            assert!(signer
+                .sign_request(&mut plain, &creds(i), epoch(0))
+                .unwrap());
+            assert_eq!(plain.headers(), req.headers(), "{id}");
         } else {
             let sts = signer.string_to_sign(&method, &u, &h, None, &[]).unwrap();
             assert_eq!(sts, s(e, "string_to_sign"), "{id}");

@@ -2,8 +2,7 @@
 //! sensitive), the canonical header blocks (sorted, grouped, trimmed), the V1-style head and
 //! subresources, and the `Authorization` header.
 
-use super::details::SigningDetails;
-use super::primitives::base64_secret_hmac_sha1;
+use super::details::{Details, SigningDetails};
 use crate::error::{Error, Result};
 use http::header::{AsHeaderName, HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
@@ -379,16 +378,50 @@ pub(crate) fn authorize_v1(
     sts: String,
     algorithm: &'static str,
 ) -> Result<Option<SigningDetails>> {
-    let signature = base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
+    authorize_v1_with(
+        headers,
+        scheme,
+        (id, secret),
+        &sts,
+        Details::Want,
+        algorithm,
+    )
+}
+
+/// [`authorize_v1`] over a borrowed string to sign; with [`Details::Skip`] the signature goes
+/// from a stack buffer straight into the header and no details are built (the returned value
+/// is then empty).
+pub(crate) fn authorize_v1_with(
+    headers: &mut HeaderMap,
+    scheme: &str,
+    (id, secret): (&str, &str),
+    sts: &str,
+    details: Details,
+    algorithm: &'static str,
+) -> Result<Option<SigningDetails>> {
+    let mut mac = super::keyed_macs::hmac_sha1(&[secret.as_bytes()]);
+    hmac::Mac::update(&mut mac, sts.as_bytes());
+    let mut signature = [0u8; 28];
+    let n = base64::Engine::encode_slice(
+        &base64::engine::general_purpose::STANDARD,
+        hmac::Mac::finalize(mac).into_bytes(),
+        &mut signature,
+    )
+    .unwrap_or_default();
+    // Base64 is ASCII.
+    let signature = std::str::from_utf8(&signature[..n]).unwrap_or_default();
     // Exactly the length written, so the header takes the buffer without another allocation.
     let mut value = String::with_capacity(scheme.len() + id.len() + signature.len() + 2);
     value.push_str(scheme);
     value.push(' ');
     value.push_str(id);
     value.push(':');
-    value.push_str(&signature);
+    value.push_str(signature);
     set_authorization(headers, value, algorithm)?;
-    Ok(Some(SigningDetails::new(None, sts, signature)))
+    Ok(Some(match details {
+        Details::Want => SigningDetails::new(None, sts.to_owned(), signature.to_owned()),
+        Details::Skip => SigningDetails::default(),
+    }))
 }
 
 /// Appends every value of `name`, joined with `,` (S5, S8), optionally trimmed.

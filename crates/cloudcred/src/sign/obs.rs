@@ -309,9 +309,23 @@ impl ObsSigner {
         // Every value trimmed, not only `x-obs-meta-*` as esdk-obs-python does: HTTP drops the
         // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
         // and an untrimmed signature cannot verify.
-        let scan = headers::scan_v1(headers, self.mode.prefix(), &self.mode.date_name());
         let mut s = String::with_capacity(256);
-        scan.push_head(&mut s, method.as_str(), V2_ALGORITHM)?;
+        self.push_string_to_sign(&mut s, method, uri, headers, date_line, extra)?;
+        Ok(s)
+    }
+
+    /// [`string_to_sign`](Self::string_to_sign) appended to `s`.
+    fn push_string_to_sign(
+        &self,
+        s: &mut String,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        date_line: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
+        let scan = headers::scan_v1(headers, self.mode.prefix(), &self.mode.date_name());
+        scan.push_head(s, method.as_str(), V2_ALGORITHM)?;
         match (date_line, scan.prefixed_date, scan.date) {
             (Some(d), _, _) => s.push_str(d),
             (None, None, Some(d)) => {
@@ -324,18 +338,42 @@ impl ObsSigner {
             (None, _, _) => {}
         }
         s.push('\n');
-        headers::push_canonical_entries(&mut s, &scan.prefixed, |_| true, V2_ALGORITHM)?;
-        self.push_canonical_resource(&mut s, uri, extra)?;
-        Ok(s)
+        headers::push_canonical_entries(s, &scan.prefixed, |_| true, V2_ALGORITHM)?;
+        self.push_canonical_resource(s, uri, extra)
     }
 
     /// Signs a request in place: sets `Date` (unless it or the prefixed date header is present)
-    /// and the security-token header, then `Authorization: OBS|AWS <ak>:<sig>`.
+    /// and the security-token header, then `Authorization: OBS|AWS <ak>:<sig>`. `false` when
+    /// the credentials are anonymous and the request was left unsigned.
     pub fn sign_request<B>(
         &self,
         req: &mut Request<B>,
         creds: &Credentials,
         time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .sign_in_place(req, creds, time, Details::Skip)?
+            .is_some())
+    }
+
+    /// [`sign_request`](Self::sign_request), returning the string to sign and the signature
+    /// too; `None` when the credentials are anonymous.
+    pub fn sign_request_with_details<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        self.sign_in_place(req, creds, time, Details::Want)
+    }
+
+    /// Signs `req`; `Some` when signed, holding the details only when `details` wants them.
+    fn sign_in_place<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        details: Details,
     ) -> Result<Option<SigningDetails>> {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(None);
@@ -352,9 +390,11 @@ impl ObsSigner {
             let name = self.mode.token_name();
             h.insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
         }
-        let sts = self.string_to_sign(req.method(), req.uri(), req.headers(), None, &[])?;
+        let mut sts = scratch::string(256);
+        self.push_string_to_sign(&mut sts, req.method(), req.uri(), req.headers(), None, &[])?;
         let scheme = self.mode.scheme();
-        headers::authorize_v1(req.headers_mut(), scheme, (id, secret), sts, V2_ALGORITHM)
+        let key = (id, secret);
+        headers::authorize_v1_with(req.headers_mut(), scheme, key, &sts, details, V2_ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token

@@ -5,12 +5,13 @@
 //! decodes what the caller encoded on the wire.
 
 use super::credential_gate::access_key;
-use super::details::{Presigned, SigningDetails};
+use super::details::{Details, Presigned, SigningDetails};
 use super::headers;
 use super::headers::{push_subresources, sensitive_value};
 use super::presign_checks;
 use super::primitives;
 use super::request_url::{append_query, push_object_key, Addressing};
+use super::scratch;
 use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -267,11 +268,36 @@ impl OssV1Signer {
 
     /// Signs a request in place: sets `Date` (unless present) and `x-oss-security-token`, then
     /// `Authorization: OSS <ak>:<sig>`. The date line is `x-oss-date` when present, else `Date`.
+    /// `false` when the credentials are anonymous and the request was left unsigned.
     pub fn sign_request<B>(
         &self,
         req: &mut Request<B>,
         creds: &Credentials,
         time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .sign_in_place(req, creds, time, Details::Skip)?
+            .is_some())
+    }
+
+    /// [`sign_request`](Self::sign_request), returning the string to sign and the signature
+    /// too; `None` when the credentials are anonymous.
+    pub fn sign_request_with_details<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        self.sign_in_place(req, creds, time, Details::Want)
+    }
+
+    /// Signs `req`; `Some` when signed, holding the details only when `details` wants them.
+    fn sign_in_place<B>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        details: Details,
     ) -> Result<Option<SigningDetails>> {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
@@ -290,11 +316,12 @@ impl OssV1Signer {
             (None, Some(d)) => headers::trim_ows(headers::value_str(d, &DATE, ALGORITHM)?),
             (None, None) => "",
         };
-        let mut sts = String::with_capacity(256);
+        let mut sts = scratch::string(256);
         self.push_string_to_sign(&mut sts, req.method(), req.uri(), &scan, date, &[])?;
         // The scan borrows the headers `Authorization` goes into.
         drop(scan);
-        headers::authorize_v1(req.headers_mut(), "OSS", (id, secret), sts, ALGORITHM)
+        let key = (id, secret);
+        headers::authorize_v1_with(req.headers_mut(), "OSS", key, &sts, details, ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§5.2). `headers` are those the
@@ -370,7 +397,7 @@ mod tests {
         let creds = Credentials::access_key("ak", "sk", crate::ProviderName::new("t"));
         let time = DateTime::from_timestamp(1_704_164_645, 0).unwrap();
         let d = OssV1Signer::new(Some("b"))
-            .sign_request(&mut req, &creds, time)
+            .sign_request_with_details(&mut req, &creds, time)
             .unwrap()
             .unwrap();
         assert_eq!(

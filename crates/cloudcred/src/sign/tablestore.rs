@@ -4,13 +4,14 @@
 //! Base64 *text* of the derived key, not its bytes (Tablestore's own quirk).
 
 use super::credential_gate::access_key;
-use super::details::SigningDetails;
+use super::details::{Details, SigningDetails};
 use super::encoding::push_canonical_query;
 use super::headers;
 use super::headers::{
     canonical_prefixed_headers, header_str, new_value, sensitive_value, set_if_absent,
 };
 use super::primitives;
+use super::scratch;
 use super::time_format;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
@@ -81,23 +82,23 @@ impl TablestoreSigner {
     /// The request string to sign of §7.2 (plus the `ots` salt in V4).
     pub fn string_to_sign<B>(&self, req: &Request<B>) -> Result<String> {
         let mut s = String::with_capacity(256);
-        super::encoding::push_decoded(&mut s, req.uri().path())?;
+        self.push_string_to_sign(&mut s, req)?;
+        Ok(s)
+    }
+
+    /// [`string_to_sign`](Self::string_to_sign) appended to `s`.
+    fn push_string_to_sign<B>(&self, s: &mut String, req: &Request<B>) -> Result<()> {
+        super::encoding::push_decoded(s, req.uri().path())?;
         s.push('\n');
         s.push_str(req.method().as_str());
         s.push('\n');
-        push_canonical_query(&mut s, req.uri().query())?;
+        push_canonical_query(s, req.uri().query())?;
         s.push('\n');
-        headers::push_canonical_prefixed_headers(
-            &mut s,
-            req.headers(),
-            "x-ots-",
-            |_| true,
-            ALGORITHM,
-        )?;
+        headers::push_canonical_prefixed_headers(s, req.headers(), "x-ots-", |_| true, ALGORITHM)?;
         if matches!(self.version, TablestoreVersion::V4 { .. }) {
             s.push_str("ots");
         }
-        Ok(s)
+        Ok(())
     }
 
     fn key(&self, secret: &str, time: DateTime<Utc>) -> Vec<u8> {
@@ -113,11 +114,36 @@ impl TablestoreSigner {
     /// Signs a request in place: adds `x-ots-date`, `x-ots-apiversion`, `x-ots-instancename`,
     /// `x-ots-contentmd5` (each unless present), `x-ots-accesskeyid`, `x-ots-ststoken` and, in
     /// V4, `x-ots-signdate` and `x-ots-signregion`; then the signature header.
+    /// `false` when the credentials are anonymous and the request was left unsigned.
     pub fn sign_request<B: AsRef<[u8]>>(
         &self,
         req: &mut Request<B>,
         creds: &Credentials,
         time: DateTime<Utc>,
+    ) -> Result<bool> {
+        Ok(self
+            .sign_in_place(req, creds, time, Details::Skip)?
+            .is_some())
+    }
+
+    /// [`sign_request`](Self::sign_request), returning the string to sign and the signature
+    /// too; `None` when the credentials are anonymous.
+    pub fn sign_request_with_details<B: AsRef<[u8]>>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+    ) -> Result<Option<SigningDetails>> {
+        self.sign_in_place(req, creds, time, Details::Want)
+    }
+
+    /// Signs `req`; `Some` when signed, holding the details only when `details` wants them.
+    fn sign_in_place<B: AsRef<[u8]>>(
+        &self,
+        req: &mut Request<B>,
+        creds: &Credentials,
+        time: DateTime<Utc>,
+        details: Details,
     ) -> Result<Option<SigningDetails>> {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
@@ -162,7 +188,8 @@ impl TablestoreSigner {
                 X_OTS_SIGNATUREV4
             }
         };
-        let sts = self.string_to_sign(req)?;
+        let mut sts = scratch::string(256);
+        self.push_string_to_sign(&mut sts, req)?;
         let signature = match &self.version {
             TablestoreVersion::V2 => {
                 primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes())
@@ -180,9 +207,15 @@ impl TablestoreSigner {
                 signature
             }
         };
-        let value = sensitive_value(&signature, header.as_str(), ALGORITHM)?;
+        let details = match details {
+            Details::Want => SigningDetails::new(None, sts.to_string(), signature.clone()),
+            Details::Skip => SigningDetails::default(),
+        };
+        // The signature's buffer becomes the header's (its capacity is its length).
+        let mut value = headers::owned_value(signature, header.as_str(), ALGORITHM)?;
+        value.set_sensitive(true);
         req.headers_mut().insert(header, value);
-        Ok(Some(SigningDetails::new(None, sts, signature)))
+        Ok(Some(details))
     }
 
     /// Checks a response's `authorization: OTS <akid>:<sig>` (§7.4). `api` is the API name
@@ -235,7 +268,7 @@ mod tests {
             .body(b"row".to_vec())
             .unwrap();
         signer
-            .sign_request(&mut req, creds, time)
+            .sign_request_with_details(&mut req, creds, time)
             .unwrap()
             .unwrap()
             .signature
