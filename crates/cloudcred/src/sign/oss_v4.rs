@@ -151,7 +151,7 @@ impl OssV4Signer {
         additional: &str,
     ) -> Result<String> {
         let mut s = String::with_capacity(512);
-        self.push_canonical_request(&mut s, method, uri, headers, extra, false, additional)?;
+        self.push_canonical_request(&mut s, method, uri, headers, (extra, false), additional)?;
         Ok(s)
     }
 
@@ -162,8 +162,7 @@ impl OssV4Signer {
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
-        extra: &[(&str, &str)],
-        extra_encoded: bool,
+        (extra, extra_encoded): (&[(&str, &str)], bool),
         additional: &str,
     ) -> Result<()> {
         s.push_str(method.as_str());
@@ -281,8 +280,7 @@ impl OssV4Signer {
             req.method(),
             req.uri(),
             req.headers(),
-            &[],
-            false,
+            (&[], false),
             &additional,
         )?;
 
@@ -383,8 +381,7 @@ impl OssV4Signer {
             method,
             url,
             headers,
-            &pairs[..n],
-            true,
+            (&pairs[..n], true),
             &additional,
         )?;
         let sts = self.string_to_sign(datetime, &scope, &canonical);
