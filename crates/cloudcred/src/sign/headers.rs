@@ -135,14 +135,71 @@ pub(crate) fn push_canonical_prefixed_headers(
 ///
 /// One pass over the map: looking each sorted name up again with `get_all` hashed every signed
 /// name a second time.
-pub(crate) fn sorted_entries(
-    headers: &HeaderMap,
-    keep: impl Fn(&str) -> bool,
-) -> super::scratch::ScratchPairs<'_, HeaderName, HeaderValue> {
-    let mut entries = super::scratch::pairs(headers.len());
-    entries.extend(headers.iter().filter(|(n, _)| keep(n.as_str())));
-    sort_by_name(&mut entries);
+pub(crate) fn sorted_entries(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> Entries<'_> {
+    let mut entries = Entries::new(headers.len());
+    for entry in headers.iter().filter(|(n, _)| keep(n.as_str())) {
+        entries.push(entry);
+    }
+    sort_by_name(entries.as_mut_slice());
     entries
+}
+
+/// A placeholder entry for unused slots of [`Entries`].
+static NO_NAME: HeaderName = HeaderName::from_static("x-unused");
+static NO_VALUE: HeaderValue = HeaderValue::from_static("");
+
+/// Header entries (name, value), on the stack up to [`Entries::INLINE`] of them: a vector per
+/// signature was an allocation, and one kept per thread cost its lookups.
+pub(crate) enum Entries<'h> {
+    /// The first `.1` slots are entries.
+    Inline([(&'h HeaderName, &'h HeaderValue); Entries::INLINE], usize),
+    /// More than fit inline.
+    Heap(Vec<(&'h HeaderName, &'h HeaderValue)>),
+}
+
+impl<'h> Entries<'h> {
+    const INLINE: usize = 16;
+
+    /// Room for `len` entries.
+    pub(crate) fn new(len: usize) -> Self {
+        if len <= Self::INLINE {
+            Entries::Inline([(&NO_NAME, &NO_VALUE); Self::INLINE], 0)
+        } else {
+            Entries::Heap(Vec::with_capacity(len))
+        }
+    }
+
+    pub(crate) fn push(&mut self, entry: (&'h HeaderName, &'h HeaderValue)) {
+        match self {
+            Entries::Inline(slots, n) if *n < Self::INLINE => {
+                slots[*n] = entry;
+                *n += 1;
+            }
+            Entries::Inline(slots, n) => {
+                let mut v = slots[..*n].to_vec();
+                v.push(entry);
+                *self = Entries::Heap(v);
+            }
+            Entries::Heap(v) => v.push(entry),
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [(&'h HeaderName, &'h HeaderValue)] {
+        match self {
+            Entries::Inline(slots, n) => &mut slots[..*n],
+            Entries::Heap(v) => v,
+        }
+    }
+}
+
+impl<'h> std::ops::Deref for Entries<'h> {
+    type Target = [(&'h HeaderName, &'h HeaderValue)];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Entries::Inline(slots, n) => &slots[..*n],
+            Entries::Heap(v) => v,
+        }
+    }
 }
 
 /// Outside the generic callers: a sort inside them is compiled once per `keep` closure (eight
@@ -242,7 +299,7 @@ pub(crate) struct V1Headers<'h> {
     /// The service's own date header (`x-oss-date`, `x-obs-date`).
     pub(crate) prefixed_date: Option<&'h HeaderValue>,
     /// Every header under the service's prefix, sorted by name.
-    pub(crate) prefixed: super::scratch::ScratchPairs<'h, HeaderName, HeaderValue>,
+    pub(crate) prefixed: Entries<'h>,
 }
 
 /// Scans `headers` once for a V1-style string to sign under `prefix`.
@@ -256,7 +313,7 @@ pub(crate) fn scan_v1<'h>(
         content_type: None,
         date: None,
         prefixed_date: None,
-        prefixed: super::scratch::pairs(headers.len()),
+        prefixed: Entries::new(headers.len()),
     };
     // `iter` yields a name's values together, first value first: `get_or_insert` keeps the
     // value `HeaderMap::get` returns.
@@ -274,7 +331,7 @@ pub(crate) fn scan_v1<'h>(
             scan.prefixed.push((name, value));
         }
     }
-    sort_by_name(&mut scan.prefixed);
+    sort_by_name(scan.prefixed.as_mut_slice());
     scan
 }
 

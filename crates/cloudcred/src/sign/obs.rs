@@ -520,41 +520,15 @@ impl ObsV4Signer {
             false,
         )?;
         s.push('\n');
-        let by_name = |a: &&HeaderName, b: &&HeaderName| a.as_str() < b.as_str();
-        if signed.is_sorted_by(by_name) {
-            // One pass over the map, then the signed names and the entries side by side: a
-            // `get_all` per name hashed each name again.
-            let entries = headers::sorted_entries(headers, |n| {
-                signed.binary_search_by(|s| s.as_str().cmp(n)).is_ok()
-            });
-            let mut next = entries.iter().peekable();
-            for name in signed {
-                s.push_str(name.as_str());
-                s.push(':');
-                let mut any = false;
-                while let Some((_, value)) = next.next_if(|(n, _)| *n == *name) {
-                    if any {
-                        s.push(',');
-                    }
-                    push_trimall(s, value_str(value, name, V4_ALGORITHM)?);
-                    any = true;
-                }
-                if !any && **name == HOST {
-                    s.push_str(authority(uri).unwrap_or(""));
-                }
-                s.push('\n');
+        for name in signed {
+            s.push_str(name.as_str());
+            s.push(':');
+            if **name == HOST && !headers.contains_key(HOST) {
+                s.push_str(authority(uri).unwrap_or(""));
+            } else {
+                push_trimall_values(s, headers, name)?;
             }
-        } else {
-            for name in signed {
-                s.push_str(name.as_str());
-                s.push(':');
-                if **name == HOST && !headers.contains_key(HOST) {
-                    s.push_str(authority(uri).unwrap_or(""));
-                } else {
-                    push_trimall_values(s, headers, name)?;
-                }
-                s.push('\n');
-            }
+            s.push('\n');
         }
         s.push('\n');
         push_name_list(s, signed);

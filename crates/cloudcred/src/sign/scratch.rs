@@ -19,7 +19,6 @@ const KEEP_BUFFERS: usize = 4;
 thread_local! {
     static STRINGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static RANGES: RefCell<Vec<Vec<RangePair>>> = const { RefCell::new(Vec::new()) };
-    static PAIRS: RefCell<Vec<Vec<[usize; 2]>>> = const { RefCell::new(Vec::new()) };
     static REFS: RefCell<Vec<Vec<usize>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -122,26 +121,12 @@ impl Drop for ScratchRanges {
     }
 }
 
-/// An empty vector of reference pairs (header entries: name and value), returned to the thread
-/// when dropped.
+/// An empty vector of references (header names), returned to the thread when dropped.
 ///
-/// The thread keeps the allocation as a `Vec<[usize; 2]>`, which has the layout of a pair of
-/// references; an empty vector changes element type through `into_iter().map().collect()`,
-/// which the standard library does in place for equal layouts. Were it ever not to, this would
-/// allocate, as before: no `unsafe` is needed.
-pub(crate) fn pairs<'a, A, B>(capacity: usize) -> ScratchPairs<'a, A, B> {
-    let kept = PAIRS
-        .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let mut v: Vec<(&'a A, &'a B)> = retype(kept);
-    v.reserve(capacity);
-    ScratchPairs(v)
-}
-
-/// An empty vector of references (header names), returned to the thread when dropped; kept as
-/// a `Vec<usize>`, as [`pairs`] keeps its vectors.
+/// The thread keeps the allocation as a `Vec<usize>`, which has the layout of a reference; an
+/// empty vector changes element type through `into_iter().map().collect()`, which the standard
+/// library does in place for equal layouts. Were it ever not to, this would allocate, as
+/// before: no `unsafe` is needed.
 pub(crate) fn refs<'a, T>(capacity: usize) -> ScratchRefs<'a, T> {
     let kept = REFS
         .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
@@ -195,39 +180,6 @@ fn retype<T, U>(mut v: Vec<T>) -> Vec<U> {
         .collect()
 }
 
-/// A vector of reference pairs from [`pairs`].
-#[derive(Debug)]
-pub(crate) struct ScratchPairs<'a, A, B>(Vec<(&'a A, &'a B)>);
-
-impl<'a, A, B> Deref for ScratchPairs<'a, A, B> {
-    type Target = Vec<(&'a A, &'a B)>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl<A, B> DerefMut for ScratchPairs<'_, A, B> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl<A, B> Drop for ScratchPairs<'_, A, B> {
-    fn drop(&mut self) {
-        let v: Vec<[usize; 2]> = retype(std::mem::take(&mut self.0));
-        if v.capacity() > KEEP_CAPACITY / 16 {
-            return;
-        }
-        let _ = PAIRS.try_with(|pool| {
-            if let Ok(mut p) = pool.try_borrow_mut() {
-                if p.len() < KEEP_BUFFERS {
-                    p.push(v);
-                }
-            }
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,14 +208,14 @@ mod tests {
     }
 
     #[test]
-    fn pair_vectors_keep_their_allocation() {
-        let (a, b) = (1u8, 2u16);
+    fn reference_vectors_keep_their_allocation() {
+        let (a, b) = (1u8, 2u8);
         let ptr = {
-            let mut p = pairs::<u8, u16>(8);
-            p.push((&a, &b));
+            let mut p = refs::<u8>(8);
+            p.extend([&a, &b]);
             p.as_ptr() as usize
         };
-        let p = pairs::<String, String>(1);
+        let p = refs::<String>(1);
         assert!(p.is_empty());
         assert_eq!(p.as_ptr() as usize, ptr);
     }
