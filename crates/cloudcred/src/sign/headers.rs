@@ -150,6 +150,8 @@ static NO_VALUE: HeaderValue = HeaderValue::from_static("");
 
 /// Header entries (name, value), on the stack up to [`Entries::INLINE`] of them: a vector per
 /// signature was an allocation, and one kept per thread cost its lookups.
+// Large inline on purpose: it lives on the stack for the length of one signature.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Entries<'h> {
     /// The first `.1` slots are entries.
     Inline([(&'h HeaderName, &'h HeaderValue); Entries::INLINE], usize),
