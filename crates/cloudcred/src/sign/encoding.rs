@@ -311,13 +311,12 @@ fn reencode(out: &mut Vec<u8>, s: &[u8], keep: &[bool; 256]) {
 /// (a lone `%` included) is itself, as `percent_encoding::percent_decode` reads it. By hand: the
 /// crate's byte iterator cost about 70 instructions a byte.
 fn percent_decode_into(out: &mut Vec<u8>, s: &[u8]) {
-    let hex = hex_value;
     out.reserve(s.len());
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
         if b == b'%' && i + 2 < s.len() {
-            if let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2])) {
+            if let (Some(h), Some(l)) = (hex_value(s[i + 1]), hex_value(s[i + 2])) {
                 out.push(h << 4 | l);
                 i += 3;
                 continue;
