@@ -531,6 +531,7 @@ pub(crate) fn push_sorted_query_with(
 /// encoded once into `buf`, for both the canonical query
 /// ([`push_sorted_query_with`]) and the URL: encoding each twice was a tenth of a V4 presign.
 /// Unused slots are empty; there is room for one more pair (the signature).
+#[cfg(feature = "sign")]
 pub(crate) fn encode_once<'b, const N: usize>(
     buf: &'b mut String,
     values: &[(&'static str, Option<&str>); N],

@@ -19,6 +19,7 @@ const KEEP_BUFFERS: usize = 4;
 thread_local! {
     static STRINGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static RANGES: RefCell<Vec<Vec<RangePair>>> = const { RefCell::new(Vec::new()) };
+    #[cfg(feature = "sign")]
     static REFS: RefCell<Vec<Vec<usize>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -127,6 +128,7 @@ impl Drop for ScratchRanges {
 /// empty vector changes element type through `into_iter().map().collect()`, which the standard
 /// library does in place for equal layouts. Were it ever not to, this would allocate, as
 /// before: no `unsafe` is needed.
+#[cfg(feature = "sign")]
 pub(crate) fn refs<'a, T>(capacity: usize) -> ScratchRefs<'a, T> {
     let kept = REFS
         .try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut p| p.pop()))
@@ -139,9 +141,11 @@ pub(crate) fn refs<'a, T>(capacity: usize) -> ScratchRefs<'a, T> {
 }
 
 /// A vector of references from [`refs`].
+#[cfg(feature = "sign")]
 #[derive(Debug)]
 pub(crate) struct ScratchRefs<'a, T>(Vec<&'a T>);
 
+#[cfg(feature = "sign")]
 impl<'a, T> Deref for ScratchRefs<'a, T> {
     type Target = Vec<&'a T>;
     fn deref(&self) -> &Self::Target {
@@ -149,12 +153,14 @@ impl<'a, T> Deref for ScratchRefs<'a, T> {
     }
 }
 
+#[cfg(feature = "sign")]
 impl<T> DerefMut for ScratchRefs<'_, T> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.0
     }
 }
 
+#[cfg(feature = "sign")]
 impl<T> Drop for ScratchRefs<'_, T> {
     fn drop(&mut self) {
         let v: Vec<usize> = retype(std::mem::take(&mut self.0));
@@ -173,6 +179,7 @@ impl<T> Drop for ScratchRefs<'_, T> {
 
 /// `v`, emptied, as a vector of another element type, keeping its allocation where the layouts
 /// agree.
+#[cfg(feature = "sign")]
 fn retype<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter()
@@ -207,6 +214,7 @@ mod tests {
         assert!(ranges(0).is_empty());
     }
 
+    #[cfg(feature = "sign")]
     #[test]
     fn reference_vectors_keep_their_allocation() {
         let (a, b) = (1u8, 2u8);
