@@ -460,7 +460,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let mut req = Request::get(RPC_URL).body(Vec::<u8>::new()).unwrap();
-    let d = rpc::sign_request(&mut req, &creds, pinned, RPC_NONCE)
+    let d = rpc::sign_request_with_details(&mut req, &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     m.floor("rpc_assume_role", sha1_floor(&d, rpc_key.as_bytes()));
@@ -473,7 +473,7 @@ fn bench_all(mut m: Mode<'_>) {
         rpc::sign_form_request(&mut req, &creds, pinned, RPC_NONCE).unwrap();
         req
     });
-    let d = rpc::sign_form_request(&mut form(), &creds, pinned, RPC_NONCE)
+    let d = rpc::sign_form_request_with_details(&mut form(), &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     m.floor("rpc_assume_role_post", sha1_floor(&d, rpc_key.as_bytes()));

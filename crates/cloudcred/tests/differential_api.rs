@@ -105,19 +105,29 @@ fn rpc_matches_aliyun_python_sdk_core() {
         let (creds, time, nonce) = (creds(&case), time(&case), s(&case, "nonce"));
         // POST cases alternate between the two placements: the signer's parameters appended to
         // the query, or to the form body; both sign the same union of parameters.
-        let d = if method == "POST" && checked % 2 == 0 {
-            rpc::sign_form_request(&mut req, &creds, time, nonce)
+        let as_form = method == "POST" && checked % 2 == 0;
+        if method == "POST" && !as_form {
+            req.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+        }
+        let mut fast = request(method, &url, &[], &form);
+        *fast.headers_mut() = req.headers().clone();
+        let d = if as_form {
+            assert!(rpc::sign_form_request(&mut fast, &creds, time, nonce).unwrap());
+            rpc::sign_form_request_with_details(&mut req, &creds, time, nonce)
         } else {
-            if method == "POST" {
-                req.headers_mut().insert(
-                    "content-type",
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
-            }
-            rpc::sign_request(&mut req, &creds, time, nonce)
+            assert!(rpc::sign_request(&mut fast, &creds, time, nonce).unwrap());
+            rpc::sign_request_with_details(&mut req, &creds, time, nonce)
         }
         .unwrap()
         .unwrap();
+        // Signing without the details sends the same request.
+        assert_eq!(
+            (fast.uri(), fast.headers(), fast.body()),
+            (req.uri(), req.headers(), req.body())
+        );
         check(&case, &d, false);
         let sent = match req.uri().query() {
             Some(q) if q.contains("&Signature=") => q.to_owned(),

@@ -444,7 +444,7 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap()
             .unwrap()
             .signature,
-        rpc::sign_request(&mut req(), &c, t, "n")
+        rpc::sign_request_with_details(&mut req(), &c, t, "n")
             .unwrap()
             .unwrap()
             .signature,

@@ -65,7 +65,7 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
     header_form!(r => ots.sign_request(&mut r, &c, t()));
     // RPC puts the token and the signature in the query by design; its record must be clean.
     outputs.push(
-        rpc::sign_request(&mut req(), &c, t(), "n")
+        rpc::sign_request_with_details(&mut req(), &c, t(), "n")
             .unwrap()
             .unwrap(),
     );
@@ -159,7 +159,12 @@ fn bearer_credentials_are_refused_by_hmac_signers_and_placed_by_rpc_and_acs3() {
     }
 
     let mut r = req();
-    assert!(rpc::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
+    assert!(rpc::sign_request_with_details(&mut r, &c, t(), "n")
+        .unwrap()
+        .is_none());
+    let mut fast = req();
+    assert!(!rpc::sign_request(&mut fast, &c, t(), "n").unwrap());
+    assert_eq!(fast.uri(), r.uri());
     let q = r.uri().query().unwrap();
     assert!(
         q.ends_with(&format!("&BearerToken={TOKEN}&SignatureType=BEARERTOKEN")),
@@ -186,7 +191,10 @@ fn anonymous_credentials_leave_requests_unsigned() {
         .unwrap()
         .is_none());
     assert!(!ObsV4Signer::new("r").sign_request(&mut r, &c, t()).unwrap());
-    assert!(rpc::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
+    assert!(!rpc::sign_request(&mut r, &c, t(), "n").unwrap());
+    assert!(rpc::sign_request_with_details(&mut r, &c, t(), "n")
+        .unwrap()
+        .is_none());
     assert!(acs3::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
     assert!(r.headers().is_empty());
     assert_eq!(r.uri(), &req().uri().clone());

@@ -233,9 +233,18 @@ fn rpc_vectors() {
             h,
             &encoded_query(&caller_form),
         );
-        let details = rpc::sign_request(&mut req, &creds(i), time, &nonce)
+        let mut fast = request(
+            s(i, "method"),
+            req.uri().clone(),
+            req.headers().clone(),
+            std::str::from_utf8(req.body()).unwrap(),
+        );
+        let details = rpc::sign_request_with_details(&mut req, &creds(i), time, &nonce)
             .unwrap()
             .unwrap();
+        // Without the details, the same request.
+        assert!(rpc::sign_request(&mut fast, &creds(i), time, &nonce).unwrap());
+        assert_eq!((fast.uri(), fast.body()), (req.uri(), req.body()), "{id}");
         assert_eq!(details.string_to_sign, sts, "{id}");
         assert_eq!(details.signature, sig, "{id}");
         let signed_query = req.uri().query().unwrap();
