@@ -484,7 +484,7 @@ fn bench_all(mut m: Mode<'_>) {
         acs3::sign_request(&mut req, &creds, pinned, RPC_NONCE).unwrap();
         req
     });
-    let d = acs3::sign_request(&mut acs3_req(), &creds, pinned, RPC_NONCE)
+    let d = acs3::sign_request_with_details(&mut acs3_req(), &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     let sts_floor = v4_floor(&d, SK.as_bytes());

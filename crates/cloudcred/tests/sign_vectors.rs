@@ -318,9 +318,18 @@ fn roa_vectors() {
 
 fn check_acs3(id: &str, req: &mut Request<Vec<u8>>, i: &Value, e: &Value, time: DateTime<Utc>) {
     let nonce = opt(i, "nonce").unwrap_or("unused");
-    let d = acs3::sign_request(req, &creds(i), time, nonce)
+    let mut fast = request(
+        req.method().as_str(),
+        req.uri().clone(),
+        req.headers().clone(),
+        std::str::from_utf8(req.body()).unwrap(),
+    );
+    let d = acs3::sign_request_with_details(req, &creds(i), time, nonce)
         .unwrap()
         .unwrap();
+    // Without the details, the same request.
+    assert!(acs3::sign_request(&mut fast, &creds(i), time, nonce).unwrap());
+    assert_eq!(fast.headers(), req.headers(), "{id}");
     let canonical = d.canonical_request.as_deref().unwrap();
     assert_eq!(canonical, s(e, "canonical_request"), "{id}");
     if let Some(h) = opt(e, "hashed_canonical_request") {
