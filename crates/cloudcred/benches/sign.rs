@@ -535,7 +535,7 @@ fn bench_all(mut m: Mode<'_>) {
         huawei_apig::sign_request(&mut req, &creds, Utc::now()).unwrap();
         req
     });
-    let d = huawei_apig::sign_request(&mut apig_req(), &creds, Utc::now())
+    let d = huawei_apig::sign_request_with_details(&mut apig_req(), &creds, Utc::now())
         .unwrap()
         .unwrap();
     m.floor("huawei_apig", v4_floor(&d, SK.as_bytes()));

@@ -448,7 +448,7 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap()
             .unwrap()
             .signature,
-        huawei_apig::sign_request(&mut req(), &c, t)
+        huawei_apig::sign_request_with_details(&mut req(), &c, t)
             .unwrap()
             .unwrap()
             .signature,

@@ -201,9 +201,6 @@ pub fn sign_request_with_details<B: AsRef<[u8]>>(
     sign_in_place(req, creds, time, nonce, Details::Want)
 }
 
-/// The headers a signature may add: host, date, nonce, content hash, token, `Authorization`.
-const ADDED_HEADERS: usize = 6;
-
 fn sign_in_place<B: AsRef<[u8]>>(
     req: &mut Request<B>,
     creds: &Credentials,
@@ -243,8 +240,6 @@ fn sign_in_place<B: AsRef<[u8]>>(
         .as_deref()
         .unwrap_or_else(|| primitives::ascii(&body_hash));
     let h = req.headers_mut();
-    // One growth of the map for every header added, not one per insertion that overflows it.
-    h.reserve(ADDED_HEADERS);
     if let Some(host) = host {
         headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
