@@ -500,7 +500,7 @@ fn bench_all(mut m: Mode<'_>) {
         roa::sign_request(&mut req, &creds, Utc::now()).unwrap();
         req
     });
-    let d = roa::sign_request(&mut roa_req(), &creds, Utc::now())
+    let d = roa::sign_request_with_details(&mut roa_req(), &creds, Utc::now())
         .unwrap()
         .unwrap();
     m.floor("roa", sha1_floor(&d, SK.as_bytes()));

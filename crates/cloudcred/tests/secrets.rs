@@ -436,7 +436,7 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap()
     };
     let signatures = [
-        roa::sign_request(&mut req(), &c, t)
+        roa::sign_request_with_details(&mut req(), &c, t)
             .unwrap()
             .unwrap()
             .signature,

@@ -50,7 +50,7 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
             outputs.push(d);
         }};
     }
-    header_form!(r => roa::sign_request(&mut r, &c, t()));
+    header_form!(r => roa::sign_request_with_details(&mut r, &c, t()));
     header_form!(r => acs3::sign_request_with_details(&mut r, &c, t(), "n"));
     header_form!(r => huawei_apig::sign_request_with_details(&mut r, &c, t()));
     let v1 = OssV1Signer::new(Some("bucket"));
