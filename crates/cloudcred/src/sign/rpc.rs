@@ -232,15 +232,20 @@ struct Span {
 
 impl Span {
     fn new(text: &str, name: (usize, usize), value: (usize, usize)) -> Self {
-        let mut key = [0u8; 8];
-        let head = &text.as_bytes()[name.0..name.1.min(name.0 + 8)];
-        key[..head.len()].copy_from_slice(head);
         Self {
-            key: u64::from_be_bytes(key),
+            key: name_key(&text[name.0..name.1]),
             name,
             value,
         }
     }
+}
+
+/// [`Span::key`] of `name`.
+fn name_key(name: &str) -> u64 {
+    let mut key = [0u8; 8];
+    let head = &name.as_bytes()[..name.len().min(8)];
+    key[..head.len()].copy_from_slice(head);
+    u64::from_be_bytes(key)
 }
 
 /// Every parameter the signature covers: the query, a form body's parameters and the signer's
@@ -307,7 +312,9 @@ impl Covered {
 
     /// Adds the signer's parameter `name`, its value written by `value`, unless it is set.
     fn add_with(&mut self, name: &str, value: impl FnOnce(&mut String)) {
-        if self.spans.iter().any(|s| self.get(s.name) == name) || self.added_len == MAX_ADDED {
+        let key = name_key(name);
+        let set = |s: &Span| s.key == key && self.get(s.name) == name;
+        if self.spans.iter().any(set) || self.added_len == MAX_ADDED {
             return;
         }
         let start = self.text.len();
