@@ -743,6 +743,25 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn encodes_as_the_shared_encoder_once_and_twice(s in "\\PC{0,40}", room: bool) {
+            let mut once = String::new();
+            crate::sign::encoding::push_encoded(&mut once, &s, crate::sign::encoding::RFC3986);
+            let mut twice = String::new();
+            crate::sign::encoding::push_encoded(&mut twice, &once, crate::sign::encoding::RFC3986);
+            for (expected, double) in [(once, false), (twice, true)] {
+                // With room for the worst case, and in a buffer of exactly the encoded length
+                // (as `pairs_len` sizes the signed query), which must not grow.
+                let capacity = if room { 5 * s.len() } else { expected.len() };
+                let mut out = Vec::with_capacity(capacity);
+                push_encoded(&mut out, s.as_bytes(), double);
+                proptest::prop_assert_eq!(out.capacity(), capacity);
+                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), expected);
+            }
+        }
+    }
+
     #[test]
     fn parameters_sort_by_whole_names_and_values() {
         // Names sharing their first 8 bytes, ending within them, holding a NUL, equal names.
