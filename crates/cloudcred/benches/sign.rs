@@ -460,7 +460,7 @@ fn bench_all(mut m: Mode<'_>) {
         },
     );
     let mut req = Request::get(RPC_URL).body(Vec::<u8>::new()).unwrap();
-    let d = rpc::sign_request(&mut req, &creds, pinned, RPC_NONCE)
+    let d = rpc::sign_request_with_details(&mut req, &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     m.floor("rpc_assume_role", sha1_floor(&d, rpc_key.as_bytes()));
@@ -473,7 +473,7 @@ fn bench_all(mut m: Mode<'_>) {
         rpc::sign_form_request(&mut req, &creds, pinned, RPC_NONCE).unwrap();
         req
     });
-    let d = rpc::sign_form_request(&mut form(), &creds, pinned, RPC_NONCE)
+    let d = rpc::sign_form_request_with_details(&mut form(), &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     m.floor("rpc_assume_role_post", sha1_floor(&d, rpc_key.as_bytes()));
@@ -484,7 +484,7 @@ fn bench_all(mut m: Mode<'_>) {
         acs3::sign_request(&mut req, &creds, pinned, RPC_NONCE).unwrap();
         req
     });
-    let d = acs3::sign_request(&mut acs3_req(), &creds, pinned, RPC_NONCE)
+    let d = acs3::sign_request_with_details(&mut acs3_req(), &creds, pinned, RPC_NONCE)
         .unwrap()
         .unwrap();
     let sts_floor = v4_floor(&d, SK.as_bytes());
@@ -500,7 +500,7 @@ fn bench_all(mut m: Mode<'_>) {
         roa::sign_request(&mut req, &creds, Utc::now()).unwrap();
         req
     });
-    let d = roa::sign_request(&mut roa_req(), &creds, Utc::now())
+    let d = roa::sign_request_with_details(&mut roa_req(), &creds, Utc::now())
         .unwrap()
         .unwrap();
     m.floor("roa", sha1_floor(&d, SK.as_bytes()));
@@ -535,7 +535,7 @@ fn bench_all(mut m: Mode<'_>) {
         huawei_apig::sign_request(&mut req, &creds, Utc::now()).unwrap();
         req
     });
-    let d = huawei_apig::sign_request(&mut apig_req(), &creds, Utc::now())
+    let d = huawei_apig::sign_request_with_details(&mut apig_req(), &creds, Utc::now())
         .unwrap()
         .unwrap();
     m.floor("huawei_apig", v4_floor(&d, SK.as_bytes()));

@@ -105,19 +105,29 @@ fn rpc_matches_aliyun_python_sdk_core() {
         let (creds, time, nonce) = (creds(&case), time(&case), s(&case, "nonce"));
         // POST cases alternate between the two placements: the signer's parameters appended to
         // the query, or to the form body; both sign the same union of parameters.
-        let d = if method == "POST" && checked % 2 == 0 {
-            rpc::sign_form_request(&mut req, &creds, time, nonce)
+        let as_form = method == "POST" && checked % 2 == 0;
+        if method == "POST" && !as_form {
+            req.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
+        }
+        let mut fast = request(method, &url, &[], &form);
+        *fast.headers_mut() = req.headers().clone();
+        let d = if as_form {
+            assert!(rpc::sign_form_request(&mut fast, &creds, time, nonce).unwrap());
+            rpc::sign_form_request_with_details(&mut req, &creds, time, nonce)
         } else {
-            if method == "POST" {
-                req.headers_mut().insert(
-                    "content-type",
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
-            }
-            rpc::sign_request(&mut req, &creds, time, nonce)
+            assert!(rpc::sign_request(&mut fast, &creds, time, nonce).unwrap());
+            rpc::sign_request_with_details(&mut req, &creds, time, nonce)
         }
         .unwrap()
         .unwrap();
+        // Signing without the details sends the same request.
+        assert_eq!(
+            (fast.uri(), fast.headers(), fast.body()),
+            (req.uri(), req.headers(), req.body())
+        );
         check(&case, &d, false);
         let sent = match req.uri().query() {
             Some(q) if q.contains("&Signature=") => q.to_owned(),
@@ -158,9 +168,13 @@ fn roa_matches_aliyun_python_sdk_core() {
             "{}",
             case["id"]
         );
-        let d = roa::sign_request(&mut req, &creds(&case), time(&case))
+        let mut fast = request(s(&case, "method"), &url, &headers, body);
+        let d = roa::sign_request_with_details(&mut req, &creds(&case), time(&case))
             .unwrap()
             .unwrap();
+        // Signing without the details sends the same request.
+        assert!(roa::sign_request(&mut fast, &creds(&case), time(&case)).unwrap());
+        assert_eq!(fast.headers(), req.headers(), "{}", case["id"]);
         assert_eq!(req.headers()["date"], s(&case, "date"));
         check(&case, &d, false);
         // The core's only fault here: x-acs-* values signed untrimmed.
@@ -194,9 +208,25 @@ fn acs3_matches_openapi_util() {
             &pairs(&case["headers"]),
             s(&case, "body"),
         );
-        let d = acs3::sign_request(&mut req, &creds(&case), time(&case), s(&case, "nonce"))
-            .unwrap()
-            .unwrap();
+        let mut fast = request(
+            s(&case, "method"),
+            &url,
+            &pairs(&case["headers"]),
+            s(&case, "body"),
+        );
+        let d = acs3::sign_request_with_details(
+            &mut req,
+            &creds(&case),
+            time(&case),
+            s(&case, "nonce"),
+        )
+        .unwrap()
+        .unwrap();
+        // Signing without the details sends the same request.
+        assert!(
+            acs3::sign_request(&mut fast, &creds(&case), time(&case), s(&case, "nonce")).unwrap()
+        );
+        assert_eq!(fast.headers(), req.headers(), "{}", case["id"]);
         check(&case, &d, true);
         // openapi-util's only fault here: the query names (third line) left unencoded.
         let official: Vec<_> = s(&case["official"], "canonical_request")

@@ -436,19 +436,19 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap()
     };
     let signatures = [
-        roa::sign_request(&mut req(), &c, t)
+        roa::sign_request_with_details(&mut req(), &c, t)
             .unwrap()
             .unwrap()
             .signature,
-        acs3::sign_request(&mut req(), &c, t, "n")
+        acs3::sign_request_with_details(&mut req(), &c, t, "n")
             .unwrap()
             .unwrap()
             .signature,
-        rpc::sign_request(&mut req(), &c, t, "n")
+        rpc::sign_request_with_details(&mut req(), &c, t, "n")
             .unwrap()
             .unwrap()
             .signature,
-        huawei_apig::sign_request(&mut req(), &c, t)
+        huawei_apig::sign_request_with_details(&mut req(), &c, t)
             .unwrap()
             .unwrap()
             .signature,
@@ -477,8 +477,8 @@ async fn audit_every_failure_path_under_trace() {
             .unwrap_err(),
     ];
     for r in [
-        acs3::sign_request(&mut req(), &bad_header, t, "n"),
-        roa::sign_request(&mut req(), &bad_header, t),
+        acs3::sign_request(&mut req(), &bad_header, t, "n").map(|_| ()),
+        roa::sign_request(&mut req(), &bad_header, t).map(|_| ()),
     ] {
         if let Err(e) = r {
             sign_errors.push(e);

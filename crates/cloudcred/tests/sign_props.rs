@@ -149,9 +149,9 @@ proptest! {
                 v4.sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 v1.sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 obs.sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
-                acs3::sign_request(&mut build(upper, reverse), &c, t, "n").unwrap().unwrap().signature,
-                roa::sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
-                huawei_apig::sign_request(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
+                acs3::sign_request_with_details(&mut build(upper, reverse), &c, t, "n").unwrap().unwrap().signature,
+                roa::sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
+                huawei_apig::sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
                 ObsV4Signer::new("r").sign_request_with_details(&mut build(upper, reverse), &c, t).unwrap().unwrap().signature,
             ]
         };

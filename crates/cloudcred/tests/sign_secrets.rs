@@ -50,9 +50,9 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
             outputs.push(d);
         }};
     }
-    header_form!(r => roa::sign_request(&mut r, &c, t()));
-    header_form!(r => acs3::sign_request(&mut r, &c, t(), "n"));
-    header_form!(r => huawei_apig::sign_request(&mut r, &c, t()));
+    header_form!(r => roa::sign_request_with_details(&mut r, &c, t()));
+    header_form!(r => acs3::sign_request_with_details(&mut r, &c, t(), "n"));
+    header_form!(r => huawei_apig::sign_request_with_details(&mut r, &c, t()));
     let v1 = OssV1Signer::new(Some("bucket"));
     let v4 = OssV4Signer::new("r", Some("bucket"));
     let obs = ObsSigner::new(ObsMode::Native, Some("bucket"));
@@ -65,7 +65,7 @@ fn debug_of_inputs_outputs_and_signed_headers_is_clean() {
     header_form!(r => ots.sign_request_with_details(&mut r, &c, t()));
     // RPC puts the token and the signature in the query by design; its record must be clean.
     outputs.push(
-        rpc::sign_request(&mut req(), &c, t(), "n")
+        rpc::sign_request_with_details(&mut req(), &c, t(), "n")
             .unwrap()
             .unwrap(),
     );
@@ -159,7 +159,12 @@ fn bearer_credentials_are_refused_by_hmac_signers_and_placed_by_rpc_and_acs3() {
     }
 
     let mut r = req();
-    assert!(rpc::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
+    assert!(rpc::sign_request_with_details(&mut r, &c, t(), "n")
+        .unwrap()
+        .is_none());
+    let mut fast = req();
+    assert!(!rpc::sign_request(&mut fast, &c, t(), "n").unwrap());
+    assert_eq!(fast.uri(), r.uri());
     let q = r.uri().query().unwrap();
     assert!(
         q.ends_with(&format!("&BearerToken={TOKEN}&SignatureType=BEARERTOKEN")),
@@ -168,7 +173,7 @@ fn bearer_credentials_are_refused_by_hmac_signers_and_placed_by_rpc_and_acs3() {
     assert!(!q.contains("Signature="));
 
     let mut r = req();
-    assert!(acs3::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
+    assert!(!acs3::sign_request(&mut r, &c, t(), "n").unwrap());
     assert_eq!(r.headers()["x-acs-bearer-token"], TOKEN);
     assert_eq!(r.headers()["x-acs-signature-type"], "BEARERTOKEN");
     assert!(!r.headers().contains_key("authorization"));
@@ -186,8 +191,11 @@ fn anonymous_credentials_leave_requests_unsigned() {
         .unwrap()
         .is_none());
     assert!(!ObsV4Signer::new("r").sign_request(&mut r, &c, t()).unwrap());
-    assert!(rpc::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
-    assert!(acs3::sign_request(&mut r, &c, t(), "n").unwrap().is_none());
+    assert!(!rpc::sign_request(&mut r, &c, t(), "n").unwrap());
+    assert!(rpc::sign_request_with_details(&mut r, &c, t(), "n")
+        .unwrap()
+        .is_none());
+    assert!(!acs3::sign_request(&mut r, &c, t(), "n").unwrap());
     assert!(r.headers().is_empty());
     assert_eq!(r.uri(), &req().uri().clone());
     let url: Uri = "https://h.example.invalid/k?x=1".parse().unwrap();

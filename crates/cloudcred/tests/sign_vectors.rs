@@ -233,9 +233,18 @@ fn rpc_vectors() {
             h,
             &encoded_query(&caller_form),
         );
-        let details = rpc::sign_request(&mut req, &creds(i), time, &nonce)
+        let mut fast = request(
+            s(i, "method"),
+            req.uri().clone(),
+            req.headers().clone(),
+            std::str::from_utf8(req.body()).unwrap(),
+        );
+        let details = rpc::sign_request_with_details(&mut req, &creds(i), time, &nonce)
             .unwrap()
             .unwrap();
+        // Without the details, the same request.
+        assert!(rpc::sign_request(&mut fast, &creds(i), time, &nonce).unwrap());
+        assert_eq!((fast.uri(), fast.body()), (req.uri(), req.body()), "{id}");
         assert_eq!(details.string_to_sign, sts, "{id}");
         assert_eq!(details.signature, sig, "{id}");
         let signed_query = req.uri().query().unwrap();
@@ -296,9 +305,18 @@ fn roa_vectors() {
             assert_eq!(roa::accept_for_format(fmt), header(&req, "accept"));
         }
         if let Some(auth) = opt(e, "authorization") {
-            let d = roa::sign_request(&mut req, &creds(i), epoch(0))
+            let mut fast = request(
+                req.method().as_str(),
+                req.uri().clone(),
+                req.headers().clone(),
+                "",
+            );
+            let d = roa::sign_request_with_details(&mut req, &creds(i), epoch(0))
                 .unwrap()
                 .unwrap();
+            // Without the details, the same request.
+            assert!(roa::sign_request(&mut fast, &creds(i), epoch(0)).unwrap());
+            assert_eq!(fast.headers(), req.headers(), "{id}");
             assert_eq!(d.string_to_sign, s(e, "string_to_sign"), "{id}");
             assert_eq!(d.signature, s(e, "signature"), "{id}");
             assert_eq!(header(&req, "authorization"), auth, "{id}");
@@ -309,9 +327,18 @@ fn roa_vectors() {
 
 fn check_acs3(id: &str, req: &mut Request<Vec<u8>>, i: &Value, e: &Value, time: DateTime<Utc>) {
     let nonce = opt(i, "nonce").unwrap_or("unused");
-    let d = acs3::sign_request(req, &creds(i), time, nonce)
+    let mut fast = request(
+        req.method().as_str(),
+        req.uri().clone(),
+        req.headers().clone(),
+        std::str::from_utf8(req.body()).unwrap(),
+    );
+    let d = acs3::sign_request_with_details(req, &creds(i), time, nonce)
         .unwrap()
         .unwrap();
+    // Without the details, the same request.
+    assert!(acs3::sign_request(&mut fast, &creds(i), time, nonce).unwrap());
+    assert_eq!(fast.headers(), req.headers(), "{id}");
     let canonical = d.canonical_request.as_deref().unwrap();
     assert_eq!(canonical, s(e, "canonical_request"), "{id}");
     if let Some(h) = opt(e, "hashed_canonical_request") {
@@ -706,9 +733,18 @@ fn huawei_apig_vectors() {
         if let Some(hash) = opt(e, "body_sha256") {
             assert_eq!(primitives::sha256_hex(s(i, "body").as_bytes()), hash);
         }
-        let d = huawei_apig::sign_request(&mut req, &creds(i), t)
+        let mut fast = request(
+            s(i, "method"),
+            req.uri().clone(),
+            req.headers().clone(),
+            s(i, "body"),
+        );
+        let d = huawei_apig::sign_request_with_details(&mut req, &creds(i), t)
             .unwrap()
             .unwrap();
+        // Without the details, the same request.
+        assert!(huawei_apig::sign_request(&mut fast, &creds(i), t).unwrap());
+        assert_eq!(fast.headers(), req.headers(), "{id}");
         assert_eq!(
             d.canonical_request.as_deref(),
             Some(s(e, "canonical_request")),

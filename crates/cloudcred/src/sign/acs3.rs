@@ -5,11 +5,11 @@
 //! signed by alibabacloud-openapi-util (`testdata/differential/vectors/acs3.json`).
 
 use super::credential_gate::{auth, Auth};
-use super::encoding::{canonical_query, encode_each_segment};
+use super::details::Details;
+use super::encoding::{decode, encode_each_segment, push_encoded, split_query, RFC3986};
 use super::headers;
-use super::headers::{
-    header_str, new_value, push_name_list, sensitive_value, set_authorization, set_if_absent,
-};
+use super::headers::{header_str, new_value, sensitive_value, set_authorization, set_if_absent};
+use super::keyed_macs;
 use super::primitives;
 use super::request_url::authority;
 use super::time_format;
@@ -17,10 +17,13 @@ use super::SigningDetails;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
+use hmac::Mac;
 use http::header::HeaderName;
 use http::header::HOST;
-use http::{HeaderMap, Request};
+use http::{HeaderMap, HeaderValue, Request};
 use sha2::{Digest as _, Sha256};
+use std::borrow::Cow;
+use std::ops::Range;
 
 /// The algorithm name, first line of the string to sign and of `Authorization`.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -43,38 +46,124 @@ pub fn canonical_uri(path: &str) -> Result<String> {
     encode_each_segment(path)
 }
 
+/// [`canonical_uri`] appended to `out`.
+fn push_canonical_uri(out: &mut String, path: &str) -> Result<()> {
+    if path.is_empty() {
+        out.push('/');
+        return Ok(());
+    }
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        push_encoded(out, &decode(segment)?, RFC3986);
+    }
+    Ok(())
+}
+
+/// The canonical query of ACS3 and Huawei APIG appended to `out`: the parameters sorted by
+/// decoded (name, value), `enc(name)=enc(value)` RFC 3986 strict, joined with `&`. As
+/// `encoding::canonical_query`, written into the canonical request instead of a string of its
+/// own (that string grew three times per signature).
+pub(super) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Result<()> {
+    let query = query.unwrap_or("");
+    if query.is_empty() {
+        return Ok(());
+    }
+    // A parameter without a value sorts as one with an empty value: both are written `name=`.
+    let mut params: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(8);
+    for p in split_query(query) {
+        params.push((
+            decode(p.name)?,
+            p.value.map(decode).transpose()?.unwrap_or_default(),
+        ));
+    }
+    params.sort_unstable();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        push_encoded(out, k, RFC3986);
+        out.push('=');
+        push_encoded(out, v, RFC3986);
+    }
+    Ok(())
+}
+
 fn is_signed(name: &str) -> bool {
     name == "host" || name == "content-type" || name.starts_with("x-acs-")
 }
 
 /// CanonicalHeaders and SignedHeaders: `host`, `content-type` and every `x-acs-*` header.
 pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
-    let entries = headers::sorted_entries(headers, is_signed);
-    let mut canonical = String::with_capacity(entries.len() * 48);
-    headers::push_canonical_entries(&mut canonical, &entries, |_| true, ALGORITHM)?;
-    let mut signed = String::with_capacity(entries.len() * 16);
-    let mut names: Vec<&HeaderName> = entries.iter().map(|(n, _)| *n).collect();
-    names.dedup();
-    push_name_list(&mut signed, &names);
+    let mut canonical = String::with_capacity(256);
+    let names = push_canonical_headers(&mut canonical, headers)?;
+    let signed = canonical[names.clone()].to_owned();
+    canonical.truncate(names.start - 1);
     Ok((canonical, signed))
+}
+
+/// Appends CanonicalHeaders, a newline, then SignedHeaders, which it returns the place of.
+fn push_canonical_headers(out: &mut String, headers: &HeaderMap) -> Result<Range<usize>> {
+    let entries = headers::sorted_entries(headers, is_signed);
+    headers::push_canonical_entries(out, &entries, |_| true, ALGORITHM)?;
+    out.push('\n');
+    let start = out.len();
+    for (i, (name, _)) in entries.iter().enumerate() {
+        if i == 0 || entries[i - 1].0 != *name {
+            if i > 0 {
+                out.push(';');
+            }
+            out.push_str(name.as_str());
+        }
+    }
+    Ok(start..out.len())
 }
 
 /// The canonical request of §4.2 for a request whose headers are complete.
 pub fn canonical_request<B>(req: &Request<B>, payload_hash: &str) -> Result<(String, String)> {
-    let (headers, signed) = canonical_headers(req.headers())?;
-    let mut s = String::with_capacity(128 + headers.len() + signed.len());
+    let (canonical, signed) = push_canonical_request(req, payload_hash)?;
+    let names = canonical[signed].to_owned();
+    Ok((canonical, names))
+}
+
+/// The canonical request in one buffer, and where SignedHeaders lies in it.
+fn push_canonical_request<B>(
+    req: &Request<B>,
+    payload_hash: &str,
+) -> Result<(String, Range<usize>)> {
+    let uri = req.uri();
+    let headers_len: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() * 2 + v.len() + 2)
+        .sum();
+    // The encoder reserves for its worst case (3 bytes a byte): sized for it, never regrown.
+    let mut s = String::with_capacity(
+        16 + 3 * (uri.path().len() + uri.query().map_or(0, str::len)) + headers_len + 64,
+    );
     s.push_str(req.method().as_str());
     s.push('\n');
-    s.push_str(&canonical_uri(req.uri().path())?);
+    push_canonical_uri(&mut s, uri.path())?;
     s.push('\n');
-    s.push_str(&canonical_query(req.uri().query())?);
+    push_canonical_query(&mut s, uri.query())?;
     s.push('\n');
-    s.push_str(&headers);
-    s.push('\n');
-    s.push_str(&signed);
+    let signed = push_canonical_headers(&mut s, req.headers())?;
     s.push('\n');
     s.push_str(payload_hash);
     Ok((s, signed))
+}
+
+/// The lower-hex of a SHA-256 digest or HMAC, on the stack (`primitives` writes hex into
+/// strings; a string per digest was an allocation each).
+pub(super) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
+    }
+    out
 }
 
 /// `ACS3-HMAC-SHA256\n` + lower-hex SHA-256 of the canonical request (§4.3).
@@ -86,17 +175,38 @@ pub fn string_to_sign(canonical_request: &str) -> String {
     s
 }
 
-/// Signs a V3 request in place.
+/// Signs a V3 request in place; `false` when the credentials leave it unsigned.
 ///
 /// Adds `host` (from the URI), `x-acs-date`, `x-acs-signature-nonce` (= `nonce`),
 /// `x-acs-content-sha256` (of the body) and `x-acs-security-token` unless present, then
 /// `Authorization`. The caller sets `x-acs-action` and `x-acs-version`. A bearer credential gets
-/// the header placement of §4.4; anonymous credentials leave the request unsigned (both `None`).
+/// the header placement of §4.4; anonymous credentials leave the request unsigned (both
+/// `false`). [`sign_request_with_details`] also returns the intermediate strings.
 pub fn sign_request<B: AsRef<[u8]>>(
     req: &mut Request<B>,
     creds: &Credentials,
     time: DateTime<Utc>,
     nonce: &str,
+) -> Result<bool> {
+    Ok(sign_in_place(req, creds, time, nonce, Details::Skip)?.is_some())
+}
+
+/// As [`sign_request`], returning the intermediate strings (`None` when left unsigned).
+pub fn sign_request_with_details<B: AsRef<[u8]>>(
+    req: &mut Request<B>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+    nonce: &str,
+) -> Result<Option<SigningDetails>> {
+    sign_in_place(req, creds, time, nonce, Details::Want)
+}
+
+fn sign_in_place<B: AsRef<[u8]>>(
+    req: &mut Request<B>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+    nonce: &str,
+    details: Details,
 ) -> Result<Option<SigningDetails>> {
     let (id, secret, token) = match auth(creds) {
         Auth::Anonymous => return Ok(None),
@@ -120,10 +230,15 @@ pub fn sign_request<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     // A caller that hashed the payload itself (a streamed body) has set the header already.
-    let payload_hash = match header_str(req.headers(), &X_ACS_CONTENT_SHA256, ALGORITHM)? {
-        Some(v) => v.to_owned(),
-        None => primitives::sha256_hex(req.body().as_ref()),
+    let callers_hash =
+        header_str(req.headers(), &X_ACS_CONTENT_SHA256, ALGORITHM)?.map(str::to_owned);
+    let body_hash = match callers_hash {
+        Some(_) => [0; 64],
+        None => hex32(&Sha256::digest(req.body().as_ref()).into()),
     };
+    let payload_hash = callers_hash
+        .as_deref()
+        .unwrap_or_else(|| primitives::ascii(&body_hash));
     let h = req.headers_mut();
     if let Some(host) = host {
         headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
@@ -135,7 +250,13 @@ pub fn sign_request<B: AsRef<[u8]>>(
         ALGORITHM,
     )?;
     set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;
-    set_if_absent(h, &X_ACS_CONTENT_SHA256, &payload_hash, ALGORITHM)?;
+    if callers_hash.is_none() {
+        h.insert(
+            X_ACS_CONTENT_SHA256,
+            HeaderValue::from_bytes(payload_hash.as_bytes())
+                .map_err(|_| Error::signing(ALGORITHM, "the payload hash is not a header value"))?,
+        );
+    }
     if let Some(token) = token {
         if !h.contains_key(X_ACS_SECURITY_TOKEN) {
             h.insert(
@@ -144,23 +265,40 @@ pub fn sign_request<B: AsRef<[u8]>>(
             );
         }
     }
-    let (canonical, signed) = canonical_request(req, &payload_hash)?;
-    let sts = string_to_sign(&canonical);
-    let signature = primitives::hex_secret_hmac_sha256(secret.as_bytes(), sts.as_bytes());
-    let mut authorization = String::with_capacity(64 + id.len() + signed.len() + 64);
+    let (canonical, signed) = push_canonical_request(req, payload_hash)?;
+    let hash = hex32(&Sha256::digest(canonical.as_bytes()).into());
+    let mut mac = keyed_macs::hmac_sha256(secret.as_bytes());
+    mac.update(ALGORITHM.as_bytes());
+    mac.update(b"\n");
+    mac.update(&hash);
+    let signature = hex32(&mac.finalize().into_bytes().into());
+    let signature = primitives::ascii(&signature);
+    let names = &canonical[signed];
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len() + 12 + id.len() + 15 + names.len() + 11 + signature.len(),
+    );
     for part in [
         ALGORITHM,
         " Credential=",
         id,
         ",SignedHeaders=",
-        &signed,
+        names,
         ",Signature=",
-        &signature,
+        signature,
     ] {
         authorization.push_str(part);
     }
     set_authorization(req.headers_mut(), authorization, ALGORITHM)?;
-    Ok(Some(SigningDetails::new(Some(canonical), sts, signature)))
+    Ok(Some(match details {
+        Details::Want => {
+            let mut sts = String::with_capacity(ALGORITHM.len() + 65);
+            sts.push_str(ALGORITHM);
+            sts.push('\n');
+            sts.push_str(primitives::ascii(&hash));
+            SigningDetails::new(Some(canonical), sts, signature.to_owned())
+        }
+        Details::Skip => SigningDetails::default(),
+    }))
 }
 
 #[cfg(test)]
@@ -181,7 +319,9 @@ mod tests {
             .body(Vec::new())
             .unwrap();
         let time = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let d = sign_request(&mut req, &creds, time, "n").unwrap().unwrap();
+        let d = sign_request_with_details(&mut req, &creds, time, "n")
+            .unwrap()
+            .unwrap();
         let canonical = d.canonical_request.unwrap();
         assert_eq!(canonical.lines().nth(1), Some("/clusters/a%2Fb"));
     }

@@ -428,29 +428,11 @@ pub(crate) fn set_authorization(
     Ok(())
 }
 
-/// Finishes a V1-style header signature (ROA, OSS V1, OBS V2): Base64(HMAC-SHA1(secret, sts))
-/// into `Authorization: <scheme> <id>:<signature>`.
+/// Finishes a V1-style header signature (OSS V1, OBS V2): Base64(HMAC-SHA1(secret, sts)) into
+/// `Authorization: <scheme> <id>:<signature>`. The signature goes from a stack buffer straight
+/// into the header; with [`Details::Skip`] no details are built (the returned value is then
+/// empty).
 pub(crate) fn authorize_v1(
-    headers: &mut HeaderMap,
-    scheme: &str,
-    (id, secret): (&str, &str),
-    sts: String,
-    algorithm: &'static str,
-) -> Result<Option<SigningDetails>> {
-    authorize_v1_with(
-        headers,
-        scheme,
-        (id, secret),
-        &sts,
-        Details::Want,
-        algorithm,
-    )
-}
-
-/// [`authorize_v1`] over a borrowed string to sign; with [`Details::Skip`] the signature goes
-/// from a stack buffer straight into the header and no details are built (the returned value
-/// is then empty).
-pub(crate) fn authorize_v1_with(
     headers: &mut HeaderMap,
     scheme: &str,
     (id, secret): (&str, &str),

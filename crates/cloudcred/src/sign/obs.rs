@@ -394,7 +394,7 @@ impl ObsSigner {
         self.push_string_to_sign(&mut sts, req.method(), req.uri(), req.headers(), None, &[])?;
         let scheme = self.mode.scheme();
         let key = (id, secret);
-        headers::authorize_v1_with(req.headers_mut(), scheme, key, &sts, details, V2_ALGORITHM)
+        headers::authorize_v1(req.headers_mut(), scheme, key, &sts, details, V2_ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§8.3). Appends the security token

@@ -321,7 +321,7 @@ impl OssV1Signer {
         // The scan borrows the headers `Authorization` goes into.
         drop(scan);
         let key = (id, secret);
-        headers::authorize_v1_with(req.headers_mut(), "OSS", key, &sts, details, ALGORITHM)
+        headers::authorize_v1(req.headers_mut(), "OSS", key, &sts, details, ALGORITHM)
     }
 
     /// Presigns `method url` valid until `time + expires` (§5.2). `headers` are those the

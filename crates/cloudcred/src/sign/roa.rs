@@ -2,16 +2,17 @@
 //! `Authorization: acs <AccessKeyId>:<Signature>`.
 
 use super::credential_gate::access_key;
-use super::encoding::decode_query;
+use super::details::Details;
+use super::encoding::{decode, decode_query};
 use super::headers;
-use super::headers::{header_str, sensitive_value, set_if_absent};
+use super::headers::{header_str, sensitive_value};
 use super::time_format;
 use super::SigningDetails;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::{HeaderName, ACCEPT, CONTENT_TYPE, DATE};
-use http::{HeaderMap, Request};
+use http::header::{Entry, HeaderName, ACCEPT, CONTENT_TYPE, DATE};
+use http::{HeaderMap, HeaderValue, Request};
 
 const ALGORITHM: &str = "ROA";
 
@@ -41,7 +42,14 @@ pub fn canonical_headers(headers: &HeaderMap) -> Result<String> {
 /// The path, then `?` and the sorted query as `name=value` / `name`, values raw (§3.2 step 2).
 /// `path` and `query` are as on the wire (percent-encoded); they are decoded here.
 pub fn canonical_resource(path: &str, query: Option<&str>) -> Result<String> {
-    let mut out = super::encoding::decode(path)?.into_owned();
+    let mut out = String::with_capacity(path.len() + query.map_or(0, str::len) + 1);
+    push_canonical_resource(&mut out, path, query)?;
+    Ok(out)
+}
+
+/// [`canonical_resource`] appended to `out`.
+fn push_canonical_resource(out: &mut String, path: &str, query: Option<&str>) -> Result<()> {
+    out.push_str(&decode(path)?);
     let mut params = decode_query(query.unwrap_or(""))?;
     if !params.is_empty() {
         // Whole (name, value) pairs compare: equal ones are identical.
@@ -58,13 +66,18 @@ pub fn canonical_resource(path: &str, query: Option<&str>) -> Result<String> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The string to sign of §3.2 step 3 for a request as it stands.
 pub fn string_to_sign<B>(req: &Request<B>) -> Result<String> {
     let h = req.headers();
-    let mut s = String::with_capacity(256);
+    let uri = req.uri();
+    // Room for every header and the resource: the one buffer is never regrown.
+    let headers_len: usize = h.iter().map(|(n, v)| n.as_str().len() + v.len() + 2).sum();
+    let mut s = String::with_capacity(
+        16 + headers_len + uri.path().len() + uri.query().map_or(0, str::len),
+    );
     s.push_str(req.method().as_str());
     s.push('\n');
     for name in [&ACCEPT, &CONTENT_MD5, &CONTENT_TYPE, &DATE] {
@@ -72,26 +85,52 @@ pub fn string_to_sign<B>(req: &Request<B>) -> Result<String> {
         s.push_str(header_str(h, name, ALGORITHM)?.map_or("", headers::trim_ows));
         s.push('\n');
     }
-    s.push_str(&canonical_headers(h)?);
-    s.push_str(&canonical_resource(req.uri().path(), req.uri().query())?);
+    headers::push_canonical_prefixed_headers(&mut s, h, "x-acs-", |_| true, ALGORITHM)?;
+    push_canonical_resource(&mut s, uri.path(), uri.query())?;
     Ok(s)
 }
 
-/// Signs a ROA request in place. Adds `Date` (RFC 1123, unless present),
-/// `x-acs-signature-method`, `x-acs-signature-version` and `x-acs-security-token`; the caller sets
-/// `Accept` (see [`accept_for_format`]). Anonymous credentials leave the request unsigned.
+/// Signs a ROA request in place; `false` when the credentials leave it unsigned. Adds `Date`
+/// (RFC 1123, unless present), `x-acs-signature-method`, `x-acs-signature-version` and
+/// `x-acs-security-token`; the caller sets `Accept` (see [`accept_for_format`]).
+/// [`sign_request_with_details`] also returns the intermediate strings.
 pub fn sign_request<B>(
     req: &mut Request<B>,
     creds: &Credentials,
     time: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(sign_in_place(req, creds, time, Details::Skip)?.is_some())
+}
+
+/// As [`sign_request`], returning the intermediate strings (`None` when left unsigned).
+pub fn sign_request_with_details<B>(
+    req: &mut Request<B>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+) -> Result<Option<SigningDetails>> {
+    sign_in_place(req, creds, time, Details::Want)
+}
+
+fn sign_in_place<B>(
+    req: &mut Request<B>,
+    creds: &Credentials,
+    time: DateTime<Utc>,
+    details: Details,
 ) -> Result<Option<SigningDetails>> {
     let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
         return Ok(None);
     };
     let h = req.headers_mut();
     headers::set_if_absent_with(h, &DATE, || time_format::http_date(time), ALGORITHM)?;
-    set_if_absent(h, &X_ACS_SIGNATURE_METHOD, "HMAC-SHA1", ALGORITHM)?;
-    set_if_absent(h, &X_ACS_SIGNATURE_VERSION, "1.0", ALGORITHM)?;
+    // Static values: `HeaderValue::from_str` copied each into an allocation of its own.
+    for (name, value) in [
+        (X_ACS_SIGNATURE_METHOD, "HMAC-SHA1"),
+        (X_ACS_SIGNATURE_VERSION, "1.0"),
+    ] {
+        if let Entry::Vacant(slot) = h.entry(name) {
+            slot.insert(HeaderValue::from_static(value));
+        }
+    }
     if let Some(token) = token {
         h.insert(
             X_ACS_SECURITY_TOKEN,
@@ -99,13 +138,13 @@ pub fn sign_request<B>(
         );
     }
     let sts = string_to_sign(req)?;
-    headers::authorize_v1(req.headers_mut(), "acs", (id, secret), sts, ALGORITHM)
+    let key = (id, secret);
+    headers::authorize_v1(req.headers_mut(), "acs", key, &sts, details, ALGORITHM)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     #[test]
     fn x_acs_values_are_signed_trimmed() {
