@@ -105,8 +105,21 @@ pub fn canonical_headers(headers: &HeaderMap) -> Result<(String, String)> {
 
 /// Appends CanonicalHeaders, a newline, then SignedHeaders, which it returns the place of.
 fn push_canonical_headers(out: &mut String, headers: &HeaderMap) -> Result<Range<usize>> {
-    let entries = headers::sorted_entries(headers, is_signed);
-    headers::push_canonical_entries(out, &entries, |_| true, ALGORITHM)?;
+    push_signed_headers(out, headers, is_signed, ALGORITHM)
+}
+
+/// The canonical header block of ACS3 and Huawei APIG for the headers `keep` selects (values
+/// trimmed, a repeated header's values joined with `,`), a newline, then their names joined
+/// with `;` (SignedHeaders), whose place in `out` it returns. One pass over the map: a lookup
+/// per signed name hashed each name again.
+pub(super) fn push_signed_headers(
+    out: &mut String,
+    headers: &HeaderMap,
+    keep: impl Fn(&str) -> bool,
+    algorithm: &'static str,
+) -> Result<Range<usize>> {
+    let entries = headers::sorted_entries(headers, keep);
+    headers::push_canonical_entries(out, &entries, |_| true, algorithm)?;
     out.push('\n');
     let start = out.len();
     for (i, (name, _)) in entries.iter().enumerate() {
@@ -127,21 +140,28 @@ pub fn canonical_request<B>(req: &Request<B>, payload_hash: &str) -> Result<(Str
     Ok((canonical, names))
 }
 
-/// The canonical request in one buffer, and where SignedHeaders lies in it.
-fn push_canonical_request<B>(
-    req: &Request<B>,
-    payload_hash: &str,
-) -> Result<(String, Range<usize>)> {
+/// An empty buffer with room for the canonical request of `req` (ACS3 and APIG) and `spare`
+/// bytes more: the encoder reserves for its worst case (3 bytes a byte), so the path and
+/// query get that room, and the buffer is never regrown.
+pub(super) fn canonical_buffer<B>(req: &Request<B>, spare: usize) -> String {
     let uri = req.uri();
     let headers_len: usize = req
         .headers()
         .iter()
         .map(|(n, v)| n.as_str().len() * 2 + v.len() + 2)
         .sum();
-    // The encoder reserves for its worst case (3 bytes a byte): sized for it, never regrown.
-    let mut s = String::with_capacity(
-        16 + 3 * (uri.path().len() + uri.query().map_or(0, str::len)) + headers_len + 64,
-    );
+    String::with_capacity(
+        16 + 3 * (uri.path().len() + uri.query().map_or(0, str::len)) + headers_len + spare,
+    )
+}
+
+/// The canonical request in one buffer, and where SignedHeaders lies in it.
+fn push_canonical_request<B>(
+    req: &Request<B>,
+    payload_hash: &str,
+) -> Result<(String, Range<usize>)> {
+    let uri = req.uri();
+    let mut s = canonical_buffer(req, payload_hash.len());
     s.push_str(req.method().as_str());
     s.push('\n');
     push_canonical_uri(&mut s, uri.path())?;

@@ -1,6 +1,6 @@
 //! Huawei Cloud `SDK-HMAC-SHA256` (API Gateway signer of huaweicloudsdkcore, signing.md §10).
 
-use super::acs3::{hex32, push_canonical_query};
+use super::acs3::{canonical_buffer, hex32, push_canonical_query, push_signed_headers};
 use super::credential_gate::access_key;
 use super::details::{Details, SigningDetails};
 use super::encoding::{canonical_query, decode, encode_segments, push_encoded, RFC3986};
@@ -79,14 +79,7 @@ pub fn canonical_request<B: AsRef<[u8]>>(req: &Request<B>) -> Result<(String, St
     push_name_list(&mut s, &signed);
     let signed = s[start..].to_owned();
     s.push('\n');
-    let body = req.body().as_ref();
-    if body.is_empty() {
-        s.push_str(EMPTY_SHA256);
-    } else if let Some(v) = header_str(headers, &X_SDK_CONTENT_SHA256, ALGORITHM)? {
-        s.push_str(v);
-    } else {
-        s.push_str(&primitives::sha256_hex(body));
-    }
+    push_payload_hash(&mut s, req)?;
     Ok((s, signed))
 }
 
@@ -97,45 +90,32 @@ pub fn canonical_request<B: AsRef<[u8]>>(req: &Request<B>) -> Result<(String, St
 fn push_canonical_request<B: AsRef<[u8]>>(
     req: &Request<B>,
 ) -> Result<(String, std::ops::Range<usize>)> {
-    let (uri, headers) = (req.uri(), req.headers());
-    let headers_len: usize = headers
-        .iter()
-        .map(|(n, v)| n.as_str().len() * 2 + v.len() + 2)
-        .sum();
-    // The encoder reserves for its worst case (3 bytes a byte): sized for it, never regrown.
-    let mut s = String::with_capacity(
-        16 + 3 * (uri.path().len() + uri.query().map_or(0, str::len)) + headers_len + 72,
-    );
+    let uri = req.uri();
+    let mut s = canonical_buffer(req, 72);
     s.push_str(req.method().as_str());
     s.push('\n');
     push_canonical_uri(&mut s, uri.path())?;
     s.push('\n');
     push_canonical_query(&mut s, uri.query())?;
     s.push('\n');
-    // One pass over the map: a lookup per signed name hashed each name again.
-    let entries = headers::sorted_entries(headers, is_signed);
-    headers::push_canonical_entries(&mut s, &entries, |_| true, ALGORITHM)?;
+    let signed = push_signed_headers(&mut s, req.headers(), is_signed, ALGORITHM)?;
     s.push('\n');
-    let start = s.len();
-    for (i, (name, _)) in entries.iter().enumerate() {
-        if i == 0 || entries[i - 1].0 != *name {
-            if i > 0 {
-                s.push(';');
-            }
-            s.push_str(name.as_str());
-        }
-    }
-    let signed = start..s.len();
-    s.push('\n');
+    push_payload_hash(&mut s, req)?;
+    Ok((s, signed))
+}
+
+/// The payload hash, last line of the canonical request: the empty body's, the caller's
+/// `X-Sdk-Content-Sha256`, or the body's.
+fn push_payload_hash<B: AsRef<[u8]>>(out: &mut String, req: &Request<B>) -> Result<()> {
     let body = req.body().as_ref();
     if body.is_empty() {
-        s.push_str(EMPTY_SHA256);
-    } else if let Some(v) = header_str(headers, &X_SDK_CONTENT_SHA256, ALGORITHM)? {
-        s.push_str(v);
+        out.push_str(EMPTY_SHA256);
+    } else if let Some(v) = header_str(req.headers(), &X_SDK_CONTENT_SHA256, ALGORITHM)? {
+        out.push_str(v);
     } else {
-        s.push_str(primitives::ascii(&hex32(&Sha256::digest(body).into())));
+        out.push_str(primitives::ascii(&hex32(&Sha256::digest(body).into())));
     }
-    Ok((s, signed))
+    Ok(())
 }
 
 /// Signs a request in place (§10.1–10.3); `false` when the credentials leave it unsigned.
