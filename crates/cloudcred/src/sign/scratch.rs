@@ -49,8 +49,17 @@ pub(crate) fn ranges(capacity: usize) -> ScratchRanges {
 }
 
 /// A string buffer from [`string`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct ScratchString(String);
+
+impl std::fmt::Debug for ScratchString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // It holds canonical requests, security tokens included: the length only.
+        f.debug_struct("ScratchString")
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
 
 impl Deref for ScratchString {
     type Target = String;
@@ -205,6 +214,11 @@ mod tests {
         // SAFETY: reading within the capacity of a live allocation of `u8`.
         let old = unsafe { std::slice::from_raw_parts(s.as_ptr(), 32) };
         assert!(old.iter().all(|&b| b == 0));
+        // Its `Debug` shows the length, never the text.
+        let mut secret = string(8);
+        secret.push_str("CAIS-secret");
+        assert_eq!(format!("{secret:?}"), "ScratchString { len: 11 }");
+        drop(secret);
         // Nested use gets distinct buffers.
         let t = string(8);
         assert_ne!(t.as_ptr(), s.as_ptr());
