@@ -2,6 +2,7 @@
 
 use super::acs3::{canonical_buffer, hex32, push_canonical_query, push_signed_headers};
 use super::credential_gate::access_key;
+use super::date_values::DateFormat;
 use super::details::{Details, SigningDetails};
 use super::encoding::{canonical_query, decode, encode_segments, push_encoded, RFC3986};
 use super::headers;
@@ -10,7 +11,6 @@ use super::headers::{push_canonical_headers, push_name_list, sorted_names};
 use super::keyed_macs;
 use super::primitives;
 use super::request_url::authority;
-use super::time_format;
 use crate::error::Result;
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
@@ -152,12 +152,7 @@ fn sign_in_place<B: AsRef<[u8]>>(
     };
     let host = authority(req.uri()).map(str::to_owned);
     let h = req.headers_mut();
-    headers::set_if_absent_with(
-        h,
-        &X_SDK_DATE,
-        || time_format::iso8601_basic(time),
-        ALGORITHM,
-    )?;
+    headers::set_date_if_absent(h, &X_SDK_DATE, DateFormat::Iso8601Basic, time, ALGORITHM)?;
     if let Some(host) = host {
         headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }

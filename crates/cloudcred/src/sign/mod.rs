@@ -65,6 +65,8 @@ pub mod acs3;
 #[cfg(feature = "sign")]
 mod credential_gate;
 #[cfg(feature = "sign")]
+mod date_values;
+#[cfg(feature = "sign")]
 mod details;
 #[cfg(feature = "sign")]
 mod headers;
@@ -72,6 +74,8 @@ mod headers;
 pub mod huawei_apig;
 #[cfg(feature = "sign")]
 mod keyed_macs;
+#[cfg(feature = "sign")]
+mod name_set;
 #[cfg(feature = "sign")]
 pub mod obs;
 #[cfg(feature = "sign")]

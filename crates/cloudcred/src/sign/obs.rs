@@ -8,12 +8,14 @@
 //! with SigV4 Trimall, and the sub-resources of all official lists, not only Python's.
 
 use super::credential_gate::access_key;
+use super::date_values::{self, DateFormat};
 use super::details::{Details, Presigned, SigningDetails};
 use super::encoding::{encode_once, push_normalised, push_sorted_query_with, RFC3986_KEEP_SLASH};
 use super::headers;
 use super::headers::{
     new_value, push_name_list, push_subresources, sensitive_value, set_authorization, value_str,
 };
+use super::name_set::NameSet;
 use super::presign_checks;
 use super::primitives;
 use super::request_url::{
@@ -256,10 +258,8 @@ impl ObsSigner {
                 &owned
             }
         };
-        lower.starts_with(self.mode.prefix())
-            || SUBRESOURCES
-                .binary_search_by_key(&lower, |(name, _)| name)
-                .is_ok()
+        static NAMES: NameSet = NameSet::new(|| SUBRESOURCES.iter().map(|(n, _)| *n).collect());
+        lower.starts_with(self.mode.prefix()) || NAMES.contains(lower)
     }
 
     /// CanonicalizedResource of §8.2, with the signer's own `extra` query parameters.
@@ -383,7 +383,7 @@ impl ObsSigner {
         if !h.contains_key(DATE) && !h.contains_key(prefixed_date) {
             h.insert(
                 DATE,
-                headers::owned_value(time_format::http_date(time), "date", V2_ALGORITHM)?,
+                date_values::date_value(DateFormat::Http, time, V2_ALGORITHM)?,
             );
         }
         if let Some(token) = token {
@@ -600,8 +600,8 @@ impl ObsV4Signer {
         let Some((id, secret, token)) = access_key(creds, V4_ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = time_format::iso8601_basic_bytes(time);
-        let datetime = time_format::ascii_date(&datetime);
+        let date_value = date_values::date_value(DateFormat::Iso8601Basic, time, V4_ALGORITHM)?;
+        let datetime = date_values::text(&date_value);
         let date = &datetime[..8];
         if !req.headers().contains_key(HOST) {
             if let Some(host) = authority(req.uri()) {
@@ -610,7 +610,7 @@ impl ObsV4Signer {
             }
         }
         let h = req.headers_mut();
-        h.insert(X_AMZ_DATE, new_value(datetime, "x-amz-date", V4_ALGORITHM)?);
+        h.insert(X_AMZ_DATE, date_value.clone());
         h.insert(
             X_AMZ_CONTENT_SHA256,
             http::HeaderValue::from_static(UNSIGNED_PAYLOAD),

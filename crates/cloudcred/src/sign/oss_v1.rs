@@ -5,9 +5,11 @@
 //! decodes what the caller encoded on the wire.
 
 use super::credential_gate::access_key;
+use super::date_values::DateFormat;
 use super::details::{Details, Presigned, SigningDetails};
 use super::headers;
 use super::headers::{push_subresources, sensitive_value};
+use super::name_set::NameSet;
 use super::presign_checks;
 use super::primitives;
 use super::request_url::{append_query, push_object_key, Addressing};
@@ -149,19 +151,8 @@ pub const SUBRESOURCES: &[&str] = &[
 
 /// Whether query parameter `name` is a signed sub-resource by default (case-sensitive).
 pub fn is_subresource(name: &str) -> bool {
-    // Sorted once by length, then text, and searched by halves: a scan of the hundred names was
-    // a tenth of a signature, and comparing lengths first leaves a byte comparison only for
-    // names of the same length.
-    static SORTED: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let sorted = SORTED.get_or_init(|| {
-        let mut names = SUBRESOURCES.to_vec();
-        names.sort_unstable_by_key(|n| (n.len(), *n));
-        names
-    });
-    name.starts_with("x-oss-")
-        || sorted
-            .binary_search_by(|n| (n.len(), *n).cmp(&(name.len(), name)))
-            .is_ok()
+    static NAMES: NameSet = NameSet::new(|| SUBRESOURCES.to_vec());
+    name.starts_with("x-oss-") || NAMES.contains(name)
 }
 
 /// Signs OSS requests with V1. Cheap to clone; build one per bucket.
@@ -303,7 +294,7 @@ impl OssV1Signer {
             return Ok(None);
         };
         let h = req.headers_mut();
-        headers::set_if_absent_with(h, &DATE, || time_format::http_date(time), ALGORITHM)?;
+        headers::set_date_if_absent(h, &DATE, DateFormat::Http, time, ALGORITHM)?;
         if let Some(token) = token {
             h.insert(
                 X_OSS_SECURITY_TOKEN,

@@ -6,6 +6,7 @@
 //! string in one buffer.
 
 use super::credential_gate::access_key;
+use super::date_values::{self, DateFormat};
 use super::details::{Details, Presigned, SigningDetails};
 use super::encoding::{
     encode_once, push_normalised, push_sorted_query_with, RFC3986, RFC3986_KEEP_SLASH,
@@ -256,14 +257,11 @@ impl OssV4Signer {
         let Some((id, secret, token)) = access_key(creds, ALGORITHM)? else {
             return Ok(None);
         };
-        let datetime = time_format::iso8601_basic_bytes(time);
-        let datetime = time_format::ascii_date(&datetime);
+        let date_value = date_values::date_value(DateFormat::Iso8601Basic, time, ALGORITHM)?;
+        let datetime = date_values::text(&date_value);
         let date = &datetime[..8];
         let h = req.headers_mut();
-        h.insert(
-            X_OSS_DATE,
-            headers::new_value(datetime, "x-oss-date", ALGORITHM)?,
-        );
+        h.insert(X_OSS_DATE, date_value.clone());
         if let http::header::Entry::Vacant(slot) = h.entry(X_OSS_CONTENT_SHA256) {
             slot.insert(HeaderValue::from_static(UNSIGNED_PAYLOAD));
         }

@@ -4,19 +4,18 @@
 //! Base64 *text* of the derived key, not its bytes (Tablestore's own quirk).
 
 use super::credential_gate::access_key;
+use super::date_values::{self, DateFormat};
 use super::details::{Details, SigningDetails};
 use super::encoding::push_canonical_query;
 use super::headers;
-use super::headers::{
-    canonical_prefixed_headers, header_str, new_value, sensitive_value, set_if_absent,
-};
+use super::headers::{canonical_prefixed_headers, header_str, new_value, sensitive_value};
 use super::primitives;
 use super::scratch;
 use super::time_format;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use chrono::{DateTime, Utc};
-use http::header::HeaderName;
+use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Request};
 
 const ALGORITHM: &str = "Tablestore";
@@ -51,10 +50,24 @@ pub enum TablestoreVersion {
 /// Signs Tablestore requests for one instance.
 #[derive(Debug, Clone)]
 pub struct TablestoreSigner {
-    instance: String,
     version: TablestoreVersion,
     /// V4: the HMAC keyed with the day's derived key text (four HMACs to derive, two to key).
     keys: std::sync::Arc<primitives::V4KeyCache>,
+    /// `x-ots-instancename` and, in V4, `x-ots-signregion` as header values, built once: they
+    /// are the same on every request (`None` when the text cannot be one; signing says so).
+    instance_value: Option<HeaderValue>,
+    region_value: Option<HeaderValue>,
+}
+
+/// A value built at construction; `None` (text no header can carry) is reported as a
+/// [`new_value`] failure would be, naming the header only.
+fn fixed_value(value: &Option<HeaderValue>, name: &str) -> Result<HeaderValue> {
+    value.clone().ok_or_else(|| {
+        Error::signing(
+            ALGORITHM,
+            format!("the value for header `{name}` holds characters an HTTP header cannot carry"),
+        )
+    })
 }
 
 /// Base64 text of the V4 key chain over `yyyymmdd`, `region`, `ots` (§7.3).
@@ -72,8 +85,13 @@ pub fn v4_signing_key_base64(secret: &str, sign_date: &str, region: &str) -> Str
 impl TablestoreSigner {
     /// A signer for the Tablestore instance `instance` (the `x-ots-instancename` header).
     pub fn new(instance: &str, version: TablestoreVersion) -> Self {
+        let region_value = match &version {
+            TablestoreVersion::V4 { region } => HeaderValue::from_str(region).ok(),
+            TablestoreVersion::V2 => None,
+        };
         Self {
-            instance: instance.to_owned(),
+            instance_value: HeaderValue::from_str(instance).ok(),
+            region_value,
             version,
             keys: Default::default(),
         }
@@ -152,16 +170,13 @@ impl TablestoreSigner {
         let h = req.headers_mut();
         // Up to nine headers are added: room for all at once, not a rehash half-way.
         h.reserve(9);
-        headers::set_if_absent_with(
-            h,
-            &X_OTS_DATE,
-            || time_format::tablestore_date(time),
-            ALGORITHM,
-        )?;
+        headers::set_date_if_absent(h, &X_OTS_DATE, DateFormat::Tablestore, time, ALGORITHM)?;
         if let http::header::Entry::Vacant(slot) = h.entry(X_OTS_APIVERSION) {
             slot.insert(http::HeaderValue::from_static(API_VERSION));
         }
-        set_if_absent(h, &X_OTS_INSTANCENAME, &self.instance, ALGORITHM)?;
+        if let http::header::Entry::Vacant(slot) = h.entry(X_OTS_INSTANCENAME) {
+            slot.insert(fixed_value(&self.instance_value, "x-ots-instancename")?);
+        }
         headers::set_if_absent_with(h, &X_OTS_CONTENTMD5, || md5, ALGORITHM)?;
         h.insert(
             X_OTS_ACCESSKEYID,
@@ -175,15 +190,14 @@ impl TablestoreSigner {
         }
         let header = match &self.version {
             TablestoreVersion::V2 => X_OTS_SIGNATURE,
-            TablestoreVersion::V4 { region } => {
-                let date = &time_format::iso8601_basic_bytes(time)[..8];
+            TablestoreVersion::V4 { .. } => {
                 h.insert(
                     X_OTS_SIGNDATE,
-                    new_value(time_format::ascii_date(date), "x-ots-signdate", ALGORITHM)?,
+                    date_values::date_value(DateFormat::Day, time, ALGORITHM)?,
                 );
                 h.insert(
                     X_OTS_SIGNREGION,
-                    new_value(region, "x-ots-signregion", ALGORITHM)?,
+                    fixed_value(&self.region_value, "x-ots-signregion")?,
                 );
                 X_OTS_SIGNATUREV4
             }
