@@ -432,19 +432,6 @@ impl ObsSigner {
     }
 }
 
-/// Appends every value of `name` joined with `,` (S8), each with SigV4's Trimall: outer
-/// whitespace removed and runs of inner spaces collapsed to one. The service canonicalises the
-/// values it received that way; esdk-obs-python signs them as given, which cannot verify.
-fn push_trimall_values(out: &mut String, headers: &HeaderMap, name: &HeaderName) -> Result<()> {
-    for (i, v) in headers.get_all(name).iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_trimall(out, value_str(v, name, V4_ALGORITHM)?);
-    }
-    Ok(())
-}
-
 /// One value with Trimall: outer whitespace removed, runs of inner spaces collapsed to one.
 fn push_trimall(out: &mut String, value: &str) {
     let mut rest = headers::trim_ows(value);
@@ -520,13 +507,26 @@ impl ObsV4Signer {
             false,
         )?;
         s.push('\n');
+        // Every value of a name joined with `,` (S8), each with SigV4's Trimall: the service
+        // canonicalises the values it received that way; esdk-obs-python signs them as given,
+        // which cannot verify. The values come from one sorted pass over the map, walked beside
+        // the sorted names: a `get_all` per name hashed every name again (9 % of a signature).
+        let entries = headers::sorted_entries(headers, |n| n != AUTHORIZATION.as_str());
+        let mut at = 0;
         for name in signed {
             s.push_str(name.as_str());
             s.push(':');
-            if **name == HOST && !headers.contains_key(HOST) {
+            let first = at;
+            while let Some((_, value)) = entries.get(at).filter(|(n, _)| *n == *name) {
+                if at > first {
+                    s.push(',');
+                }
+                push_trimall(s, value_str(value, name, V4_ALGORITHM)?);
+                at += 1;
+            }
+            if at == first {
+                // The one signed name without a value: `host`, taken from the URL.
                 s.push_str(authority(uri).unwrap_or(""));
-            } else {
-                push_trimall_values(s, headers, name)?;
             }
             s.push('\n');
         }
