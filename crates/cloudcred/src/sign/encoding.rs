@@ -408,6 +408,20 @@ pub fn split_query(query: &str) -> impl Iterator<Item = RawParam<'_>> {
         })
 }
 
+/// Sorts (name, value) ranges of `buf` by name, then value. Whole pairs compare: equal ones are
+/// identical, so stability buys nothing. As bytes (UTF-8's byte order is its code point order),
+/// values only on equal names: comparing `(name, value)` string pairs sliced the buffer four
+/// times, each slice checking its character boundaries, and was most of the sort (a tenth of a
+/// V4 presign).
+fn sort_pairs(params: &mut [(Range<usize>, Range<usize>)], buf: &str) {
+    let bytes = buf.as_bytes();
+    params.sort_unstable_by(|a, b| {
+        bytes[a.0.clone()]
+            .cmp(&bytes[b.0.clone()])
+            .then_with(|| bytes[a.1.clone()].cmp(&bytes[b.1.clone()]))
+    });
+}
+
 /// A decoded query parameter.
 pub type Param<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
 
@@ -446,9 +460,8 @@ pub(crate) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Res
         params.push((start..mid, mid..buf.len()));
     }
     let text = |r: &Range<usize>| &buf[r.clone()];
-    // Whole (name, value) pairs compare: equal ones are identical, so stability buys nothing.
     // A key-only parameter (`?acl`) sorts as `acl=`: both are written that way.
-    params.sort_unstable_by(|a, b| (text(&a.0), text(&a.1)).cmp(&(text(&b.0), text(&b.1))));
+    sort_pairs(&mut params, &buf);
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -530,7 +543,7 @@ pub(crate) fn push_sorted_query_with(
         params.push((start..mid, mid..buf.len()));
     }
     let text = |r: &Range<usize>| &buf[r.clone()];
-    params.sort_unstable_by(|a, b| (text(&a.0), text(&a.1)).cmp(&(text(&b.0), text(&b.1))));
+    sort_pairs(&mut params, &buf);
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');

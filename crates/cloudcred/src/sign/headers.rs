@@ -181,6 +181,7 @@ impl<'h> Entries<'h> {
     /// Room for `len` entries: inline, spilling to the heap past [`Entries::INLINE`]. `len` is
     /// an upper bound (every header of a request) far above the signed ones, so it only says
     /// when to start on the heap.
+    #[inline]
     pub(crate) fn new(len: usize) -> Self {
         if len <= 4 * Self::INLINE {
             Entries::Inline([(&NO_NAME, &NO_VALUE); Self::INLINE], 0)
@@ -323,6 +324,7 @@ pub(crate) struct V1Headers<'h> {
 }
 
 /// Scans `headers` once for a V1-style string to sign under `prefix`.
+#[inline]
 pub(crate) fn scan_v1<'h>(
     headers: &'h HeaderMap,
     prefix: &str,

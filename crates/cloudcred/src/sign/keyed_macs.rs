@@ -95,6 +95,7 @@ thread_local! {
 }
 
 /// An HMAC-SHA1 keyed with the concatenation of `parts`, ready to take the string to sign.
+#[inline]
 pub(crate) fn hmac_sha1(parts: &[&[u8]]) -> HmacSha1 {
     SHA1.try_with(|c| c.try_borrow_mut().ok().map(|mut c| c.mac(parts)))
         .ok()
@@ -107,6 +108,7 @@ pub(crate) fn hmac_sha1(parts: &[&[u8]]) -> HmacSha1 {
 }
 
 /// An HMAC-SHA256 keyed with `key`, ready to take the string to sign.
+#[inline]
 pub(crate) fn hmac_sha256(key: &[u8]) -> HmacSha256 {
     SHA256
         .try_with(|c| c.try_borrow_mut().ok().map(|mut c| c.mac(&[key])))
