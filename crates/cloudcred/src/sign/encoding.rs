@@ -147,6 +147,21 @@ mod fast_path_tests {
 
     proptest! {
         #[test]
+        fn query_split_by_bytes_matches_str_split(q in "([a&=é]|&&|==){0,16}") {
+            let reference: Vec<(&str, Option<&str>)> = q
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (p, None),
+                })
+                .collect();
+            let ours: Vec<(&str, Option<&str>)> =
+                split_query(&q).map(|p| (p.name, p.value)).collect();
+            prop_assert_eq!(ours, reference);
+        }
+
+        #[test]
         fn hand_written_decoder_matches_percent_encoding(s in "([%0-9a-fA-FgG/ é+~]|%[0-9a-fA-F]{0,2}|%[2-7][0-9A-F]){0,24}") {
             let mut fast = Vec::new();
             percent_decode_into(&mut fast, s.as_bytes());
@@ -393,19 +408,31 @@ impl std::fmt::Debug for RawParam<'_> {
 
 /// Splits an encoded query string into its parameters, in wire order, skipping empty segments.
 pub fn split_query(query: &str) -> impl Iterator<Item = RawParam<'_>> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((name, value)) => RawParam {
-                name,
-                value: Some(value),
+    // By bytes: `str::split(char)` and `split_once(char)` run a `CharSearcher` each, whose set-up
+    // outweighed the search on parameters this short (3 to 8 % of a V1 signature). `&` and `=`
+    // are ASCII, so every cut is on a character boundary.
+    let mut rest = query;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.bytes().position(|b| b == b'&').unwrap_or(rest.len());
+        let param = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if param.is_empty() {
+            continue;
+        }
+        return Some(match param.bytes().position(|b| b == b'=') {
+            Some(eq) => RawParam {
+                name: &param[..eq],
+                value: Some(&param[eq + 1..]),
             },
             None => RawParam {
-                name: p,
+                name: param,
                 value: None,
             },
-        })
+        });
+    })
 }
 
 /// Sorts (name, value) ranges of `buf` by name, then value. Whole pairs compare: equal ones are

@@ -8,7 +8,7 @@ use super::date_values::{self, DateFormat};
 use super::details::{Details, SigningDetails};
 use super::encoding::push_canonical_query;
 use super::headers;
-use super::headers::{canonical_prefixed_headers, header_str, new_value, sensitive_value};
+use super::headers::{canonical_prefixed_headers, header_str, sensitive_value};
 use super::primitives;
 use super::scratch;
 use super::time_format;
@@ -59,8 +59,8 @@ pub struct TablestoreSigner {
     region_value: Option<HeaderValue>,
 }
 
-/// A value built at construction; `None` (text no header can carry) is reported as a
-/// [`new_value`] failure would be, naming the header only.
+/// A value built ahead (at construction, or kept per thread); `None` (text no header can carry)
+/// is reported as a [`headers::new_value`] failure would be, naming the header only.
 fn fixed_value(value: &Option<HeaderValue>, name: &str) -> Result<HeaderValue> {
     value.clone().ok_or_else(|| {
         Error::signing(
@@ -178,9 +178,10 @@ impl TablestoreSigner {
             slot.insert(fixed_value(&self.instance_value, "x-ots-instancename")?);
         }
         headers::set_if_absent_with(h, &X_OTS_CONTENTMD5, || md5, ALGORITHM)?;
+        let id_value = date_values::access_key_id_value(id);
         h.insert(
             X_OTS_ACCESSKEYID,
-            new_value(id, "x-ots-accesskeyid", ALGORITHM)?,
+            fixed_value(&id_value, "x-ots-accesskeyid")?,
         );
         if let Some(token) = token {
             h.insert(
