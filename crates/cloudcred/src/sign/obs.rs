@@ -414,17 +414,25 @@ impl ObsSigner {
             return Ok(Presigned::unsigned(url));
         };
         let expires_at = time_format::expires_epoch(time, expires);
-        let token_name = self.mode.token_name();
-        let mut pairs: Vec<(&str, &str)> = token.map(|t| (token_name, t)).into_iter().collect();
-        let sts = self.string_to_sign(method, url, headers, Some(&expires_at), &pairs)?;
+        let expires_at = expires_at.as_str();
+        // On the stack: the token (signed as a sub-resource) first, then the rest.
+        let mut pairs = [(self.mode.token_name(), ""), ("", ""), ("", ""), ("", "")];
+        let first = match token {
+            Some(t) => {
+                pairs[0].1 = t;
+                0
+            }
+            None => 1,
+        };
+        let sts = self.string_to_sign(method, url, headers, Some(expires_at), &pairs[first..1])?;
         let signature = primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
         // esdk-obs-python's order: token, Expires, the key id, Signature.
-        pairs.extend([
-            ("Expires", expires_at.as_str()),
+        pairs[1..].copy_from_slice(&[
+            ("Expires", expires_at),
             (self.mode.access_key_param(), id),
             ("Signature", &signature),
         ]);
-        let url = append_query(url, &pairs, V2_ALGORITHM)?;
+        let url = append_query(url, &pairs[first..], V2_ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(None, sts, signature)),

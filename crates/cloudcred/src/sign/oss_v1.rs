@@ -333,16 +333,24 @@ impl OssV1Signer {
             return Ok(Presigned::unsigned(url));
         };
         let expires_at = time_format::expires_epoch(time, expires);
-        let mut pairs: Vec<(&str, &str)> =
-            token.map(|t| ("security-token", t)).into_iter().collect();
-        let sts = self.string_to_sign(method, url, headers, &expires_at, &pairs)?;
+        let expires_at = expires_at.as_str();
+        // On the stack: the token (signed as a sub-resource) first, then the rest.
+        let mut pairs = [("security-token", ""), ("", ""), ("", ""), ("", "")];
+        let first = match token {
+            Some(t) => {
+                pairs[0].1 = t;
+                0
+            }
+            None => 1,
+        };
+        let sts = self.string_to_sign(method, url, headers, expires_at, &pairs[first..1])?;
         let signature = primitives::base64_secret_hmac_sha1(&[secret.as_bytes()], sts.as_bytes());
-        pairs.extend([
+        pairs[1..].copy_from_slice(&[
             ("OSSAccessKeyId", id),
-            ("Expires", &expires_at),
+            ("Expires", expires_at),
             ("Signature", &signature),
         ]);
-        let url = append_query(url, &pairs, ALGORITHM)?;
+        let url = append_query(url, &pairs[first..], ALGORITHM)?;
         Ok(Presigned {
             url,
             details: Some(SigningDetails::new(None, sts, signature)),

@@ -120,15 +120,66 @@ pub fn tablestore_date(t: DateTime<Utc>) -> String {
 
 /// The absolute expiry `time + expires` in epoch seconds (OSS V1 and OBS V2 `Expires`),
 /// saturating rather than overflowing on absurd durations.
-pub(crate) fn expires_epoch(time: DateTime<Utc>, expires: std::time::Duration) -> String {
+pub(crate) fn expires_epoch(time: DateTime<Utc>, expires: std::time::Duration) -> Decimal {
     let secs = i64::try_from(expires.as_secs()).unwrap_or(i64::MAX);
-    time.timestamp().saturating_add(secs).to_string()
+    Decimal::new(time.timestamp().saturating_add(secs))
+}
+
+/// An integer's decimal text on the stack: `to_string` went through the formatter and an
+/// allocation, 4 % of a V1 presign.
+pub(crate) struct Decimal {
+    /// Right-aligned text (`i64::MIN` takes all twenty bytes).
+    text: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    pub(crate) fn new(n: i64) -> Self {
+        let mut text = [0u8; 20];
+        let mut start = text.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            start -= 1;
+            text[start] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            start -= 1;
+            text[start] = b'-';
+        }
+        Self { text, start }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        ascii_date(&self.text[self.start..])
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn decimal_text_of_any_i64() {
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            1_700_000_000,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(Decimal::new(n).as_str(), n.to_string());
+        }
+    }
 
     #[test]
     fn http_date_matches_the_strftime_form() {
