@@ -479,10 +479,6 @@ impl ObsV4Signer {
         }
     }
 
-    fn scope(&self, date: &str) -> String {
-        [date, &self.region, "s3", "aws4_request"].join("/")
-    }
-
     /// The canonical request of §9.1 over `signed` (lower-cased header names, sorted), with the
     /// signer's own `extra` query parameters (raw).
     pub fn canonical_request(
@@ -762,9 +758,10 @@ impl ObsV4Signer {
         };
         let datetime = time_format::iso8601_basic_bytes(time);
         let datetime = time_format::ascii_date(&datetime);
-        let scope = self.scope(&datetime[..8]);
-        let credential = [id, scope.as_str()].join("/");
-        let expires = expires.as_secs().to_string();
+        // The scope is the credential's tail: one string for both.
+        let credential = [id, &datetime[..8], &self.region, "s3", "aws4_request"].join("/");
+        let scope = &credential[id.len() + 1..];
+        let expires = time_format::Decimal::new(expires.as_secs().try_into().unwrap_or(i64::MAX));
         let entries = Self::signed_entries(headers);
         let signed = Self::signed_names(&entries, headers, url);
         let mut signed_list = String::with_capacity(signed.len() * 16);
@@ -794,7 +791,7 @@ impl ObsV4Signer {
             &pairs[..n],
             true,
         )?;
-        let (sts, signature) = self.sign(secret, datetime, &scope, &canonical);
+        let (sts, signature) = self.sign(secret, datetime, scope, &canonical);
         // Lower-hex: nothing to encode.
         pairs[n] = ("X-Amz-Signature", &signature);
         let url = append_query_with(url, &pairs[..=n], true, V4_ALGORITHM)?;

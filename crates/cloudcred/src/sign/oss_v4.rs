@@ -90,14 +90,6 @@ impl OssV4Signer {
         self
     }
 
-    fn scope(&self, date: &str) -> String {
-        let mut s = String::with_capacity(
-            date.len() + self.region.len() + self.product.len() + TERMINATOR.len() + 3,
-        );
-        self.push_scope(&mut s, date);
-        s
-    }
-
     /// The length of a scope: `yyyymmdd/region/product/terminator`.
     fn scope_len(&self) -> usize {
         8 + self.region.len() + self.product.len() + TERMINATOR.len() + 3
@@ -354,9 +346,13 @@ impl OssV4Signer {
         let datetime = time_format::iso8601_basic_bytes(time);
         let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
-        let scope = self.scope(date);
-        let credential = [id, scope.as_str()].join("/");
-        let expires = expires.as_secs().to_string();
+        // The scope is the credential's tail: one string for both.
+        let mut credential = String::with_capacity(id.len() + 1 + self.scope_len());
+        credential.push_str(id);
+        credential.push('/');
+        self.push_scope(&mut credential, date);
+        let scope = &credential[id.len() + 1..];
+        let expires = time_format::Decimal::new(expires.as_secs().try_into().unwrap_or(i64::MAX));
         let additional = self.effective_additional_headers(headers);
         let values = [
             ("x-oss-signature-version", Some(ALGORITHM)),
@@ -384,7 +380,7 @@ impl OssV4Signer {
             (&pairs[..n], true),
             &additional,
         )?;
-        let sts = self.string_to_sign(datetime, &scope, &canonical);
+        let sts = self.string_to_sign(datetime, scope, &canonical);
         let signature = self.signature(secret, date, &sts);
         // Lower-hex: nothing to encode.
         pairs[n] = ("x-oss-signature", &signature);
