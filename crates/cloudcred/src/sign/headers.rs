@@ -226,7 +226,24 @@ impl<'h> std::ops::Deref for Entries<'h> {
 /// Outside the generic callers: a sort inside them is compiled once per `keep` closure (eight
 /// copies of the stable sort were 17 % of the crate's optimised code).
 fn sort_by_name(entries: &mut [(&HeaderName, &HeaderValue)]) {
-    entries.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    entries.sort_by(|a, b| name_order(a.0.as_str(), b.0.as_str()));
+}
+
+/// The order of header names, from their first eight bytes when those differ: `memcmp` per
+/// comparison was a tenth of a Tablestore signature, whose eight `x-ots-` names differ within
+/// their first eight bytes but one pair. Names hold no NUL, so zero padding sorts a shorter name
+/// before the longer names it starts.
+fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn head(s: &str) -> u64 {
+        match s.as_bytes().first_chunk::<8>() {
+            Some(head) => u64::from_be_bytes(*head),
+            None => s
+                .bytes()
+                .enumerate()
+                .fold(0, |x, (i, c)| x | u64::from(c) << (56 - 8 * i)),
+        }
+    }
+    head(a).cmp(&head(b)).then_with(|| a.cmp(b))
 }
 
 /// `name:value\n` per name of `entries` (from [`sorted_entries`]), repeated values joined with
@@ -266,7 +283,7 @@ pub(crate) fn sorted_names(headers: &HeaderMap, keep: impl Fn(&str) -> bool) -> 
 
 /// Outside the generic caller, for the reason of [`sort_by_name`].
 fn sort_names(names: &mut [&HeaderName]) {
-    names.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    names.sort_unstable_by(|a, b| name_order(a.as_str(), b.as_str()));
 }
 
 /// Appends `names` joined with `;` (SignedHeaders).
@@ -502,6 +519,30 @@ pub(crate) fn push_joined_values<N: AsHeaderName + Copy + fmt::Display>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_order_is_str_order() {
+        let names = [
+            "",
+            "a",
+            "ab",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg",
+            "x-ots-date",
+            "x-ots-dat",
+            "x-ots-signdate",
+            "x-ots-signregion",
+            "content-type",
+            "content-md5",
+            "x",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(name_order(a, b), a.cmp(b), "{a} {b}");
+            }
+        }
+    }
 
     #[test]
     fn header_values_lose_only_http_whitespace() {
