@@ -422,7 +422,7 @@ pub(crate) fn push_subresources(
             out.push_str(v);
         }
     };
-    if extra.is_empty() && !query.contains('&') {
+    if extra.is_empty() && !query.as_bytes().contains(&b'&') {
         // One parameter or none: nothing to sort, no list to build.
         if let Some(raw) = super::encoding::split_query(query).next() {
             let name = super::encoding::decode(raw.name)?;
