@@ -15,7 +15,7 @@
 
 use super::credential_gate::{auth, Auth};
 use super::details::{Details, SigningDetails};
-use super::encoding::decode;
+use super::encoding::{decode, push_strict, scan_query, Form};
 use super::keyed_macs;
 use super::primitives;
 use super::request_url::append_query_in_place;
@@ -51,9 +51,9 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
         if i > 0 {
             out.push('&');
         }
-        push_encoded(&mut out, k, false);
+        push_strict(&mut out, k, false);
         out.push('=');
-        push_encoded(&mut out, v, false);
+        push_strict(&mut out, v, false);
     }
     out
 }
@@ -66,9 +66,9 @@ pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, 
         if i > 0 {
             sts.push_str("%26");
         }
-        push_encoded(&mut sts, k, true);
+        push_strict(&mut sts, k, true);
         sts.push_str("%3D");
-        push_encoded(&mut sts, v, true);
+        push_strict(&mut sts, v, true);
     }
     sts
 }
@@ -84,73 +84,10 @@ fn sorted_pairs<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<(&str, &
     sorted
 }
 
-/// Bytes RFC 3986 strict escapes (all but `A–Z a–z 0–9 - _ . ~`) are 1, kept bytes 0: bytes,
-/// not `bool`s, so that eight lookups fold into one test ([`unreserved_len`]).
-const ESCAPED: [u8; 256] = {
-    let mut t = [1u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
-            t[b] = 0;
-        }
-        b += 1;
-    }
-    t
-};
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// How many bytes at the start of `b` RFC 3986 strict keeps, looked up eight at a time.
-///
-/// Components are mostly long unreserved runs (names, ids, nonces, dates): a check per eight
-/// bytes, then one copy of the run, instead of a lookup, a branch and a store per byte.
-fn unreserved_len(b: &[u8]) -> usize {
-    let mut n = 0;
-    for chunk in b.chunks_exact(8) {
-        // One bit per byte to escape: the first one is where the run ends.
-        let mask = chunk.iter().enumerate().fold(0u32, |mask, (i, &c)| {
-            mask | u32::from(ESCAPED[usize::from(c)]) << i
-        });
-        if mask != 0 {
-            return n + mask.trailing_zeros() as usize;
-        }
-        n += 8;
-    }
-    n + b[n..]
-        .iter()
-        .take_while(|&&c| ESCAPED[usize::from(c)] == 0)
-        .count()
-}
-
 /// `METHOD&%2F&`, the head of the string to sign.
 fn push_sts_head(sts: &mut String, method: &str) {
     sts.push_str(method);
     sts.push_str("&%2F&");
-}
-
-/// Appends `s` encoded RFC 3986 strict; with `twice`, encoded once more (an escape's `%` as
-/// `%25`), as the string to sign holds the canonicalized query. Text already encoded once is
-/// encoded again by encoding it once: its escapes' `%` is its only byte to escape.
-fn push_encoded(out: &mut String, s: &str, twice: bool) {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let run = unreserved_len(&b[i..]);
-        if run > 0 {
-            // Kept bytes are ASCII: both ends of the run are character boundaries.
-            out.push_str(&s[i..i + run]);
-            i += run;
-        }
-        let Some(&c) = b.get(i) else { break };
-        out.push('%');
-        if twice {
-            out.push_str("25");
-        }
-        out.push(char::from(HEX_UPPER[usize::from(c >> 4)]));
-        out.push(char::from(HEX_UPPER[usize::from(c & 15)]));
-        i += 1;
-    }
 }
 
 /// Base64(HMAC-SHA1(secret + `&`, string_to_sign)) (§2.2 step 6).
@@ -354,20 +291,6 @@ fn decoded<'t>(wire: Wire<'t>, text: &'t str, part: Part) -> Cow<'t, str> {
     }
 }
 
-/// Whether `b[at..]` starts with an escape RFC 3986 strict writes: `%`, then two upper-case
-/// hex digits of an ASCII byte it does not keep.
-fn is_strict_escape(b: &[u8], at: usize) -> bool {
-    let digit = |i: usize| match b.get(at + i) {
-        Some(&d @ b'0'..=b'9') => Some(d - b'0'),
-        Some(&d @ b'A'..=b'F') => Some(d - b'A' + 10),
-        _ => None,
-    };
-    match (digit(1), digit(2)) {
-        (Some(hi), Some(lo)) => hi < 8 && ESCAPED[usize::from(hi << 4 | lo)] == 1,
-        _ => false,
-    }
-}
-
 /// Every parameter the signature covers: the query's and a form body's, read where they are
 /// unless they need decoding (a component of unreserved bytes is written to the string to sign
 /// as it is), and the signer's own, encoded once for the wire; sorted as [`Span`]s.
@@ -399,43 +322,21 @@ impl<'r> Covered<'r> {
         Ok(covered)
     }
 
-    /// Splits the query or the form body into parameters, in one scan that also finds which
-    /// components are not already in their encoded form (only those are decoded).
+    /// The parameters of the query or the form body.
     fn push_params(&mut self, buf: Buf) -> Result<()> {
         let s = if buf == Buf::Form {
             self.wire.form
         } else {
             self.wire.query
         };
-        let b = s.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            let start = i;
-            let mut eq = None;
-            let (mut name_kind, mut value_kind) = (Kind::Plain, Kind::Plain);
-            loop {
-                i += unreserved_len(&b[i..]);
-                match b.get(i) {
-                    None | Some(b'&') => break,
-                    Some(b'=') if eq.is_none() => eq = Some(i),
-                    Some(b'%') if eq.is_some() && is_strict_escape(b, i) => {
-                        value_kind = value_kind.max(Kind::Encoded);
-                        i += 2;
-                    }
-                    // Names are sorted decoded, so any escape in one is decoded.
-                    Some(_) if eq.is_none() => name_kind = Kind::Decoded,
-                    Some(_) => value_kind = Kind::Decoded,
-                }
-                i += 1;
-            }
-            let end = i;
-            i += 1;
-            if end == start {
-                continue;
-            }
-            let (name_end, value_start) = eq.map_or((end, end), |at| (at, at + 1));
-            let name = self.part(buf, name_kind, s, start, name_end)?;
-            let value = self.part(buf, value_kind, s, value_start, end)?;
+        let kind = |form| match form {
+            Form::Plain => Kind::Plain,
+            Form::Strict => Kind::Encoded,
+            Form::Other => Kind::Decoded,
+        };
+        for p in scan_query(s) {
+            let name = self.part(buf, kind(p.name_form), s, p.name.start, p.name.end)?;
+            let value = self.part(buf, kind(p.value_form), s, p.value.start, p.value.end)?;
             let key = key_of(get(self.wire, &self.text, name).as_bytes());
             self.spans.push(Span { key, name, value });
         }
@@ -502,7 +403,7 @@ impl<'r> Covered<'r> {
     }
 
     fn add(&mut self, name: Name, value: &str) {
-        self.add_with(name, |text| push_encoded(text, value, false));
+        self.add_with(name, |text| push_strict(text, value, false));
     }
 
     fn add_version_nonce_time(&mut self, nonce: &str, time: DateTime<Utc>) {
@@ -515,7 +416,7 @@ impl<'r> Covered<'r> {
         self.add_with(TIMESTAMP, |text| match timestamp(time) {
             // ASCII digits and separators.
             Some(encoded) => text.push_str(std::str::from_utf8(&encoded).unwrap_or_default()),
-            None => push_encoded(text, &time_format::iso8601_extended(time), false),
+            None => push_strict(text, &time_format::iso8601_extended(time), false),
         });
     }
 
@@ -579,8 +480,8 @@ fn push_sts_part(sts: &mut String, s: &str, kind: Kind) {
     match kind {
         // Unreserved bytes encode to themselves.
         Kind::Plain => sts.push_str(s),
-        Kind::Encoded => push_encoded(sts, s, false),
-        Kind::Decoded => push_encoded(sts, s, true),
+        Kind::Encoded => push_strict(sts, s, false),
+        Kind::Decoded => push_strict(sts, s, true),
     }
 }
 
@@ -588,7 +489,7 @@ fn push_sts_part(sts: &mut String, s: &str, kind: Kind) {
 fn push_canonical_part(out: &mut String, s: &str, kind: Kind) {
     match kind {
         Kind::Plain | Kind::Encoded => out.push_str(s),
-        Kind::Decoded => push_encoded(out, s, false),
+        Kind::Decoded => push_strict(out, s, false),
     }
 }
 
@@ -606,7 +507,7 @@ impl Added {
         let mut signature_at = None;
         if let Some(signature) = signature {
             let start = self.text.len();
-            push_encoded(&mut self.text, signature, false);
+            push_strict(&mut self.text, signature, false);
             signature_at = Some((start, self.text.len()));
         }
         let text = &*self.text;
@@ -875,7 +776,7 @@ fn sign_with<B: AsRef<[u8]>>(
         Auth::Anonymous => return Ok(None),
         Auth::Bearer { token, .. } => {
             let mut encoded = String::with_capacity(token.len());
-            push_encoded(&mut encoded, token, false);
+            push_strict(&mut encoded, token, false);
             place(
                 req,
                 &[("BearerToken", &encoded), ("SignatureType", "BEARERTOKEN")],
@@ -984,26 +885,6 @@ mod tests {
                     proptest::prop_assert_eq!(out, "kept");
                 }
             }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn encodes_as_the_shared_encoder_once_and_twice(s in "\\PC{0,40}") {
-            let mut once = String::new();
-            crate::sign::encoding::push_encoded(&mut once, &s, crate::sign::encoding::RFC3986);
-            let mut twice = String::new();
-            crate::sign::encoding::push_encoded(&mut twice, &once, crate::sign::encoding::RFC3986);
-            let mut out = String::from("kept");
-            push_encoded(&mut out, &s, false);
-            proptest::prop_assert_eq!(out, format!("kept{once}"));
-            let mut out = String::new();
-            push_encoded(&mut out, &s, true);
-            proptest::prop_assert_eq!(&out, &twice);
-            // Text encoded once is encoded again by encoding it once.
-            let mut again = String::new();
-            push_encoded(&mut again, &once, false);
-            proptest::prop_assert_eq!(again, twice);
         }
     }
 
