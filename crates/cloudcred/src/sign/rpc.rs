@@ -153,8 +153,10 @@ enum Buf {
     Query,
     /// The form body as sent.
     Form,
-    /// [`Covered::text`]: decoded components, the signer's names and values.
+    /// [`Covered::text`]: decoded components, the signer's values.
     Text,
+    /// [`NAMES`], the signer's parameter names.
+    Names,
 }
 
 /// What a component's text is, which decides how it is written encoded.
@@ -189,32 +191,41 @@ struct Span {
     value: Part,
 }
 
-/// A parameter name of the signer's, its [`Span::key`] computed at compile time.
+/// Every parameter name of the signer's, which their [`Part`]s are ranges of (no copy per
+/// signature).
+const NAMES: &str =
+    "AccessKeyIdPublicKeyIdSignatureMethodSignatureTypeSignatureVersionSignatureNonceTimestamp\
+     SecurityToken";
+
+/// A parameter name of the signer's: where it is in [`NAMES`], its [`Span::key`] computed at
+/// compile time.
 #[derive(Clone, Copy)]
 struct Name {
     text: &'static str,
+    at: usize,
     key: (u64, u64),
 }
 
 impl Name {
-    const fn new(text: &'static str) -> Self {
+    const fn new(text: &'static str, at: usize) -> Self {
         Self {
             text,
+            at,
             key: name_key(text.as_bytes()),
         }
     }
 }
 
-const ACCESS_KEY_ID: Name = Name::new("AccessKeyId");
+const ACCESS_KEY_ID: Name = Name::new("AccessKeyId", 0);
 #[cfg(feature = "rsa")]
-const PUBLIC_KEY_ID: Name = Name::new("PublicKeyId");
-const SIGNATURE_METHOD: Name = Name::new("SignatureMethod");
+const PUBLIC_KEY_ID: Name = Name::new("PublicKeyId", 11);
+const SIGNATURE_METHOD: Name = Name::new("SignatureMethod", 22);
 #[cfg(feature = "rsa")]
-const SIGNATURE_TYPE: Name = Name::new("SignatureType");
-const SIGNATURE_VERSION: Name = Name::new("SignatureVersion");
-const SIGNATURE_NONCE: Name = Name::new("SignatureNonce");
-const TIMESTAMP: Name = Name::new("Timestamp");
-const SECURITY_TOKEN: Name = Name::new("SecurityToken");
+const SIGNATURE_TYPE: Name = Name::new("SignatureType", 37);
+const SIGNATURE_VERSION: Name = Name::new("SignatureVersion", 50);
+const SIGNATURE_NONCE: Name = Name::new("SignatureNonce", 66);
+const TIMESTAMP: Name = Name::new("Timestamp", 80);
+const SECURITY_TOKEN: Name = Name::new("SecurityToken", 89);
 
 /// [`Span::key`] of `name`.
 const fn name_key(name: &[u8]) -> (u64, u64) {
@@ -277,8 +288,19 @@ fn get<'t>(wire: Wire<'t>, text: &'t str, part: Part) -> &'t str {
         Buf::Query => wire.query,
         Buf::Form => wire.form,
         Buf::Text => text,
+        Buf::Names => NAMES,
     };
     &all[part.start..part.end]
+}
+
+/// The order of two parameters whose names share their [`Span::key`]: by whole decoded
+/// (name, value).
+#[cold]
+#[inline(never)]
+fn tie(wire: Wire<'_>, text: &str, a: &Span, b: &Span) -> std::cmp::Ordering {
+    let get = |part: Part| get(wire, text, part);
+    let decoded = |part: Part| decoded(wire, text, part);
+    (get(a.name), decoded(a.value)).cmp(&(get(b.name), decoded(b.value)))
 }
 
 /// The decoded text of `part`, which only a tie of names needs for a value read in place.
@@ -365,33 +387,27 @@ impl<'r> Covered<'r> {
 
     /// Adds the signer's parameter `name`, its value written encoded by `value`, unless it is
     /// set.
-    fn add_with(&mut self, name: Name, value: impl FnOnce(&mut String)) {
+    ///
+    /// `value` says whether it wrote an escape (else the value is unreserved bytes only).
+    fn add_with(&mut self, name: Name, value: impl FnOnce(&mut String) -> bool) {
         let (wire, text) = (self.wire, &*self.text);
         let set = |s: &Span| s.key == name.key && get(wire, text, s.name) == name.text;
         if self.spans.iter().any(set) || self.added_len == MAX_ADDED {
             return;
         }
         let start = self.text.len();
-        self.text.push_str(name.text);
-        let mid = self.text.len();
-        value(&mut self.text);
-        let end = self.text.len();
+        let escaped = value(&mut self.text);
         let value = Part {
             buf: Buf::Text,
-            // Written without an escape, it is unreserved bytes only.
-            kind: if self.text.as_bytes()[mid..].contains(&b'%') {
-                Kind::Encoded
-            } else {
-                Kind::Plain
-            },
-            start: mid,
-            end,
+            kind: if escaped { Kind::Encoded } else { Kind::Plain },
+            start,
+            end: self.text.len(),
         };
         let name_part = Part {
-            buf: Buf::Text,
+            buf: Buf::Names,
             kind: Kind::Plain,
-            start,
-            end: mid,
+            start: name.at,
+            end: name.at + name.text.len(),
         };
         self.spans.push(Span {
             key: name.key,
@@ -403,7 +419,12 @@ impl<'r> Covered<'r> {
     }
 
     fn add(&mut self, name: Name, value: &str) {
-        self.add_with(name, |text| push_strict(text, value, false));
+        self.add_with(name, |text| {
+            let start = text.len();
+            push_strict(text, value, false);
+            // Escapes lengthen it.
+            text.len() - start != value.len()
+        });
     }
 
     fn add_version_nonce_time(&mut self, nonce: &str, time: DateTime<Utc>) {
@@ -413,10 +434,13 @@ impl<'r> Covered<'r> {
     }
 
     fn add_time(&mut self, time: DateTime<Utc>) {
-        self.add_with(TIMESTAMP, |text| match timestamp(time) {
-            // ASCII digits and separators.
-            Some(encoded) => text.push_str(std::str::from_utf8(&encoded).unwrap_or_default()),
-            None => push_strict(text, &time_format::iso8601_extended(time), false),
+        // Either form holds escapes (of `:`).
+        self.add_with(TIMESTAMP, |text| {
+            match timestamp(time) {
+                Some(encoded) => text.push_str(std::str::from_utf8(&encoded).unwrap_or_default()),
+                None => push_strict(text, &time_format::iso8601_extended(time), false),
+            }
+            true
         });
     }
 
@@ -428,13 +452,15 @@ impl<'r> Covered<'r> {
     ) -> (Option<String>, ScratchString) {
         let (wire, text) = (self.wire, &*self.text);
         let get = |part: Part| get(wire, text, part);
-        let decoded = |part: Part| decoded(wire, text, part);
         // Keys differ only where the names do, in the same order (a name ending within its
-        // first 16 bytes is padded with zeros, which sort first as its end does).
+        // first 16 bytes is padded with zeros, which sort first as its end does). Only equal
+        // keys compare the texts, out of line, so that the key comparison is inlined.
         self.spans.sort_unstable_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| (get(a.name), decoded(a.value)).cmp(&(get(b.name), decoded(b.value))))
+            if a.key == b.key {
+                tie(wire, text, a, b)
+            } else {
+                a.key.cmp(&b.key)
+            }
         });
         let len = method.len() + 5 + 2 * (wire.query.len() + wire.form.len() + text.len());
         let mut canonical = (details == Details::Want).then(|| String::with_capacity(len));
@@ -944,6 +970,26 @@ mod tests {
                 proptest::prop_assert_eq!(&d.string_to_sign, &string_to_sign("POST", &all));
                 proptest::prop_assert_eq!(d.canonical_request.as_deref(), Some(&*canonicalized_query(&all)));
             }
+        }
+    }
+
+    #[test]
+    fn names_are_where_they_say() {
+        #[cfg(feature = "rsa")]
+        let rsa = [PUBLIC_KEY_ID, SIGNATURE_TYPE];
+        #[cfg(not(feature = "rsa"))]
+        let rsa = [];
+        let names = [
+            ACCESS_KEY_ID,
+            SIGNATURE_METHOD,
+            SIGNATURE_VERSION,
+            SIGNATURE_NONCE,
+            TIMESTAMP,
+            SECURITY_TOKEN,
+        ];
+        for name in names.into_iter().chain(rsa) {
+            assert_eq!(&NAMES[name.at..name.at + name.text.len()], name.text);
+            assert_eq!(name.key, key_of(name.text.as_bytes()));
         }
     }
 
