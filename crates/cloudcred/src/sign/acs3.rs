@@ -77,44 +77,48 @@ pub(super) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Res
         return Ok(());
     }
     let mut decoded = scratch::string(0);
-    // A parameter without a value sorts as one with an empty value: both are written `name=`.
-    let mut params: Vec<[(Form, Range<usize>); 2]> = Vec::with_capacity(8);
+    // Ranges of the query, or past its length of `decoded`; a parameter without a value sorts
+    // as one with an empty value: both are written `name=`.
+    let mut params = scratch::ranges(8);
     for p in scan_query(query) {
-        let mut part = |form: Form, range: Range<usize>| -> Result<(Form, Range<usize>)> {
+        let mut part = |form: Form, range: Range<usize>| -> Result<Range<usize>> {
             if form != Form::Other {
-                return Ok((form, range));
+                return Ok(range);
             }
-            let start = decoded.len();
+            let start = query.len() + decoded.len();
             push_decoded(&mut decoded, &query[range])?;
-            Ok((Form::Other, start..decoded.len()))
+            Ok(start..query.len() + decoded.len())
         };
-        params.push([part(p.name_form, p.name)?, part(p.value_form, p.value)?]);
+        params.push((part(p.name_form, p.name)?, part(p.value_form, p.value)?));
     }
-    let text = |(form, range): &(Form, Range<usize>)| match form {
-        Form::Other => &decoded[range.clone()],
-        Form::Plain | Form::Strict => &query[range.clone()],
+    let sent = |r: &Range<usize>| r.start < query.len();
+    let text = |r: &Range<usize>| match r.start.checked_sub(query.len()) {
+        None => &query[r.clone()],
+        Some(start) => &decoded[start..r.end - query.len()],
     };
-    // Values sent strict compare decoded: their escapes are ASCII, so they decode to UTF-8.
-    let value = |p: &(Form, Range<usize>)| match p.0 {
-        Form::Strict => decode(text(p)).unwrap_or(Cow::Borrowed(text(p))),
-        Form::Plain | Form::Other => Cow::Borrowed(text(p)),
+    // Values as sent compare decoded (a strict one's escapes are ASCII: it decodes to UTF-8).
+    let value = |r: &Range<usize>| match sent(r) {
+        true => decode(text(r)).unwrap_or(Cow::Borrowed(text(r))),
+        false => Cow::Borrowed(text(r)),
     };
-    params.sort_unstable_by(|[an, av], [bn, bv]| {
+    params.sort_unstable_by(|(an, av), (bn, bv)| {
         text(an)
             .cmp(text(bn))
             .then_with(|| value(av).cmp(&value(bv)))
     });
-    for (i, [name, value]) in params.iter().enumerate() {
+    for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        for (at, p) in [name, value].into_iter().enumerate() {
+        for (at, r) in [name, value].into_iter().enumerate() {
             if at == 1 {
                 out.push('=');
             }
-            match p.0 {
-                Form::Other => push_strict(out, text(p), false),
-                Form::Plain | Form::Strict => out.push_str(text(p)),
+            // As sent, plain or strict, a component is its own encoding.
+            if sent(r) {
+                out.push_str(text(r));
+            } else {
+                push_strict(out, text(r), false);
             }
         }
     }
