@@ -551,16 +551,17 @@ impl Added {
 
 /// Appends `s` percent-decoded (with `form`, `+` as a space) to `out`; refuses, with the error
 /// of [`decode`], a component that does not decode to UTF-8.
+///
+/// Only components not sent in their encoded form get here (see [`Kind`]), so the bytes are
+/// decoded into a buffer of their own (wiped when dropped: it may hold a token) and checked as
+/// text there, rather than written into `out` unchecked.
 fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
     let raw = s.as_bytes();
     if !raw.iter().any(|&b| b == b'%' || (form && b == b'+')) {
         out.push_str(s);
         return Ok(());
     }
-    let start = out.len();
-    // SAFETY: the bytes written after `start` are checked to be UTF-8 before `out` is used as
-    // text again, and removed when they are not.
-    let buf = unsafe { out.as_mut_vec() };
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(raw.len()));
     let hex = |b: &u8| char::from(*b).to_digit(16);
     let mut i = 0;
     while i < raw.len() {
@@ -578,14 +579,16 @@ fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
         buf.push(if form && b == b'+' { b' ' } else { b });
         i += 1;
     }
-    if std::str::from_utf8(&buf[start..]).is_err() {
-        buf.truncate(start);
+    match std::str::from_utf8(&buf) {
+        Ok(decoded) => {
+            out.push_str(decoded);
+            Ok(())
+        }
         // `decode` fails on the same bytes (a space is UTF-8): its error, not a second wording.
-        return Err(decode(s)
+        Err(_) => Err(decode(s)
             .err()
-            .unwrap_or_else(|| Error::signing(ALGORITHM, "a parameter does not decode to UTF-8")));
+            .unwrap_or_else(|| Error::signing(ALGORITHM, "a parameter does not decode to UTF-8"))),
     }
-    Ok(())
 }
 
 /// `2016-02-23T12%3A46%3A24Z`: the time as [`time_format::iso8601_extended`] writes it,
