@@ -6,21 +6,25 @@
 //! request signer reads both, then *appends* its own parameters and `Signature` to the query; the
 //! caller's parameters are never re-encoded or reordered on the wire.
 //!
-//! One signature decodes every parameter into one buffer, sorts them as ranges of it, and writes
-//! the string to sign in one pass (the canonicalized query encoded twice at once); the signed
-//! query is built in one buffer of its exact length that the `Uri` takes over.
+//! One signature splits the query (and form body) in one scan that also tells which components
+//! are already in their encoded form, as clients send them: those are read in place, only the
+//! others are decoded (into one buffer). The parameters are sorted as ranges and the string to
+//! sign is written in one pass, unreserved runs copied whole; the signer's values are encoded
+//! once, for both the string to sign and the wire, and the signed query is built in one buffer
+//! of its exact length that the `Uri` takes over.
 
 use super::credential_gate::{auth, Auth};
 use super::details::{Details, SigningDetails};
-use super::encoding::{decode, split_query};
+use super::encoding::{decode, push_strict, scan_query, Form};
 use super::keyed_macs;
 use super::primitives;
 use super::request_url::append_query_in_place;
+use super::scratch::{self, ScratchString};
 use super::time_format;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
 use bytes::Bytes;
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use hmac::Mac;
 use http::uri::PathAndQuery;
 use http::{Request, Uri};
@@ -28,6 +32,7 @@ use http::{Request, Uri};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 #[cfg(feature = "rsa")]
 use rsa::pkcs8::DecodePrivateKey;
+use std::borrow::Cow;
 #[cfg(feature = "rsa")]
 use std::fmt;
 
@@ -41,21 +46,31 @@ const MAX_ADDED: usize = 7;
 
 /// `enc(name)=enc(value)` pairs sorted by name (byte order), joined with `&` (§2.2 steps 1–4).
 pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
-    let mut out = Vec::new();
+    let mut out = String::new();
     for (i, (k, v)) in sorted_pairs(params).into_iter().enumerate() {
-        push_canonical_pair(Some(&mut out), None, i == 0, k, v);
+        if i > 0 {
+            out.push('&');
+        }
+        push_strict(&mut out, k, false);
+        out.push('=');
+        push_strict(&mut out, v, false);
     }
-    text(out)
+    out
 }
 
 /// `METHOD&%2F&enc(CanonicalizedQuery)` (§2.2 step 5).
 pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, V)]) -> String {
-    let mut sts = Vec::new();
+    let mut sts = String::new();
     push_sts_head(&mut sts, method);
     for (i, (k, v)) in sorted_pairs(params).into_iter().enumerate() {
-        push_canonical_pair(None, Some(&mut sts), i == 0, k, v);
+        if i > 0 {
+            sts.push_str("%26");
+        }
+        push_strict(&mut sts, k, true);
+        sts.push_str("%3D");
+        push_strict(&mut sts, v, true);
     }
-    text(sts)
+    sts
 }
 
 /// The parameters a signature covers, `Signature` left out, sorted by (name, value).
@@ -69,99 +84,10 @@ fn sorted_pairs<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<(&str, &
     sorted
 }
 
-/// Text built from `&str` pieces and ASCII escapes only, so always UTF-8.
-fn text(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// Whether RFC 3986 strict keeps a byte as is (`A–Z a–z 0–9 - _ . ~`).
-///
-/// `encoding::push_encoded` writes one output; the RPC string to sign needs each byte encoded
-/// once for the canonicalized query and twice for the string to sign, and its escape count to
-/// size the signed query exactly (a `Bytes` takes that buffer over only when it is full).
-const UNRESERVED: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
-        b += 1;
-    }
-    t
-};
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
 /// `METHOD&%2F&`, the head of the string to sign.
-fn push_sts_head(sts: &mut Vec<u8>, method: &str) {
-    sts.extend_from_slice(method.as_bytes());
-    sts.extend_from_slice(b"&%2F&");
-}
-
-/// Appends one parameter to the canonicalized query (`&name=value`, encoded once) and to the
-/// string to sign (the same encoded again).
-fn push_canonical_pair(
-    canonical: Option<&mut Vec<u8>>,
-    sts: Option<&mut Vec<u8>>,
-    first: bool,
-    name: &str,
-    value: &str,
-) {
-    if let Some(c) = canonical {
-        if !first {
-            c.push(b'&');
-        }
-        push_encoded(c, name.as_bytes(), false);
-        c.push(b'=');
-        push_encoded(c, value.as_bytes(), false);
-    }
-    if let Some(s) = sts {
-        if !first {
-            s.extend_from_slice(b"%26");
-        }
-        push_encoded(s, name.as_bytes(), true);
-        s.extend_from_slice(b"%3D");
-        push_encoded(s, value.as_bytes(), true);
-    }
-}
-
-/// Appends `s` encoded RFC 3986 strict; with `twice`, encoded once more (an escape's `%` as
-/// `%25`), as the string to sign holds the canonicalized query.
-///
-/// Unchecked stores into room made first: the runs between escapes are a few bytes long, and a
-/// `memcpy` per run, then a checked push per byte, were each a tenth of a signature. The room is
-/// the worst case when the buffer has it, else exactly what `s` needs, so a buffer sized exactly
-/// by [`pairs_len`] never grows.
-fn push_encoded(out: &mut Vec<u8>, s: &[u8], twice: bool) {
-    let escape_len = if twice { 5 } else { 3 };
-    if out.capacity() - out.len() < s.len() * escape_len {
-        let escapes = s.iter().filter(|&&b| !UNRESERVED[usize::from(b)]).count();
-        out.reserve(s.len() + escapes * (escape_len - 1));
-    }
-    let start = out.len();
-    // SAFETY: after the reservation above there is room for every byte `s` encodes to after
-    // `start` (kept bytes write one, escapes `escape_len`), so every store is inside the
-    // allocation, and `set_len` covers exactly the bytes written, all initialised.
-    unsafe {
-        let dst = out.as_mut_ptr().add(start);
-        let mut n = 0;
-        for &b in s {
-            if UNRESERVED[usize::from(b)] {
-                *dst.add(n) = b;
-                n += 1;
-            } else {
-                *dst.add(n) = b'%';
-                if twice {
-                    *dst.add(n + 1) = b'2';
-                    *dst.add(n + 2) = b'5';
-                }
-                *dst.add(n + escape_len - 2) = HEX_UPPER[usize::from(b >> 4)];
-                *dst.add(n + escape_len - 1) = HEX_UPPER[usize::from(b & 15)];
-                n += escape_len;
-            }
-        }
-        out.set_len(start + n);
-    }
+fn push_sts_head(sts: &mut String, method: &str) {
+    sts.push_str(method);
+    sts.push_str("&%2F&");
 }
 
 /// Base64(HMAC-SHA1(secret + `&`, string_to_sign)) (§2.2 step 6).
@@ -219,188 +145,423 @@ fn is_form(content_type: &http::HeaderValue) -> bool {
     content_type.as_bytes().len() >= 33
         && content_type.as_bytes()[..33].eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
 }
-
-/// A parameter as byte ranges of [`Covered::text`].
-#[derive(Clone, Copy, Default)]
-struct Span {
-    /// The name's first 8 bytes, big-endian, zero-padded: most comparisons of the sort end
-    /// here instead of in two `memcmp` calls (the sort was an eighth of a signature).
-    key: u64,
-    name: (usize, usize),
-    value: (usize, usize),
+/// Which text a component lies in.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Buf {
+    /// The query as sent.
+    #[default]
+    Query,
+    /// The form body as sent.
+    Form,
+    /// [`Covered::text`]: decoded components, the signer's values.
+    Text,
+    /// [`NAMES`], the signer's parameter names.
+    Names,
 }
 
-impl Span {
-    fn new(text: &str, name: (usize, usize), value: (usize, usize)) -> Self {
+/// What a component's text is, which decides how it is written encoded.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Unreserved bytes only: its own decoding and its own encoding.
+    #[default]
+    Plain,
+    /// Encoded once as RFC 3986 strict would (upper-case escapes of ASCII bytes it escapes
+    /// only), as clients send it: read in place instead of decoded and encoded again.
+    Encoded,
+    /// Decoded text.
+    Decoded,
+}
+
+/// A name or a value: a byte range of a [`Buf`].
+#[derive(Clone, Copy, Default)]
+struct Part {
+    buf: Buf,
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// A parameter.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    /// The decoded name's first 16 bytes, big-endian, zero-padded: the comparisons of the
+    /// sort end here, but for names sharing them (or equal), instead of in two `memcmp` calls.
+    key: (u64, u64),
+    name: Part,
+    value: Part,
+}
+
+/// Every parameter name of the signer's, which their [`Part`]s are ranges of (no copy per
+/// signature).
+const NAMES: &str =
+    "AccessKeyIdPublicKeyIdSignatureMethodSignatureTypeSignatureVersionSignatureNonceTimestamp\
+     SecurityToken";
+
+/// A parameter name of the signer's: where it is in [`NAMES`], its [`Span::key`] computed at
+/// compile time.
+#[derive(Clone, Copy)]
+struct Name {
+    text: &'static str,
+    at: usize,
+    key: (u64, u64),
+}
+
+impl Name {
+    const fn new(text: &'static str, at: usize) -> Self {
         Self {
-            key: name_key(&text[name.0..name.1]),
-            name,
-            value,
+            text,
+            at,
+            key: name_key(text.as_bytes()),
         }
     }
 }
 
+const ACCESS_KEY_ID: Name = Name::new("AccessKeyId", 0);
+#[cfg(feature = "rsa")]
+const PUBLIC_KEY_ID: Name = Name::new("PublicKeyId", 11);
+const SIGNATURE_METHOD: Name = Name::new("SignatureMethod", 22);
+#[cfg(feature = "rsa")]
+const SIGNATURE_TYPE: Name = Name::new("SignatureType", 37);
+const SIGNATURE_VERSION: Name = Name::new("SignatureVersion", 50);
+const SIGNATURE_NONCE: Name = Name::new("SignatureNonce", 66);
+const TIMESTAMP: Name = Name::new("Timestamp", 80);
+const SECURITY_TOKEN: Name = Name::new("SecurityToken", 89);
+
 /// [`Span::key`] of `name`.
-fn name_key(name: &str) -> u64 {
-    let mut key = [0u8; 8];
-    let head = &name.as_bytes()[..name.len().min(8)];
-    key[..head.len()].copy_from_slice(head);
-    u64::from_be_bytes(key)
+const fn name_key(name: &[u8]) -> (u64, u64) {
+    let mut key = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 16 {
+        key[i] = name[i];
+        i += 1;
+    }
+    let (mut hi, mut lo) = ([0u8; 8], [0u8; 8]);
+    let mut i = 0;
+    while i < 8 {
+        hi[i] = key[i];
+        lo[i] = key[i + 8];
+        i += 1;
+    }
+    (u64::from_be_bytes(hi), u64::from_be_bytes(lo))
 }
 
-/// Every parameter the signature covers: the query, a form body's parameters and the signer's
-/// own, decoded into one buffer (a string per decoded component and a pair of them per
-/// parameter were a tenth of a signature) and sorted as ranges of it.
-struct Covered {
-    text: String,
-    spans: Vec<Span>,
-    /// The signer's parameters in the order they go on the wire (`spans` gets sorted).
-    added: [Span; MAX_ADDED],
-    added_len: usize,
+/// [`name_key`], with whole words read at once (it runs for every parameter of the request).
+fn key_of(name: &[u8]) -> (u64, u64) {
+    let word = |b: &[u8]| match b.get(..8) {
+        Some(w) => u64::from_be_bytes(w.try_into().unwrap_or_default()),
+        None => b
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &c)| w | u64::from(c) << (56 - 8 * i)),
+    };
+    (word(name), word(name.get(8..).unwrap_or_default()))
 }
 
-impl Covered {
-    /// The request's parameters, with `room` bytes spare for the signer's.
-    fn of<B: AsRef<[u8]>>(req: &Request<B>, room: usize) -> Result<Self> {
+/// The query and, for a form POST, the body of a request: the parameters the signature covers
+/// as they are on the wire.
+#[derive(Clone, Copy)]
+struct Wire<'r> {
+    query: &'r str,
+    form: &'r str,
+}
+
+impl<'r> Wire<'r> {
+    fn of<B: AsRef<[u8]>>(req: &'r Request<B>) -> Result<Self> {
         let query = req.uri().query().unwrap_or("");
         let form = if req
             .headers()
             .get(http::header::CONTENT_TYPE)
             .is_some_and(is_form)
         {
-            Some(
-                std::str::from_utf8(req.body().as_ref())
-                    .map_err(|_| Error::signing(ALGORITHM, "the form body is not valid UTF-8"))?,
-            )
+            std::str::from_utf8(req.body().as_ref())
+                .map_err(|_| Error::signing(ALGORITHM, "the form body is not valid UTF-8"))?
         } else {
-            None
+            ""
         };
-        let raw = query.len() + form.map_or(0, str::len);
+        Ok(Self { query, form })
+    }
+}
+
+/// The text of `part`.
+fn get<'t>(wire: Wire<'t>, text: &'t str, part: Part) -> &'t str {
+    let all = match part.buf {
+        Buf::Query => wire.query,
+        Buf::Form => wire.form,
+        Buf::Text => text,
+        Buf::Names => NAMES,
+    };
+    &all[part.start..part.end]
+}
+
+/// The order of two parameters whose names share their [`Span::key`]: by whole decoded
+/// (name, value).
+#[cold]
+#[inline(never)]
+fn tie(wire: Wire<'_>, text: &str, a: &Span, b: &Span) -> std::cmp::Ordering {
+    let get = |part: Part| get(wire, text, part);
+    let decoded = |part: Part| decoded(wire, text, part);
+    (get(a.name), decoded(a.value)).cmp(&(get(b.name), decoded(b.value)))
+}
+
+/// The decoded text of `part`, which only a tie of names needs for a value read in place.
+fn decoded<'t>(wire: Wire<'t>, text: &'t str, part: Part) -> Cow<'t, str> {
+    let s = get(wire, text, part);
+    match part.kind {
+        // Its escapes are ASCII bytes: it decodes to UTF-8.
+        Kind::Encoded => decode(s).unwrap_or(Cow::Borrowed(s)),
+        Kind::Plain | Kind::Decoded => Cow::Borrowed(s),
+    }
+}
+
+/// Every parameter the signature covers: the query's and a form body's, read where they are
+/// unless they need decoding (a component of unreserved bytes is written to the string to sign
+/// as it is), and the signer's own, encoded once for the wire; sorted as [`Span`]s.
+struct Covered<'r> {
+    wire: Wire<'r>,
+    /// Decoded components, the signer's names and encoded values (a security token among them).
+    text: ScratchString,
+    spans: Vec<Span>,
+    /// The signer's parameters in the order they go on the wire (`spans` gets sorted).
+    added: [(&'static str, Part); MAX_ADDED],
+    added_len: usize,
+}
+
+impl<'r> Covered<'r> {
+    /// The request's parameters, with `room` bytes spare for the signer's.
+    fn of(wire: Wire<'r>, room: usize) -> Result<Self> {
+        let raw = wire.query.len() + wire.form.len();
         let mut covered = Self {
-            // Decoding never lengthens a component.
-            text: String::with_capacity(raw + room),
+            wire,
+            text: scratch::string(raw + room),
             spans: Vec::with_capacity(MAX_ADDED + 4 + raw / 8),
-            added: [Span::default(); MAX_ADDED],
+            added: [("", Part::default()); MAX_ADDED],
             added_len: 0,
         };
-        for p in split_query(query) {
-            covered.push_decoded(p.name, p.value, false)?;
-        }
-        for p in form.into_iter().flat_map(split_query) {
-            // A form body decodes `+` as a space (application/x-www-form-urlencoded), unlike
-            // the query, where cloudcred's wire contract reads `+` literally.
-            covered.push_decoded(p.name, p.value, true)?;
-        }
+        covered.push_params(Buf::Query)?;
+        // A form body decodes `+` as a space (application/x-www-form-urlencoded), unlike the
+        // query, where cloudcred's wire contract reads `+` literally.
+        covered.push_params(Buf::Form)?;
         Ok(covered)
     }
 
-    fn push_decoded(&mut self, name: &str, value: Option<&str>, form: bool) -> Result<()> {
-        let start = self.text.len();
-        push_decoded(&mut self.text, name, form)?;
-        let mid = self.text.len();
-        if let Some(value) = value {
-            push_decoded(&mut self.text, value, form)?;
+    /// The parameters of the query or the form body.
+    fn push_params(&mut self, buf: Buf) -> Result<()> {
+        let s = if buf == Buf::Form {
+            self.wire.form
+        } else {
+            self.wire.query
+        };
+        let kind = |form| match form {
+            Form::Plain => Kind::Plain,
+            Form::Strict => Kind::Encoded,
+            Form::Other => Kind::Decoded,
+        };
+        for p in scan_query(s) {
+            let name = self.part(buf, kind(p.name_form), s, p.name.start, p.name.end)?;
+            let value = self.part(buf, kind(p.value_form), s, p.value.start, p.value.end)?;
+            let key = key_of(get(self.wire, &self.text, name).as_bytes());
+            self.spans.push(Span { key, name, value });
         }
-        self.spans
-            .push(Span::new(&self.text, (start, mid), (mid, self.text.len())));
         Ok(())
     }
 
-    fn get(&self, (start, end): (usize, usize)) -> &str {
-        &self.text[start..end]
+    /// `s[start..end]` in place, or decoded into `text`.
+    fn part(&mut self, buf: Buf, kind: Kind, s: &str, start: usize, end: usize) -> Result<Part> {
+        if kind != Kind::Decoded {
+            return Ok(Part {
+                buf,
+                kind,
+                start,
+                end,
+            });
+        }
+        let at = self.text.len();
+        push_decoded(&mut self.text, &s[start..end], buf == Buf::Form)?;
+        Ok(Part {
+            buf: Buf::Text,
+            kind,
+            start: at,
+            end: self.text.len(),
+        })
     }
 
-    /// Adds the signer's parameter `name`, its value written by `value`, unless it is set.
-    fn add_with(&mut self, name: &str, value: impl FnOnce(&mut String)) {
-        let key = name_key(name);
-        let set = |s: &Span| s.key == key && self.get(s.name) == name;
+    /// Adds the signer's parameter `name`, its value written encoded by `value`, unless it is
+    /// set.
+    ///
+    /// `value` says whether it wrote an escape (else the value is unreserved bytes only).
+    fn add_with(&mut self, name: Name, value: impl FnOnce(&mut String) -> bool) {
+        let (wire, text) = (self.wire, &*self.text);
+        let set = |s: &Span| s.key == name.key && get(wire, text, s.name) == name.text;
         if self.spans.iter().any(set) || self.added_len == MAX_ADDED {
             return;
         }
         let start = self.text.len();
-        self.text.push_str(name);
-        let mid = self.text.len();
-        value(&mut self.text);
-        let span = Span::new(&self.text, (start, mid), (mid, self.text.len()));
-        self.spans.push(span);
-        self.added[self.added_len] = span;
+        let escaped = value(&mut self.text);
+        let value = Part {
+            buf: Buf::Text,
+            kind: if escaped { Kind::Encoded } else { Kind::Plain },
+            start,
+            end: self.text.len(),
+        };
+        let name_part = Part {
+            buf: Buf::Names,
+            kind: Kind::Plain,
+            start: name.at,
+            end: name.at + name.text.len(),
+        };
+        self.spans.push(Span {
+            key: name.key,
+            name: name_part,
+            value,
+        });
+        self.added[self.added_len] = (name.text, value);
         self.added_len += 1;
     }
 
-    fn add(&mut self, name: &str, value: &str) {
-        self.add_with(name, |text| text.push_str(value));
+    fn add(&mut self, name: Name, value: &str) {
+        self.add_with(name, |text| {
+            let start = text.len();
+            push_strict(text, value, false);
+            // Escapes lengthen it.
+            text.len() - start != value.len()
+        });
     }
 
     fn add_version_nonce_time(&mut self, nonce: &str, time: DateTime<Utc>) {
-        self.add("SignatureVersion", "1.0");
-        self.add("SignatureNonce", nonce);
-        self.add_with("Timestamp", |text| push_timestamp(text, time));
+        self.add(SIGNATURE_VERSION, "1.0");
+        self.add(SIGNATURE_NONCE, nonce);
+        self.add_time(time);
+    }
+
+    fn add_time(&mut self, time: DateTime<Utc>) {
+        // Either form holds escapes (of `:`).
+        self.add_with(TIMESTAMP, |text| {
+            match timestamp(time) {
+                Some(encoded) => text.push_str(std::str::from_utf8(&encoded).unwrap_or_default()),
+                None => push_strict(text, &time_format::iso8601_extended(time), false),
+            }
+            true
+        });
     }
 
     /// The string to sign of `method` and, with [`Details::Want`], the canonicalized query.
-    fn string_to_sign(&mut self, method: &str, details: Details) -> (Option<Vec<u8>>, Vec<u8>) {
-        let text = &self.text;
-        let get = |(start, end): (usize, usize)| &text[start..end];
+    fn string_to_sign(
+        &mut self,
+        method: &str,
+        details: Details,
+    ) -> (Option<String>, ScratchString) {
+        let (wire, text) = (self.wire, &*self.text);
+        let get = |part: Part| get(wire, text, part);
         // Keys differ only where the names do, in the same order (a name ending within its
-        // first 8 bytes is padded with zeros, which sort first as its end does).
+        // first 16 bytes is padded with zeros, which sort first as its end does). Only equal
+        // keys compare the texts, out of line, so that the key comparison is inlined.
         self.spans.sort_unstable_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| (get(a.name), get(a.value)).cmp(&(get(b.name), get(b.value))))
+            if a.key == b.key {
+                tie(wire, text, a, b)
+            } else {
+                a.key.cmp(&b.key)
+            }
         });
-        // Sized for the worst case (every byte escaped: 3 bytes, 5 encoded twice), so the
-        // byte-wise writes never reallocate.
-        let (raw, n) = (text.len(), self.spans.len());
-        let mut canonical = (details == Details::Want).then(|| Vec::with_capacity(3 * raw + n));
-        let mut sts = Vec::with_capacity(method.len() + 5 + 5 * raw + 3 * n);
+        let len = method.len() + 5 + 2 * (wire.query.len() + wire.form.len() + text.len());
+        let mut canonical = (details == Details::Want).then(|| String::with_capacity(len));
+        let mut sts = scratch::string(len);
         push_sts_head(&mut sts, method);
         let mut first = true;
-        for span in &self.spans {
+        for span in self.spans.iter() {
             let name = get(span.name);
-            if name != SIGNATURE {
-                push_canonical_pair(
-                    canonical.as_mut(),
-                    Some(&mut sts),
-                    first,
-                    name,
-                    get(span.value),
-                );
-                first = false;
+            if name == SIGNATURE {
+                continue;
             }
+            if !first {
+                sts.push_str("%26");
+            }
+            push_sts_part(&mut sts, name, span.name.kind);
+            sts.push_str("%3D");
+            push_sts_part(&mut sts, get(span.value), span.value.kind);
+            if let Some(c) = canonical.as_mut() {
+                if !first {
+                    c.push('&');
+                }
+                push_canonical_part(c, name, span.name.kind);
+                c.push('=');
+                push_canonical_part(c, get(span.value), span.value.kind);
+            }
+            first = false;
         }
         (canonical, sts)
     }
 
-    /// The signer's parameters as they go on the wire, then `Signature` when given.
-    fn wire_pairs<'s>(
-        &'s self,
-        signature: Option<&'s str>,
-    ) -> ([(&'s str, &'s str); MAX_ADDED + 1], usize) {
-        let mut pairs = [("", ""); MAX_ADDED + 1];
-        for (slot, span) in pairs.iter_mut().zip(&self.added[..self.added_len]) {
-            *slot = (self.get(span.name), self.get(span.value));
+    /// The signer's parameters, for the wire; the request is no longer read.
+    fn into_added(self) -> Added {
+        Added {
+            text: self.text,
+            added: self.added,
+            added_len: self.added_len,
         }
-        let mut len = self.added_len;
+    }
+}
+
+/// A component in the string to sign: encoded twice.
+fn push_sts_part(sts: &mut String, s: &str, kind: Kind) {
+    match kind {
+        // Unreserved bytes encode to themselves.
+        Kind::Plain => sts.push_str(s),
+        Kind::Encoded => push_strict(sts, s, false),
+        Kind::Decoded => push_strict(sts, s, true),
+    }
+}
+
+/// A component in the canonicalized query: encoded once.
+fn push_canonical_part(out: &mut String, s: &str, kind: Kind) {
+    match kind {
+        Kind::Plain | Kind::Encoded => out.push_str(s),
+        Kind::Decoded => push_strict(out, s, false),
+    }
+}
+
+/// The signer's parameters once signed, their values encoded for the wire.
+struct Added {
+    text: ScratchString,
+    added: [(&'static str, Part); MAX_ADDED],
+    added_len: usize,
+}
+
+impl Added {
+    /// The signer's parameters in wire order, then `Signature` (encoded here) when given.
+    fn wire_pairs(&mut self, signature: Option<&str>) -> ([(&str, &str); MAX_ADDED + 1], usize) {
+        let mut n = self.added_len;
+        let mut signature_at = None;
         if let Some(signature) = signature {
-            pairs[len] = (SIGNATURE, signature);
-            len += 1;
+            let start = self.text.len();
+            push_strict(&mut self.text, signature, false);
+            signature_at = Some((start, self.text.len()));
         }
-        (pairs, len)
+        let text = &*self.text;
+        let mut pairs = [("", ""); MAX_ADDED + 1];
+        for (slot, (name, part)) in pairs.iter_mut().zip(&self.added[..n]) {
+            *slot = (*name, &text[part.start..part.end]);
+        }
+        if let Some((start, end)) = signature_at {
+            pairs[n] = (SIGNATURE, &text[start..end]);
+            n += 1;
+        }
+        (pairs, n)
     }
 }
 
 /// Appends `s` percent-decoded (with `form`, `+` as a space) to `out`; refuses, with the error
 /// of [`decode`], a component that does not decode to UTF-8.
+///
+/// Only components not sent in their encoded form get here (see [`Kind`]), so the bytes are
+/// decoded into a buffer of their own (wiped when dropped: it may hold a token) and checked as
+/// text there, rather than written into `out` unchecked.
 fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
     let raw = s.as_bytes();
     if !raw.iter().any(|&b| b == b'%' || (form && b == b'+')) {
         out.push_str(s);
         return Ok(());
     }
-    let start = out.len();
-    // SAFETY: the bytes written after `start` are checked to be UTF-8 before `out` is used as
-    // text again, and removed when they are not.
-    let buf = unsafe { out.as_mut_vec() };
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(raw.len()));
     let hex = |b: &u8| char::from(*b).to_digit(16);
     let mut i = 0;
     while i < raw.len() {
@@ -418,39 +579,52 @@ fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
         buf.push(if form && b == b'+' { b' ' } else { b });
         i += 1;
     }
-    if std::str::from_utf8(&buf[start..]).is_err() {
-        buf.truncate(start);
+    match std::str::from_utf8(&buf) {
+        Ok(decoded) => {
+            out.push_str(decoded);
+            Ok(())
+        }
         // `decode` fails on the same bytes (a space is UTF-8): its error, not a second wording.
-        return Err(decode(s)
+        Err(_) => Err(decode(s)
             .err()
-            .unwrap_or_else(|| Error::signing(ALGORITHM, "a parameter does not decode to UTF-8")));
+            .unwrap_or_else(|| Error::signing(ALGORITHM, "a parameter does not decode to UTF-8"))),
     }
-    Ok(())
 }
 
-/// `2016-02-23T12:46:24Z` appended to `out`, as [`time_format::iso8601_extended`] writes it,
-/// without a string of its own and with one date conversion instead of one per field.
-fn push_timestamp(out: &mut String, time: DateTime<Utc>) {
-    let t = time.naive_utc();
-    let Ok(year @ 0..=9999) = u32::try_from(t.year()) else {
-        out.push_str(&time_format::iso8601_extended(time));
-        return;
-    };
-    let mut digits = *b"0000-00-00T00:00:00Z";
+/// `2016-02-23T12%3A46%3A24Z`: the time as [`time_format::iso8601_extended`] writes it,
+/// encoded, without a string of its own and with one conversion from days to a date instead
+/// of chrono's one per field; `None` outside the years 0 to 9999.
+fn timestamp(time: DateTime<Utc>) -> Option<[u8; 24]> {
+    let secs = time.timestamp();
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's `civil_from_days`), in eras of 400 years.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut digits = *b"0000-00-00T00%3A00%3A00Z";
     for (at, mut v, width) in [
         (0, year, 4),
-        (5, t.month(), 2),
-        (8, t.day(), 2),
-        (11, t.hour(), 2),
-        (14, t.minute(), 2),
-        (17, t.second(), 2),
+        (5, month, 2),
+        (8, day, 2),
+        (11, day_secs / 3_600, 2),
+        (16, day_secs / 60 % 60, 2),
+        (21, day_secs % 60, 2),
     ] {
         for slot in digits[at..at + width].iter_mut().rev() {
             *slot = b'0' + (v % 10) as u8;
             v /= 10;
         }
     }
-    out.extend(digits.iter().map(|&b| char::from(b)));
+    Some(digits)
 }
 
 /// Base64(HMAC-SHA1(`secret&`, `sts`)) written into `out`: as [`hmac_signature`], without a
@@ -458,29 +632,34 @@ fn push_timestamp(out: &mut String, time: DateTime<Utc>) {
 fn hmac_signature_into<'o>(out: &'o mut [u8; 28], secret: &str, sts: &[u8]) -> Result<&'o str> {
     let mut mac = keyed_macs::hmac_sha1(&[secret.as_bytes(), b"&"]);
     mac.update(sts);
-    let failed = |_| Error::signing(ALGORITHM, "the signature does not fit its Base64 form");
-    let n = base64::Engine::encode_slice(
-        &base64::engine::general_purpose::STANDARD,
-        mac.finalize().into_bytes(),
-        out,
-    )
-    .map_err(|_| failed(()))?;
-    std::str::from_utf8(&out[..n]).map_err(|_| failed(()))
+    *out = base64_20(&mac.finalize().into_bytes().into());
+    std::str::from_utf8(out)
+        .map_err(|_| Error::signing(ALGORITHM, "the signature does not fit its Base64 form"))
+}
+
+/// Standard Base64 (padded) of a SHA-1 digest, by hand: the engine's general encoder was a
+/// tenth of the instructions a signature spends outside SHA-1.
+fn base64_20(digest: &[u8; 20]) -> [u8; 28] {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = [b'='; 28];
+    for (chars, bytes) in out.chunks_exact_mut(4).zip(digest.chunks(3)) {
+        let byte = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
+        let group = byte(0) << 16 | byte(1) << 8 | byte(2);
+        // Three bytes make four characters; the last group has two, so three and a `=`.
+        for (at, c) in chars.iter_mut().take(bytes.len() + 1).enumerate() {
+            *c = ALPHABET[(group >> (18 - 6 * at) & 63) as usize];
+        }
+    }
+    out
 }
 
 /// The length of `pairs` as [`push_pairs`] writes them.
 fn pairs_len(pairs: &[(&str, &str)]) -> usize {
-    let len: usize = pairs
-        .iter()
-        .map(|(k, v)| {
-            let escapes = v.bytes().filter(|&b| !UNRESERVED[usize::from(b)]).count();
-            k.len() + 1 + v.len() + 2 * escapes
-        })
-        .sum();
+    let len: usize = pairs.iter().map(|(k, v)| k.len() + 1 + v.len()).sum();
     len + pairs.len().saturating_sub(1)
 }
 
-/// Appends `name=enc(value)` pairs joined with `&` (the names are the signer's, plain).
+/// Appends `name=value` pairs, both encoded already, joined with `&`.
 fn push_pairs(out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -488,11 +667,12 @@ fn push_pairs(out: &mut Vec<u8>, pairs: &[(&str, &str)]) {
         }
         out.extend_from_slice(k.as_bytes());
         out.push(b'=');
-        push_encoded(out, v.as_bytes(), false);
+        out.extend_from_slice(v.as_bytes());
     }
 }
 
-/// Where the signer's parameters go: appended to the query, or to a form body.
+/// Where the signer's parameters go, their values encoded: appended to the query, or to a form
+/// body.
 type Place<B> = fn(&mut Request<B>, &[(&str, &str)]) -> Result<()>;
 
 /// Appends `pairs` to the query of `req`.
@@ -635,30 +815,33 @@ fn sign_with<B: AsRef<[u8]>>(
     let (id, secret, token) = match auth(creds) {
         Auth::Anonymous => return Ok(None),
         Auth::Bearer { token, .. } => {
+            let mut encoded = String::with_capacity(token.len());
+            push_strict(&mut encoded, token, false);
             place(
                 req,
-                &[("BearerToken", token), ("SignatureType", "BEARERTOKEN")],
+                &[("BearerToken", &encoded), ("SignatureType", "BEARERTOKEN")],
             )?;
             return Ok(None);
         }
         Auth::Key { id, secret, token } => (id, secret, token),
     };
     let room = ADDED_NAMES_LEN + id.len() + nonce.len() + token.map_or(0, str::len) + 32;
-    let mut covered = Covered::of(req, room)?;
-    covered.add("AccessKeyId", id);
-    covered.add("SignatureMethod", "HMAC-SHA1");
+    let mut covered = Covered::of(Wire::of(req)?, room)?;
+    covered.add(ACCESS_KEY_ID, id);
+    covered.add(SIGNATURE_METHOD, "HMAC-SHA1");
     covered.add_version_nonce_time(nonce, time);
     if let Some(token) = token {
-        covered.add("SecurityToken", token);
+        covered.add(SECURITY_TOKEN, token);
     }
     let (canonical, sts) = covered.string_to_sign(req.method().as_str(), details);
     let mut b64 = [0u8; 28];
-    let signature = hmac_signature_into(&mut b64, secret, &sts)?;
-    let (pairs, n) = covered.wire_pairs(Some(signature));
+    let signature = hmac_signature_into(&mut b64, secret, sts.as_bytes())?;
+    let mut added = covered.into_added();
+    let (pairs, n) = added.wire_pairs(Some(signature));
     place(req, &pairs[..n])?;
     Ok(Some(match canonical {
         Some(canonical) => {
-            SigningDetails::new(Some(text(canonical)), text(sts), signature.to_owned())
+            SigningDetails::new(Some(canonical), String::clone(&sts), signature.to_owned())
         }
         None => SigningDetails::default(),
     }))
@@ -677,26 +860,28 @@ pub fn sign_request_rsa<B: AsRef<[u8]>>(
     nonce: &str,
 ) -> Result<SigningDetails> {
     let room = ADDED_NAMES_LEN + 2 * public_key_id.len() + nonce.len() + 32;
-    let mut covered = Covered::of(req, room)?;
-    covered.add("AccessKeyId", public_key_id);
-    covered.add("PublicKeyId", public_key_id);
-    covered.add("SignatureMethod", "SHA256withRSA");
-    covered.add("SignatureType", "PRIVATEKEY");
+    let mut covered = Covered::of(Wire::of(req)?, room)?;
+    covered.add(ACCESS_KEY_ID, public_key_id);
+    covered.add(PUBLIC_KEY_ID, public_key_id);
+    covered.add(SIGNATURE_METHOD, "SHA256withRSA");
+    covered.add(SIGNATURE_TYPE, "PRIVATEKEY");
     covered.add_version_nonce_time(nonce, time);
     let (canonical, sts) = covered.string_to_sign(req.method().as_str(), Details::Want);
-    let sts = text(sts);
+    let sts = String::clone(&sts);
     let signature = key.sign(&sts)?;
-    let (pairs, n) = covered.wire_pairs(Some(&signature));
+    let mut added = covered.into_added();
+    let (pairs, n) = added.wire_pairs(Some(&signature));
     to_query(req, &pairs[..n])?;
-    Ok(SigningDetails::new(canonical.map(text), sts, signature))
+    Ok(SigningDetails::new(canonical, sts, signature))
 }
 
 /// Prepares an unsigned RPC request (AssumeRoleWithOIDC, §2.3): appends `Timestamp` unless the
 /// caller set it. `Action`, `Format` and `Version` are the caller's; nothing is signed.
 pub fn prepare_unsigned<B: AsRef<[u8]>>(req: &mut Request<B>, time: DateTime<Utc>) -> Result<()> {
-    let mut covered = Covered::of(req, 32)?;
-    covered.add_with("Timestamp", |text| push_timestamp(text, time));
-    let (pairs, n) = covered.wire_pairs(None);
+    let mut covered = Covered::of(Wire::of(req)?, 32)?;
+    covered.add_time(time);
+    let mut added = covered.into_added();
+    let (pairs, n) = added.wire_pairs(None);
     to_query(req, &pairs[..n])
 }
 
@@ -745,20 +930,90 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn encodes_as_the_shared_encoder_once_and_twice(s in "\\PC{0,40}", room: bool) {
-            let mut once = String::new();
-            crate::sign::encoding::push_encoded(&mut once, &s, crate::sign::encoding::RFC3986);
-            let mut twice = String::new();
-            crate::sign::encoding::push_encoded(&mut twice, &once, crate::sign::encoding::RFC3986);
-            for (expected, double) in [(once, false), (twice, true)] {
-                // With room for the worst case, and in a buffer of exactly the encoded length
-                // (as `pairs_len` sizes the signed query), which must not grow.
-                let capacity = if room { 5 * s.len() } else { expected.len() };
-                let mut out = Vec::with_capacity(capacity);
-                push_encoded(&mut out, s.as_bytes(), double);
-                proptest::prop_assert_eq!(out.capacity(), capacity);
-                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), expected);
+        fn signs_queries_as_the_reference_does(
+            params in proptest::collection::vec(
+                (
+                    "([a-zA-Z0-9+=~%&*-]|%[0-9a-fA-F]{2}|%[cC][0-9]%[89aA][0-9]){0,10}",
+                    "([a-zA-Z0-9+=~%&*:-]|%[0-9a-fA-F]{2}|%[eE]4%[bB]8%[aA][dD]){0,20}",
+                ),
+                0..8,
+            ),
+            form: bool,
+        ) {
+            // The signer reads each component in place or decoded; the reference decodes all.
+            let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let query = query.join("&");
+            let uri = if form {
+                "https://h.example.invalid/?A=1".to_owned()
+            } else {
+                format!("https://h.example.invalid/?{query}")
+            };
+            let mut builder = Request::builder().method("POST").uri(uri);
+            if form {
+                builder = builder.header("content-type", "application/x-www-form-urlencoded");
             }
+            let mut req = builder.body(if form { query.clone().into_bytes() } else { Vec::new() }).unwrap();
+            let c = Credentials::access_key("id", "secret", "t".into());
+            let signed = sign_request_with_details(&mut req, &c, time(), "n+/");
+            let mut all = Vec::new();
+            let mut failed = false;
+            let wire = if form { format!("A=1&{query}") } else { query.clone() };
+            for p in wire.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                match (decoded_as_before(k, form), decoded_as_before(v, form)) {
+                    (Ok(k), Ok(v)) => all.push((k, v)),
+                    _ => failed = true,
+                }
+            }
+            if failed {
+                proptest::prop_assert!(signed.is_err());
+            } else {
+                let d = signed.unwrap().unwrap();
+                let names: Vec<String> = all.iter().map(|(k, _)| k.clone()).collect();
+                for (k, v) in [
+                    ("AccessKeyId", "id"),
+                    ("SignatureMethod", "HMAC-SHA1"),
+                    ("SignatureVersion", "1.0"),
+                    ("SignatureNonce", "n+/"),
+                    ("Timestamp", "2016-02-23T12:46:24Z"),
+                ] {
+                    if !names.iter().any(|n| n == k) {
+                        all.push((k.to_owned(), v.to_owned()));
+                    }
+                }
+                proptest::prop_assert_eq!(&d.string_to_sign, &string_to_sign("POST", &all));
+                proptest::prop_assert_eq!(d.canonical_request.as_deref(), Some(&*canonicalized_query(&all)));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn base64_is_the_engines(digest: [u8; 20]) {
+            let expected =
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest);
+            let ours = base64_20(&digest);
+            proptest::prop_assert_eq!(std::str::from_utf8(&ours).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn names_are_where_they_say() {
+        #[cfg(feature = "rsa")]
+        let rsa = [PUBLIC_KEY_ID, SIGNATURE_TYPE];
+        #[cfg(not(feature = "rsa"))]
+        let rsa = [];
+        let names = [
+            ACCESS_KEY_ID,
+            SIGNATURE_METHOD,
+            SIGNATURE_VERSION,
+            SIGNATURE_NONCE,
+            TIMESTAMP,
+            SECURITY_TOKEN,
+        ];
+        for name in names.into_iter().chain(rsa) {
+            assert_eq!(&NAMES[name.at..name.at + name.text.len()], name.text);
+            assert_eq!(name.key, key_of(name.text.as_bytes()));
         }
     }
 
@@ -808,16 +1063,40 @@ mod tests {
 
     #[test]
     fn timestamps_are_written_as_time_format_writes_them() {
-        for secs in (0..800i64).map(|i| 1_700_000_000 + i * 86_400 * 3 + i * 3_917) {
+        let days = (0..800i64).map(|i| 1_700_000_000 + i * 86_400 * 3 + i * 3_917);
+        let edges = [
+            0,
+            -1,
+            951_782_400,
+            4_107_542_400,
+            253_402_300_799,
+            -62_167_219_200,
+        ];
+        for secs in days.chain(edges) {
             let t = DateTime::from_timestamp(secs, 0).unwrap();
-            let mut out = String::new();
-            push_timestamp(&mut out, t);
-            assert_eq!(out, time_format::iso8601_extended(t));
+            let encoded = timestamp(t).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&encoded).unwrap(),
+                time_format::iso8601_extended(t).replace(':', "%3A")
+            );
         }
-        let far = DateTime::from_timestamp(300_000_000_000, 0).unwrap();
-        let mut out = String::new();
-        push_timestamp(&mut out, far);
-        assert_eq!(out, time_format::iso8601_extended(far));
+        for secs in [300_000_000_000, 253_402_300_800, -62_167_219_201] {
+            assert_eq!(timestamp(DateTime::from_timestamp(secs, 0).unwrap()), None);
+        }
+        let mut req = Request::builder()
+            .uri("https://h.example.invalid/?a=1")
+            .body(Vec::new())
+            .unwrap();
+        prepare_unsigned(
+            &mut req,
+            DateTime::from_timestamp(300_000_000_000, 0).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            req.uri().query().unwrap().starts_with("a=1&Timestamp=%2B"),
+            "{}",
+            req.uri()
+        );
     }
 
     #[test]
