@@ -5,6 +5,7 @@
 //! signed by alibabacloud-openapi-util (`testdata/differential/vectors/acs3.json`).
 
 use super::credential_gate::{auth, Auth};
+use super::date_values::DateFormat;
 use super::details::Details;
 use super::encoding::{
     decode, encode_each_segment, push_decoded, push_encoded, push_strict, scan_query, Form, RFC3986,
@@ -15,7 +16,6 @@ use super::keyed_macs;
 use super::primitives;
 use super::request_url::authority;
 use super::scratch;
-use super::time_format;
 use super::SigningDetails;
 use crate::error::{Error, Result};
 use crate::model::Credentials;
@@ -211,23 +211,9 @@ fn push_canonical_request<B>(
 
 /// The lower-hex of a SHA-256 digest or HMAC, on the stack (`primitives` writes hex into
 /// strings; a string per digest was an allocation each).
-///
-/// Four bytes at a time in a word: their nibbles spread one a byte, then turned into digits
-/// with an add and a carry mask (a lookup and two stores per byte were a twentieth of a
-/// signature, three digests a signature).
 pub(super) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let mut out = [0u8; 64];
-    for (digits, word) in out.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
-        let x = u64::from(u32::from_be_bytes([word[0], word[1], word[2], word[3]]));
-        let x = (x & 0xFFFF_0000) << 16 | (x & 0xFFFF);
-        let x = (x & 0x0000_FF00_0000_FF00) << 8 | (x & 0x0000_00FF_0000_00FF);
-        let nibbles = (x & 0x00F0_00F0_00F0_00F0) << 4 | (x & 0x000F_000F_000F_000F);
-        // 1 in each byte whose nibble is 10 or more: those skip from `9` to `a`.
-        let letters = ((nibbles + 6 * ONES) >> 4) & ONES;
-        let ascii = nibbles + u64::from(b'0') * ONES + letters * u64::from(b'a' - b'9' - 1);
-        digits.copy_from_slice(&ascii.to_be_bytes());
-    }
+    primitives::hex_into(&mut out, bytes);
     out
 }
 
@@ -308,12 +294,7 @@ fn sign_in_place<B: AsRef<[u8]>>(
     if let Some(host) = host {
         headers::set_if_absent_with(h, &HOST, || host, ALGORITHM)?;
     }
-    headers::set_if_absent_with(
-        h,
-        &X_ACS_DATE,
-        || time_format::iso8601_extended(time),
-        ALGORITHM,
-    )?;
+    headers::set_date_if_absent(h, &X_ACS_DATE, DateFormat::Iso8601Extended, time, ALGORITHM)?;
     set_if_absent(h, &X_ACS_SIGNATURE_NONCE, nonce, ALGORITHM)?;
     if callers_hash.is_none() {
         h.insert(

@@ -66,6 +66,10 @@ const UNRESERVED_AND_SLASH: [bool; 256] = {
     t
 };
 
+/// Byte by byte into reserved space. [`push_strict`] encodes the same set by runs; measured
+/// (callgrind, issue 12), runs win on the long unreserved components of RPC and ACS3 queries and
+/// lose on the short mixed ones this encodes (V4 presign parameters, object keys: 190 to 260
+/// instructions a signature more), so each keeps its form.
 fn push_unreserved_encoded(out: &mut String, s: &str, keep_slash: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let keep = if keep_slash {

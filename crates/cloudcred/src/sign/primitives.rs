@@ -105,7 +105,7 @@ pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
 /// Writes the lower-hex of `bytes` to the start of `out` (which holds at least twice as many).
 /// Both digits of a byte from one table entry: a nibble at a time, the two hex encodings of a V4
 /// signature were a third of its own (non-hashing) work.
-fn hex_into(out: &mut [u8], bytes: &[u8]) {
+pub(crate) fn hex_into(out: &mut [u8], bytes: &[u8]) {
     const PAIRS: [[u8; 2]; 256] = {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut pairs = [[0u8; 2]; 256];

@@ -2,12 +2,12 @@
 //! `Authorization: acs <AccessKeyId>:<Signature>`.
 
 use super::credential_gate::access_key;
+use super::date_values::DateFormat;
 use super::details::Details;
 use super::encoding::{decode, push_decoded, scan_query, Form};
 use super::headers;
 use super::headers::{sensitive_value, value_str};
 use super::scratch;
-use super::time_format;
 use super::SigningDetails;
 use crate::error::Result;
 use crate::model::Credentials;
@@ -171,7 +171,7 @@ fn sign_in_place<B>(
         return Ok(None);
     };
     let h = req.headers_mut();
-    headers::set_if_absent_with(h, &DATE, || time_format::http_date(time), ALGORITHM)?;
+    headers::set_date_if_absent(h, &DATE, DateFormat::Http, time, ALGORITHM)?;
     // Static values: `HeaderValue::from_str` copied each into an allocation of its own.
     for (name, value) in [
         (X_ACS_SIGNATURE_METHOD, "HMAC-SHA1"),

@@ -632,25 +632,9 @@ fn timestamp(time: DateTime<Utc>) -> Option<[u8; 24]> {
 fn hmac_signature_into<'o>(out: &'o mut [u8; 28], secret: &str, sts: &[u8]) -> Result<&'o str> {
     let mut mac = keyed_macs::hmac_sha1(&[secret.as_bytes(), b"&"]);
     mac.update(sts);
-    *out = base64_20(&mac.finalize().into_bytes().into());
+    primitives::base64_into(out, &mac.finalize().into_bytes());
     std::str::from_utf8(out)
         .map_err(|_| Error::signing(ALGORITHM, "the signature does not fit its Base64 form"))
-}
-
-/// Standard Base64 (padded) of a SHA-1 digest, by hand: the engine's general encoder was a
-/// tenth of the instructions a signature spends outside SHA-1.
-fn base64_20(digest: &[u8; 20]) -> [u8; 28] {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = [b'='; 28];
-    for (chars, bytes) in out.chunks_exact_mut(4).zip(digest.chunks(3)) {
-        let byte = |i: usize| u32::from(bytes.get(i).copied().unwrap_or(0));
-        let group = byte(0) << 16 | byte(1) << 8 | byte(2);
-        // Three bytes make four characters; the last group has two, so three and a `=`.
-        for (at, c) in chars.iter_mut().take(bytes.len() + 1).enumerate() {
-            *c = ALPHABET[(group >> (18 - 6 * at) & 63) as usize];
-        }
-    }
-    out
 }
 
 /// The length of `pairs` as [`push_pairs`] writes them.
@@ -984,16 +968,6 @@ mod tests {
                 proptest::prop_assert_eq!(&d.string_to_sign, &string_to_sign("POST", &all));
                 proptest::prop_assert_eq!(d.canonical_request.as_deref(), Some(&*canonicalized_query(&all)));
             }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn base64_is_the_engines(digest: [u8; 20]) {
-            let expected =
-                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, digest);
-            let ours = base64_20(&digest);
-            proptest::prop_assert_eq!(std::str::from_utf8(&ours).unwrap(), expected);
         }
     }
 
