@@ -271,6 +271,13 @@ pub(crate) fn push_normalised(out: &mut String, s: &str, set: &'static AsciiSet)
     } else {
         None
     };
+    if let Some(keep) = keep {
+        if is_normalised(s.as_bytes(), keep) {
+            // What clients send (`photo%201.jpg`): its own normal form, copied in one piece.
+            out.push_str(s);
+            return Ok(());
+        }
+    }
     if let Some(keep) = keep.filter(|_| escapes_are_ascii(s.as_bytes())) {
         // Every escape is an ASCII byte: the decoded text is UTF-8 whatever the rest holds (an
         // ASCII byte cannot fall inside a multi-byte character), so decode and re-encode in one
@@ -289,6 +296,35 @@ pub(crate) fn push_normalised(out: &mut String, s: &str, set: &'static AsciiSet)
     }
     push_encoded(out, &decoded, set);
     Ok(())
+}
+
+/// Whether `s` is what decoding and encoding it with `keep` writes: kept bytes, and escapes in
+/// upper-case hex of ASCII bytes `keep` does not keep. One read, then one copy, instead of
+/// decoding and encoding byte by byte (a twentieth of an OSS V4 signature for a 20-byte key).
+/// Escapes of other bytes (UTF-8 text) answer `false`: only decoding can tell whether they are
+/// valid.
+fn is_normalised(s: &[u8], keep: &[bool; 256]) -> bool {
+    let upper_hex = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        if keep[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let escaped = match (s.get(i + 1), s.get(i + 2)) {
+            (Some(&h), Some(&l)) if b == b'%' => upper_hex(h).zip(upper_hex(l)),
+            _ => None,
+        };
+        match escaped {
+            Some((h, l)) if h < 8 && !keep[usize::from(h << 4 | l)] => i += 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The value of hex digit `b`.
@@ -332,10 +368,9 @@ fn reencode(out: &mut Vec<u8>, s: &[u8], keep: &[bool; 256]) {
 }
 
 /// Appends `s` percent-decoded to `out`: `%` and two hex digits is a byte, anything else
-/// (a lone `%` included) is itself, as `percent_encoding::percent_decode` reads it. By hand: the
+/// (a lone `%` included) is itself, as `percent_encoding::percent_decode` reads it; `true` when a
+/// decoded byte is outside ASCII, the only way the result can fail to be UTF-8. By hand: the
 /// crate's byte iterator cost about 70 instructions a byte.
-/// Appends `s` percent-decoded (a `%` without two hex digits stays as it is); `true` when a
-/// decoded byte is outside ASCII, the only way the result can fail to be UTF-8.
 ///
 /// The text between escapes is copied a run at a time: byte by byte, decoding an 18-byte key
 /// cost twice what the run copies do, and checking the whole result as UTF-8 again cost as much.

@@ -648,7 +648,8 @@ impl ObsV4Signer {
             return Ok(None);
         };
         let date_value = date_values::date_value(DateFormat::Iso8601Basic, time, V4_ALGORITHM)?;
-        let datetime = date_values::text(&date_value);
+        let datetime = date_values::basic_bytes(&date_value, V4_ALGORITHM)?;
+        let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
         if !req.headers().contains_key(HOST) {
             if let Some(host) = authority(req.uri()) {
@@ -657,7 +658,7 @@ impl ObsV4Signer {
             }
         }
         let h = req.headers_mut();
-        h.insert(X_AMZ_DATE, date_value.clone());
+        h.insert(X_AMZ_DATE, date_value);
         h.insert(
             X_AMZ_CONTENT_SHA256,
             http::HeaderValue::from_static(UNSIGNED_PAYLOAD),

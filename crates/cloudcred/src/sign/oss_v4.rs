@@ -252,10 +252,11 @@ impl OssV4Signer {
             return Ok(None);
         };
         let date_value = date_values::date_value(DateFormat::Iso8601Basic, time, ALGORITHM)?;
-        let datetime = date_values::text(&date_value);
+        let datetime = date_values::basic_bytes(&date_value, ALGORITHM)?;
+        let datetime = time_format::ascii_date(&datetime);
         let date = &datetime[..8];
         let h = req.headers_mut();
-        h.insert(X_OSS_DATE, date_value.clone());
+        h.insert(X_OSS_DATE, date_value);
         if let http::header::Entry::Vacant(slot) = h.entry(X_OSS_CONTENT_SHA256) {
             slot.insert(HeaderValue::from_static(UNSIGNED_PAYLOAD));
         }
