@@ -327,6 +327,12 @@ fn is_normalised(s: &[u8], keep: &[bool; 256]) -> bool {
     true
 }
 
+/// Whether `path` is already what decoding it and encoding each `/`-separated segment RFC 3986
+/// strict writes (see [`is_normalised`]).
+pub(crate) fn is_normalised_path(path: &str) -> bool {
+    is_normalised(path.as_bytes(), &UNRESERVED_AND_SLASH)
+}
+
 /// The value of hex digit `b`.
 fn hex_value(b: u8) -> Option<u8> {
     match b {
