@@ -79,7 +79,7 @@ impl Mode<'_> {
             Mode::Criterion(c) => {
                 let mut g = c.benchmark_group(group);
                 g.bench_function(name, |b| {
-                    b.iter_batched_ref(&setup, &routine, BatchSize::NumIterations(64))
+                    b.iter_batched_ref(&setup, &routine, BatchSize::NumIterations(32))
                 });
                 g.finish();
             }
