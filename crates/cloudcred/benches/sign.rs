@@ -15,9 +15,14 @@
 //! cloned: a cloned `HeaderMap` has no spare room, so the first header a signer adds would
 //! reallocate it, a cost of the clone that no client request carries. RPC and ACS3 pin time and nonce, as in bench/python.
 //!
+//! Batches hold 32 requests: with criterion's `SmallInput` (thousands of live requests a batch)
+//! glibc returned the top of the heap to the kernel after each batch and page-faulted it back in
+//! the next, a third of ROA's and ACS3's time and 40 % of noise between runs; a client signing
+//! one request after another keeps a warm heap.
+//!
 //! `CLOUDCRED_SIGN_LOOP=<algorithm>[/floor]:<n>[:<rounds>]` runs one case `n` times (`rounds`
-//! times over, for a sampling profiler such as `perf record`, whose steady heap then looks like
-//! criterion's) instead of criterion,
+//! times over, for a sampling profiler such as `perf record`: `:32:20000` gives criterion's
+//! batches) instead of criterion,
 //! for `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured*'`: the
 //! requests are built before and dropped after the collected function, so the instruction count
 //! divided by `n` is the signing work alone (see docs/benchmarks.md).
