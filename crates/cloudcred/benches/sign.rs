@@ -17,8 +17,8 @@
 //!
 //! Batches hold 32 requests: with criterion's `SmallInput` (thousands of live requests a batch)
 //! glibc returned the top of the heap to the kernel after each batch and page-faulted it back in
-//! the next, a third of ROA's and ACS3's time and 40 % of noise between runs; a client signing
-//! one request after another keeps a warm heap.
+//! the next (a third of ROA's samples in a profile of that pattern, and up to 40 % between runs
+//! of ROA and ACS3); a client signing one request after another keeps a warm heap.
 //!
 //! `CLOUDCRED_SIGN_LOOP=<algorithm>[/floor]:<n>[:<rounds>]` runs one case `n` times (`rounds`
 //! times over, for a sampling profiler such as `perf record`: `:32:20000` gives criterion's

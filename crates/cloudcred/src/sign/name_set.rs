@@ -26,6 +26,15 @@ impl NameSet {
 
     /// Whether `name` is one of the names, byte for byte.
     pub(crate) fn contains(&self, name: &str) -> bool {
+        self.find(name, |a, b| a == b)
+    }
+
+    /// Whether `name` is one of the names but for ASCII case.
+    pub(crate) fn contains_ignore_ascii_case(&self, name: &str) -> bool {
+        self.find(name, |a, b| a.eq_ignore_ascii_case(b))
+    }
+
+    fn find(&self, name: &str, eq: impl Fn(&[u8], &[u8]) -> bool) -> bool {
         let by_len = self.by_len.get_or_init(|| {
             let mut by_len: Vec<Vec<&'static str>> = Vec::new();
             for n in (self.names)() {
@@ -39,10 +48,12 @@ impl NameSet {
         let Some(&first) = name.as_bytes().first() else {
             return by_len.first().is_some_and(|b| !b.is_empty());
         };
+        // Lower-cased for the case-blind lookup; a byte-for-byte one then compares in full.
+        let first = first.to_ascii_lowercase();
         by_len.get(name.len()).is_some_and(|bucket| {
-            bucket
-                .iter()
-                .any(|n| n.as_bytes()[0] == first && n.as_bytes() == name.as_bytes())
+            bucket.iter().any(|n| {
+                n.as_bytes()[0].to_ascii_lowercase() == first && eq(n.as_bytes(), name.as_bytes())
+            })
         })
     }
 }
@@ -68,6 +79,16 @@ mod tests {
             "uploadIc",
         ] {
             assert!(!SET.contains(name), "{name}");
+        }
+        for name in ["ACL", "UploadId", "X", "aCl"] {
+            assert!(SET.contains_ignore_ascii_case(name), "{name}");
+        }
+        static LOWER: NameSet = NameSet::new(|| vec!["acl", "uploadid"]);
+        for name in ["ACL", "UploadId", "uploadid", "acl"] {
+            assert!(LOWER.contains_ignore_ascii_case(name), "{name}");
+        }
+        for name in ["ACLs", "Upload", "", "b"] {
+            assert!(!LOWER.contains_ignore_ascii_case(name), "{name}");
         }
         static WITH_EMPTY: NameSet = NameSet::new(|| vec!["", "a"]);
         assert!(WITH_EMPTY.contains("") && WITH_EMPTY.contains("a") && !WITH_EMPTY.contains("b"));
