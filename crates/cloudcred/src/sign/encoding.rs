@@ -329,6 +329,7 @@ fn is_normalised(s: &[u8], keep: &[bool; 256]) -> bool {
 
 /// Whether `path` is already what decoding it and encoding each `/`-separated segment RFC 3986
 /// strict writes (see [`is_normalised`]).
+#[cfg(feature = "sign")]
 pub(crate) fn is_normalised_path(path: &str) -> bool {
     is_normalised(path.as_bytes(), &UNRESERVED_AND_SLASH)
 }
@@ -684,6 +685,7 @@ pub fn encode_each_segment(path: &str) -> Result<String> {
 
 /// Bytes RFC 3986 strict escapes (all but `A–Z a–z 0–9 - _ . ~`) are 1, kept bytes 0: bytes,
 /// not `bool`s, so that eight lookups fold into one mask ([`unreserved_len`]).
+#[cfg(feature = "sign")]
 const STRICT_ESCAPED: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -701,6 +703,7 @@ const STRICT_ESCAPED: [u8; 256] = {
 /// Components are mostly long unreserved runs (names, ids, nonces, dates): a lookup per byte
 /// without a branch, a test per eight bytes, then one copy of the run, instead of a lookup, a
 /// branch and a store per byte.
+#[cfg(feature = "sign")]
 pub(crate) fn unreserved_len(b: &[u8]) -> usize {
     let mut n = 0;
     for chunk in b.chunks_exact(8) {
@@ -723,6 +726,7 @@ pub(crate) fn unreserved_len(b: &[u8]) -> usize {
 /// once more (an escape's `%` as `%25`, as the RPC string to sign holds its canonical query).
 /// Text already encoded once is encoded again by encoding it once: its escapes' `%` is its
 /// only byte to escape.
+#[cfg(feature = "sign")]
 pub(crate) fn push_strict(out: &mut String, s: &str, twice: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let b = s.as_bytes();
@@ -747,6 +751,7 @@ pub(crate) fn push_strict(out: &mut String, s: &str, twice: bool) {
 
 /// Whether `b[at..]` starts with an escape RFC 3986 strict writes: `%`, then two upper-case
 /// hex digits of an ASCII byte it does not keep.
+#[cfg(feature = "sign")]
 fn is_strict_escape(b: &[u8], at: usize) -> bool {
     let digit = |i: usize| match b.get(at + i) {
         Some(&d @ b'0'..=b'9') => Some(d - b'0'),
@@ -760,6 +765,7 @@ fn is_strict_escape(b: &[u8], at: usize) -> bool {
 }
 
 /// What a query component is as sent, which decides what a canonical string does with it.
+#[cfg(feature = "sign")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Form {
     /// Unreserved bytes only: its own decoding and its own RFC 3986 strict encoding.
@@ -774,6 +780,7 @@ pub(crate) enum Form {
 }
 
 /// A parameter found by [`scan_query`]: byte ranges of the query and what each component is.
+#[cfg(feature = "sign")]
 #[derive(Clone, Debug)]
 pub(crate) struct Scanned {
     pub(crate) name: Range<usize>,
@@ -786,6 +793,7 @@ pub(crate) struct Scanned {
 /// Splits an encoded query (or form body) as [`split_query`] does, and tells for each
 /// component whether it must be decoded, in the same scan: one lookup per byte, eight at a time,
 /// instead of a search per separator and a search per component for `%`.
+#[cfg(feature = "sign")]
 pub(crate) fn scan_query(s: &str) -> impl Iterator<Item = Scanned> + '_ {
     let b = s.as_bytes();
     let mut i = 0;
