@@ -149,6 +149,24 @@ mod fast_path_tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The reference canonical query: every pair decoded into its own strings, sorted, encoded.
+    fn canonical_query_is_the_reference(q: &str) -> Result<(), TestCaseError> {
+        let reference = decode_query(q).map(|mut params| {
+            params.sort_unstable();
+            params
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v.as_deref().unwrap_or(""))))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        match (canonical_query(Some(q)), reference) {
+            (Ok(fast), Ok(reference)) => prop_assert_eq!(fast, reference),
+            (Err(fast), Err(reference)) => prop_assert_eq!(fast.to_string(), reference.to_string()),
+            (fast, reference) => prop_assert_eq!(fast.is_ok(), reference.is_ok()),
+        }
+        Ok(())
+    }
+
     proptest! {
         #[test]
         fn query_split_by_bytes_matches_str_split(q in "([a&=é]|&&|==){0,16}") {
@@ -191,19 +209,14 @@ mod fast_path_tests {
 
         #[test]
         fn canonical_query_sorts_decoded_pairs(q in "([a-c%2B41=é&+~]|%[0-9a-fA-F]{2}){0,20}") {
-            // The reference: every pair decoded into its own strings, sorted, encoded.
-            let reference = decode_query(&q).map(|mut params| {
-                params.sort_unstable();
-                params
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", encode(k), encode(v.as_deref().unwrap_or(""))))
-                    .collect::<Vec<_>>()
-                    .join("&")
-            });
-            match (canonical_query(Some(&q)), reference) {
-                (Ok(fast), Ok(reference)) => prop_assert_eq!(fast, reference),
-                (fast, reference) => prop_assert_eq!(fast.is_ok(), reference.is_ok()),
-            }
+            canonical_query_is_the_reference(&q)?;
+        }
+
+        #[test]
+        fn canonical_query_copies_strict_components_as_the_reference_writes_them(
+            q in "([a-zA-Z0-9=&+*:~-]|%[0-9a-fA-F]{2}|%[0-9a-fA-F]?|%E4%B8%AD){0,30}",
+        ) {
+            canonical_query_is_the_reference(&q)?;
         }
 
         #[test]
@@ -304,27 +317,32 @@ pub(crate) fn push_normalised(out: &mut String, s: &str, set: &'static AsciiSet)
 /// Escapes of other bytes (UTF-8 text) answer `false`: only decoding can tell whether they are
 /// valid.
 fn is_normalised(s: &[u8], keep: &[bool; 256]) -> bool {
-    let upper_hex = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    };
     let mut i = 0;
     while let Some(&b) = s.get(i) {
         if keep[usize::from(b)] {
             i += 1;
             continue;
         }
-        let escaped = match (s.get(i + 1), s.get(i + 2)) {
-            (Some(&h), Some(&l)) if b == b'%' => upper_hex(h).zip(upper_hex(l)),
-            _ => None,
-        };
-        match escaped {
-            Some((h, l)) if h < 8 && !keep[usize::from(h << 4 | l)] => i += 3,
+        match upper_escape(s, i) {
+            Some(d) if d < 0x80 && !keep[usize::from(d)] => i += 3,
             _ => return false,
         }
     }
     true
+}
+
+/// The byte `b[at..]` escapes when it starts with `%` and two upper-case hex digits, the only
+/// escapes RFC 3986 strict writes.
+fn upper_escape(b: &[u8], at: usize) -> Option<u8> {
+    let digit = |i: usize| match b.get(at + i) {
+        Some(&d @ b'0'..=b'9') => Some(d - b'0'),
+        Some(&d @ b'A'..=b'F') => Some(d - b'A' + 10),
+        _ => None,
+    };
+    match (b.get(at), digit(1), digit(2)) {
+        (Some(b'%'), Some(hi), Some(lo)) => Some(hi << 4 | lo),
+        _ => None,
+    }
 }
 
 /// Whether `path` is already what decoding it and encoding each `/`-separated segment RFC 3986
@@ -513,35 +531,63 @@ pub fn canonical_query(query: Option<&str>) -> Result<String> {
     Ok(out)
 }
 
-/// [`canonical_query`] appended to `out`. The decoded names and values go into one per-thread
-/// buffer and are sorted as ranges of it: a vector of decoded strings per signature was a
-/// handful of allocations.
+/// [`canonical_query`] appended to `out` (ACS3 and APIG write it into their canonical request
+/// instead of a string of its own, which grew three times per signature).
+///
+/// A component sent as RFC 3986 strict writes it (as clients send them) is its own canonical
+/// form and is copied as it is; only the others are decoded, into one per-thread buffer, and
+/// the parameters are sorted as ranges (a vector of decoded strings per signature was a handful
+/// of allocations).
 pub(crate) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Result<()> {
     let query = query.unwrap_or("");
     if query.is_empty() {
         return Ok(());
     }
-    let mut buf = super::scratch::string(query.len());
+    let mut decoded = super::scratch::string(0);
+    // Ranges of the query, or past its length of `decoded`; a parameter without a value sorts
+    // as one with an empty value: both are written `name=`.
     let mut params = super::scratch::ranges(8);
-    for raw in split_query(query) {
-        let start = buf.len();
-        push_decoded(&mut buf, raw.name)?;
-        let mid = buf.len();
-        if let Some(v) = raw.value {
-            push_decoded(&mut buf, v)?;
-        }
-        params.push((start..mid, mid..buf.len()));
+    for p in scan_query(query) {
+        let mut part = |form: Form, range: Range<usize>| -> Result<Range<usize>> {
+            if form != Form::Other {
+                return Ok(range);
+            }
+            let start = query.len() + decoded.len();
+            push_decoded(&mut decoded, &query[range])?;
+            Ok(start..query.len() + decoded.len())
+        };
+        params.push((part(p.name_form, p.name)?, part(p.value_form, p.value)?));
     }
-    let text = |r: &Range<usize>| &buf[r.clone()];
-    // A key-only parameter (`?acl`) sorts as `acl=`: both are written that way.
-    sort_pairs(&mut params, &buf);
-    for (i, (k, v)) in params.iter().enumerate() {
+    let sent = |r: &Range<usize>| r.start < query.len();
+    let text = |r: &Range<usize>| match r.start.checked_sub(query.len()) {
+        None => &query[r.clone()],
+        Some(start) => &decoded[start..r.end - query.len()],
+    };
+    // Values as sent compare decoded (a strict one's escapes are ASCII: it decodes to UTF-8).
+    let value = |r: &Range<usize>| match sent(r) {
+        true => decode(text(r)).unwrap_or(Cow::Borrowed(text(r))),
+        false => Cow::Borrowed(text(r)),
+    };
+    params.sort_unstable_by(|(an, av), (bn, bv)| {
+        text(an)
+            .cmp(text(bn))
+            .then_with(|| value(av).cmp(&value(bv)))
+    });
+    for (i, (name, value)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        push_encoded(out, text(k), RFC3986);
-        out.push('=');
-        push_encoded(out, text(v), RFC3986);
+        for (at, r) in [name, value].into_iter().enumerate() {
+            if at == 1 {
+                out.push('=');
+            }
+            // As sent, plain or strict, a component is its own encoding.
+            if sent(r) {
+                out.push_str(text(r));
+            } else {
+                push_strict(out, text(r), false);
+            }
+        }
     }
     Ok(())
 }
@@ -685,7 +731,6 @@ pub fn encode_each_segment(path: &str) -> Result<String> {
 
 /// Bytes RFC 3986 strict escapes (all but `A–Z a–z 0–9 - _ . ~`) are 1, kept bytes 0: bytes,
 /// not `bool`s, so that eight lookups fold into one mask ([`unreserved_len`]).
-#[cfg(feature = "sign")]
 const STRICT_ESCAPED: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
@@ -703,7 +748,6 @@ const STRICT_ESCAPED: [u8; 256] = {
 /// Components are mostly long unreserved runs (names, ids, nonces, dates): a lookup per byte
 /// without a branch, a test per eight bytes, then one copy of the run, instead of a lookup, a
 /// branch and a store per byte.
-#[cfg(feature = "sign")]
 pub(crate) fn unreserved_len(b: &[u8]) -> usize {
     let mut n = 0;
     for chunk in b.chunks_exact(8) {
@@ -726,7 +770,6 @@ pub(crate) fn unreserved_len(b: &[u8]) -> usize {
 /// once more (an escape's `%` as `%25`, as the RPC string to sign holds its canonical query).
 /// Text already encoded once is encoded again by encoding it once: its escapes' `%` is its
 /// only byte to escape.
-#[cfg(feature = "sign")]
 pub(crate) fn push_strict(out: &mut String, s: &str, twice: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let b = s.as_bytes();
@@ -751,21 +794,11 @@ pub(crate) fn push_strict(out: &mut String, s: &str, twice: bool) {
 
 /// Whether `b[at..]` starts with an escape RFC 3986 strict writes: `%`, then two upper-case
 /// hex digits of an ASCII byte it does not keep.
-#[cfg(feature = "sign")]
 fn is_strict_escape(b: &[u8], at: usize) -> bool {
-    let digit = |i: usize| match b.get(at + i) {
-        Some(&d @ b'0'..=b'9') => Some(d - b'0'),
-        Some(&d @ b'A'..=b'F') => Some(d - b'A' + 10),
-        _ => None,
-    };
-    match (digit(1), digit(2)) {
-        (Some(hi), Some(lo)) => hi < 8 && STRICT_ESCAPED[usize::from(hi << 4 | lo)] == 1,
-        _ => false,
-    }
+    upper_escape(b, at).is_some_and(|d| d < 0x80 && STRICT_ESCAPED[usize::from(d)] == 1)
 }
 
 /// What a query component is as sent, which decides what a canonical string does with it.
-#[cfg(feature = "sign")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Form {
     /// Unreserved bytes only: its own decoding and its own RFC 3986 strict encoding.
@@ -780,7 +813,6 @@ pub(crate) enum Form {
 }
 
 /// A parameter found by [`scan_query`]: byte ranges of the query and what each component is.
-#[cfg(feature = "sign")]
 #[derive(Clone, Debug)]
 pub(crate) struct Scanned {
     pub(crate) name: Range<usize>,
@@ -793,7 +825,6 @@ pub(crate) struct Scanned {
 /// Splits an encoded query (or form body) as [`split_query`] does, and tells for each
 /// component whether it must be decoded, in the same scan: one lookup per byte, eight at a time,
 /// instead of a search per separator and a search per component for `%`.
-#[cfg(feature = "sign")]
 pub(crate) fn scan_query(s: &str) -> impl Iterator<Item = Scanned> + '_ {
     let b = s.as_bytes();
     let mut i = 0;

@@ -234,15 +234,7 @@ fn sort_by_name(entries: &mut [(&HeaderName, &HeaderValue)]) {
 /// their first eight bytes but one pair. Names hold no NUL, so zero padding sorts a shorter name
 /// before the longer names it starts.
 fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn head(s: &str) -> u64 {
-        match s.as_bytes().first_chunk::<8>() {
-            Some(head) => u64::from_be_bytes(*head),
-            None => s
-                .bytes()
-                .enumerate()
-                .fold(0, |x, (i, c)| x | u64::from(c) << (56 - 8 * i)),
-        }
-    }
+    let head = |s: &str| super::primitives::leading_word(s.as_bytes());
     head(a).cmp(&head(b)).then_with(|| a.cmp(b))
 }
 

@@ -1,11 +1,12 @@
 //! Huawei Cloud `SDK-HMAC-SHA256` (API Gateway signer of huaweicloudsdkcore, signing.md §10).
 
-use super::acs3::{canonical_buffer, hex32, push_canonical_query, push_signed_headers};
+use super::acs3::{canonical_buffer, hex32, push_signed_headers};
 use super::credential_gate::access_key;
 use super::date_values::DateFormat;
 use super::details::{Details, SigningDetails};
 use super::encoding::{
-    canonical_query, decode, encode_segments, is_normalised_path, push_encoded, RFC3986,
+    canonical_query, decode, encode_segments, is_normalised_path, push_canonical_query,
+    push_encoded, RFC3986,
 };
 use super::headers;
 use super::headers::{header_str, sensitive_value, set_authorization, set_if_absent};

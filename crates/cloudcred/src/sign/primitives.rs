@@ -102,6 +102,20 @@ pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// The first eight bytes of `b` as a big-endian word, zero-padded: comparing two of these
+/// orders byte strings as their first eight bytes do (a shorter one first when it is a prefix
+/// of the other and holds no NUL), without a `memcmp` call. Header names and RPC parameter
+/// names are sorted by it before any full comparison.
+pub(crate) fn leading_word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(word) => u64::from_be_bytes(*word),
+        None => b
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &c)| w | u64::from(c) << (56 - 8 * i)),
+    }
+}
+
 /// Writes the lower-hex of `bytes` to the start of `out` (which holds at least twice as many).
 /// Both digits of a byte from one table entry: a nibble at a time, the two hex encodings of a V4
 /// signature were a third of its own (non-hashing) work.

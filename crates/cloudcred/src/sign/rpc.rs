@@ -15,7 +15,7 @@
 
 use super::credential_gate::{auth, Auth};
 use super::details::{Details, SigningDetails};
-use super::encoding::{decode, push_strict, scan_query, Form};
+use super::encoding::{self, decode, push_strict, scan_query, Form};
 use super::keyed_macs;
 use super::primitives;
 use super::request_url::append_query_in_place;
@@ -247,13 +247,7 @@ const fn name_key(name: &[u8]) -> (u64, u64) {
 
 /// [`name_key`], with whole words read at once (it runs for every parameter of the request).
 fn key_of(name: &[u8]) -> (u64, u64) {
-    let word = |b: &[u8]| match b.get(..8) {
-        Some(w) => u64::from_be_bytes(w.try_into().unwrap_or_default()),
-        None => b
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, &c)| w | u64::from(c) << (56 - 8 * i)),
-    };
+    let word = primitives::leading_word;
     (word(name), word(name.get(8..).unwrap_or_default()))
 }
 
@@ -550,45 +544,16 @@ impl Added {
 }
 
 /// Appends `s` percent-decoded (with `form`, `+` as a space) to `out`; refuses, with the error
-/// of [`decode`], a component that does not decode to UTF-8.
-///
-/// Only components not sent in their encoded form get here (see [`Kind`]), so the bytes are
-/// decoded into a buffer of their own (wiped when dropped: it may hold a token) and checked as
-/// text there, rather than written into `out` unchecked.
+/// of [`decode`], a component that does not decode to UTF-8, and then appends nothing.
 fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
-    let raw = s.as_bytes();
-    if !raw.iter().any(|&b| b == b'%' || (form && b == b'+')) {
-        out.push_str(s);
-        return Ok(());
+    if form && s.as_bytes().contains(&b'+') {
+        // `+` first, then escapes: an escape holds no `+`, and `%2B` stays a `+`. In a wiped
+        // buffer: the component may be a token.
+        let mut spaced = scratch::string(s.len());
+        spaced.extend(s.chars().map(|c| if c == '+' { ' ' } else { c }));
+        return encoding::push_decoded(out, &spaced);
     }
-    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(raw.len()));
-    let hex = |b: &u8| char::from(*b).to_digit(16);
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        // `%` not followed by two hex digits stays a `%`, as `percent_encoding` decodes it.
-        let escaped = (b == b'%')
-            .then(|| Some((hex(raw.get(i + 1)?)?, hex(raw.get(i + 2)?)?)))
-            .flatten();
-        if let Some((hi, lo)) = escaped {
-            // Two hex digits make one byte.
-            buf.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        buf.push(if form && b == b'+' { b' ' } else { b });
-        i += 1;
-    }
-    match std::str::from_utf8(&buf) {
-        Ok(decoded) => {
-            out.push_str(decoded);
-            Ok(())
-        }
-        // `decode` fails on the same bytes (a space is UTF-8): its error, not a second wording.
-        Err(_) => Err(decode(s)
-            .err()
-            .unwrap_or_else(|| Error::signing(ALGORITHM, "a parameter does not decode to UTF-8"))),
-    }
+    encoding::push_decoded(out, s)
 }
 
 /// `2016-02-23T12%3A46%3A24Z`: the time as [`time_format::iso8601_extended`] writes it,
