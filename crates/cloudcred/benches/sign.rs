@@ -7,7 +7,8 @@
 //! key for the V4 family, one HMAC of the string to sign for the HMAC-SHA1 family, plus the body
 //! hash where the algorithm must hash the body). `bench/report.py` divides the two.
 //!
-//! Both libraries read the clock once per signature (reqsign has no public way to pin it), and
+//! Both libraries read the clock once per signature (reqsign has no public way to pin it;
+//! cloudcred's cases read [`cloudcred::sign::signing_time`], the clock it offers signers), and
 //! both start each iteration from a fresh request, which they sign in place behind a `&mut`
 //! (criterion's `iter_batched_ref`), as a client does: the figures compare signing work only,
 //! not the moves of a 200-byte request into and out of the measured closure.
@@ -31,8 +32,8 @@ use chrono::{DateTime, Utc};
 use cloudcred::sign::primitives::{hmac_sha1, hmac_sha256};
 use cloudcred::sign::tablestore::v4_signing_key_base64;
 use cloudcred::sign::{
-    acs3, huawei_apig, roa, rpc, ObsMode, ObsSigner, ObsV4Signer, OssV1Signer, OssV4Signer,
-    SigningDetails, TablestoreSigner, TablestoreVersion,
+    acs3, huawei_apig, roa, rpc, signing_time, ObsMode, ObsSigner, ObsV4Signer, OssV1Signer,
+    OssV4Signer, SigningDetails, TablestoreSigner, TablestoreVersion,
 };
 use cloudcred::{Credentials, ProviderName};
 use criterion::{BatchSize, Criterion};
@@ -240,7 +241,7 @@ fn bench_all(mut m: Mode<'_>) {
         "cloudcred",
         || Request::from_parts(oss_parts(Method::PUT), ()),
         |req| {
-            ours_v4.sign_request(req, &creds, Utc::now()).unwrap();
+            ours_v4.sign_request(req, &creds, signing_time()).unwrap();
         },
     );
     m.case(
@@ -256,7 +257,7 @@ fn bench_all(mut m: Mode<'_>) {
         .sign_request_with_details(
             &mut Request::from_parts(oss_parts(Method::PUT), ()),
             &creds,
-            Utc::now(),
+            signing_time(),
         )
         .unwrap()
         .unwrap();
@@ -273,7 +274,7 @@ fn bench_all(mut m: Mode<'_>) {
                     &uri,
                     &get.headers,
                     &creds,
-                    Utc::now(),
+                    signing_time(),
                     expires,
                 )
                 .unwrap()
@@ -285,7 +286,7 @@ fn bench_all(mut m: Mode<'_>) {
             &uri,
             &get.headers,
             &creds,
-            Utc::now(),
+            signing_time(),
             expires,
         )
         .unwrap()
@@ -301,14 +302,14 @@ fn bench_all(mut m: Mode<'_>) {
         "cloudcred",
         || Request::from_parts(oss_parts(Method::PUT), ()),
         |req| {
-            ours_v1.sign_request(req, &creds, Utc::now()).unwrap();
+            ours_v1.sign_request(req, &creds, signing_time()).unwrap();
         },
     );
     let d = ours_v1
         .sign_request_with_details(
             &mut Request::from_parts(oss_parts(Method::PUT), ()),
             &creds,
-            Utc::now(),
+            signing_time(),
         )
         .unwrap()
         .unwrap();
@@ -325,7 +326,7 @@ fn bench_all(mut m: Mode<'_>) {
                     &uri,
                     &get.headers,
                     &creds,
-                    Utc::now(),
+                    signing_time(),
                     expires,
                 )
                 .unwrap()
@@ -351,7 +352,7 @@ fn bench_all(mut m: Mode<'_>) {
             &uri,
             &get.headers,
             &creds,
-            Utc::now(),
+            signing_time(),
             expires,
         )
         .unwrap()
@@ -370,7 +371,7 @@ fn bench_all(mut m: Mode<'_>) {
         "cloudcred",
         || Request::from_parts(obs_parts(Method::PUT), ()),
         |req| {
-            ours_obs.sign_request(req, &creds, Utc::now()).unwrap();
+            ours_obs.sign_request(req, &creds, signing_time()).unwrap();
         },
     );
     m.case(
@@ -386,7 +387,7 @@ fn bench_all(mut m: Mode<'_>) {
         .sign_request_with_details(
             &mut Request::from_parts(obs_parts(Method::PUT), ()),
             &creds,
-            Utc::now(),
+            signing_time(),
         )
         .unwrap()
         .unwrap();
@@ -399,14 +400,14 @@ fn bench_all(mut m: Mode<'_>) {
         "cloudcred",
         || Request::from_parts(obs_parts(Method::PUT), ()),
         |req| {
-            ours_obs4.sign_request(req, &creds, Utc::now()).unwrap();
+            ours_obs4.sign_request(req, &creds, signing_time()).unwrap();
         },
     );
     let d = ours_obs4
         .sign_request_with_details(
             &mut Request::from_parts(obs_parts(Method::PUT), ()),
             &creds,
-            Utc::now(),
+            signing_time(),
         )
         .unwrap()
         .unwrap();
@@ -422,7 +423,7 @@ fn bench_all(mut m: Mode<'_>) {
                     &obs_uri,
                     &obs_get.headers,
                     &creds,
-                    Utc::now(),
+                    signing_time(),
                     expires,
                 )
                 .unwrap()
@@ -434,7 +435,7 @@ fn bench_all(mut m: Mode<'_>) {
             &obs_uri,
             &obs_get.headers,
             &creds,
-            Utc::now(),
+            signing_time(),
             expires,
         )
         .unwrap()
@@ -487,9 +488,9 @@ fn bench_all(mut m: Mode<'_>) {
     // ROA HMAC-SHA1.
     let roa_req = || request(Method::GET, ROA_URL, ROA_HEADERS, b"");
     m.case("roa", "cloudcred", roa_req, |req| {
-        roa::sign_request(req, &creds, Utc::now()).unwrap();
+        roa::sign_request(req, &creds, signing_time()).unwrap();
     });
-    let d = roa::sign_request_with_details(&mut roa_req(), &creds, Utc::now())
+    let d = roa::sign_request_with_details(&mut roa_req(), &creds, signing_time())
         .unwrap()
         .unwrap();
     m.floor("roa", sha1_floor(&d, SK.as_bytes()));
@@ -504,10 +505,10 @@ fn bench_all(mut m: Mode<'_>) {
     );
     let ots_req = || request(Method::POST, OTS_URL, OTS_HEADERS, OTS_BODY);
     m.case("tablestore_v4", "cloudcred", ots_req, |req| {
-        ots.sign_request(req, &creds, Utc::now()).unwrap();
+        ots.sign_request(req, &creds, signing_time()).unwrap();
     });
     let d = ots
-        .sign_request_with_details(&mut ots_req(), &creds, Utc::now())
+        .sign_request_with_details(&mut ots_req(), &creds, signing_time())
         .unwrap()
         .unwrap();
     let ots_key = v4_signing_key_base64(SK, "20240506", REGION);
@@ -520,9 +521,9 @@ fn bench_all(mut m: Mode<'_>) {
     // Huawei APIG SDK-HMAC-SHA256, a GET without a body (its payload hash is a constant).
     let apig_req = || request(Method::GET, APIG_URL, APIG_HEADERS, b"");
     m.case("huawei_apig", "cloudcred", apig_req, |req| {
-        huawei_apig::sign_request(req, &creds, Utc::now()).unwrap();
+        huawei_apig::sign_request(req, &creds, signing_time()).unwrap();
     });
-    let d = huawei_apig::sign_request_with_details(&mut apig_req(), &creds, Utc::now())
+    let d = huawei_apig::sign_request_with_details(&mut apig_req(), &creds, signing_time())
         .unwrap()
         .unwrap();
     m.floor("huawei_apig", v4_floor(&d, SK.as_bytes()));

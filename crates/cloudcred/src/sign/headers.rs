@@ -472,18 +472,29 @@ pub(crate) fn authorize_v1(
     let mut mac = super::keyed_macs::hmac_sha1(&[secret.as_bytes()]);
     hmac::Mac::update(&mut mac, sts.as_bytes());
     let mut signature = [0u8; 28];
-    let n = super::primitives::base64_into(&mut signature, &hmac::Mac::finalize(mac).into_bytes())
-        .unwrap_or_default();
-    // Base64 is ASCII.
-    let signature = std::str::from_utf8(&signature[..n]).unwrap_or_default();
+    let signature =
+        super::primitives::base64_str(&mut signature, &hmac::Mac::finalize(mac).into_bytes())
+            .unwrap_or_default();
     // Exactly the length written, so the header takes the buffer without another allocation.
-    let mut value = String::with_capacity(scheme.len() + id.len() + signature.len() + 2);
-    value.push_str(scheme);
-    value.push(' ');
-    value.push_str(id);
-    value.push(':');
-    value.push_str(signature);
-    set_authorization(headers, value, algorithm)?;
+    let mut value = Vec::with_capacity(scheme.len() + id.len() + signature.len() + 2);
+    value.extend_from_slice(scheme.as_bytes());
+    value.push(b' ');
+    value.extend_from_slice(id.as_bytes());
+    value.push(b':');
+    value.extend_from_slice(signature.as_bytes());
+    // The scheme and the Base64 are visible ASCII: only the id, which the caller chose, is
+    // checked (by `http`'s own rule), instead of every byte of the value.
+    if !id.bytes().all(|b| b >= 32 && b != 127 || b == b'\t') {
+        return Err(Error::signing(
+            algorithm,
+            "the value for header `authorization` holds characters an HTTP header cannot carry",
+        ));
+    }
+    // SAFETY: every byte is one a header value may hold (checked above for the id). `http`
+    // checks it again in debug builds.
+    let mut value = unsafe { HeaderValue::from_maybe_shared_unchecked(bytes::Bytes::from(value)) };
+    value.set_sensitive(true);
+    headers.insert(http::header::AUTHORIZATION, value);
     Ok(Some(match details {
         Details::Want => SigningDetails::new(None, sts.to_owned(), signature.to_owned()),
         Details::Skip => SigningDetails::default(),
@@ -511,6 +522,43 @@ pub(crate) fn push_joined_values<N: AsHeaderName + Copy + fmt::Display>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_authorization_value_is_checked_where_the_caller_chose_it() {
+        // The value is built without `http`'s check of every byte: only the id is the caller's.
+        use crate::sign::{roa, ObsMode, ObsSigner, OssV1Signer};
+        use crate::{Credentials, ProviderName};
+        let time = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let sign = |id: &str| -> Vec<Result<HeaderValue>> {
+            let creds = Credentials::access_key(id, "sk", ProviderName::new("t"));
+            let mut out = Vec::new();
+            let mut req = http::Request::put("https://b.h/k").body(()).unwrap();
+            let r = OssV1Signer::new(Some("b")).sign_request(&mut req, &creds, time);
+            out.push(r.map(|_| req.headers()[http::header::AUTHORIZATION].clone()));
+            let mut req = http::Request::put("https://b.h/k").body(()).unwrap();
+            let r = ObsSigner::new(ObsMode::Native, Some("b")).sign_request(&mut req, &creds, time);
+            out.push(r.map(|_| req.headers()[http::header::AUTHORIZATION].clone()));
+            let mut req = http::Request::get("https://h/p").body(()).unwrap();
+            let r = roa::sign_request(&mut req, &creds, time);
+            out.push(r.map(|_| req.headers()[http::header::AUTHORIZATION].clone()));
+            out
+        };
+        for id in ["ak\nX-Injected: 1", "ak\r", "a\u{7f}k", "\0"] {
+            for r in sign(id) {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("`authorization`") && !e.contains("ak\n"), "{e}");
+            }
+        }
+        // What `http` itself accepts stays accepted: a tab, a space, bytes beyond ASCII.
+        for id in ["a\tk", "a k", "ak\u{e9}"] {
+            for r in sign(id) {
+                let v = r.unwrap();
+                assert!(v.is_sensitive());
+                let text = v.as_bytes();
+                assert!(text.windows(id.len()).any(|w| w == id.as_bytes()), "{id}");
+            }
+        }
+    }
 
     #[test]
     fn name_order_is_str_order() {

@@ -3,7 +3,7 @@
 //!
 //! Every signer takes the credential snapshot and the signing time (and a nonce where the
 //! algorithm has one) as parameters, so the same inputs always give the same output; nothing
-//! reads a clock or a random source. Signers follow the wire contract of the design notes: the
+//! reads a clock or a random source. [`signing_time`] is the cheap clock to pass them. Signers follow the wire contract of the design notes: the
 //! caller passes an already percent-encoded URI, a signer never re-encodes or reorders the
 //! caller's path and query (it decodes and re-encodes only to build canonical strings), and
 //! presigning only appends parameters.
@@ -93,6 +93,8 @@ pub mod roa;
 #[cfg(feature = "sign")]
 pub mod rpc;
 #[cfg(feature = "sign")]
+mod signing_time;
+#[cfg(feature = "sign")]
 pub mod tablestore;
 #[cfg(feature = "sign")]
 pub mod time_format;
@@ -109,5 +111,7 @@ pub use oss_v4::OssV4Signer;
 pub use request_url::Addressing;
 #[cfg(feature = "rsa")]
 pub use rpc::RsaKey;
+#[cfg(feature = "sign")]
+pub use signing_time::signing_time;
 #[cfg(feature = "sign")]
 pub use tablestore::{TablestoreSigner, TablestoreVersion};

@@ -301,11 +301,14 @@ impl ObsSigner {
         // whitespace around a field value (RFC 9110 §5.5), so the service signs trimmed values
         // and an untrimmed signature cannot verify.
         let mut s = String::with_capacity(256);
-        self.push_string_to_sign(&mut s, method, uri, headers, date_line, extra)?;
+        self.push_string_to_sign(&mut s, method, uri, headers, date_line, "", extra)?;
         Ok(s)
     }
 
-    /// [`string_to_sign`](Self::string_to_sign) appended to `s`.
+    /// [`string_to_sign`](Self::string_to_sign) appended to `s`, with `date_if_absent` as the
+    /// date line when the headers hold neither date; `true` when it was used (the caller then
+    /// sets `Date` to it).
+    #[allow(clippy::too_many_arguments)]
     fn push_string_to_sign(
         &self,
         s: &mut String,
@@ -313,10 +316,12 @@ impl ObsSigner {
         uri: &Uri,
         headers: &HeaderMap,
         date_line: Option<&str>,
+        date_if_absent: &str,
         extra: &[(&str, &str)],
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let scan = headers::scan_v1(headers, self.mode.prefix(), &self.mode.date_name());
         scan.push_head(s, method.as_str(), V2_ALGORITHM)?;
+        let mut absent = false;
         match (date_line, scan.prefixed_date, scan.date) {
             (Some(d), _, _) => s.push_str(d),
             (None, None, Some(d)) => {
@@ -326,11 +331,16 @@ impl ObsSigner {
                     V2_ALGORITHM,
                 )?));
             }
-            (None, _, _) => {}
+            (None, None, None) => {
+                s.push_str(date_if_absent);
+                absent = true;
+            }
+            (None, Some(_), _) => {}
         }
         s.push('\n');
         headers::push_canonical_entries(s, &scan.prefixed, |_| true, V2_ALGORITHM)?;
-        self.push_canonical_resource(s, uri, extra)
+        self.push_canonical_resource(s, uri, extra)?;
+        Ok(absent)
     }
 
     /// Signs a request in place: sets `Date` (unless it or the prefixed date header is present)
@@ -369,18 +379,20 @@ impl ObsSigner {
         let Some((id, secret, token)) = access_key(creds, V2_ALGORITHM)? else {
             return Ok(None);
         };
-        let prefixed_date = self.mode.date_name();
-        let h = req.headers_mut();
-        // The prefixed date first: then `Date` is looked up and set in one probe.
-        if !h.contains_key(prefixed_date) {
-            headers::set_date_if_absent(h, &DATE, DateFormat::Http, time, V2_ALGORITHM)?;
-        }
         if let Some(token) = token {
             let name = self.mode.token_name();
-            h.insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
+            req.headers_mut()
+                .insert(name, sensitive_value(token, name, V2_ALGORITHM)?);
         }
+        // The scan the string to sign makes tells whether either date header is there, so
+        // `Date` is set after it, without probing the map for both names first.
+        let date = date_values::date_value(DateFormat::Http, time, V2_ALGORITHM)?;
+        let date_text = headers::value_str(&date, &DATE, V2_ALGORITHM)?;
         let mut sts = scratch::string(256);
-        self.push_string_to_sign(&mut sts, req.method(), req.uri(), req.headers(), None, &[])?;
+        let (method, uri, h) = (req.method(), req.uri(), req.headers());
+        if self.push_string_to_sign(&mut sts, method, uri, h, None, date_text, &[])? {
+            req.headers_mut().insert(DATE, date);
+        }
         let scheme = self.mode.scheme();
         let key = (id, secret);
         headers::authorize_v1(req.headers_mut(), scheme, key, &sts, details, V2_ALGORITHM)

@@ -597,9 +597,8 @@ fn timestamp(time: DateTime<Utc>) -> Option<[u8; 24]> {
 fn hmac_signature_into<'o>(out: &'o mut [u8; 28], secret: &str, sts: &[u8]) -> Result<&'o str> {
     let mut mac = keyed_macs::hmac_sha1(&[secret.as_bytes(), b"&"]);
     mac.update(sts);
-    primitives::base64_into(out, &mac.finalize().into_bytes());
-    std::str::from_utf8(out)
-        .map_err(|_| Error::signing(ALGORITHM, "the signature does not fit its Base64 form"))
+    primitives::base64_str(out, &mac.finalize().into_bytes())
+        .ok_or_else(|| Error::signing(ALGORITHM, "the signature does not fit its Base64 form"))
 }
 
 /// The length of `pairs` as [`push_pairs`] writes them.
