@@ -2,7 +2,9 @@
 # Instructions per signature of every signer and its floor (issue 12), counted by callgrind.
 #
 #   bench/callgrind_sign.sh [case ...]     # default: every case of benches/sign.rs
-#   CALLGRIND_JSON=out.json bench/callgrind_sign.sh   # also writes {case: {signer, floor}} there
+#   CALLGRIND_JSON=out.json bench/callgrind_sign.sh   # also writes {case: {signer, floor,
+#                                   signer_hash, floor_hash}} there (the last two: instructions
+#                                   inside the SHA-1/SHA-256/MD5 block compressions)
 #
 # Instruction counts do not move with machine load, unlike criterion's times, so they are the
 # evidence for a change in the signers. Each case runs N times inside the `measured` function of
@@ -22,6 +24,20 @@ if [[ ${#CASES[@]} -eq 0 ]]; then
          rpc_assume_role_post acs3 roa tablestore_v4 obs_v2_header obs_v4_header obs_v4_presign
          huawei_apig)
 fi
+# The instructions inside the hash functions' block compressions (inclusive), so that the
+# report can tell a signer's hashing from the rest of its work.
+hashing() {
+  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | python3 -c '
+import re, sys
+# Per family the outermost compression function (its inclusive count holds the inner ones).
+best = {}
+for line in sys.stdin:
+    m = re.match(r"\s*([\d,]+) \(.*?\)\s+\S*?:(sha1::compress::\S*compress|sha2::sha256::compress256|md5::compress::\S*compress) ", line)
+    if m:
+        family = m.group(2).split("::")[0]
+        best[family] = max(best.get(family, 0), int(m.group(1).replace(",", "")))
+print(sum(best.values()))'
+}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 printf '%-22s %12s %12s %8s\n' case signer floor ratio
@@ -35,12 +51,14 @@ for c in "${CASES[@]}"; do
   done
   python3 -c "import sys; s,f,n=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]); print(f'{sys.argv[4]:<22} {s//n:>12} {f//n:>12} {s/f:>7.2f}x')" \
     "${ir[cloudcred]}" "${ir[floor]}" "$N" "$c"
-  echo "$c ${ir[cloudcred]} ${ir[floor]}" >> "$OUT/rows"
+  echo "$c ${ir[cloudcred]} ${ir[floor]} $(hashing "$OUT/$c.cloudcred") $(hashing "$OUT/$c.floor")" \
+    >> "$OUT/rows"
 done
 if [[ -n "${CALLGRIND_JSON:-}" ]]; then
   python3 -c 'import json,sys
 n=int(sys.argv[1]); rows={}
 for l in open(sys.argv[2]):
-    c,s,f=l.split(); rows[c]={"signer":int(s)//n,"floor":int(f)//n}
+    c,s,f,sh,fh=l.split()
+    rows[c]={"signer":int(s)//n,"floor":int(f)//n,"signer_hash":int(sh)//n,"floor_hash":int(fh)//n}
 json.dump(rows,open(sys.argv[3],"w"),indent=1)' "$N" "$OUT/rows" "$CALLGRIND_JSON"
 fi

@@ -37,6 +37,8 @@ echo "== criterion: signing, cloudcred and reqsign" >&2
 cargo bench -p cloudcred --bench sign -- "${CRIT[@]}" >&2
 echo "== callgrind: instructions per signature and per floor" >&2
 CALLGRIND_JSON="$PWD/$OUT/callgrind.json" bench/callgrind_sign.sh >&2
+echo "== signer / floor in alternation (paired ratios)" >&2
+python3 bench/paired_ratio.py > "$OUT/paired.json"
 echo "== scenarios: refresh storm, metadata requests, off-cloud chain, allocations" >&2
 CLOUDCRED_BENCH_JSON="$PWD/$OUT/scenarios.json" cargo bench -p cloudcred --bench scenarios >&2
 

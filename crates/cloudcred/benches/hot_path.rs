@@ -173,7 +173,7 @@ fn two_threads(c: &mut Criterion) {
     g.finish();
 }
 
-/// The pieces of a cached read, to attribute its cost.
+/// The pieces of a cached read, to attribute its cost, and the clocks a signature can read.
 fn parts(c: &mut Criterion) {
     let clock = Clock::system();
     let swap = arc_swap::ArcSwap::from_pointee(1u64);
@@ -194,6 +194,11 @@ fn parts(c: &mut Criterion) {
         })
     });
     g.bench_function("arc_swap_load", |b| b.iter(|| black_box(**swap.load())));
+    // The signing time: chrono's clock against the one the signers are given (issue 12).
+    g.bench_function("clock_utc_now", |b| b.iter(|| black_box(Utc::now())));
+    g.bench_function("clock_signing_time", |b| {
+        b.iter(|| black_box(cloudcred::sign::signing_time()))
+    });
     g.finish();
 }
 

@@ -26,7 +26,9 @@
 //! batches) instead of criterion,
 //! for `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured*'`: the
 //! requests are built before and dropped after the collected function, so the instruction count
-//! divided by `n` is the signing work alone (see docs/benchmarks.md).
+//! divided by `n` is the signing work alone (see docs/benchmarks.md). It prints the median time
+//! per call over the rounds, which `bench/paired_ratio.py` reads: it alternates a signer's loop
+//! with its floor's, so that both are timed under the same load.
 
 use chrono::{DateTime, Utc};
 use cloudcred::sign::primitives::{hmac_sha1, hmac_sha256};
@@ -43,7 +45,7 @@ use md5::Digest as _;
 use reqsign_aliyun_oss::{Credential, RequestSigner, SigningVersion};
 use reqsign_core::{Context, SignRequest};
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const BUCKET: &str = "examplebucket";
 const REGION: &str = "cn-hangzhou";
@@ -101,10 +103,18 @@ impl Mode<'_> {
                     format!("{case}/cloudcred")
                 };
                 if this == wanted {
+                    let mut per_call = Vec::with_capacity(*rounds);
                     for _ in 0..*rounds {
                         let mut inputs: Vec<I> = (0..*n).map(|_| setup()).collect();
-                        drop(black_box(measured(&mut inputs, &routine)));
+                        // Timed around the collected function, so callgrind never counts it.
+                        let start = Instant::now();
+                        let out = measured(&mut inputs, &routine);
+                        per_call.push(start.elapsed().as_secs_f64() * 1e9 / *n as f64);
+                        drop(black_box(out));
                     }
+                    // The median time per call, for bench/paired_ratio.py.
+                    per_call.sort_by(f64::total_cmp);
+                    println!("{:.3}", per_call[per_call.len() / 2]);
                 }
             }
         }
