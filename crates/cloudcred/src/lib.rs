@@ -25,7 +25,7 @@
 //! let mut request = http::Request::get("https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
 //!     .body(())?;
 //! OssV4Signer::new("cn-hangzhou", Some("bucket"))
-//!     .sign_request(&mut request, &creds, chrono::Utc::now())?;
+//!     .sign_request(&mut request, &creds, cloudcred::sign::signing_time())?;
 //! // Send `request` with any HTTP client: it carries `Authorization` and `x-oss-*` headers.
 //! # Ok(()) }
 //! ```
