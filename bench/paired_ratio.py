@@ -11,7 +11,7 @@ call), back to back and in alternating order, so both sides of a ratio see the s
     bench/paired_ratio.py [--pairs 21] [--run-ms 40] [case ...] > paired.json
 
 Writes {case: {"signer_ns": median, "floor_ns": median, "ratios": [...], "median": m,
-"low": min, "high": max}}.
+"lower_quartile": q1, "low": min, "high": max}}.
 """
 import argparse
 import json
@@ -71,6 +71,7 @@ def main():
             "floor_ns": statistics.median(floor),
             "ratios": [round(r, 4) for r in ratios],
             "median": statistics.median(ratios),
+            "lower_quartile": statistics.quantiles(ratios, n=4)[0],
             "low": min(ratios),
             "high": max(ratios),
         }

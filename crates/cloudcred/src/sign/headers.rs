@@ -475,13 +475,6 @@ pub(crate) fn authorize_v1(
     let signature =
         super::primitives::base64_str(&mut signature, &hmac::Mac::finalize(mac).into_bytes())
             .unwrap_or_default();
-    // Exactly the length written, so the header takes the buffer without another allocation.
-    let mut value = Vec::with_capacity(scheme.len() + id.len() + signature.len() + 2);
-    value.extend_from_slice(scheme.as_bytes());
-    value.push(b' ');
-    value.extend_from_slice(id.as_bytes());
-    value.push(b':');
-    value.extend_from_slice(signature.as_bytes());
     // The scheme and the Base64 are visible ASCII: only the id, which the caller chose, is
     // checked (by `http`'s own rule), instead of every byte of the value.
     if !id.bytes().all(|b| b >= 32 && b != 127 || b == b'\t') {
@@ -490,6 +483,13 @@ pub(crate) fn authorize_v1(
             "the value for header `authorization` holds characters an HTTP header cannot carry",
         ));
     }
+    // Exactly the length written, so the header takes the buffer without another allocation.
+    let mut value = Vec::with_capacity(scheme.len() + id.len() + signature.len() + 2);
+    value.extend_from_slice(scheme.as_bytes());
+    value.push(b' ');
+    value.extend_from_slice(id.as_bytes());
+    value.push(b':');
+    value.extend_from_slice(signature.as_bytes());
     // SAFETY: every byte is one a header value may hold (checked above for the id). `http`
     // checks it again in debug builds.
     let mut value = unsafe { HeaderValue::from_maybe_shared_unchecked(bytes::Bytes::from(value)) };

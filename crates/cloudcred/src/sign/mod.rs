@@ -3,10 +3,10 @@
 //!
 //! Every signer takes the credential snapshot and the signing time (and a nonce where the
 //! algorithm has one) as parameters, so the same inputs always give the same output; nothing
-//! reads a clock or a random source. [`signing_time`] is the cheap clock to pass them. Signers follow the wire contract of the design notes: the
-//! caller passes an already percent-encoded URI, a signer never re-encodes or reorders the
-//! caller's path and query (it decodes and re-encodes only to build canonical strings), and
-//! presigning only appends parameters.
+//! reads a clock or a random source ([`signing_time`] is the cheap clock to pass them). Signers
+//! follow the wire contract of the design notes: the caller passes an already percent-encoded
+//! URI, a signer never re-encodes or reorders the caller's path and query (it decodes and
+//! re-encodes only to build canonical strings), and presigning only appends parameters.
 //!
 //! Credentials decide the mode: an AccessKey (with or without an STS token) signs; `Anonymous`
 //! leaves the request unsigned (`Ok(None)`); a bearer token is placed where RPC (§2.5) and ACS3
@@ -48,11 +48,11 @@
 //! | [`huawei_apig`] | Huawei SDK-HMAC-SHA256 |
 //!
 //! What they share, one concept per module: [`primitives`] (HMACs, hashes, the V4 key and
-//! signature), [`time_format`] (the dates of §1.3), `headers` (canonical header blocks,
-//! setting values), `request_url` (authority, appended queries, [`Addressing`] and object
-//! keys), `credential_gate` (AccessKey, bearer or anonymous), [`SigningDetails`] and
-//! [`Presigned`], and [`presign_checks`] (what every presigner checks first: expiry range, dot
-//! segments).
+//! signature), [`time_format`] (the dates of §1.3), [`signing_time`] (the clock for them),
+//! `headers` (canonical header blocks, setting values), `request_url` (authority, appended
+//! queries, [`Addressing`] and object keys), `credential_gate` (AccessKey, bearer or
+//! anonymous), [`SigningDetails`] and [`Presigned`], and [`presign_checks`] (what every
+//! presigner checks first: expiry range, dot segments).
 
 // Only `encoding` is built without the `sign` feature: the scrubber strips the percent-encoded
 // forms of secrets from every error, whatever the features.
