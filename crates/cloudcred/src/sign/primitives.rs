@@ -57,8 +57,7 @@ pub(crate) fn base64_str<'o>(out: &'o mut [u8], data: &[u8]) -> Option<&'o str> 
     let out = out.get_mut(..len)?;
     let sextet = |n: u32, shift: u32| ALPHABET[(n >> shift & 63) as usize];
     let whole = data.len() / 3;
-    // Indexed in steps the compiler can see stay in bounds (`whole * 4 <= len`), four bytes
-    // stored at once: the iterator pair and a slice copy per group cost twice the work.
+    // Groups of three bytes in, four characters out, indexed from the output's chunks.
     for (i, slot) in out[..whole * 4].chunks_exact_mut(4).enumerate() {
         let b = &data[i * 3..i * 3 + 3];
         let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
