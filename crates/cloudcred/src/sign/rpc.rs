@@ -47,14 +47,7 @@ const MAX_ADDED: usize = 7;
 /// `enc(name)=enc(value)` pairs sorted by name (byte order), joined with `&` (§2.2 steps 1–4).
 pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> String {
     let mut out = String::new();
-    for (i, (k, v)) in sorted_pairs(params).into_iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        push_strict(&mut out, k, false);
-        out.push('=');
-        push_strict(&mut out, v, false);
-    }
+    push_sorted_strict(&mut out, params, false);
     out
 }
 
@@ -62,15 +55,26 @@ pub fn canonicalized_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> S
 pub fn string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, V)]) -> String {
     let mut sts = String::new();
     push_sts_head(&mut sts, method);
+    push_sorted_strict(&mut sts, params, true);
+    sts
+}
+
+/// The canonicalized query of `params` appended to `out`; with `twice`, encoded once more, as
+/// the string to sign holds it (separators `%26` and `%3D`).
+fn push_sorted_strict<K: AsRef<str>, V: AsRef<str>>(
+    out: &mut String,
+    params: &[(K, V)],
+    twice: bool,
+) {
+    let (amp, eq) = if twice { ("%26", "%3D") } else { ("&", "=") };
     for (i, (k, v)) in sorted_pairs(params).into_iter().enumerate() {
         if i > 0 {
-            sts.push_str("%26");
+            out.push_str(amp);
         }
-        push_strict(&mut sts, k, true);
-        sts.push_str("%3D");
-        push_strict(&mut sts, v, true);
+        push_strict(out, k, twice);
+        out.push_str(eq);
+        push_strict(out, v, twice);
     }
-    sts
 }
 
 /// The parameters a signature covers, `Signature` left out, sorted by (name, value).
@@ -430,7 +434,7 @@ impl<'r> Covered<'r> {
     fn add_time(&mut self, time: DateTime<Utc>) {
         // Either form holds escapes (of `:`).
         self.add_with(TIMESTAMP, |text| {
-            match timestamp(time) {
+            match time_format::iso8601_extended_encoded_bytes(time) {
                 Some(encoded) => text.push_str(std::str::from_utf8(&encoded).unwrap_or_default()),
                 None => push_strict(text, &time_format::iso8601_extended(time), false),
             }
@@ -554,42 +558,6 @@ fn push_decoded(out: &mut String, s: &str, form: bool) -> Result<()> {
         return encoding::push_decoded(out, &spaced);
     }
     encoding::push_decoded(out, s)
-}
-
-/// `2016-02-23T12%3A46%3A24Z`: the time as [`time_format::iso8601_extended`] writes it,
-/// encoded, without a string of its own and with one conversion from days to a date instead
-/// of chrono's one per field; `None` outside the years 0 to 9999.
-fn timestamp(time: DateTime<Utc>) -> Option<[u8; 24]> {
-    let secs = time.timestamp();
-    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Days to a civil date (Howard Hinnant's `civil_from_days`), in eras of 400 years.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    if !(0..=9999).contains(&year) {
-        return None;
-    }
-    let mut digits = *b"0000-00-00T00%3A00%3A00Z";
-    for (at, mut v, width) in [
-        (0, year, 4),
-        (5, month, 2),
-        (8, day, 2),
-        (11, day_secs / 3_600, 2),
-        (16, day_secs / 60 % 60, 2),
-        (21, day_secs % 60, 2),
-    ] {
-        for slot in digits[at..at + width].iter_mut().rev() {
-            *slot = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    }
-    Some(digits)
 }
 
 /// Base64(HMAC-SHA1(`secret&`, `sts`)) written into `out`: as [`hmac_signature`], without a
@@ -1012,14 +980,19 @@ mod tests {
         ];
         for secs in days.chain(edges) {
             let t = DateTime::from_timestamp(secs, 0).unwrap();
-            let encoded = timestamp(t).unwrap();
+            let encoded = time_format::iso8601_extended_encoded_bytes(t).unwrap();
             assert_eq!(
                 std::str::from_utf8(&encoded).unwrap(),
                 time_format::iso8601_extended(t).replace(':', "%3A")
             );
         }
         for secs in [300_000_000_000, 253_402_300_800, -62_167_219_201] {
-            assert_eq!(timestamp(DateTime::from_timestamp(secs, 0).unwrap()), None);
+            assert_eq!(
+                time_format::iso8601_extended_encoded_bytes(
+                    DateTime::from_timestamp(secs, 0).unwrap()
+                ),
+                None
+            );
         }
         let mut req = Request::builder()
             .uri("https://h.example.invalid/?a=1")

@@ -36,6 +36,22 @@ pub(crate) fn iso8601_basic_bytes(t: DateTime<Utc>) -> [u8; 16] {
     out
 }
 
+/// `2016-02-23T12%3A46%3A24Z`: [`iso8601_extended`] percent-encoded (RFC 3986 strict escapes
+/// the colons), as RPC's `Timestamp` goes into its query and string to sign, without a string
+/// of its own; `None` outside the years 0 to 9999.
+pub(crate) fn iso8601_extended_encoded_bytes(t: DateTime<Utc>) -> Option<[u8; 24]> {
+    let n = t.naive_utc();
+    let year = u32::try_from(n.year()).ok().filter(|y| *y < 10_000)?;
+    let mut out = *b"0000-00-00T00%3A00%3A00Z";
+    put_digits(&mut out[0..4], year);
+    put_digits(&mut out[5..7], n.month());
+    put_digits(&mut out[8..10], n.day());
+    put_digits(&mut out[11..13], n.hour());
+    put_digits(&mut out[16..18], n.minute());
+    put_digits(&mut out[21..23], n.second());
+    Some(out)
+}
+
 /// Writes `value`'s last `slot.len()` decimal digits into `slot`.
 fn put_digits(slot: &mut [u8], value: u32) {
     let mut v = value;
