@@ -544,25 +544,17 @@ pub(crate) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Res
         return Ok(());
     }
     let mut decoded = super::scratch::string(0);
-    // Ranges of the query, or past its length of `decoded`; a parameter without a value sorts
-    // as one with an empty value: both are written `name=`.
+    // A parameter without a value sorts as one with an empty value: both are written `name=`.
     let mut params = super::scratch::ranges(8);
-    for p in scan_query(query) {
-        let mut part = |form: Form, range: Range<usize>| -> Result<Range<usize>> {
-            if form != Form::Other {
-                return Ok(range);
-            }
-            let start = query.len() + decoded.len();
-            push_decoded(&mut decoded, &query[range])?;
-            Ok(start..query.len() + decoded.len())
-        };
-        params.push((part(p.name_form, p.name)?, part(p.value_form, p.value)?));
-    }
+    scan_to_ranges(
+        query,
+        |form| form != Form::Other,
+        false,
+        &mut decoded,
+        &mut params,
+    )?;
     let sent = |r: &Range<usize>| r.start < query.len();
-    let text = |r: &Range<usize>| match r.start.checked_sub(query.len()) {
-        None => &query[r.clone()],
-        Some(start) => &decoded[start..r.end - query.len()],
-    };
+    let text = |r: &Range<usize>| range_text(query, &decoded, r).unwrap_or_default();
     // Values as sent compare decoded (a strict one's escapes are ASCII: it decodes to UTF-8).
     let value = |r: &Range<usize>| match sent(r) {
         true => decode(text(r)).unwrap_or(Cow::Borrowed(text(r))),
@@ -590,6 +582,54 @@ pub(crate) fn push_canonical_query(out: &mut String, query: Option<&str>) -> Res
         }
     }
     Ok(())
+}
+
+/// The value range of a parameter written without `=`, from [`scan_to_ranges`] with `bare`.
+pub(crate) const NO_VALUE: Range<usize> = usize::MAX..usize::MAX;
+
+/// The parameters of `query` as (name, value) ranges, for the canonical forms that sort them
+/// decoded: a component whose [`Form`] `as_sent` accepts is a range of `query`; the others are
+/// decoded into `decoded`, their ranges offset by `query.len()` ([`range_text`] reads both).
+/// With `bare`, a parameter without `=` has [`NO_VALUE`] as its value, else an empty one.
+pub(crate) fn scan_to_ranges(
+    query: &str,
+    as_sent: impl Fn(Form) -> bool,
+    bare: bool,
+    decoded: &mut String,
+    params: &mut Vec<super::scratch::RangePair>,
+) -> Result<()> {
+    for p in scan_query(query) {
+        let mut part = |form: Form, range: Range<usize>| -> Result<Range<usize>> {
+            if as_sent(form) {
+                return Ok(range);
+            }
+            let start = query.len() + decoded.len();
+            push_decoded(decoded, &query[range])?;
+            Ok(start..query.len() + decoded.len())
+        };
+        let has_value = p.value.start > p.name.end;
+        let name = part(p.name_form, p.name)?;
+        let value = if bare && !has_value {
+            NO_VALUE
+        } else {
+            part(p.value_form, p.value)?
+        };
+        params.push((name, value));
+    }
+    Ok(())
+}
+
+/// The text of a range from [`scan_to_ranges`]; `None` for [`NO_VALUE`].
+pub(crate) fn range_text<'a>(
+    query: &'a str,
+    decoded: &'a str,
+    r: &Range<usize>,
+) -> Option<&'a str> {
+    match r.start.checked_sub(query.len()) {
+        _ if *r == NO_VALUE => None,
+        None => Some(&query[r.clone()]),
+        Some(start) => Some(&decoded[start..r.end - query.len()]),
+    }
 }
 
 /// Appends the V4-style canonical query: every parameter of `query` plus `extra` (raw), names

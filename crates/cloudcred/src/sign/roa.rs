@@ -4,7 +4,7 @@
 use super::credential_gate::access_key;
 use super::date_values::DateFormat;
 use super::details::Details;
-use super::encoding::{decode, push_decoded, scan_query, Form};
+use super::encoding::{decode, range_text, scan_to_ranges, Form};
 use super::headers;
 use super::headers::{sensitive_value, value_str};
 use super::scratch;
@@ -60,33 +60,17 @@ fn push_canonical_resource(out: &mut String, path: &str, query: Option<&str>) ->
     if query.is_empty() {
         return Ok(());
     }
-    // Offsets past the query's length are in `decoded`; a value without `=` is `NO_VALUE`.
-    const NO_VALUE: Range<usize> = usize::MAX..usize::MAX;
+    // Decoded, as the service reads them; a value without `=` is written bare.
     let mut decoded = scratch::string(0);
     let mut params = scratch::ranges(8);
-    for p in scan_query(query) {
-        let mut part = |form: Form, range: Range<usize>| -> Result<Range<usize>> {
-            if form == Form::Plain {
-                return Ok(range);
-            }
-            let start = query.len() + decoded.len();
-            push_decoded(&mut decoded, &query[range])?;
-            Ok(start..query.len() + decoded.len())
-        };
-        let has_value = p.value.start > p.name.end;
-        let name = part(p.name_form, p.name)?;
-        let value = if has_value {
-            part(p.value_form, p.value)?
-        } else {
-            NO_VALUE
-        };
-        params.push((name, value));
-    }
-    let text = |r: &Range<usize>| match r.start.checked_sub(query.len()) {
-        _ if *r == NO_VALUE => None,
-        None => Some(&query[r.clone()]),
-        Some(start) => Some(&decoded[start..r.end - query.len()]),
-    };
+    scan_to_ranges(
+        query,
+        |form| form == Form::Plain,
+        true,
+        &mut decoded,
+        &mut params,
+    )?;
+    let text = |r: &Range<usize>| range_text(query, &decoded, r);
     // Whole (name, value) pairs compare: equal ones are identical. A key-only parameter sorts
     // before the same name with a value.
     if params.is_empty() {
